@@ -1,0 +1,57 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '*.config.js', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/libs/*', '../../libs/**', '@app/*/src/**'],
+              message: 'Import libraries through their @app/<lib> entry point only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/{bpmn,engine,feel,time}/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'typeorm', 'bullmq', 'ioredis', 'pg', 'node:fs', 'fs'],
+              message: 'The compiler and the engine core are pure: no Nest, no I/O.',
+            },
+            {
+              group: ['**/libs/*', '../../libs/**', '@app/*/src/**'],
+              message: 'Import libraries through their @app/<lib> entry point only.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Date', message: 'The engine core never reads the clock: take `now` as input.' },
+      ],
+    },
+  },
+  prettier,
+);
