@@ -1,0 +1,368 @@
+import { stripExpressionMarker } from '@app/feel';
+import { CompileContext } from './compile-context.js';
+import { ELEMENT_TYPES, IGNORED_TYPES, SUPPORTED_TYPES_TEXT } from './element-types.js';
+import {
+  type CompiledDefinitions,
+  type FlowNode,
+  type ProcessGraph,
+  type SequenceFlow,
+  isActivity,
+} from './model.js';
+import { type ModdleElement, parseBpmnXml } from './parse.js';
+import { type BpmnProblem, BpmnValidationError, problem } from './problems.js';
+
+export interface LintResult {
+  readonly problems: readonly BpmnProblem[];
+  /** The compiled processes, when there are no problems. */
+  readonly definitions: CompiledDefinitions | null;
+}
+
+/** Parses, validates and compiles; reports every problem at once and never throws. */
+export async function lintBpmn(xml: string): Promise<LintResult> {
+  const parsed = await parseBpmnXml(xml);
+  if (!parsed.definitions) return { problems: parsed.problems, definitions: null };
+  const ctx = new CompileContext();
+  ctx.problems.push(...parsed.problems);
+  const definitions = compileDefinitions(parsed.definitions, ctx);
+  const problems = dedupe(ctx.problems);
+  return { problems, definitions: problems.length === 0 ? definitions : null };
+}
+
+/** Parses and compiles BPMN XML; throws {@link BpmnValidationError} listing every problem. */
+export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
+  const { problems, definitions } = await lintBpmn(xml);
+  if (!definitions) throw new BpmnValidationError(problems);
+  return definitions;
+}
+
+function compileDefinitions(definitions: ModdleElement, ctx: CompileContext): CompiledDefinitions {
+  const roots = Array.isArray(definitions.rootElements)
+    ? (definitions.rootElements as ModdleElement[])
+    : [];
+  const processes: Record<string, ProcessGraph> = {};
+  for (const root of roots) {
+    if (root.$type !== 'bpmn:Process' || root.isExecutable !== true) continue;
+    const graph = new ProcessCompiler(root, ctx).compile();
+    processes[graph.id] = graph;
+  }
+  if (Object.keys(processes).length === 0) {
+    ctx.report(
+      definitions,
+      'the document has no executable process (a bpmn:process with isExecutable="true")',
+    );
+  }
+  return deepFreeze({ id: definitions.id ?? null, processes });
+}
+
+interface Scope {
+  readonly element: ModdleElement;
+  readonly nodes: string[];
+}
+
+class ProcessCompiler {
+  private readonly nodes: Record<string, FlowNode> = {};
+  private readonly flows: Record<string, SequenceFlow> = {};
+  private readonly flowElements = new Map<string, ModdleElement>();
+  private readonly scopes = new Map<string, Scope>();
+
+  constructor(
+    private readonly process: ModdleElement,
+    private readonly ctx: CompileContext,
+  ) {}
+
+  compile(): ProcessGraph {
+    const id = this.process.id ?? '-';
+    this.walk(this.process, id);
+    this.checkFlows();
+    for (const node of Object.values(this.nodes)) this.checkNode(node);
+    for (const [scopeId, scope] of this.scopes) this.checkStartEvents(scopeId, scope);
+    const processScope = this.scopes.get(id)?.nodes ?? [];
+    const starts = processScope
+      .map((nodeId) => this.nodes[nodeId])
+      .filter((node) => node?.kind === 'startEvent');
+    return {
+      id,
+      name: this.ctx.attr(this.process, 'name'),
+      ref: id,
+      nodes: this.nodes,
+      flows: this.flows,
+      noneStartEvent: starts.find((node) => !node.timer)?.id ?? null,
+      timerStartEvents: starts.filter((node) => node.timer).map((node) => node.id),
+      inclusiveJoinReach: this.inclusiveJoinReach(),
+    };
+  }
+
+  /** Compiles the flow elements of a process or sub-process, depth first. */
+  private walk(container: ModdleElement, scopeId: string): void {
+    const elements = Array.isArray(container.flowElements)
+      ? (container.flowElements as ModdleElement[])
+      : [];
+    const scope: Scope = { element: container, nodes: [] };
+    this.scopes.set(scopeId, scope);
+    const flows = elements.filter((element) => element.$type === 'bpmn:SequenceFlow');
+    for (const flow of flows) if (flow.id) this.flowElements.set(flow.id, flow);
+    const boundaries = new Map<string, string[]>();
+    for (const element of elements) {
+      const host = (element.attachedToRef as ModdleElement | undefined)?.id;
+      if (element.$type === 'bpmn:BoundaryEvent' && host && element.id) {
+        boundaries.set(host, [...(boundaries.get(host) ?? []), element.id]);
+      }
+    }
+    for (const element of elements) {
+      if (element.$type === 'bpmn:SequenceFlow' || IGNORED_TYPES.has(element.$type)) continue;
+      const compile = ELEMENT_TYPES[element.$type];
+      if (!compile) {
+        this.ctx.report(
+          element,
+          `${element.$type} is not supported (supported: ${SUPPORTED_TYPES_TEXT})`,
+        );
+        continue;
+      }
+      if (!element.id) {
+        this.ctx.report(element, 'element has no id');
+        continue;
+      }
+      const documentation = Array.isArray(element.documentation)
+        ? (element.documentation as ModdleElement[])
+            .map((doc) => (typeof doc.text === 'string' ? doc.text.trim() : ''))
+            .filter((text) => text !== '')
+            .join('\n')
+        : '';
+      const node = compile(
+        element,
+        {
+          id: element.id,
+          bpmnType: element.$type,
+          name: this.ctx.attr(element, 'name'),
+          documentation: documentation === '' ? null : documentation,
+          scope: scopeId,
+          incoming: flowIds(flows, 'targetRef', element.id),
+          outgoing: flowIds(flows, 'sourceRef', element.id),
+          boundaryEvents: boundaries.get(element.id) ?? [],
+        },
+        this.ctx,
+      );
+      if (!node) continue;
+      this.nodes[node.id] = node;
+      scope.nodes.push(node.id);
+      if (node.kind === 'subProcess') {
+        this.walk(element, node.id);
+        const start = this.scopes
+          .get(node.id)
+          ?.nodes.map((childId) => this.nodes[childId])
+          .find((child) => child?.kind === 'startEvent' && !child.timer);
+        this.nodes[node.id] = { ...node, startEvent: start?.id ?? '' };
+      }
+    }
+  }
+
+  private checkFlows(): void {
+    for (const [id, element] of this.flowElements) {
+      const source = (element.sourceRef as ModdleElement | undefined)?.id;
+      const target = (element.targetRef as ModdleElement | undefined)?.id;
+      if (!source || !target) {
+        if (this.ctx.problems.some((p) => p.elementId === id)) continue; // moddle named the bad reference
+        this.ctx.report(
+          element,
+          `sequence flow has no ${source ? 'target' : 'source'} (sequence flow to nowhere)`,
+        );
+        continue;
+      }
+      const from = this.nodes[source];
+      const to = this.nodes[target];
+      if (!from || !to) continue; // the element itself was reported
+      if (from.scope !== to.scope) {
+        this.ctx.report(
+          element,
+          `sequence flow from '${source}' to '${target}' crosses a sub-process boundary`,
+        );
+      }
+      const body = (element.conditionExpression as ModdleElement | undefined)?.body;
+      let condition =
+        typeof body === 'string' && body.trim() !== '' ? stripExpressionMarker(body.trim()) : null;
+      const isDefault =
+        (from.kind === 'exclusiveGateway' || from.kind === 'inclusiveGateway') &&
+        from.defaultFlow === id;
+      if (condition !== null && isDefault) condition = null;
+      if (condition !== null) {
+        if (from.kind === 'exclusiveGateway' || from.kind === 'inclusiveGateway') {
+          this.ctx.feel(element, 'condition', condition);
+        } else {
+          this.ctx.report(
+            element,
+            `a condition on a flow leaving ${from.bpmnType} '${source}' is not supported (only exclusive and inclusive gateways evaluate conditions)`,
+          );
+        }
+      }
+      this.flows[id] = {
+        id,
+        name: this.ctx.attr(element, 'name'),
+        source,
+        target,
+        condition,
+      };
+    }
+  }
+
+  private checkNode(node: FlowNode): void {
+    const report = (message: string) =>
+      this.ctx.problems.push(problem(node.id, node.bpmnType, message));
+    if (node.kind === 'startEvent' || node.kind === 'boundaryEvent') {
+      if (node.incoming.length > 0) report(`${node.kind === 'startEvent' ? 'a start' : 'a boundary'} event must not have incoming sequence flows`);
+    } else if (node.incoming.length === 0) {
+      report('has no incoming sequence flow, so it can never be reached');
+    }
+    switch (node.kind) {
+      case 'endEvent':
+        if (node.outgoing.length > 0) report('an end event must not have outgoing sequence flows');
+        break;
+      case 'boundaryEvent': {
+        const host = this.nodes[node.attachedTo];
+        if (!host || !isActivity(host)) {
+          report(`is attached to '${node.attachedTo}', which is not an activity`);
+        } else if (host.scope !== node.scope) {
+          report(`is attached to '${node.attachedTo}' in another scope`);
+        }
+        if (node.outgoing.length === 0) report('a boundary event needs an outgoing sequence flow');
+        break;
+      }
+      case 'exclusiveGateway':
+      case 'inclusiveGateway':
+      case 'parallelGateway':
+        this.checkGateway(node, report);
+        break;
+      case 'subProcess':
+        break;
+      case 'startEvent':
+      case 'intermediateThrowEvent':
+      case 'intermediateCatchEvent':
+      case 'userTask':
+      case 'serviceTask':
+      case 'task':
+      case 'callActivity':
+        break;
+    }
+  }
+
+  private checkGateway(
+    node: Extract<FlowNode, { kind: 'exclusiveGateway' | 'inclusiveGateway' | 'parallelGateway' }>,
+    report: (message: string) => void,
+  ): void {
+    if (node.outgoing.length === 0) {
+      report('gateway has no outgoing sequence flow');
+      return;
+    }
+    if (node.kind === 'parallelGateway') {
+      for (const flowId of node.outgoing) {
+        if (this.flows[flowId]?.condition) {
+          this.report(flowId, `a parallel gateway takes every outgoing flow; remove the condition from '${flowId}'`);
+        }
+      }
+      return;
+    }
+    if (node.defaultFlow !== null && !node.outgoing.includes(node.defaultFlow)) {
+      report(`default flow '${node.defaultFlow}' is not an outgoing flow of this gateway`);
+    }
+    if (node.outgoing.length > 1) {
+      for (const flowId of node.outgoing) {
+        if (flowId !== node.defaultFlow && !this.flows[flowId]?.condition) {
+          this.report(
+            flowId,
+            `sequence flow leaving ${node.bpmnType} '${node.id}' needs a condition or must be the gateway's default flow`,
+          );
+        }
+      }
+    }
+  }
+
+  private report(flowId: string, message: string): void {
+    const element = this.flowElements.get(flowId);
+    if (element) this.ctx.report(element, message);
+  }
+
+  private checkStartEvents(scopeId: string, scope: Scope): void {
+    const starts = scope.nodes
+      .map((id) => this.nodes[id])
+      .filter((node) => node?.kind === 'startEvent');
+    const noneStarts = starts.filter((node) => !node.timer);
+    if (scopeId === (this.process.id ?? '-')) {
+      if (starts.length === 0) this.ctx.report(scope.element, 'the process has no start event');
+      for (const extra of noneStarts.slice(1)) {
+        this.ctx.problems.push(
+          problem(extra.id, extra.bpmnType, 'a process may have only one none start event'),
+        );
+      }
+      return;
+    }
+    if (noneStarts.length !== 1 || starts.length !== 1) {
+      this.ctx.report(
+        scope.element,
+        `a sub-process needs exactly one none start event (found ${starts.length} start event${starts.length === 1 ? '' : 's'}${starts.length > noneStarts.length ? ', with a timer' : ''})`,
+      );
+    }
+  }
+
+  /**
+   * For every converging inclusive gateway: which of its incoming flows a token at each node
+   * of the same scope can still reach, following sequence flows and boundary events, without
+   * passing through the gateway itself.
+   */
+  private inclusiveJoinReach(): Record<string, Record<string, string[]>> {
+    const result: Record<string, Record<string, string[]>> = {};
+    for (const gateway of Object.values(this.nodes)) {
+      if (gateway.kind !== 'inclusiveGateway' || gateway.incoming.length < 2) continue;
+      const table: Record<string, string[]> = {};
+      for (const start of this.scopes.get(gateway.scope)?.nodes ?? []) {
+        if (start === gateway.id) continue;
+        const reached = new Set<string>();
+        const seen = new Set<string>([start]);
+        const stack = [start];
+        while (stack.length > 0) {
+          const node = this.nodes[stack.pop() as string];
+          if (!node) continue;
+          const exits = [...node.outgoing];
+          if (isActivity(node)) {
+            for (const boundary of node.boundaryEvents) exits.push(...(this.nodes[boundary]?.outgoing ?? []));
+          }
+          for (const flowId of exits) {
+            const flow = this.flows[flowId];
+            if (!flow) continue;
+            if (flow.target === gateway.id) {
+              reached.add(flowId);
+            } else if (!seen.has(flow.target)) {
+              seen.add(flow.target);
+              stack.push(flow.target);
+            }
+          }
+        }
+        table[start] = gateway.incoming.filter((flowId) => reached.has(flowId));
+      }
+      result[gateway.id] = table;
+    }
+    return result;
+  }
+}
+
+function flowIds(flows: readonly ModdleElement[], end: 'sourceRef' | 'targetRef', id: string) {
+  return flows
+    .filter((flow) => (flow[end] as ModdleElement | undefined)?.id === id && flow.id)
+    .map((flow) => flow.id as string);
+}
+
+function dedupe(problems: readonly BpmnProblem[]): BpmnProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.elementId}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

@@ -1,0 +1,7 @@
+/**
+ * @app/bpmn — parse BPMN 2.0 XML (bpmn-moddle + the zeebe extension descriptor), validate
+ * it, and compile every executable process into an immutable graph. Pure: no I/O, no Nest.
+ */
+export * from './model.js';
+export { type BpmnProblem, BpmnValidationError, formatProblem } from './problems.js';
+export { compileBpmn, lintBpmn, type LintResult } from './compile.js';

@@ -1,0 +1,53 @@
+import type { Variables } from './state.js';
+
+/** What a caller asks the engine to do with an instance. */
+export type Command =
+  | StartCommand
+  | CompleteTaskCommand
+  | FireTimerCommand
+  | CancelCommand
+  | ResolveIncidentCommand
+  | SetVariablesCommand;
+
+export interface StartCommand {
+  readonly type: 'start';
+  /** Ref of the process graph to start (see ProcessGraph.ref). */
+  readonly processRef: string;
+  readonly variables?: Variables;
+  /**
+   * Start at this start event. Default: the none start event; a process with timer start
+   * events only waits for the first of them to fire.
+   */
+  readonly startEventId?: string;
+}
+
+/** Completes an open user task, or reports a service task's job as done. */
+export interface CompleteTaskCommand {
+  readonly type: 'completeTask';
+  readonly taskKey: string;
+  readonly variables?: Variables;
+}
+
+/** Fires a timer; a timer that no longer exists is ignored (at-least-once delivery). */
+export interface FireTimerCommand {
+  readonly type: 'fireTimer';
+  readonly timerKey: string;
+}
+
+export interface CancelCommand {
+  readonly type: 'cancel';
+}
+
+/** Retries what failed; the variables (if any) are set first, from the element's scope up. */
+export interface ResolveIncidentCommand {
+  readonly type: 'resolveIncident';
+  readonly incidentKey: string;
+  readonly variables?: Variables;
+}
+
+/** Sets variables on the root scope (or an element instance's scope, locally). */
+export interface SetVariablesCommand {
+  readonly type: 'setVariables';
+  readonly variables: Variables;
+  readonly scopeKey?: string;
+}

@@ -1,0 +1,30 @@
+import { EngineException, EngineExceptionCode } from './errors.js';
+
+/** Refuses variables that are not plain JSON (they must survive jsonb and the audit trail). */
+export function assertVariables(variables: unknown): void {
+  if (variables === null || typeof variables !== 'object' || Array.isArray(variables)) {
+    throw new EngineException(EngineExceptionCode.INVALID_VARIABLES, 'variables must be an object');
+  }
+  for (const [name, value] of Object.entries(variables)) check(value, name);
+}
+
+function check(value: unknown, path: string): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return;
+    fail(path, 'is not a finite number');
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => check(item, `${path}[${index}]`));
+    return;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value)) check(item, `${path}.${key}`);
+    return;
+  }
+  fail(path, `is a ${typeof value}, not JSON`);
+}
+
+function fail(path: string, why: string): never {
+  throw new EngineException(EngineExceptionCode.INVALID_VARIABLES, `variable '${path}' ${why}`);
+}

@@ -1,0 +1,11 @@
+export { FeelError, toJsonValue } from './values.js';
+export type { JsonValue, Variables } from './values.js';
+export {
+  checkExpression,
+  evaluateAttribute,
+  evaluateCondition,
+  evaluateExpression,
+  isExpression,
+  stripExpressionMarker,
+} from './expression.js';
+export type { EvalOptions } from './expression.js';
