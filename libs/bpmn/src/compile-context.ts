@@ -28,7 +28,8 @@ export class CompileContext {
    * `label` names the attribute in the message, e.g. `zeebe:assignmentDefinition assignee`.
    */
   valueOrExpression(element: ModdleElement, label: string, value: string | null): string | null {
-    if (value !== null && isExpression(value)) this.feel(element, label, stripExpressionMarker(value));
+    if (value !== null && isExpression(value))
+      this.feel(element, label, stripExpressionMarker(value));
     return value;
   }
 
@@ -50,7 +51,7 @@ export class CompileContext {
       );
       return null;
     }
-    const kind = present[0] as TimerKind;
+    const kind = present[0];
     const body = (definition[kind] as ModdleElement | undefined)?.body;
     const expression = typeof body === 'string' ? body.trim() : '';
     if (expression === '') {
@@ -94,7 +95,11 @@ export class CompileContext {
           return [];
         }
         if (source !== null && isExpression(source)) {
-          this.feel(element, `zeebe:${kind} mapping for '${target}'`, stripExpressionMarker(source));
+          this.feel(
+            element,
+            `zeebe:${kind} mapping for '${target}'`,
+            stripExpressionMarker(source),
+          );
         }
         return [{ source: source ?? '=null', target }];
       });
@@ -117,7 +122,10 @@ export class CompileContext {
     const zeebe = this.extension(loop, 'zeebe:LoopCharacteristics');
     const inputCollection = this.attr(zeebe, 'inputCollection');
     if (inputCollection === null) {
-      this.report(element, 'multi-instance activity has no zeebe:loopCharacteristics inputCollection');
+      this.report(
+        element,
+        'multi-instance activity has no zeebe:loopCharacteristics inputCollection',
+      );
       return null;
     }
     this.valueOrExpression(element, 'multi-instance inputCollection', inputCollection);

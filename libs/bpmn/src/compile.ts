@@ -208,7 +208,10 @@ class ProcessCompiler {
     const report = (message: string) =>
       this.ctx.problems.push(problem(node.id, node.bpmnType, message));
     if (node.kind === 'startEvent' || node.kind === 'boundaryEvent') {
-      if (node.incoming.length > 0) report(`${node.kind === 'startEvent' ? 'a start' : 'a boundary'} event must not have incoming sequence flows`);
+      if (node.incoming.length > 0)
+        report(
+          `${node.kind === 'startEvent' ? 'a start' : 'a boundary'} event must not have incoming sequence flows`,
+        );
     } else if (node.incoming.length === 0) {
       report('has no incoming sequence flow, so it can never be reached');
     }
@@ -255,7 +258,10 @@ class ProcessCompiler {
     if (node.kind === 'parallelGateway') {
       for (const flowId of node.outgoing) {
         if (this.flows[flowId]?.condition) {
-          this.report(flowId, `a parallel gateway takes every outgoing flow; remove the condition from '${flowId}'`);
+          this.report(
+            flowId,
+            `a parallel gateway takes every outgoing flow; remove the condition from '${flowId}'`,
+          );
         }
       }
       return;
@@ -322,7 +328,8 @@ class ProcessCompiler {
           if (!node) continue;
           const exits = [...node.outgoing];
           if (isActivity(node)) {
-            for (const boundary of node.boundaryEvents) exits.push(...(this.nodes[boundary]?.outgoing ?? []));
+            for (const boundary of node.boundaryEvents)
+              exits.push(...(this.nodes[boundary]?.outgoing ?? []));
           }
           for (const flowId of exits) {
             const flow = this.flows[flowId];

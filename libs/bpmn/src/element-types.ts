@@ -17,7 +17,11 @@ export interface ActivityFields extends NodeFields {
   readonly boundaryEvents: readonly string[];
 }
 
-type Compile = (element: ModdleElement, fields: ActivityFields, ctx: CompileContext) => FlowNode | null;
+type Compile = (
+  element: ModdleElement,
+  fields: ActivityFields,
+  ctx: CompileContext,
+) => FlowNode | null;
 
 /** BPMN types that may stand in a process without being executed (artefacts, data). */
 export const IGNORED_TYPES: ReadonlySet<string> = new Set([
@@ -76,12 +80,7 @@ const startEvent: Compile = (element, fields, ctx) => {
 };
 
 const endEvent: Compile = (element, fields, ctx) => {
-  const definition = singleDefinition(
-    element,
-    ctx,
-    ['bpmn:TerminateEventDefinition'],
-    'end event',
-  );
+  const definition = singleDefinition(element, ctx, ['bpmn:TerminateEventDefinition'], 'end event');
   if (definition === false) return null;
   return { ...base(fields), kind: 'endEvent', terminate: definition !== null };
 };
@@ -95,7 +94,10 @@ const intermediateCatchEvent: Compile = (element, fields, ctx) => {
   const timer = timerOf(element, ctx, 'intermediate catch event', false);
   if (!timer) return null;
   if (timer.kind === 'timeCycle') {
-    ctx.report(element, 'an intermediate timer catch event takes timeDate or timeDuration, not timeCycle');
+    ctx.report(
+      element,
+      'an intermediate timer catch event takes timeDate or timeDuration, not timeCycle',
+    );
   }
   return { ...base(fields), kind: 'intermediateCatchEvent', timer };
 };
@@ -126,7 +128,11 @@ const userTask: Compile = (element, fields, ctx) => {
   return {
     ...activity(element, fields, ctx),
     kind: 'userTask',
-    assignee: ctx.valueOrExpression(element, label('assignmentDefinition assignee'), ctx.attr(assignment, 'assignee')),
+    assignee: ctx.valueOrExpression(
+      element,
+      label('assignmentDefinition assignee'),
+      ctx.attr(assignment, 'assignee'),
+    ),
     candidateGroups: ctx.valueOrExpression(
       element,
       label('assignmentDefinition candidateGroups'),
@@ -138,10 +144,18 @@ const userTask: Compile = (element, fields, ctx) => {
       ctx.attr(assignment, 'candidateUsers'),
     ),
     dueDate: ctx.schedule(element, label('taskSchedule dueDate'), ctx.attr(schedule, 'dueDate')),
-    followUpDate: ctx.schedule(element, label('taskSchedule followUpDate'), ctx.attr(schedule, 'followUpDate')),
+    followUpDate: ctx.schedule(
+      element,
+      label('taskSchedule followUpDate'),
+      ctx.attr(schedule, 'followUpDate'),
+    ),
     formKey: ctx.attr(form, 'formKey') ?? ctx.attr(form, 'externalReference'),
     formId: ctx.attr(form, 'formId'),
-    priority: ctx.valueOrExpression(element, label('priorityDefinition priority'), ctx.attr(priority, 'priority')),
+    priority: ctx.valueOrExpression(
+      element,
+      label('priorityDefinition priority'),
+      ctx.attr(priority, 'priority'),
+    ),
   };
 };
 

@@ -130,11 +130,7 @@ export interface GatewayNode extends NodeBase {
 }
 
 export type ActivityNode =
-  | UserTaskNode
-  | ServiceTaskNode
-  | PassThroughTaskNode
-  | SubProcessNode
-  | CallActivityNode;
+  UserTaskNode | ServiceTaskNode | PassThroughTaskNode | SubProcessNode | CallActivityNode;
 
 export type FlowNode =
   | StartEventNode
@@ -174,7 +170,9 @@ export interface ProcessGraph {
    * For each converging inclusive gateway: for each node of its scope, the incoming flows of
    * the gateway that a token at that node can still reach (without passing the gateway).
    */
-  readonly inclusiveJoinReach: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  readonly inclusiveJoinReach: Readonly<
+    Record<string, Readonly<Record<string, readonly string[]>>>
+  >;
 }
 
 export interface CompiledDefinitions {

@@ -42,7 +42,7 @@ export async function parseBpmnXml(xml: string): Promise<ParsedDefinitions> {
     const result = await getModdle().fromXML(xml, 'bpmn:Definitions');
     const warnings = (result.warnings ?? []) as readonly ModdleWarning[];
     return {
-      definitions: result.rootElement as unknown as ModdleElement,
+      definitions: result.rootElement as ModdleElement,
       problems: warnings.map((warning) => warningToProblem(warning, xml)),
     };
   } catch (error) {
@@ -96,7 +96,11 @@ function unparsableToProblem(message: string, xml: string, fatal: boolean): Bpmn
   return problem(located.id ?? '-', bpmnType, `${prefix}${where}: ${nested}`);
 }
 
-function tagAt(xml: string, line: number, column: number): { id: string | null; type: string | null } {
+function tagAt(
+  xml: string,
+  line: number,
+  column: number,
+): { id: string | null; type: string | null } {
   const lines = xml.split('\n');
   if (line >= lines.length) return { id: null, type: null };
   let offset = column;

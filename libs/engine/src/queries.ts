@@ -16,6 +16,7 @@ export function openTasks(state: InstanceState): Task[] {
 /** The next timer to fall due (earliest; ties in creation order), if any. */
 export function nextTimer(state: InstanceState): InstanceState['timers'][string] | undefined {
   let next: InstanceState['timers'][string] | undefined;
-  for (const timer of Object.values(state.timers)) if (!next || timer.dueAt < next.dueAt) next = timer;
+  for (const timer of Object.values(state.timers))
+    if (!next || timer.dueAt < next.dueAt) next = timer;
   return next;
 }

@@ -90,7 +90,7 @@ export class Run {
     this.tasks = { ...base.tasks };
     this.timers = { ...base.timers };
     this.incidents = { ...base.incidents };
-    this.joins = { ...base.joins } as JoinTable;
+    this.joins = { ...base.joins };
     this.seq = base.seq;
     this.status = base.status;
     this.endedAt = base.endedAt;
@@ -139,7 +139,8 @@ export class Run {
 
   node(instance: ElementInstance): FlowNode {
     const node = this.graph(instance.processRef).nodes[instance.elementId];
-    if (!node) throw new Error(`element '${instance.elementId}' is not in '${instance.processRef}'`);
+    if (!node)
+      throw new Error(`element '${instance.elementId}' is not in '${instance.processRef}'`);
     return node;
   }
 
@@ -182,7 +183,7 @@ export class Run {
   drain(): void {
     for (;;) {
       for (let i = 0; i < this.queue.length; i++) {
-        const work = this.queue[i] as Work;
+        const work = this.queue[i];
         if (work.op === 'activate') this.activate(work);
         else this.checkScope(work.key);
       }
@@ -198,7 +199,8 @@ export class Run {
     if (!parent) return; // the scope was terminated while this activation waited
     const node = this.graph(work.processRef).nodes[work.elementId];
     if (!node) throw new Error(`element '${work.elementId}' is not in '${work.processRef}'`);
-    const isBody = isActivity(node) && node.multiInstance !== null && work.loopCounter === undefined;
+    const isBody =
+      isActivity(node) && node.multiInstance !== null && work.loopCounter === undefined;
     const instance: ElementInstance = {
       key: this.nextKey(),
       elementId: node.id,
@@ -230,7 +232,8 @@ export class Run {
       if (activity && (instance.kind === 'multiInstanceBody' || !activity.multiInstance)) {
         this.subscribeBoundaryEvents(instance, activity);
       }
-      if (instance.kind === 'multiInstanceBody') multiInstanceBody.activate(this, instance, node as ActivityNode);
+      if (instance.kind === 'multiInstanceBody')
+        multiInstanceBody.activate(this, instance, node as ActivityNode);
       else BEHAVIOURS[node.kind].activate(this, instance, node as never);
     });
   }
@@ -305,7 +308,8 @@ export class Run {
     );
     if (!ok) return;
     this.cancelOwnedTimers(current.key);
-    if (current.kind === 'multiInstanceBody') multiInstanceBody.beforeComplete(this, current, node as ActivityNode);
+    if (current.kind === 'multiInstanceBody')
+      multiInstanceBody.beforeComplete(this, current, node as ActivityNode);
     else this.emitElement('element.completed', current, node);
     this.remove(current.key);
     const parent = current.parentKey === null ? undefined : this.elements[current.parentKey];
@@ -314,7 +318,8 @@ export class Run {
       return;
     }
     const flows = options.flows ?? node.outgoing;
-    for (const flowId of flows) this.takeFlow(flowId, current.parentKey as string, current.processRef);
+    for (const flowId of flows)
+      this.takeFlow(flowId, current.parentKey as string, current.processRef);
     if (flows.length === 0) this.enqueueCheckScope(current.parentKey as string);
   }
 
@@ -363,7 +368,11 @@ export class Run {
     // activation may yet reach the gateway.
   }
 
-  private addJoinToken(scopeKey: string, gatewayId: string, flowId: string): Record<string, number> {
+  private addJoinToken(
+    scopeKey: string,
+    gatewayId: string,
+    flowId: string,
+  ): Record<string, number> {
     const scope = { ...this.joins[scopeKey] };
     const tokens = { ...scope[gatewayId] };
     tokens[flowId] = (tokens[flowId] ?? 0) + 1;
@@ -593,7 +602,7 @@ export class Run {
       currentKey = current.parentKey;
       current = currentKey === null ? undefined : this.elements[currentKey];
     }
-    if (chain.length === 1) return chain[0] as Record<string, JsonValue>;
+    if (chain.length === 1) return chain[0];
     const merged: Record<string, JsonValue> = {};
     for (let i = chain.length - 1; i >= 0; i--) Object.assign(merged, chain[i]);
     return merged;

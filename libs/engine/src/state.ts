@@ -30,7 +30,9 @@ export interface InstanceState {
   readonly timers: Readonly<Record<string, Timer>>;
   readonly incidents: Readonly<Record<string, Incident>>;
   /** Tokens waiting at converging gateways: scope key -> gateway id -> flow id -> count. */
-  readonly joins: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>>>;
+  readonly joins: Readonly<
+    Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>>
+  >;
 }
 
 export type ElementInstanceKind = 'process' | 'multiInstanceBody' | 'flowNode';

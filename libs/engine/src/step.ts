@@ -1,4 +1,9 @@
-import type { CompleteTaskCommand, Command, ResolveIncidentCommand, StartCommand } from './commands.js';
+import type {
+  CompleteTaskCommand,
+  Command,
+  ResolveIncidentCommand,
+  StartCommand,
+} from './commands.js';
 import type { EngineContext } from './context.js';
 import type { Effect } from './effects.js';
 import { EngineException, EngineExceptionCode } from './errors.js';
@@ -27,12 +32,16 @@ export function step(
 ): StepResult {
   if (command.type === 'start') return start(ctx, command, now);
   if (!state) {
-    throw new EngineException(EngineExceptionCode.INSTANCE_NOT_ACTIVE, 'there is no instance to act on');
+    throw new EngineException(
+      EngineExceptionCode.INSTANCE_NOT_ACTIVE,
+      'there is no instance to act on',
+    );
   }
-  if (state.schemaVersion !== STATE_SCHEMA_VERSION) {
+  const version: unknown = state.schemaVersion;
+  if (version !== STATE_SCHEMA_VERSION) {
     throw new EngineException(
       EngineExceptionCode.UNSUPPORTED_STATE,
-      `instance state has schema version ${String(state.schemaVersion)}; this engine reads ${STATE_SCHEMA_VERSION}`,
+      `instance state has schema version ${String(version)}; this engine reads ${STATE_SCHEMA_VERSION}`,
     );
   }
   if (command.type === 'fireTimer') {

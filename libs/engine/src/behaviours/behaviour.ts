@@ -10,4 +10,6 @@ export interface Behaviour<N extends FlowNode = FlowNode> {
   activate(run: Run, instance: ElementInstance, node: N): void;
 }
 
-export type BehaviourTable = { readonly [K in FlowNodeKind]: Behaviour<Extract<FlowNode, { kind: K }>> };
+export type BehaviourTable = {
+  readonly [K in FlowNodeKind]: Behaviour<Extract<FlowNode, { kind: K }>>;
+};

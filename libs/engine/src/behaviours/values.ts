@@ -45,7 +45,7 @@ export class AttributeReader {
     if (value === null) return [];
     if (typeof value === 'string') return splitList(value);
     if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
-      return value as string[];
+      return value;
     }
     return this.fail(label, attribute, value, 'a list of strings');
   }

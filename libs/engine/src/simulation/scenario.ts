@@ -32,7 +32,9 @@ export function parseScenario(input: unknown): Scenario {
   if (!isObject(start)) throw new ScenarioError('"start" must be an object with "at"');
   allowOnly(start, ['at', 'variables'], '"start"');
   if (typeof start.at !== 'string') {
-    throw new ScenarioError('"start.at" must be an ISO-8601 date-time, e.g. 2026-03-02T09:00:00+08:00');
+    throw new ScenarioError(
+      '"start.at" must be an ISO-8601 date-time, e.g. 2026-03-02T09:00:00+08:00',
+    );
   }
   if (start.variables !== undefined && !isObject(start.variables)) {
     throw new ScenarioError('"start.variables" must be an object');
@@ -52,14 +54,18 @@ function checkStep(item: unknown, n: number): void {
       `${where} must have exactly one of "complete", "advance", "advanceTo" (found ${kinds.length === 0 ? 'none' : kinds.join(', ')})`,
     );
   }
-  const kind = kinds[0] as string;
+  const kind = kinds[0];
   if (kind === 'complete') {
     allowOnly(item, ['complete', 'variables', 'index'], where);
-    if (typeof item.complete !== 'string') throw new ScenarioError(`${where}: "complete" must be an element id`);
+    if (typeof item.complete !== 'string')
+      throw new ScenarioError(`${where}: "complete" must be an element id`);
     if (item.variables !== undefined && !isObject(item.variables)) {
       throw new ScenarioError(`${where}: "variables" must be an object`);
     }
-    if (item.index !== undefined && !(Number.isInteger(item.index) && (item.index as number) >= 0)) {
+    if (
+      item.index !== undefined &&
+      !(Number.isInteger(item.index) && (item.index as number) >= 0)
+    ) {
       throw new ScenarioError(`${where}: "index" must be a whole number from 0`);
     }
     return;
@@ -75,7 +81,9 @@ function checkStep(item: unknown, n: number): void {
 function allowOnly(value: Record<string, unknown>, keys: readonly string[], where: string): void {
   const extra = Object.keys(value).filter((key) => !keys.includes(key));
   if (extra.length > 0) {
-    throw new ScenarioError(`${where} has unknown field${extra.length > 1 ? 's' : ''} ${extra.map((key) => `"${key}"`).join(', ')}`);
+    throw new ScenarioError(
+      `${where} has unknown field${extra.length > 1 ? 's' : ''} ${extra.map((key) => `"${key}"`).join(', ')}`,
+    );
   }
 }
 

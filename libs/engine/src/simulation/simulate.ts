@@ -1,5 +1,11 @@
 import type { JsonValue } from '@app/feel';
-import { TimeExpressionError, addDuration, formatInstant, parseDateTime, parseDuration } from '@app/time';
+import {
+  TimeExpressionError,
+  addDuration,
+  formatInstant,
+  parseDateTime,
+  parseDuration,
+} from '@app/time';
 import { type EngineContext, contextZone } from '../context.js';
 import type { Effect } from '../effects.js';
 import { EngineException } from '../errors.js';
@@ -28,7 +34,11 @@ export interface SimulationResult {
     readonly dueAt: string | null;
   }[];
   readonly incidents: readonly { readonly elementId: string; readonly message: string }[];
-  readonly events: readonly { readonly at: string; readonly type: SimulationEventType; readonly elementId: string }[];
+  readonly events: readonly {
+    readonly at: string;
+    readonly type: SimulationEventType;
+    readonly elementId: string;
+  }[];
   readonly variables: Readonly<Record<string, JsonValue>>;
 }
 
@@ -39,7 +49,11 @@ const MAX_FIRINGS = 100_000;
  * Runs a scenario in memory: starts the process at `start.at`, then completes tasks and moves
  * the clock, firing every timer that falls due, in due order, each at its own due time.
  */
-export function simulate(ctx: EngineContext, processRef: string, scenario: Scenario): SimulationResult {
+export function simulate(
+  ctx: EngineContext,
+  processRef: string,
+  scenario: Scenario,
+): SimulationResult {
   const zone = contextZone(ctx);
   const events: { at: string; type: SimulationEventType; elementId: string }[] = [];
   let now = time(() => parseDateTime(scenario.start.at, zone), '"start.at"');
@@ -58,7 +72,9 @@ export function simulate(ctx: EngineContext, processRef: string, scenario: Scena
       const timer = nextTimer(state);
       if (!timer || timer.dueAt > target) break;
       if (fired >= MAX_FIRINGS) {
-        throw new ScenarioError(`${where}: more than ${MAX_FIRINGS} timers fell due; does a cycle repeat without end?`);
+        throw new ScenarioError(
+          `${where}: more than ${MAX_FIRINGS} timers fell due; does a cycle repeat without end?`,
+        );
       }
       now = Math.max(now, timer.dueAt);
       apply(step(ctx, state, { type: 'fireTimer', timerKey: timer.key }, now));
@@ -86,7 +102,12 @@ export function simulate(ctx: EngineContext, processRef: string, scenario: Scena
       }
       apply(
         engine(where, () =>
-          step(ctx, state, { type: 'completeTask', taskKey: task.key, variables: item.variables }, now),
+          step(
+            ctx,
+            state,
+            { type: 'completeTask', taskKey: task.key, variables: item.variables },
+            now,
+          ),
         ),
       );
       advanceTo(now, where);
