@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '*.config.js', 'eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      '*.config.js',
+      'eslint.config.js',
+      'test/support/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -52,6 +61,11 @@ export default tseslint.config(
         { name: 'Date', message: 'The engine core never reads the clock: take `now` as input.' },
       ],
     },
+  },
+  {
+    // Specs and their helpers may read fixtures from disk.
+    files: ['libs/**/*.spec.ts', 'libs/*/src/testing/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   prettier,
 );

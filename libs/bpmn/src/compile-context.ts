@@ -1,12 +1,20 @@
 import { checkExpression, isExpression, stripExpressionMarker } from '@app/feel';
 import { checkTimerExpression, parseDateTime, parseDuration } from '@app/time';
 import type { IoMapping, Mapping, MultiInstance, TimerDefinition, TimerKind } from './model.js';
-import type { ModdleElement } from './parse.js';
+import type { ModdleElement, UnresolvedReference } from './parse.js';
 import { type BpmnProblem, problem } from './problems.js';
 
 /** What a per-type compile function gets: the problem list and readers for the moddle tree. */
 export class CompileContext {
   readonly problems: BpmnProblem[] = [];
+
+  /** `unresolved`: references moddle could not resolve (already reported as problems). */
+  constructor(private readonly unresolved: readonly UnresolvedReference[] = []) {}
+
+  /** Whether a reference of `element` (e.g. `bpmn:targetRef`) named an id that does not exist. */
+  isUnresolved(element: ModdleElement, property: string): boolean {
+    return this.unresolved.some((r) => r.element === element && r.property === property);
+  }
 
   report(element: ModdleElement, message: string): void {
     this.problems.push(problem(element.id ?? '-', element.$type, message));
@@ -141,7 +149,7 @@ export class CompileContext {
     const conditionBody = (loop.completionCondition as ModdleElement | undefined)?.body;
     const completionCondition =
       typeof conditionBody === 'string' && conditionBody.trim() !== ''
-        ? stripExpressionMarker(conditionBody.trim())
+        ? stripExpressionMarker(conditionBody.trim()).trim()
         : null;
     if (completionCondition !== null) {
       this.feel(element, 'multi-instance completionCondition', completionCondition);

@@ -21,7 +21,7 @@ export interface LintResult {
 export async function lintBpmn(xml: string): Promise<LintResult> {
   const parsed = await parseBpmnXml(xml);
   if (!parsed.definitions) return { problems: parsed.problems, definitions: null };
-  const ctx = new CompileContext();
+  const ctx = new CompileContext(parsed.unresolved);
   ctx.problems.push(...parsed.problems);
   const definitions = compileDefinitions(parsed.definitions, ctx);
   const problems = dedupe(ctx.problems);
@@ -94,9 +94,7 @@ class ProcessCompiler {
 
   /** Compiles the flow elements of a process or sub-process, depth first. */
   private walk(container: ModdleElement, scopeId: string): void {
-    const elements = Array.isArray(container.flowElements)
-      ? (container.flowElements as ModdleElement[])
-      : [];
+    const elements = flowElementsOf(container);
     const scope: Scope = { element: container, nodes: [] };
     this.scopes.set(scopeId, scope);
     const flows = elements.filter((element) => element.$type === 'bpmn:SequenceFlow');
@@ -119,7 +117,11 @@ class ProcessCompiler {
         continue;
       }
       if (!element.id) {
-        this.ctx.report(element, 'element has no id');
+        const name = this.ctx.attr(element, 'name');
+        this.ctx.report(
+          element,
+          `element ${name === null ? '' : `'${name}' `}in '${scopeId}' has no id`,
+        );
         continue;
       }
       const documentation = Array.isArray(element.documentation)
@@ -161,7 +163,8 @@ class ProcessCompiler {
       const source = (element.sourceRef as ModdleElement | undefined)?.id;
       const target = (element.targetRef as ModdleElement | undefined)?.id;
       if (!source || !target) {
-        if (this.ctx.problems.some((p) => p.elementId === id)) continue; // moddle named the bad reference
+        const property = source ? 'bpmn:targetRef' : 'bpmn:sourceRef';
+        if (this.ctx.isUnresolved(element, property)) continue; // moddle named the bad reference
         this.ctx.report(
           element,
           `sequence flow has no ${source ? 'target' : 'source'} (sequence flow to nowhere)`,
@@ -170,8 +173,9 @@ class ProcessCompiler {
       }
       const from = this.nodes[source];
       const to = this.nodes[target];
-      if (!from || !to) continue; // the element itself was reported
-      if (from.scope !== to.scope) {
+      // A refused element was reported; a flow into one still has its condition checked.
+      if (!from) continue;
+      if (to && from.scope !== to.scope) {
         this.ctx.report(
           element,
           `sequence flow from '${source}' to '${target}' crosses a sub-process boundary`,
@@ -179,7 +183,9 @@ class ProcessCompiler {
       }
       const body = (element.conditionExpression as ModdleElement | undefined)?.body;
       let condition =
-        typeof body === 'string' && body.trim() !== '' ? stripExpressionMarker(body.trim()) : null;
+        typeof body === 'string' && body.trim() !== ''
+          ? stripExpressionMarker(body.trim()).trim()
+          : null;
       const isDefault =
         (from.kind === 'exclusiveGateway' || from.kind === 'inclusiveGateway') &&
         from.defaultFlow === id;
@@ -221,8 +227,10 @@ class ProcessCompiler {
         break;
       case 'boundaryEvent': {
         const host = this.nodes[node.attachedTo];
+        // An activity that was refused (and reported) is not compiled: nothing more to say.
+        const refused = !host && this.ctx.problems.some((p) => p.elementId === node.attachedTo);
         if (!host || !isActivity(host)) {
-          report(`is attached to '${node.attachedTo}', which is not an activity`);
+          if (!refused) report(`is attached to '${node.attachedTo}', which is not an activity`);
         } else if (host.scope !== node.scope) {
           report(`is attached to '${node.attachedTo}' in another scope`);
         }
@@ -255,17 +263,8 @@ class ProcessCompiler {
       report('gateway has no outgoing sequence flow');
       return;
     }
-    if (node.kind === 'parallelGateway') {
-      for (const flowId of node.outgoing) {
-        if (this.flows[flowId]?.condition) {
-          this.report(
-            flowId,
-            `a parallel gateway takes every outgoing flow; remove the condition from '${flowId}'`,
-          );
-        }
-      }
-      return;
-    }
+    // A condition on a flow leaving a parallel gateway was reported with the flow.
+    if (node.kind === 'parallelGateway') return;
     if (node.defaultFlow !== null && !node.outgoing.includes(node.defaultFlow)) {
       report(`default flow '${node.defaultFlow}' is not an outgoing flow of this gateway`);
     }
@@ -291,8 +290,13 @@ class ProcessCompiler {
       .map((id) => this.nodes[id])
       .filter((node) => node?.kind === 'startEvent');
     const noneStarts = starts.filter((node) => !node.timer);
+    const refused = flowElementsOf(scope.element).some(
+      (element) => element.$type === 'bpmn:StartEvent' && !(element.id && this.nodes[element.id]),
+    );
     if (scopeId === (this.process.id ?? '-')) {
-      if (starts.length === 0) this.ctx.report(scope.element, 'the process has no start event');
+      if (starts.length === 0 && !refused) {
+        this.ctx.report(scope.element, 'the process has no start event');
+      }
       for (const extra of noneStarts.slice(1)) {
         this.ctx.problems.push(
           problem(extra.id, extra.bpmnType, 'a process may have only one none start event'),
@@ -300,7 +304,7 @@ class ProcessCompiler {
       }
       return;
     }
-    if (noneStarts.length !== 1 || starts.length !== 1) {
+    if ((noneStarts.length !== 1 || starts.length !== 1) && !refused) {
       this.ctx.report(
         scope.element,
         `a sub-process needs exactly one none start event (found ${starts.length} start event${starts.length === 1 ? '' : 's'}${starts.length > noneStarts.length ? ', with a timer' : ''})`,
@@ -348,6 +352,10 @@ class ProcessCompiler {
     }
     return result;
   }
+}
+
+function flowElementsOf(container: ModdleElement): ModdleElement[] {
+  return Array.isArray(container.flowElements) ? (container.flowElements as ModdleElement[]) : [];
 }
 
 function flowIds(flows: readonly ModdleElement[], end: 'sourceRef' | 'targetRef', id: string) {

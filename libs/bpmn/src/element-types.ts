@@ -37,13 +37,14 @@ function eventDefinitions(element: ModdleElement): ModdleElement[] {
 
 /**
  * The one event definition an event may have; reports anything else. `allowed` are the
- * definition types this kind of event supports here.
+ * definition types this kind of event supports here; `noneAllowed`: it may have none.
  */
 function singleDefinition(
   element: ModdleElement,
   ctx: CompileContext,
   allowed: readonly string[],
   what: string,
+  noneAllowed: boolean,
 ): ModdleElement | null | false {
   const definitions = eventDefinitions(element);
   if (definitions.length > 1) {
@@ -53,10 +54,10 @@ function singleDefinition(
   const definition = definitions[0];
   if (!definition) return null;
   if (!allowed.includes(definition.$type)) {
-    const supported = allowed.length > 0 ? allowed.join(', ') : 'none';
+    const supported = [...(noneAllowed ? [`none ${what}`] : []), ...allowed].join(', ');
     ctx.report(
       element,
-      `${definition.$type} on a ${what} is not supported (supported: ${supported})`,
+      `${definition.$type} on ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} is not supported (supported: ${supported})`,
     );
     return false;
   }
@@ -64,7 +65,7 @@ function singleDefinition(
 }
 
 function timerOf(element: ModdleElement, ctx: CompileContext, what: string, optional: boolean) {
-  const definition = singleDefinition(element, ctx, ['bpmn:TimerEventDefinition'], what);
+  const definition = singleDefinition(element, ctx, ['bpmn:TimerEventDefinition'], what, optional);
   if (definition === false) return false;
   if (definition === null) {
     if (!optional) ctx.report(element, `${what} needs a timer event definition`);
@@ -80,13 +81,19 @@ const startEvent: Compile = (element, fields, ctx) => {
 };
 
 const endEvent: Compile = (element, fields, ctx) => {
-  const definition = singleDefinition(element, ctx, ['bpmn:TerminateEventDefinition'], 'end event');
+  const definition = singleDefinition(
+    element,
+    ctx,
+    ['bpmn:TerminateEventDefinition'],
+    'end event',
+    true,
+  );
   if (definition === false) return null;
   return { ...base(fields), kind: 'endEvent', terminate: definition !== null };
 };
 
 const intermediateThrowEvent: Compile = (element, fields, ctx) => {
-  if (singleDefinition(element, ctx, [], 'intermediate throw event') === false) return null;
+  if (singleDefinition(element, ctx, [], 'intermediate throw event', true) === false) return null;
   return { ...base(fields), kind: 'intermediateThrowEvent' };
 };
 
@@ -107,14 +114,23 @@ const boundaryEvent: Compile = (element, fields, ctx) => {
   if (!timer) return null;
   const attachedTo = (element.attachedToRef as ModdleElement | undefined)?.id;
   if (!attachedTo) {
-    ctx.report(element, 'boundary event is not attached to an activity (attachedToRef)');
+    if (!ctx.isUnresolved(element, 'bpmn:attachedToRef')) {
+      ctx.report(element, 'boundary event is not attached to an activity (attachedToRef)');
+    }
     return null;
+  }
+  const cancelActivity = element.cancelActivity !== false;
+  if (cancelActivity && timer.kind === 'timeCycle') {
+    ctx.report(
+      element,
+      'an interrupting timer boundary event takes timeDate or timeDuration, not timeCycle (a cycle needs cancelActivity="false")',
+    );
   }
   return {
     ...base(fields),
     kind: 'boundaryEvent',
     attachedTo,
-    cancelActivity: element.cancelActivity !== false,
+    cancelActivity,
     timer,
   };
 };
@@ -186,7 +202,7 @@ const passThroughTask: Compile = (element, fields, ctx) => ({
 /** The sub-process's start event id is filled in by the compiler after its children. */
 const subProcess: Compile = (element, fields, ctx) => {
   if (element.triggeredByEvent === true) {
-    ctx.report(element, 'event sub-processes are not supported');
+    ctx.report(element, 'event sub-processes are not supported (supported: embedded SubProcess)');
     return null;
   }
   return { ...activity(element, fields, ctx), kind: 'subProcess', startEvent: '' };

@@ -69,6 +69,8 @@ export class Run {
   readonly effects: Effect[] = [];
   readonly zone: string;
   private readonly queue: Work[] = [];
+  /** Position of the next work item in `queue` while draining. */
+  private head = 0;
   elements: Record<string, ElementInstance>;
   variables: Record<string, Variables>;
   tasks: Record<string, Task>;
@@ -182,12 +184,13 @@ export class Run {
   /** Processes queued work until nothing is left, settling inclusive joins last. */
   drain(): void {
     for (;;) {
-      for (let i = 0; i < this.queue.length; i++) {
-        const work = this.queue[i];
+      while (this.head < this.queue.length) {
+        const work = this.queue[this.head++];
         if (work.op === 'activate') this.activate(work);
         else this.checkScope(work.key);
       }
       this.queue.length = 0;
+      this.head = 0;
       if (!this.settleInclusiveJoins()) return;
     }
   }
@@ -311,10 +314,11 @@ export class Run {
     if (current.kind === 'multiInstanceBody')
       multiInstanceBody.beforeComplete(this, current, node as ActivityNode);
     else this.emitElement('element.completed', current, node);
+    const local = this.variables[current.key] ?? {};
     this.remove(current.key);
     const parent = current.parentKey === null ? undefined : this.elements[current.parentKey];
     if (parent?.kind === 'multiInstanceBody') {
-      multiInstanceBody.innerCompleted(this, parent, node as ActivityNode);
+      multiInstanceBody.innerCompleted(this, parent, node as ActivityNode, local);
       return;
     }
     const flows = options.flows ?? node.outgoing;
@@ -335,7 +339,10 @@ export class Run {
       for (const output of outputs) {
         results[output.target] = this.evaluateAttribute(output.source, scope);
       }
-      this.setVariables(instance.parentKey as string, results);
+      // As in Zeebe, an inner instance of a multi-instance writes from its own scope, where
+      // its input and output element variables live; any other element from its flow scope.
+      const from = instance.loopCounter === undefined ? instance.parentKey : instance.key;
+      this.setVariables(from as string, results);
     } else if (variables && Object.keys(variables).length > 0) {
       if (options.localOnly) this.setLocal(instance.key, variables);
       else this.setVariables(instance.key, variables);
@@ -488,10 +495,17 @@ export class Run {
     }
   }
 
-  /** Terminates every other element of the scope and drops its waiting tokens. */
-  terminateScopeExcept(scopeKey: string, keep: string): void {
-    for (const child of this.children(scopeKey)) if (child.key !== keep) this.terminate(child.key);
+  /**
+   * Terminates every element of the scope and drops its tokens: those waiting at joins and
+   * those still queued for activation in it (a terminate end event ends the scope at once).
+   */
+  terminateScopeContents(scopeKey: string): void {
+    for (const child of this.children(scopeKey)) this.terminate(child.key);
     delete this.joins[scopeKey];
+    const pending = this.queue.splice(this.head);
+    for (const work of pending) {
+      if (work.op !== 'activate' || work.parentKey !== scopeKey) this.queue.push(work);
+    }
   }
 
   cancelInstance(): void {

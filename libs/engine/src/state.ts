@@ -116,6 +116,9 @@ export interface Incident {
   readonly createdAt: number;
   /** What resolving the incident retries. */
   readonly retry: IncidentRetry;
-  /** For a failed completion: the variables it carried. */
+  /**
+   * For a failed completion: the variables it carried; for a failed multi-instance decision
+   * (`continue`): the local variables of the inner instance whose completion it followed.
+   */
   readonly variables: Variables | null;
 }

@@ -227,7 +227,7 @@ function resolveIncident(run: Run, command: ResolveIncidentCommand): void {
       run.completeElement(active, incident.variables ? { variables: incident.variables } : {});
       break;
     case 'continue':
-      multiInstanceBody.proceed(run, active, node as ActivityNode);
+      multiInstanceBody.proceed(run, active, node as ActivityNode, incident.variables ?? {});
       break;
   }
 }

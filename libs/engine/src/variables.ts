@@ -2,10 +2,16 @@ import { EngineException, EngineExceptionCode } from './errors.js';
 
 /** Refuses variables that are not plain JSON (they must survive jsonb and the audit trail). */
 export function assertVariables(variables: unknown): void {
-  if (variables === null || typeof variables !== 'object' || Array.isArray(variables)) {
-    throw new EngineException(EngineExceptionCode.INVALID_VARIABLES, 'variables must be an object');
+  const prototype: unknown =
+    variables !== null && typeof variables === 'object' ? Object.getPrototypeOf(variables) : false;
+  // a Map, a list or a class instance would be stored as something else than what was given
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new EngineException(
+      EngineExceptionCode.INVALID_VARIABLES,
+      'variables must be a plain object',
+    );
   }
-  for (const [name, value] of Object.entries(variables)) check(value, name);
+  for (const [name, value] of Object.entries(variables as object)) check(value, name);
 }
 
 function check(value: unknown, path: string): void {

@@ -2,7 +2,7 @@ import type { ActivityNode } from '@app/bpmn';
 import { type JsonValue, isExpression, stripExpressionMarker } from '@app/feel';
 import { IncidentError } from '../errors.js';
 import type { Run } from '../run.js';
-import type { ElementInstance } from '../state.js';
+import type { ElementInstance, Variables } from '../state.js';
 
 /**
  * The multi-instance body around an activity: one inner instance per item of the input
@@ -48,27 +48,32 @@ export const multiInstanceBody = {
     run.setLocal(body.key, { [loop.outputCollection]: list });
   },
 
-  innerCompleted(run: Run, body: ElementInstance, node: ActivityNode): void {
+  /** `inner` are the local variables of the inner instance that has just completed. */
+  innerCompleted(run: Run, body: ElementInstance, node: ActivityNode, inner: Variables): void {
     const current = run.elements[body.key];
     if (!current?.multiInstance) return;
     const progress = { ...current.multiInstance, completed: current.multiInstance.completed + 1 };
     const updated = { ...current, multiInstance: progress };
     run.elements[body.key] = updated;
-    multiInstanceBody.proceed(run, updated, node);
+    multiInstanceBody.proceed(run, updated, node, inner);
   },
 
-  /** Decides what follows an inner completion (also the retry of a failed decision). */
-  proceed(run: Run, body: ElementInstance, node: ActivityNode): void {
+  /**
+   * Decides what follows an inner completion (also the retry of a failed decision). As in
+   * Zeebe, the completion condition sees the completing inner instance's variables.
+   */
+  proceed(run: Run, body: ElementInstance, node: ActivityNode, inner: Variables): void {
     const progress = body.multiInstance;
     const loop = node.multiInstance;
     if (!progress || !loop) return;
     const total = progress.items.length;
-    run.attempt(body, 'continue', null, () => {
+    run.attempt(body, 'continue', inner, () => {
       const done =
         progress.completed >= total ||
         (loop.completionCondition !== null &&
           run.evaluateCondition(loop.completionCondition, {
             ...run.visibleVariables(body.key),
+            ...inner,
             numberOfInstances: total,
             numberOfActiveInstances: progress.activated - progress.completed,
             numberOfCompletedInstances: progress.completed,
@@ -101,5 +106,18 @@ function activateNext(run: Run, bodyKey: string, node: ActivityNode): void {
   const inputElement = node.multiInstance?.inputElement;
   const local: Record<string, JsonValue> = { loopCounter: index + 1 };
   if (inputElement) local[inputElement] = progress.items[index] ?? null;
+  // Zeebe creates the variable the outputElement reads as a local (null) of each inner
+  // instance, so that a completion setting it stays with that instance.
+  const output = outputVariable(node.multiInstance?.outputElement ?? null);
+  if (output !== null && !(output in local)) local[output] = null;
   run.enqueueActivate(node.id, bodyKey, body.processRef, { local, loopCounter: index + 1 });
+}
+
+const PATH = /^([\p{L}_][\p{L}\p{N}_]*)(?:\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+
+/** The variable an outputElement such as `=result` or `=result.score` reads, if it is that. */
+function outputVariable(outputElement: string | null): string | null {
+  if (outputElement === null || !isExpression(outputElement)) return null;
+  const name = PATH.exec(stripExpressionMarker(outputElement).trim())?.[1];
+  return name === undefined || ['true', 'false', 'null'].includes(name) ? null : name;
 }

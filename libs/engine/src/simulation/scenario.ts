@@ -42,7 +42,7 @@ export function parseScenario(input: unknown): Scenario {
   const steps = input.steps ?? [];
   if (!Array.isArray(steps)) throw new ScenarioError('"steps" must be a list');
   steps.forEach((item: unknown, i) => checkStep(item, i + 1));
-  return input as unknown as Scenario;
+  return { ...input, steps } as unknown as Scenario;
 }
 
 function checkStep(item: unknown, n: number): void {

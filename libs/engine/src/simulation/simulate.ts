@@ -12,7 +12,7 @@ import { EngineException } from '../errors.js';
 import { type DisplayState, displayState, nextTimer, openTasks } from '../queries.js';
 import type { InstanceState } from '../state.js';
 import { step } from '../step.js';
-import { type Scenario, ScenarioError } from './scenario.js';
+import { type Scenario, ScenarioError, parseScenario } from './scenario.js';
 
 export type SimulationEventType =
   | 'element.activated'
@@ -47,13 +47,15 @@ const MAX_FIRINGS = 100_000;
 
 /**
  * Runs a scenario in memory: starts the process at `start.at`, then completes tasks and moves
- * the clock, firing every timer that falls due, in due order, each at its own due time.
+ * the clock, firing every timer that falls due, in due order, each at its own due time. The
+ * scenario is checked first (it may come straight from JSON): a bad one is a ScenarioError.
  */
 export function simulate(
   ctx: EngineContext,
   processRef: string,
-  scenario: Scenario,
+  input: Scenario,
 ): SimulationResult {
+  const scenario = parseScenario(input);
   const zone = contextZone(ctx);
   const events: { at: string; type: SimulationEventType; elementId: string }[] = [];
   let now = time(() => parseDateTime(scenario.start.at, zone), '"start.at"');
