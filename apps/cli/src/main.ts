@@ -7,7 +7,8 @@ import { simulateCommand } from './simulate.command.js';
 
 const USAGE = `usage:
   cli lint FILE...                          check BPMN templates; one line per problem
-  cli simulate TEMPLATE.bpmn SCENARIO.json  run a template against a scripted clock`;
+  cli simulate TEMPLATE.bpmn SCENARIO.json  run a template against a scripted clock
+  cli db migrate                            apply pending migrations to DATABASE_URL`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -16,6 +17,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return lintCommand(args);
     case 'simulate':
       return simulateCommand(args);
+    case 'db':
+      // Loaded on demand: lint and simulate need no database driver.
+      return (await import('./db.command.js')).dbCommand(args);
     case undefined:
     case '-h':
     case '--help':

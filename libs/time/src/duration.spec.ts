@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { TimeExpressionError } from './common.js';
 import { formatInstant } from './date-time.js';
-import { type IsoDuration, addDuration, parseDuration } from './duration.js';
+import { type IsoDuration, addDuration, parseDuration, subtractDuration } from './duration.js';
+import { parseDateTime } from './date-time.js';
 
 const at = (iso: string): number => Temporal.Instant.from(iso).epochMilliseconds;
 const ZERO: IsoDuration = {
@@ -425,5 +426,23 @@ describe('addDuration', () => {
         ),
       );
     });
+  });
+});
+
+describe('subtractDuration', () => {
+  it('goes back on the wall clock of the zone, clamping the day of the month', () => {
+    // Given 31 March 2026, 09:00 in Shanghai
+    const at = parseDateTime('2026-03-31T09:00:00+08:00');
+    // When one month is subtracted
+    const result = subtractDuration(at, 'P1M');
+    // Then it is 28 February, same time of day
+    expect(formatInstant(result)).toBe('2026-02-28T09:00:00+08:00');
+  });
+
+  it('subtracts exact hours and days', () => {
+    const at = parseDateTime('2026-03-02T09:00:00+08:00');
+    expect(formatInstant(subtractDuration(at, 'P3D'))).toBe('2026-02-27T09:00:00+08:00');
+    expect(formatInstant(subtractDuration(at, 'PT0S'))).toBe('2026-03-02T09:00:00+08:00');
+    expect(formatInstant(subtractDuration(at, 'PT10H'))).toBe('2026-03-01T23:00:00+08:00');
   });
 });

@@ -93,6 +93,25 @@ export function addDuration(
   return result;
 }
 
+/**
+ * `at` minus a duration, calendar-correct in `zone` (the wall clock goes back by the
+ * years/months/days, then the exact hours/minutes/seconds): Mar 31 - P1M = Feb 28.
+ */
+export function subtractDuration(
+  at: number,
+  duration: IsoDuration | string,
+  zone: string = DEFAULT_TIME_ZONE,
+): number {
+  const d = typeof duration === 'string' ? parseDuration(duration) : checked(duration);
+  try {
+    return toZoned(at, zone).subtract(Temporal.Duration.from(d)).epochMilliseconds;
+  } catch {
+    throw new TimeExpressionError(
+      `subtracting ${durationText(d)} from ${toZoned(at, zone).toString({ timeZoneName: 'never' })} goes beyond the supported range of dates`,
+    );
+  }
+}
+
 /** addDuration for a checked duration object, but null when the result is out of range. */
 export function addScaled(at: number, d: IsoDuration, zone: string, times: number): number | null {
   if (!Number.isSafeInteger(times) || times < 0) {

@@ -14,6 +14,7 @@ describe('@app/time entry point', () => {
       'parseCycle',
       'parseDateTime',
       'parseDuration',
+      'subtractDuration',
     ]);
   });
 

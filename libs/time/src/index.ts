@@ -28,7 +28,7 @@
  * programming error and throws `RangeError`.
  */
 export { DEFAULT_TIME_ZONE, TimeExpressionError } from './common.js';
-export { type IsoDuration, addDuration, parseDuration } from './duration.js';
+export { type IsoDuration, addDuration, parseDuration, subtractDuration } from './duration.js';
 export { formatInstant, parseDateTime } from './date-time.js';
 export { type TimerCycle, cycleDueAt, parseCycle } from './cycle.js';
 export { type TimerKind, checkTimerExpression, firstDueAt } from './timer.js';
