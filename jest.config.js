@@ -34,6 +34,9 @@ export default {
       ...common,
       displayName: 'int',
       testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.js',
+      globalTeardown: '<rootDir>/test/support/global-teardown.js',
+      testTimeout: 60000,
     },
   ],
 };

@@ -1,0 +1,4 @@
+/** @app/audit — the append-only, hash-chained audit trail (per-instance streams). */
+export * from './audit-writer.js';
+export * from './hash.js';
+export * from './verify.js';

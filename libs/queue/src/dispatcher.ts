@@ -1,0 +1,102 @@
+import { Queue, type ConnectionOptions } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { QueueName } from './queues.js';
+
+interface OutboxRow {
+  id: string;
+  queue: QueueName;
+  job_name: string;
+  job_id: string;
+  payload: object;
+  not_before: Date;
+}
+
+export interface DispatcherOptions {
+  readonly connection: ConnectionOptions;
+  /** BullMQ key prefix (tests use one per suite). */
+  readonly prefix: string;
+  readonly now: () => number;
+}
+
+/** Job options every queue shares: retries with exponential backoff, bounded history. */
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+  removeOnComplete: { age: 3600, count: 10000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+/**
+ * Moves committed outbox rows to BullMQ and marks them delivered. Rows are claimed with
+ * `FOR UPDATE SKIP LOCKED`, so several dispatchers (api and worker processes) share the work;
+ * the deterministic job id makes a second enqueue of the same row a no-op. If the process
+ * dies between the enqueue and the mark, the row is enqueued again later — harmless.
+ */
+export class OutboxDispatcher {
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  queue(name: QueueName): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: this.options.connection,
+        prefix: this.options.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * Delivers pending rows: the given ids (just committed), or else the oldest pending rows
+   * created before `olderThan` (the reconciler's sweep). Returns how many were delivered.
+   */
+  async dispatch(
+    options: { ids?: readonly string[]; olderThan?: number; limit?: number } = {},
+  ): Promise<number> {
+    if (options.ids && options.ids.length === 0) return 0;
+    return this.dataSource.transaction(async (manager): Promise<number> => {
+      const rows = options.ids
+        ? await manager.query<OutboxRow[]>(
+            `SELECT id, queue, job_name, job_id, payload, not_before FROM outbox
+                WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL FOR UPDATE SKIP LOCKED`,
+            [options.ids],
+          )
+        : await manager.query<OutboxRow[]>(
+            `SELECT id, queue, job_name, job_id, payload, not_before FROM outbox
+                WHERE delivered_at IS NULL AND created_at < $1
+                ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            [new Date(options.olderThan ?? this.options.now()), options.limit ?? 1000],
+          );
+      if (rows.length === 0) return 0;
+      const now = this.options.now();
+      const byQueue = new Map<QueueName, OutboxRow[]>();
+      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+      for (const [name, group] of byQueue) {
+        await this.queue(name).addBulk(
+          group.map((row) => ({
+            name: row.job_name,
+            data: row.payload,
+            opts: { jobId: row.job_id, delay: Math.max(0, row.not_before.getTime() - now) },
+          })),
+        );
+      }
+      await manager.query(
+        `UPDATE outbox SET delivered_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])`,
+        [rows.map((row) => row.id)],
+      );
+      return rows.length;
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+}

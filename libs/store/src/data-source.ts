@@ -1,0 +1,38 @@
+import { DataSource } from 'typeorm';
+import { InitialSchema1795000000000 } from '../../../migrations/1795000000000-InitialSchema.js';
+import { AuditEventEntity } from './entities/audit-event.entity.js';
+import { DeploymentEntity } from './entities/deployment.entity.js';
+import { NotificationEntity } from './entities/notification.entity.js';
+import { OutboxEntity } from './entities/outbox.entity.js';
+import { ProcessDefinitionEntity } from './entities/process-definition.entity.js';
+import { ProcessInstanceEntity } from './entities/process-instance.entity.js';
+import { TaskEntity } from './entities/task.entity.js';
+import { TimerEntity } from './entities/timer.entity.js';
+
+export const ENTITIES = [
+  DeploymentEntity,
+  ProcessDefinitionEntity,
+  ProcessInstanceEntity,
+  TaskEntity,
+  TimerEntity,
+  OutboxEntity,
+  NotificationEntity,
+  AuditEventEntity,
+];
+
+/** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
+export const MIGRATIONS = [InitialSchema1795000000000];
+
+/** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
+export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'migrations',
+    poolSize: options.poolSize ?? 10,
+  });
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { SYSTEM_STREAM, appendAudit } from '@app/audit';
+import { type ProcessGraph, lintBpmn } from '@app/bpmn';
+import type { DataSource } from 'typeorm';
+import type { Clock } from './clock.js';
+import { type DefinitionCache, definitionRef } from './definition-cache.js';
+import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
+
+export interface DeployedProcess {
+  readonly id: string;
+  readonly key: string;
+  readonly version: number;
+  readonly name: string | null;
+  /** false when this exact file was already the latest version of the process. */
+  readonly created: boolean;
+}
+
+export interface DeployResult {
+  readonly deploymentId: string | null;
+  readonly checksum: string;
+  readonly processes: readonly DeployedProcess[];
+}
+
+/**
+ * Deploys BPMN files. Each executable process becomes a version of its key; a file whose
+ * processes are all already deployed from the same bytes (checksum) changes nothing. An invalid
+ * file is refused whole, with the problems `cli lint` prints; nothing is half-deployed (one
+ * transaction, serialised by an advisory lock so two deployers cannot take the same version).
+ */
+export class DeploymentService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly definitions: DefinitionCache,
+    private readonly clock: Clock,
+  ) {}
+
+  async deploy(name: string, xml: string, actor: string): Promise<DeployResult> {
+    const { problems, definitions } = await lintBpmn(xml);
+    if (!definitions) {
+      throw new RuntimeException(
+        RuntimeExceptionCode.TEMPLATE_INVALID,
+        `template '${name}' is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'})`,
+        problems,
+      );
+    }
+    const checksum = createHash('sha256').update(xml).digest('hex');
+    const graphs = Object.values(definitions.processes);
+    const now = this.clock.now();
+    const result = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('branchflow.deploy'))`);
+      const latest = await manager.query<
+        { id: string; key: string; version: number; name: string | null; checksum: string }[]
+      >(
+        `SELECT DISTINCT ON (key) id, key, version, name, checksum FROM process_definitions
+          WHERE key = ANY($1::text[]) ORDER BY key, version DESC`,
+        [graphs.map((graph) => graph.id)],
+      );
+      const byKey = new Map(latest.map((row) => [row.key, row]));
+      const changed = graphs.filter((graph) => byKey.get(graph.id)?.checksum !== checksum);
+      if (changed.length === 0) {
+        return {
+          deploymentId: null,
+          checksum,
+          processes: graphs.map((graph) => {
+            const row = byKey.get(graph.id);
+            if (!row) throw new Error('unreachable');
+            return {
+              id: row.id,
+              key: row.key,
+              version: row.version,
+              name: row.name,
+              created: false,
+            };
+          }),
+          added: [] as { graph: ProcessGraph; version: number }[],
+        };
+      }
+      const [deployment] = await manager.query<{ id: string }[]>(
+        `INSERT INTO deployments (name, checksum, xml, deployed_by, deployed_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [name, checksum, xml, actor, new Date(now)],
+      );
+      if (!deployment) throw new Error('insert returned nothing');
+      const processes: DeployedProcess[] = [];
+      const added: { graph: ProcessGraph; version: number }[] = [];
+      for (const graph of graphs) {
+        const previous = byKey.get(graph.id);
+        if (previous && previous.checksum === checksum) {
+          processes.push({ ...previous, created: false });
+          continue;
+        }
+        const version = (previous?.version ?? 0) + 1;
+        const pinned: ProcessGraph = { ...graph, ref: definitionRef(graph.id, version) };
+        const [row] = await manager.query<{ id: string }[]>(
+          `INSERT INTO process_definitions (key, version, name, deployment_id, checksum, graph, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+          [
+            graph.id,
+            version,
+            graph.name,
+            deployment.id,
+            checksum,
+            JSON.stringify(pinned),
+            new Date(now),
+          ],
+        );
+        if (!row) throw new Error('insert returned nothing');
+        processes.push({ id: row.id, key: graph.id, version, name: graph.name, created: true });
+        added.push({ graph: pinned, version });
+      }
+      await appendAudit(
+        manager,
+        SYSTEM_STREAM,
+        processes
+          .filter((process) => process.created)
+          .map((process) => ({
+            type: 'template.deployed',
+            actor,
+            at: now,
+            data: {
+              key: process.key,
+              version: process.version,
+              deploymentId: deployment.id,
+              file: name,
+              checksum,
+            },
+          })),
+      );
+      return { deploymentId: deployment.id, checksum, processes, added };
+    });
+    for (const { graph, version } of result.added) this.definitions.add(graph, version);
+    return {
+      deploymentId: result.deploymentId,
+      checksum: result.checksum,
+      processes: result.processes,
+    };
+  }
+}

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEventInput } from '@app/audit';
+import { type Effect, type InstanceState, type ProcessRegistry, type Task } from '@app/engine';
+import { type OutboxJob, outboxJob } from '@app/queue';
+import { parseDuration, subtractDuration } from '@app/time';
+import type { EntityManager } from 'typeorm';
+
+export interface ProjectionContext {
+  readonly instanceId: string;
+  readonly actor: string;
+  readonly now: number;
+  readonly zone: string;
+  readonly registry: ProcessRegistry;
+  /** Offsets before a task's due date at which default reminders fire (ISO durations). */
+  readonly reminderOffsets: readonly string[];
+}
+
+export interface Projection {
+  readonly audit: AuditEventInput[];
+  readonly jobs: OutboxJob[];
+}
+
+/**
+ * Writes the rows that mirror one step's effects — tasks, timers — and returns the audit
+ * events and outbox jobs that go with them. Every write is keyed by (instance, engine key),
+ * so the rows always agree with the engine state written in the same transaction.
+ */
+export async function projectEffects(
+  manager: EntityManager,
+  effects: readonly Effect[],
+  ctx: ProjectionContext,
+): Promise<Projection> {
+  const audit: AuditEventInput[] = [];
+  const jobs: OutboxJob[] = [];
+  const newTasks: { id: string; task: Task; remindersModelled: boolean }[] = [];
+  const newTimers: { id: string; effect: Extract<Effect, { type: 'timer.scheduled' }> }[] = [];
+  const endedTasks = new Map<string, { state: 'completed' | 'cancelled'; variables: unknown }>();
+  const endedTimers = new Map<string, 'fired' | 'cancelled'>();
+  const event = (type: string, elementId: string | null, data: Record<string, unknown> = {}) =>
+    audit.push({
+      type,
+      actor: ctx.actor,
+      instanceId: ctx.instanceId,
+      elementId,
+      data,
+      at: ctx.now,
+    });
+
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'element.activated':
+      case 'element.completed':
+      case 'element.terminated':
+        event(effect.type, effect.elementId, {
+          bpmnType: effect.bpmnType,
+          key: effect.elementInstanceKey,
+        });
+        break;
+      case 'task.created': {
+        const id = randomUUID();
+        const node = ctx.registry.byRef(effect.task.processRef)?.nodes[effect.task.elementId];
+        const remindersModelled =
+          !!node && 'boundaryEvents' in node && node.boundaryEvents.length > 0;
+        newTasks.push({ id, task: effect.task, remindersModelled });
+        event('task.created', effect.task.elementId, {
+          taskId: id,
+          kind: effect.task.kind,
+          name: effect.task.name,
+          assignee: effect.task.assignee,
+          candidateGroups: effect.task.candidateGroups,
+          dueAt: effect.task.dueAt === null ? null : new Date(effect.task.dueAt).toISOString(),
+        });
+        if (effect.task.kind === 'service') {
+          jobs.push(
+            outboxJob('run-job', `job-${id}`, { instanceId: ctx.instanceId, taskId: id }, ctx.now),
+          );
+        } else if (effect.task.dueAt !== null && !remindersModelled) {
+          for (const offset of ctx.reminderOffsets) {
+            const at = subtractDuration(effect.task.dueAt, parseDuration(offset), ctx.zone);
+            if (at > ctx.now) {
+              jobs.push(
+                outboxJob('task-reminder', `reminder-${id}-${offset}`, { taskId: id, offset }, at),
+              );
+            }
+          }
+        }
+        break;
+      }
+      case 'task.completed':
+        endedTasks.set(effect.task.key, { state: 'completed', variables: effect.variables });
+        event('task.completed', effect.task.elementId, {
+          taskKey: effect.task.key,
+          variables: effect.variables,
+        });
+        break;
+      case 'task.cancelled':
+        endedTasks.set(effect.task.key, { state: 'cancelled', variables: null });
+        event('task.cancelled', effect.task.elementId, { taskKey: effect.task.key });
+        break;
+      case 'timer.scheduled': {
+        const id = randomUUID();
+        newTimers.push({ id, effect });
+        jobs.push(
+          outboxJob(
+            'fire-timer',
+            `timer-${id}`,
+            { instanceId: ctx.instanceId, timerId: id },
+            effect.timer.dueAt,
+          ),
+        );
+        break;
+      }
+      case 'timer.fired':
+        endedTimers.set(effect.timer.key, 'fired');
+        event('timer.fired', effect.timer.elementId, {
+          purpose: effect.timer.purpose,
+          dueAt: new Date(effect.timer.dueAt).toISOString(),
+        });
+        break;
+      case 'timer.cancelled':
+        endedTimers.set(effect.timer.key, 'cancelled');
+        break;
+      case 'incident.created':
+        event('incident.created', effect.incident.elementId, { message: effect.incident.message });
+        break;
+      case 'incident.resolved':
+        event('incident.resolved', effect.incident.elementId, { message: effect.incident.message });
+        break;
+      case 'instance.completed':
+        event('instance.completed', null);
+        break;
+      case 'instance.terminated':
+        event('instance.terminated', null);
+        break;
+      case 'variables.set':
+        break;
+    }
+  }
+
+  // A task or timer created and ended within the same step is inserted already ended.
+  if (newTasks.length > 0) {
+    const values: unknown[] = [];
+    const rows = newTasks.map(({ id, task, remindersModelled }, i) => {
+      const ended = endedTasks.get(task.key);
+      endedTasks.delete(task.key);
+      values.push(
+        id,
+        ctx.instanceId,
+        task.key,
+        task.kind,
+        task.elementId,
+        task.name,
+        task.assignee,
+        task.candidateGroups,
+        task.candidateUsers,
+        task.dueAt === null ? null : new Date(task.dueAt),
+        task.followUpAt === null ? null : new Date(task.followUpAt),
+        task.formKey ?? task.formId,
+        task.jobType,
+        ended?.state ?? 'open',
+        remindersModelled,
+        new Date(task.createdAt),
+        ended ? new Date(ctx.now) : null,
+      );
+      const b = i * 17;
+      return `(${Array.from({ length: 17 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
+    });
+    await manager.query(
+      `INSERT INTO tasks (id, instance_id, engine_key, kind, element_id, name, assignee, candidate_groups,
+         candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at)
+       VALUES ${rows.join(', ')}`,
+      values,
+    );
+  }
+  for (const [key, ended] of endedTasks) {
+    await manager.query(
+      `UPDATE tasks SET state = $3::task_state, ended_at = $4, variables = $5,
+         completed_by = CASE WHEN $3::text = 'completed' THEN $6 ELSE NULL END
+        WHERE instance_id = $1 AND engine_key = $2 AND state = 'open'`,
+      [
+        ctx.instanceId,
+        key,
+        ended.state,
+        new Date(ctx.now),
+        ended.variables === null ? null : JSON.stringify(ended.variables),
+        ctx.actor,
+      ],
+    );
+  }
+  if (newTimers.length > 0) {
+    const values: unknown[] = [];
+    const rows = newTimers.map(({ id, effect }, i) => {
+      const ended = endedTimers.get(effect.timer.key);
+      endedTimers.delete(effect.timer.key);
+      values.push(
+        id,
+        ctx.instanceId,
+        effect.timer.key,
+        effect.timer.elementId,
+        effect.timer.purpose,
+        new Date(effect.timer.dueAt),
+        ended ?? 'scheduled',
+        ended === 'fired' ? new Date(ctx.now) : null,
+      );
+      const b = i * 8;
+      return `(${Array.from({ length: 8 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
+    });
+    await manager.query(
+      `INSERT INTO timers (id, instance_id, engine_key, element_id, purpose, due_at, state, fired_at) VALUES ${rows.join(', ')}`,
+      values,
+    );
+  }
+  for (const [key, state] of endedTimers) {
+    await manager.query(
+      `UPDATE timers SET state = $3::timer_state, fired_at = CASE WHEN $3::text = 'fired' THEN $4::timestamptz ELSE NULL END
+        WHERE instance_id = $1 AND engine_key = $2 AND state = 'scheduled'`,
+      [ctx.instanceId, key, state, new Date(ctx.now)],
+    );
+  }
+  return { audit, jobs };
+}
+
+/** The root scope's variables, kept in their own column for queries. */
+export function rootVariables(state: InstanceState): InstanceState['variables'][string] {
+  return state.variables[state.rootKey] ?? {};
+}

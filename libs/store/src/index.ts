@@ -1,0 +1,20 @@
+/**
+ * @app/store — PostgreSQL persistence: entities, the shared DataSource, deployment, and the
+ * transaction that applies an engine step.
+ */
+export * from './clock.js';
+export * from './data-source.js';
+export * from './definition-cache.js';
+export * from './deployment.service.js';
+export * from './effects-projection.js';
+export * from './instance-runtime.js';
+export * from './runtime.exception.js';
+export * from './entities/audit-event.entity.js';
+export * from './entities/deployment.entity.js';
+export * from './entities/notification.entity.js';
+export * from './entities/outbox.entity.js';
+export * from './entities/process-definition.entity.js';
+export * from './entities/process-instance.entity.js';
+export * from './entities/task.entity.js';
+export * from './entities/timer.entity.js';
+export * from './migrate.js';
