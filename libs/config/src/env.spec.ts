@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import { EnvException, loadEnv } from './env.js';
+
+describe('loadEnv', () => {
+  it('given nothing set, when loaded, then every default suits a local machine', () => {
+    const env = loadEnv({});
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/branchflow');
+    expect(env.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(env.PORT).toBe(3000);
+    expect(env.reminderOffsets).toEqual(['P3D', 'P1D', 'PT0S']);
+  });
+
+  it('given values, when loaded, then numbers are parsed and strings kept', () => {
+    const env = loadEnv({
+      PORT: '8080',
+      DATABASE_URL: 'postgresql://u:p@db:5432/x',
+      REMINDER_OFFSETS: 'P2D',
+    });
+    expect(env.PORT).toBe(8080);
+    expect(env.DATABASE_URL).toBe('postgresql://u:p@db:5432/x');
+    expect(env.reminderOffsets).toEqual(['P2D']);
+  });
+
+  it('given bad values, when loaded, then the error names each bad variable and why', () => {
+    let error: unknown;
+    try {
+      loadEnv({ PORT: 'eighty', REDIS_URL: 'localhost:6379', DATABASE_URL: 'mysql://x' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(EnvException);
+    const problems = (error as EnvException).problems.join('\n');
+    expect(problems).toMatch(/^PORT="eighty": PORT must be a whole number/m);
+    expect(problems).toMatch(/^REDIS_URL="localhost:6379": REDIS_URL must be a redis:\/\/ URL/m);
+    expect(problems).toMatch(
+      /^DATABASE_URL="mysql:\/\/x": DATABASE_URL must be a postgres:\/\/ URL/m,
+    );
+  });
+});

@@ -1,0 +1,113 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+/**
+ * Every environment variable the processes read, validated once at boot. Nothing else reads
+ * process.env. Defaults suit a developer machine with PostgreSQL and Redis on localhost.
+ */
+export class Env {
+  /** postgres://user[:password]@host:port/database */
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/branchflow';
+
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @IsInt({ message: 'PORT must be a whole number' })
+  @Min(1, { message: 'PORT must be between 1 and 65535' })
+  @Max(65535, { message: 'PORT must be between 1 and 65535' })
+  PORT = 3000;
+
+  /** IANA zone for calendar arithmetic and FEEL now(). */
+  @IsString()
+  @Matches(/^[A-Za-z_]+(\/[A-Za-z_+-]+)*$/, {
+    message: 'TIME_ZONE must be an IANA zone such as Asia/Shanghai',
+  })
+  TIME_ZONE = 'Asia/Shanghai';
+
+  /** BullMQ key prefix (one per deployment; tests use one per suite). */
+  @Matches(/^[a-z0-9_-]+$/i, { message: 'BULLMQ_PREFIX may hold letters, digits, - and _ only' })
+  BULLMQ_PREFIX = 'branchflow';
+
+  /** Default reminder offsets before a task's due date, comma-separated ISO durations. */
+  @Matches(/^(P[0-9A-Z.]+)(,P[0-9A-Z.]+)*$/, {
+    message: 'REMINDER_OFFSETS must be ISO durations separated by commas, e.g. P3D,P1D,PT0S',
+  })
+  REMINDER_OFFSETS = 'P3D,P1D,PT0S';
+
+  /** Folder of BPMN templates deployed at start-up. */
+  @IsString()
+  TEMPLATES_DIR = 'process-templates';
+
+  /** How often the reconciler sweeps PostgreSQL for due timers and undelivered outbox rows. */
+  @IsInt({ message: 'RECONCILE_INTERVAL_MS must be a whole number' })
+  @Min(100, { message: 'RECONCILE_INTERVAL_MS must be at least 100' })
+  RECONCILE_INTERVAL_MS = 5000;
+
+  /** How often overdue tasks are escalated. */
+  @IsInt({ message: 'ESCALATION_INTERVAL_MS must be a whole number' })
+  @Min(1000, { message: 'ESCALATION_INTERVAL_MS must be at least 1000' })
+  ESCALATION_INTERVAL_MS = 60_000;
+
+  /** Concurrency of each BullMQ worker. */
+  @IsInt({ message: 'WORKER_CONCURRENCY must be a whole number' })
+  @Min(1, { message: 'WORKER_CONCURRENCY must be at least 1' })
+  WORKER_CONCURRENCY = 8;
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
+    message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
+  })
+  LOG_LEVEL = 'log';
+
+  get reminderOffsets(): string[] {
+    return this.REMINDER_OFFSETS.split(',');
+  }
+}
+
+export class EnvException extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid environment:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'EnvException';
+  }
+}
+
+const NUMERIC: readonly (keyof Env)[] = [
+  'PORT',
+  'RECONCILE_INTERVAL_MS',
+  'ESCALATION_INTERVAL_MS',
+  'WORKER_CONCURRENCY',
+];
+
+/** Validates the given variables (default: process.env); throws naming every bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const defaults = new Env();
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(defaults) as (keyof Env)[]) {
+    const value = source[key];
+    if (value === undefined || value === '') continue;
+    raw[key] = NUMERIC.includes(key) && /^-?\d+$/.test(value) ? Number(value) : value;
+  }
+  const env = plainToInstance(Env, { ...defaults, ...raw });
+  const errors = validateSync(env, { whitelist: false });
+  if (errors.length > 0) {
+    throw new EnvException(
+      errors.map((error) => {
+        const value = raw[error.property];
+        // Decorators apply bottom-up: the last constraint is the first one written (the basic type check).
+        const message = Object.values(error.constraints ?? {}).at(-1) ?? 'is invalid';
+        return `${error.property}=${JSON.stringify(value)}: ${message}`;
+      }),
+    );
+  }
+  return env;
+}

@@ -1,0 +1,129 @@
+import { type Env, loadEnv } from '@app/config';
+import { OutboxDispatcher } from '@app/queue';
+import {
+  type Clock,
+  DefinitionCache,
+  DeploymentService,
+  InstanceRuntime,
+  createDataSource,
+  systemClock,
+} from '@app/store';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { RedisOptions } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { redisOptions } from './redis.js';
+import { CLOCK, DATA_SOURCE, ENV, REDIS_CONNECTION } from './tokens.js';
+
+export interface RuntimeModuleOptions {
+  /** Defaults to loadEnv(process.env). */
+  readonly env?: Env;
+  /** Defaults to the system clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * What both processes share: the validated environment, the clock, the DataSource, the
+ * definition cache, deployment, the step runtime and the outbox dispatcher.
+ */
+@Global()
+@Module({})
+export class RuntimeModule implements OnApplicationShutdown {
+  private readonly logger = new Logger('Runtime');
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(OutboxDispatcher) private readonly dispatcher: OutboxDispatcher,
+  ) {}
+
+  static forRoot(options: RuntimeModuleOptions = {}): DynamicModule {
+    return {
+      module: RuntimeModule,
+      providers: [
+        { provide: ENV, useFactory: () => options.env ?? loadEnv() },
+        { provide: CLOCK, useValue: options.clock ?? systemClock },
+        {
+          provide: REDIS_CONNECTION,
+          inject: [ENV],
+          useFactory: (env: Env): RedisOptions => redisOptions(env.REDIS_URL),
+        },
+        {
+          provide: DATA_SOURCE,
+          inject: [ENV],
+          useFactory: async (env: Env) => {
+            const dataSource = createDataSource(env.DATABASE_URL, { poolSize: 20 });
+            await dataSource.initialize();
+            return dataSource;
+          },
+        },
+        {
+          provide: DefinitionCache,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new DefinitionCache(dataSource),
+        },
+        {
+          provide: DeploymentService,
+          inject: [DATA_SOURCE, DefinitionCache, CLOCK],
+          useFactory: (dataSource: DataSource, cache: DefinitionCache, clock: Clock) =>
+            new DeploymentService(dataSource, cache, clock),
+        },
+        {
+          provide: OutboxDispatcher,
+          inject: [DATA_SOURCE, ENV, REDIS_CONNECTION, CLOCK],
+          useFactory: (dataSource: DataSource, env: Env, connection: RedisOptions, clock: Clock) =>
+            new OutboxDispatcher(dataSource, {
+              connection,
+              prefix: env.BULLMQ_PREFIX,
+              now: () => clock.now(),
+            }),
+        },
+        {
+          provide: InstanceRuntime,
+          inject: [DATA_SOURCE, DefinitionCache, CLOCK, ENV, OutboxDispatcher],
+          useFactory: (
+            dataSource: DataSource,
+            cache: DefinitionCache,
+            clock: Clock,
+            env: Env,
+            dispatcher: OutboxDispatcher,
+          ) => {
+            const logger = new Logger('Outbox');
+            return new InstanceRuntime(
+              dataSource,
+              cache,
+              clock,
+              { timeZone: env.TIME_ZONE, reminderOffsets: env.reminderOffsets },
+              dispatcher,
+              (error) =>
+                logger.warn(
+                  `enqueue after commit failed; the reconciler will deliver: ${error instanceof Error ? error.message : String(error)}`,
+                ),
+            );
+          },
+        },
+      ],
+      exports: [
+        ENV,
+        CLOCK,
+        REDIS_CONNECTION,
+        DATA_SOURCE,
+        DefinitionCache,
+        DeploymentService,
+        OutboxDispatcher,
+        InstanceRuntime,
+      ],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.dispatcher.close();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    this.logger.log('closed database and queue connections');
+  }
+}
