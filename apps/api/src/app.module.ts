@@ -1,5 +1,34 @@
-import { Module } from '@nestjs/common';
-import { HealthController } from './health/health.controller.js';
+import { RuntimeModule, type RuntimeModuleOptions } from '@app/runtime';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module.js';
+import { ApiExceptionFilter } from './common/api-exception.filter.js';
+import { apiValidationPipe } from './common/validation.js';
+import { HealthModule } from './health/health.module.js';
+import { InstancesModule } from './instances/instances.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { TasksModule } from './tasks/tasks.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 
-@Module({ controllers: [HealthController] })
-export class AppModule {}
+/** The HTTP process: the shared runtime plus one module per resource. */
+@Module({})
+export class AppModule {
+  static forRoot(options: RuntimeModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        RuntimeModule.forRoot(options),
+        TemplatesModule,
+        InstancesModule,
+        TasksModule,
+        AuditModule,
+        NotificationsModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: apiValidationPipe },
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,14 +1,43 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+import { type Env, EnvException, loadEnv } from '@app/config';
+import { deployTemplates } from '@app/runtime';
+import { DeploymentService } from '@app/store';
+import { Logger } from '@nestjs/common';
+import { createApiApp } from './app.factory.js';
 
-/** The HTTP process: serves /api and enqueues work; it never processes jobs. */
+/**
+ * The HTTP process: validates the environment (a bad variable stops it, naming the
+ * variable), deploys the templates folder (a refused file is logged, the rest still deploy),
+ * and serves /api. It enqueues work through the outbox; it never processes jobs.
+ */
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule);
-  app.setGlobalPrefix('api');
+  let env: Env;
+  try {
+    env = loadEnv();
+  } catch (error) {
+    if (error instanceof EnvException) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = new Logger('Api');
+  const app = await createApiApp({ env });
   app.enableShutdownHooks();
-  const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port);
+  const report = await deployTemplates(app.get(DeploymentService), env.TEMPLATES_DIR);
+  for (const line of report.refused) logger.error(`template refused: ${line}`);
+  for (const item of report.deployed) {
+    logger.log(
+      `template ${item.key} v${item.version} from ${item.file}${item.created ? ' deployed' : ' unchanged'}`,
+    );
+  }
+  await app.listen(env.PORT);
+  logger.log(`listening on port ${env.PORT} (OpenAPI at /api/docs)`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `api failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

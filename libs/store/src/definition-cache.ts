@@ -11,6 +11,8 @@ interface Row {
 /**
  * The engine's view of deployed definitions, cached in memory (graphs never change once
  * deployed; only new versions appear). `refresh` loads versions this process has not seen.
+ * The cache ages by the process's monotonic time, not the injected business clock (a
+ * frozen test clock must not freeze the cache).
  */
 export class DefinitionCache implements ProcessRegistry {
   private readonly refs = new Map<string, ProcessGraph>();
@@ -31,12 +33,14 @@ export class DefinitionCache implements ProcessRegistry {
   }
 
   /** Loads new versions when the cache is older than maxAge or a needed ref is missing. */
-  async ensure(refs: readonly string[], now: number, manager?: EntityManager): Promise<void> {
-    if (now - this.refreshedAt < this.maxAgeMs && refs.every((ref) => this.refs.has(ref))) return;
-    await this.refresh(now, manager);
+  async ensure(refs: readonly string[], manager?: EntityManager): Promise<void> {
+    const fresh = performance.now() - this.refreshedAt < this.maxAgeMs;
+    if (fresh && refs.every((ref) => this.refs.has(ref))) return;
+    await this.refresh(manager);
   }
 
-  async refresh(now: number, manager?: EntityManager): Promise<void> {
+  async refresh(manager?: EntityManager): Promise<void> {
+    const startedAt = performance.now();
     const known = [...this.refs.keys()];
     const rows = await (manager ?? this.dataSource.manager).query<Row[]>(
       `SELECT key, version, graph FROM process_definitions
@@ -44,7 +48,7 @@ export class DefinitionCache implements ProcessRegistry {
       [known],
     );
     for (const row of rows) this.add(row.graph, row.version);
-    this.refreshedAt = now;
+    this.refreshedAt = startedAt;
   }
 
   add(graph: ProcessGraph, version: number): void {

@@ -79,7 +79,7 @@ export class InstanceRuntime {
 
   async start(input: StartInput, actor: string): Promise<InstanceSummary> {
     const now = this.clock.now();
-    await this.definitions.ensure([], now);
+    await this.definitions.ensure([]);
     const graph = this.definitions.latest(input.templateKey);
     if (!graph) {
       throw new RuntimeException(
@@ -184,7 +184,7 @@ export class InstanceRuntime {
       }
       if (before) await before(manager, row.engine_state);
       const now = this.clock.now();
-      await this.definitions.ensure(refsOf(row.engine_state), now, manager);
+      await this.definitions.ensure(refsOf(row.engine_state), manager);
       const result = engine(() => step(this.context(), row.engine_state, command, now));
       const summary: InstanceSummary = {
         id: row.id,

@@ -1,10 +1,32 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpStatus } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/error-response.dto.js';
+import { HttpProblem } from '../common/http-problem.js';
+import { HealthDto } from './dto/health.dto.js';
+import { HealthService } from './health.service.js';
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
-  /** Liveness. (PostgreSQL and Redis checks arrive with the durable runtime.) */
+  constructor(private readonly health: HealthService) {}
+
   @Get()
-  health(): { status: 'ok' } {
-    return { status: 'ok' };
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL (SELECT 1) and Redis (PING)',
+    description: '503 naming the failed check(s) in the message and details.',
+  })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiErrors(503)
+  async check(): Promise<HealthDto> {
+    const checks = await this.health.check();
+    const down = checks.filter((check) => check.status === 'down');
+    if (down.length > 0) {
+      throw new HttpProblem(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        `${down.map((check) => check.check).join(' and ')} unavailable`,
+        checks,
+      );
+    }
+    return { status: 'ok', checks };
   }
 }

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import type { Env } from '@app/config';
+import type { Clock } from '@app/store';
+import type { LogLevel, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module.js';
+import { ErrorResponseDto } from './common/error-response.dto.js';
+import { XML_MEDIA_TYPES } from './templates/templates.controller.js';
+
+export interface ApiAppOptions {
+  readonly env: Env;
+  readonly clock?: Clock;
+  /** Default: the levels up to env.LOG_LEVEL. */
+  readonly logger?: LoggerService | LogLevel[] | false;
+}
+
+const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function logLevels(level: string): LogLevel[] {
+  const upTo = LEVELS.indexOf(level as LogLevel);
+  return LEVELS.slice(0, upTo < 0 ? LEVELS.indexOf('log') + 1 : upTo + 1);
+}
+
+/**
+ * Builds the api application, initialised but not listening: `/api` prefix, JSON and XML
+ * body parsers, the global validation pipe and exception filter (in AppModule), OpenAPI at
+ * `/api/docs`. main.ts listens on it; the tests drive it in-process with supertest.
+ */
+export async function createApiApp(options: ApiAppOptions): Promise<NestExpressApplication> {
+  const { env } = options;
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot({ env, clock: options.clock }),
+    {
+      bodyParser: false,
+      abortOnError: false,
+      logger: options.logger ?? logLevels(env.LOG_LEVEL),
+    },
+  );
+  app.setGlobalPrefix('api');
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('text', { type: XML_MEDIA_TYPES, limit: '5mb' });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('branchflow')
+      .setDescription(
+        'BPMN workflow engine for grassroots Party-building work: templates, instances, tasks, ' +
+          'audit, notifications. Every error is `{ statusCode, error, message, code?, details? }`.',
+      )
+      .setVersion('1')
+      .build(),
+    { extraModels: [ErrorResponseDto] },
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  await app.init();
+  return app;
+}

@@ -1,0 +1,31 @@
+import { HttpException, type HttpStatus } from '@nestjs/common';
+
+/** One thing wrong with a request, tied to the field (or element) it is about. */
+export interface FieldProblem {
+  /** Path of the offending field, e.g. `variables.score` or `pageSize`. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/** The body of every error response. */
+export interface ErrorBody {
+  readonly statusCode: number;
+  /** The HTTP reason phrase, e.g. `Conflict`. */
+  readonly error: string;
+  readonly message: string;
+  /** The runtime's refusal code, when the error is one (e.g. `TASK_CLAIMED`). */
+  readonly code?: string;
+  readonly details?: unknown;
+  /** Only on 500: quote it to find the logged details. */
+  readonly errorId?: string;
+}
+
+/**
+ * An HTTP error raised by the api itself, with an optional list of details; the exception
+ * filter turns it into the error body.
+ */
+export class HttpProblem extends HttpException {
+  constructor(status: HttpStatus, message: string, details?: unknown) {
+    super({ message, details }, status);
+  }
+}

@@ -1,0 +1,36 @@
+import type { JsonValue } from '@app/feel';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { OptionalJsonObject } from '../../common/json-object.js';
+
+export class StartInstanceDto {
+  @ApiProperty({
+    description: 'Key (BPMN process id) of the template.',
+    example: 'theme-party-day',
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  templateKey!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Unique per template: a second instance of the same template with this key is refused (409).',
+    example: 'theme-day:branch-7:2026-03',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  businessKey?: string;
+
+  @ApiPropertyOptional({ description: 'The organisation unit the instance belongs to.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  orgUnitId?: string;
+
+  @OptionalJsonObject('Start variables (a JSON object).', { branch: 'branch-7' })
+  variables?: Record<string, JsonValue>;
+}

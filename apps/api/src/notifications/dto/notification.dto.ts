@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination.dto.js';
+
+export class ListNotificationsQueryDto extends PageQueryDto {
+  @ApiProperty({ description: 'Whose inbox.', example: 'li.secretary' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  recipient!: string;
+
+  @ApiPropertyOptional({ type: Boolean, description: 'true: unread only.' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'unread must be true or false' })
+  unread?: boolean;
+}
+
+export class NotificationDto {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty()
+  recipient!: string;
+
+  @ApiProperty({ example: 'task.reminder' })
+  kind!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  taskId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  instanceId!: string | null;
+
+  @ApiProperty()
+  title!: string;
+
+  @ApiProperty()
+  body!: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: Date;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  readAt!: Date | null;
+}
+
+export class NotificationListDto {
+  @ApiProperty({ type: [NotificationDto] })
+  items!: NotificationDto[];
+
+  @ApiProperty({ description: 'How many match the query.' })
+  total!: number;
+
+  @ApiProperty({ description: 'How many of the recipient’s notifications are unread.' })
+  unread!: number;
+
+  @ApiProperty()
+  page!: number;
+
+  @ApiProperty()
+  pageSize!: number;
+}

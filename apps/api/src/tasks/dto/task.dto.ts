@@ -1,0 +1,176 @@
+import type { TaskRowState } from '@app/store';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+} from 'class-validator';
+import { OptionalJsonObject } from '../../common/json-object.js';
+import { PageQueryDto } from '../../common/pagination.dto.js';
+import type { JsonValue } from '@app/feel';
+
+export const TASK_STATES = ['open', 'completed', 'cancelled'] as const;
+export const TASK_KINDS = ['user', 'service'] as const;
+
+export class ListTasksQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  instanceId?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  assignee?: string;
+
+  @ApiPropertyOptional({ description: 'Tasks offered to this group.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  candidateGroup?: string;
+
+  @ApiPropertyOptional({ description: 'Tasks offered to this user as a candidate.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  candidateUser?: string;
+
+  @ApiPropertyOptional({ enum: TASK_STATES })
+  @IsOptional()
+  @IsIn(TASK_STATES)
+  state?: TaskRowState;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'true: open tasks past their due date; false: all others.',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'overdue must be true or false' })
+  overdue?: boolean;
+
+  @ApiPropertyOptional({
+    enum: TASK_KINDS,
+    default: 'user',
+    description: 'Service-task jobs only when asked.',
+  })
+  @IsOptional()
+  @IsIn(TASK_KINDS)
+  kind: 'user' | 'service' = 'user';
+}
+
+export class ClaimTaskDto {
+  @ApiProperty({ description: 'Who takes the task.', example: 'li.secretary' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  user!: string;
+}
+
+export class CompleteTaskDto {
+  @OptionalJsonObject('Values the task sets (checked against its form, if it has one).', {
+    attendance: 12,
+  })
+  variables?: Record<string, JsonValue>;
+
+  @ApiPropertyOptional({
+    description:
+      'Who completes it (default: the X-Actor header). A claimed task can be completed only by the user who claimed it.',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  user?: string;
+}
+
+export class TaskDto {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty()
+  instanceId!: string;
+
+  @ApiProperty()
+  templateKey!: string;
+
+  @ApiProperty({ enum: TASK_KINDS })
+  kind!: 'user' | 'service';
+
+  @ApiProperty()
+  elementId!: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  name!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  assignee!: string | null;
+
+  @ApiProperty({ type: [String] })
+  candidateGroups!: string[];
+
+  @ApiProperty({ type: [String] })
+  candidateUsers!: string[];
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  dueAt!: Date | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  followUpAt!: Date | null;
+
+  @ApiProperty({ description: 'Open and past its due date.' })
+  overdue!: boolean;
+
+  @ApiProperty({ enum: TASK_STATES })
+  state!: TaskRowState;
+
+  @ApiProperty({ type: String, nullable: true })
+  claimedBy!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  completedBy!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The form (zeebe:formDefinition).' })
+  formKey!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  createdAt!: Date;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  endedAt!: Date | null;
+}
+
+export class TaskDetailDto extends TaskDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The form-js schema of the task’s form, when the api has it.',
+  })
+  form!: object | null;
+}
+
+export class TaskListDto {
+  @ApiProperty({ type: [TaskDto] })
+  items!: TaskDto[];
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  page!: number;
+
+  @ApiProperty()
+  pageSize!: number;
+}

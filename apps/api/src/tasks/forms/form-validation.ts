@@ -1,0 +1,185 @@
+import { type EvalOptions, evaluateExpression, stripExpressionMarker } from '@app/feel';
+import type { FieldProblem } from '../../common/http-problem.js';
+import type { FormComponent, FormSchema } from './form-schema.js';
+
+type Data = Readonly<Record<string, unknown>>;
+
+export interface FormValidationInput {
+  /** What the task's completion submits. */
+  readonly submitted: Data;
+  /** The variables the form was opened with (the instance's); submitted values override them. */
+  readonly current: Data;
+  /** For FEEL `conditional.hide` expressions. */
+  readonly feel: EvalOptions;
+}
+
+const STRING_TYPES = new Set(['textfield', 'textarea', 'datetime']);
+const SINGLE_CHOICE = new Set(['select', 'radio']);
+const MULTI_CHOICE = new Set(['checklist', 'taglist']);
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+?[\d\s()-]{5,}$/;
+
+/**
+ * Checks submitted values against a form-js schema, as the form would: `validate.required` on
+ * the form's data (the current variables overlaid with the submitted ones, so a prefilled
+ * field counts), and the type each component edits on the submitted values (number → number,
+ * checkbox → boolean, textfield/textarea/datetime → string, select/radio → one of its static
+ * values, checklist/taglist → an array of them), with min/max, minLength/maxLength and
+ * pattern. A component hidden by its `conditional.hide` expression is not checked. Returns one
+ * problem per offending field; none means valid.
+ */
+export function validateForm(schema: FormSchema, input: FormValidationInput): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  walk(schema.components, [], {
+    data: { ...input.current, ...input.submitted },
+    submitted: input.submitted,
+    feel: input.feel,
+    report: (field, message) => problems.push({ field, message }),
+  });
+  return problems;
+}
+
+interface Walk {
+  /** The form's data at this level (a dynamic list's item inside one). */
+  readonly data: Data;
+  readonly submitted: Data;
+  readonly feel: EvalOptions;
+  readonly report: (field: string, message: string) => void;
+}
+
+function walk(components: readonly FormComponent[], prefix: readonly string[], ctx: Walk): void {
+  for (const component of components) {
+    if (hidden(component, ctx)) continue;
+    if (component.type === 'dynamiclist' && component.path) {
+      walkList(component, [...prefix, ...component.path.split('.')], ctx);
+    } else if (component.components) {
+      const nested = component.path ? [...prefix, ...component.path.split('.')] : prefix;
+      walk(component.components, nested, ctx);
+    } else if (component.key) {
+      const path = [...prefix, ...component.key.split('.')];
+      const problem = check(component, lookup(ctx.data, path), lookup(ctx.submitted, path));
+      if (problem) ctx.report(path.join('.'), problem);
+    }
+  }
+}
+
+/** A dynamic list: an array of objects, each checked against the list's components. */
+function walkList(component: FormComponent, path: readonly string[], ctx: Walk): void {
+  const field = path.join('.');
+  const list = lookup(ctx.data, path);
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) {
+    ctx.report(field, 'must be a list');
+    return;
+  }
+  const submitted = lookup(ctx.submitted, path);
+  list.forEach((item: unknown, index) => {
+    if (!isObject(item)) {
+      ctx.report(`${field}[${index}]`, 'must be an object');
+      return;
+    }
+    const sent: unknown = Array.isArray(submitted) ? submitted[index] : undefined;
+    walk(component.components ?? [], [], {
+      data: item,
+      submitted: isObject(sent) ? sent : {},
+      feel: ctx.feel,
+      report: (inner, message) => ctx.report(`${field}[${index}].${inner}`, message),
+    });
+  });
+}
+
+/** What is wrong with one field's value, or null. */
+function check(component: FormComponent, value: unknown, submitted: unknown): string | null {
+  const rules = component.validate ?? {};
+  if (isEmpty(value)) return rules.required ? 'is required' : null;
+  // Values that were not submitted were accepted when they were set.
+  if (submitted === undefined) return null;
+  const { type } = component;
+  if (type === 'number') {
+    if (typeof submitted !== 'number' || !Number.isFinite(submitted)) return 'must be a number';
+    if (rules.min !== undefined && submitted < rules.min) return `must be at least ${rules.min}`;
+    if (rules.max !== undefined && submitted > rules.max) return `must be at most ${rules.max}`;
+    return null;
+  }
+  if (type === 'checkbox') return typeof submitted === 'boolean' ? null : 'must be true or false';
+  if (STRING_TYPES.has(type)) {
+    if (typeof submitted !== 'string') return 'must be a string';
+    return checkText(submitted, rules);
+  }
+  const options = component.values?.map((option) => option.value);
+  if (SINGLE_CHOICE.has(type)) {
+    if (options && !options.some((option) => option === submitted)) {
+      return `must be one of ${options.map((option) => JSON.stringify(option)).join(', ')}`;
+    }
+    return null;
+  }
+  if (MULTI_CHOICE.has(type)) {
+    if (!Array.isArray(submitted)) return 'must be a list';
+    const unknown = options
+      ? submitted.filter((item) => !options.some((option) => option === item))
+      : [];
+    if (unknown.length > 0) {
+      return `holds ${unknown.map((item) => JSON.stringify(item)).join(', ')}, not one of ${options!
+        .map((option) => JSON.stringify(option))
+        .join(', ')}`;
+    }
+    return null;
+  }
+  return null;
+}
+
+function checkText(value: string, rules: NonNullable<FormComponent['validate']>): string | null {
+  if (rules.minLength !== undefined && value.length < rules.minLength) {
+    return `must be at least ${rules.minLength} characters`;
+  }
+  if (rules.maxLength !== undefined && value.length > rules.maxLength) {
+    return `must be at most ${rules.maxLength} characters`;
+  }
+  if (rules.pattern !== undefined && !safeTest(rules.pattern, value)) {
+    return `must match ${rules.pattern}`;
+  }
+  if (rules.validationType === 'email' && !EMAIL.test(value)) return 'must be an email address';
+  if (rules.validationType === 'phone' && !PHONE.test(value)) return 'must be a phone number';
+  return null;
+}
+
+function safeTest(pattern: string, value: string): boolean {
+  try {
+    return new RegExp(pattern).test(value);
+  } catch {
+    return true; // an unusable pattern in the form is the form's problem, not the submitter's
+  }
+}
+
+function hidden(component: FormComponent, ctx: Walk): boolean {
+  const hide = component.conditional?.hide;
+  if (!hide) return false;
+  try {
+    const result = evaluateExpression(stripExpressionMarker(hide), ctx.data, ctx.feel);
+    return result === true;
+  } catch {
+    return false;
+  }
+}
+
+function isEmpty(value: unknown): boolean {
+  return (
+    value === undefined ||
+    value === null ||
+    value === '' ||
+    (Array.isArray(value) && value.length === 0)
+  );
+}
+
+function isObject(value: unknown): value is Data {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function lookup(data: unknown, path: readonly string[]): unknown {
+  let at: unknown = data;
+  for (const part of path) {
+    if (!isObject(at)) return undefined;
+    at = at[part];
+  }
+  return at;
+}

@@ -1,0 +1,74 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ACTOR_HEADER, Actor } from '../common/actor.decorator.js';
+import { ApiErrors } from '../common/error-response.dto.js';
+import { UuidParam } from '../common/uuid-param.js';
+import { InstanceDto } from '../instances/dto/instance.dto.js';
+import {
+  ClaimTaskDto,
+  CompleteTaskDto,
+  ListTasksQueryDto,
+  TaskDetailDto,
+  TaskDto,
+  TaskListDto,
+} from './dto/task.dto.js';
+import { TasksService } from './tasks.service.js';
+
+@ApiTags('tasks')
+@Controller('tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List tasks (user tasks unless `kind=service`), due first, paginated',
+  })
+  @ApiOkResponse({ type: TaskListDto })
+  @ApiErrors(400)
+  list(@Query() query: ListTasksQueryDto): Promise<TaskListDto> {
+    return this.tasks.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a task, with its form schema when it has one' })
+  @ApiOkResponse({ type: TaskDetailDto })
+  @ApiErrors(400, 404)
+  get(@UuidParam() id: string): Promise<TaskDetailDto> {
+    return this.tasks.get(id);
+  }
+
+  @Post(':id/claim')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Claim an open task',
+    description:
+      'Idempotent for the same user; 409 `TASK_CLAIMED` when someone else holds it, ' +
+      '409 `TASK_NOT_OPEN` when it is completed or cancelled.',
+  })
+  @ApiOkResponse({ type: TaskDto })
+  @ApiErrors(400, 404, 409)
+  claim(@UuidParam() id: string, @Body() body: ClaimTaskDto): Promise<TaskDto> {
+    return this.tasks.claim(id, body.user);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Complete an open task; answers the instance as it is afterwards',
+    description:
+      'When the task has a form (`zeebe:formDefinition formId`, file `forms/<formId>.form`), the ' +
+      'values are checked against it first: 400 `INVALID_VARIABLES` with one detail per field. ' +
+      '409 `TASK_NOT_OPEN` when the task is already completed or cancelled (of two concurrent ' +
+      'completions exactly one succeeds), 409 `TASK_CLAIMED` when someone else claimed it.',
+  })
+  @ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who completes it (audit).' })
+  @ApiOkResponse({ type: InstanceDto })
+  @ApiErrors(400, 404, 409)
+  complete(
+    @UuidParam() id: string,
+    @Body() body: CompleteTaskDto,
+    @Actor() actor: string,
+  ): Promise<InstanceDto> {
+    return this.tasks.complete(id, body, actor);
+  }
+}

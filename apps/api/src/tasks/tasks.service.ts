@@ -1,0 +1,255 @@
+import { appendAudit } from '@app/audit';
+import type { Env } from '@app/config';
+import type { JsonValue } from '@app/feel';
+import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
+import {
+  type Clock,
+  InstanceRuntime,
+  RuntimeException,
+  RuntimeExceptionCode,
+  type TaskRowState,
+} from '@app/store';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { InstanceDto } from '../instances/dto/instance.dto.js';
+import { InstancesService } from '../instances/instances.service.js';
+import type {
+  CompleteTaskDto,
+  ListTasksQueryDto,
+  TaskDetailDto,
+  TaskDto,
+  TaskListDto,
+} from './dto/task.dto.js';
+import { FormRegistry } from './forms/form-registry.service.js';
+import { validateForm } from './forms/form-validation.js';
+
+interface TaskRow {
+  id: string;
+  instance_id: string;
+  template_key: string;
+  engine_key: string;
+  kind: 'user' | 'service';
+  element_id: string;
+  name: string | null;
+  assignee: string | null;
+  candidate_groups: string[];
+  candidate_users: string[];
+  due_at: Date | null;
+  follow_up_at: Date | null;
+  state: TaskRowState;
+  claimed_by: string | null;
+  completed_by: string | null;
+  form_key: string | null;
+  created_at: Date;
+  ended_at: Date | null;
+}
+
+const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.element_id, t.name, t.assignee,
+  t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
+  t.form_key, t.created_at, t.ended_at`;
+
+@Injectable()
+export class TasksService {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV) private readonly env: Env,
+    private readonly instances: InstancesService,
+    private readonly forms: FormRegistry,
+  ) {}
+
+  async list(query: ListTasksQueryDto): Promise<TaskListDto> {
+    const now = new Date(this.clock.now());
+    const params: unknown[] = [query.kind];
+    const where = ['t.kind = $1::task_kind'];
+    const filter = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replaceAll('?', `$${params.length}`));
+    };
+    if (query.instanceId !== undefined) filter('t.instance_id = ?', query.instanceId);
+    if (query.assignee !== undefined) filter('t.assignee = ?', query.assignee);
+    if (query.candidateGroup !== undefined)
+      filter('? = ANY(t.candidate_groups)', query.candidateGroup);
+    if (query.candidateUser !== undefined)
+      filter('? = ANY(t.candidate_users)', query.candidateUser);
+    if (query.state !== undefined) filter('t.state = ?::task_state', query.state);
+    if (query.overdue === true) filter(`t.state = 'open' AND t.due_at < ?`, now);
+    if (query.overdue === false) {
+      filter(`NOT (t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < ?)`, now);
+    }
+    const clause = where.join(' AND ');
+    const rows = await this.dataSource.query<(TaskRow & { total: number })[]>(
+      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
+         FROM tasks t JOIN process_instances i ON i.id = t.instance_id
+        WHERE ${clause}
+        ORDER BY t.due_at ASC NULLS LAST, t.created_at, t.id
+        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, query.pageSize, query.offset],
+    );
+    let total = rows[0]?.total;
+    if (total === undefined) {
+      const [row] = await this.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM tasks t WHERE ${clause}`,
+        params,
+      );
+      total = row?.n ?? 0;
+    }
+    return {
+      items: rows.map((row) => this.toTask(row)),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+
+  async get(id: string): Promise<TaskDetailDto> {
+    const row = await this.load(id);
+    const form = row.kind === 'user' ? (this.forms.get(row.form_key) ?? null) : null;
+    return { ...this.toTask(row), form };
+  }
+
+  /**
+   * Claims an open task for a user: a conditional UPDATE, so of two concurrent claims one
+   * wins. Claiming again by the same user is a no-op; by someone else, 409 TASK_CLAIMED.
+   */
+  async claim(id: string, user: string): Promise<TaskDto> {
+    await this.dataSource.transaction(async (manager) => {
+      const [claimed] = await updateReturning<{ instance_id: string; element_id: string }>(
+        manager,
+        `UPDATE tasks SET claimed_by = $2 WHERE id = $1 AND state = 'open' AND claimed_by IS NULL
+         RETURNING instance_id, element_id`,
+        [id, user],
+      );
+      if (claimed) {
+        await appendAudit(manager, claimed.instance_id, [
+          {
+            type: 'task.claimed',
+            actor: user,
+            instanceId: claimed.instance_id,
+            elementId: claimed.element_id,
+            data: { taskId: id, user },
+            at: this.clock.now(),
+          },
+        ]);
+        return;
+      }
+      const [row] = await manager.query<{ state: TaskRowState; claimed_by: string | null }[]>(
+        `SELECT state, claimed_by FROM tasks WHERE id = $1`,
+        [id],
+      );
+      assertCompletable(id, row, user);
+    });
+    return this.toTask(await this.load(id));
+  }
+
+  /**
+   * Completes an open task: its form (if any) checks the values first (400 naming the
+   * fields); inside the step transaction the task row is locked and must still be open and
+   * not claimed by someone else, so of two concurrent completions one wins, the other is 409.
+   */
+  async complete(id: string, input: CompleteTaskDto, actor: string): Promise<InstanceDto> {
+    const who = input.user ?? actor;
+    const variables = input.variables ?? {};
+    const task = await this.load(id);
+    assertCompletable(id, task, who);
+    const form = task.kind === 'user' ? this.forms.get(task.form_key) : undefined;
+    if (form) {
+      const [instance] = await this.dataSource.query<{ variables: Record<string, JsonValue> }[]>(
+        `SELECT variables FROM process_instances WHERE id = $1`,
+        [task.instance_id],
+      );
+      const problems = validateForm(form, {
+        submitted: variables,
+        current: instance?.variables ?? {},
+        feel: { now: this.clock.now(), zone: this.env.TIME_ZONE },
+      });
+      if (problems.length > 0) {
+        throw new RuntimeException(
+          RuntimeExceptionCode.INVALID_VARIABLES,
+          `the values do not fit form '${task.form_key ?? ''}': ${[
+            ...new Set(problems.map((problem) => problem.field)),
+          ].join(', ')}`,
+          problems,
+        );
+      }
+    }
+    await this.runtime.execute(
+      task.instance_id,
+      { type: 'completeTask', taskKey: task.engine_key, variables },
+      who,
+      async (manager) => {
+        const [current] = await manager.query<{ state: TaskRowState; claimed_by: string | null }[]>(
+          `SELECT state, claimed_by FROM tasks WHERE id = $1 FOR UPDATE`,
+          [id],
+        );
+        assertCompletable(id, current, who);
+      },
+    );
+    return this.instances.get(task.instance_id);
+  }
+
+  private async load(id: string): Promise<TaskRow> {
+    const [row] = await this.dataSource.query<TaskRow[]>(
+      `SELECT ${COLUMNS} FROM tasks t JOIN process_instances i ON i.id = t.instance_id WHERE t.id = $1`,
+      [id],
+    );
+    if (!row) throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${id}'`);
+    return row;
+  }
+
+  private toTask(row: TaskRow): TaskDto {
+    return {
+      id: row.id,
+      instanceId: row.instance_id,
+      templateKey: row.template_key,
+      kind: row.kind,
+      elementId: row.element_id,
+      name: row.name,
+      assignee: row.assignee,
+      candidateGroups: row.candidate_groups,
+      candidateUsers: row.candidate_users,
+      dueAt: row.due_at,
+      followUpAt: row.follow_up_at,
+      overdue:
+        row.state === 'open' && row.due_at !== null && row.due_at.getTime() < this.clock.now(),
+      state: row.state,
+      claimedBy: row.claimed_by,
+      completedBy: row.completed_by,
+      formKey: row.form_key,
+      createdAt: row.created_at,
+      endedAt: row.ended_at,
+    };
+  }
+}
+
+/** Refuses a task that is gone, no longer open, or claimed by someone other than `user`. */
+function assertCompletable(
+  id: string,
+  row: { state: TaskRowState; claimed_by: string | null } | undefined,
+  user: string,
+): void {
+  if (!row) throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${id}'`);
+  if (row.state !== 'open') {
+    throw new RuntimeException(
+      RuntimeExceptionCode.TASK_NOT_OPEN,
+      `task '${id}' is already ${row.state}`,
+    );
+  }
+  if (row.claimed_by !== null && row.claimed_by !== user) {
+    throw new RuntimeException(
+      RuntimeExceptionCode.TASK_CLAIMED,
+      `task '${id}' is claimed by '${row.claimed_by}'`,
+    );
+  }
+}
+
+/** UPDATE … RETURNING through TypeORM, which answers `[rows, count]` for an UPDATE. */
+async function updateReturning<T>(
+  manager: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<T[]> {
+  const [rows] = await manager.query<[T[], number]>(sql, params);
+  return rows;
+}

@@ -1,0 +1,100 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Min } from 'class-validator';
+
+export class DeployQueryDto {
+  @ApiPropertyOptional({
+    description: 'File name recorded with the deployment (default `upload.bpmn`).',
+    example: 'theme-party-day.bpmn',
+  })
+  @IsOptional()
+  @Matches(/^[\w.\- ]{1,200}$/, {
+    message: 'name may hold letters, digits, spaces, ., - and _ (at most 200)',
+  })
+  name?: string;
+}
+
+export class TemplateVersionQueryDto {
+  @ApiPropertyOptional({ description: 'A version other than the latest.', minimum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
+}
+
+export class DeployedProcessDto {
+  @ApiProperty({ description: 'Id of this process definition (one version of one key).' })
+  id!: string;
+
+  @ApiProperty({ description: 'The BPMN process id.', example: 'theme-party-day' })
+  key!: string;
+
+  @ApiProperty({ example: 1 })
+  version!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  name!: string | null;
+
+  @ApiProperty({ description: 'false when this exact file was already the latest version.' })
+  created!: boolean;
+}
+
+export class DeployResultDto extends DeployedProcessDto {
+  @ApiProperty({ type: String, nullable: true, description: 'null when nothing was deployed.' })
+  deploymentId!: string | null;
+
+  @ApiProperty({ description: 'sha256 of the file.' })
+  checksum!: string;
+
+  @ApiProperty({
+    type: [DeployedProcessDto],
+    description: 'Every executable process of the file (the top level repeats the first).',
+  })
+  processes!: DeployedProcessDto[];
+}
+
+export class TemplateDto {
+  @ApiProperty({ description: 'Id of this process definition.' })
+  id!: string;
+
+  @ApiProperty({ example: 'theme-party-day' })
+  key!: string;
+
+  @ApiProperty({ description: 'The latest version (or the one asked for).' })
+  version!: number;
+
+  @ApiProperty({ description: 'How many versions of this key exist.' })
+  versions!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  name!: string | null;
+
+  @ApiProperty()
+  checksum!: string;
+
+  @ApiProperty()
+  deploymentId!: string;
+
+  @ApiProperty({ description: 'File name the version was deployed from.' })
+  file!: string;
+
+  @ApiProperty()
+  deployedBy!: string;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  deployedAt!: Date;
+}
+
+export class TemplateListDto {
+  @ApiProperty({ type: [TemplateDto] })
+  items!: TemplateDto[];
+
+  @ApiProperty()
+  total!: number;
+}
+
+export class TemplateDetailDto extends TemplateDto {
+  @ApiProperty({ description: 'The BPMN XML, as deployed.' })
+  xml!: string;
+}

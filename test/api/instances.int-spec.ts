@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { type ApiHarness, expectError, startApi } from './api-harness.js';
+import { fixtures } from './fixtures.js';
+
+interface Instance {
+  id: string;
+  state: string;
+  openTasks: { id: string; elementId: string }[];
+}
+
+describe('api: instances', () => {
+  let api: ApiHarness;
+  let key: string;
+
+  beforeAll(async () => {
+    api = await startApi();
+    key = `inst-${api.tag}`;
+    for (const xml of [
+      fixtures.sequence(key, ['First', 'Second']),
+      fixtures.sequence(`${key}-other`, ['Only']),
+      fixtures.gateway(`${key}-gateway`),
+    ]) {
+      const response = await api.http
+        .post('/api/templates')
+        .set('Content-Type', 'application/xml')
+        .send(xml);
+      expect(response.status).toBe(201);
+    }
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const start = (body: object) =>
+    api.http.post('/api/instances').set('X-Actor', 'secretary-1').send(body);
+
+  it('starts an instance (201) and shows it with its open tasks and variables', async () => {
+    const started = await start({
+      templateKey: key,
+      businessKey: `${key}:b1`,
+      orgUnitId: 'branch-1',
+      variables: { branch: 'b1', members: [1, 2], meta: { nested: true } },
+    });
+    expect(started.status).toBe(201);
+    const expected = {
+      id: expect.any(String),
+      templateKey: key,
+      version: 1,
+      businessKey: `${key}:b1`,
+      orgUnitId: 'branch-1',
+      state: 'active',
+      startedBy: 'secretary-1',
+      variables: { branch: 'b1', members: [1, 2], meta: { nested: true } },
+      openTasks: [
+        {
+          id: expect.any(String),
+          kind: 'user',
+          elementId: 'First',
+          name: 'First step',
+          assignee: null,
+          candidateGroups: [],
+          dueAt: null,
+          claimedBy: null,
+        },
+      ],
+      incidents: [],
+      createdAt: '2026-03-02T01:00:00.000Z',
+      updatedAt: '2026-03-02T01:00:00.000Z',
+      endedAt: null,
+    };
+    expect(started.body).toEqual(expected);
+    const { id } = started.body as Instance;
+    const fetched = await api.http.get(`/api/instances/${id}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body).toEqual({ ...expected, id });
+  });
+
+  it('refuses a repeated business key for the same template with 409, not for another template', async () => {
+    const businessKey = `${key}:repeat`;
+    expect((await start({ templateKey: key, businessKey })).status).toBe(201);
+    const again = await start({ templateKey: key, businessKey });
+    const body = expectError(again, 409, 'DUPLICATE_BUSINESS_KEY');
+    expect(body.message).toContain(businessKey);
+    expect((await start({ templateKey: `${key}-other`, businessKey })).status).toBe(201);
+    // And the existing one is found by its business key
+    const found = await api.http.get(
+      `/api/instances?templateKey=${key}&businessKey=${encodeURIComponent(businessKey)}`,
+    );
+    expect(found.body).toEqual(
+      expect.objectContaining({ total: 1, items: [expect.objectContaining({ businessKey })] }),
+    );
+  });
+
+  it('answers 404 for an unknown template or instance and 400 for a bad body or id', async () => {
+    expectError(await start({ templateKey: `${key}-missing` }), 404, 'TEMPLATE_NOT_FOUND');
+    expectError(await api.http.get(`/api/instances/${randomUUID()}`), 404, 'INSTANCE_NOT_FOUND');
+    const badId = expectError(await api.http.get('/api/instances/not-a-uuid'), 400);
+    expect(badId.details).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+    const badBody = expectError(await start({ templateKey: '', variables: 'x', extra: true }), 400);
+    expect(badBody.details).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'templateKey' }),
+        { field: 'variables', message: 'variables must be a JSON object' },
+        { field: 'extra', message: 'property extra should not exist' },
+      ]),
+    );
+  });
+
+  it('shows incidents from the engine state', async () => {
+    const started = await start({ templateKey: `${key}-gateway` });
+    expect(started.status).toBe(201);
+    expect(started.body).toEqual(
+      expect.objectContaining({
+        state: 'incident',
+        openTasks: [],
+        incidents: [
+          { elementId: 'Decide', message: expect.any(String), createdAt: expect.any(String) },
+        ],
+      }),
+    );
+  });
+
+  it('cancels an active instance (200), refuses to cancel it again (409), and records it in the history', async () => {
+    const started = (await start({ templateKey: key })).body as Instance;
+    const cancelled = await api.http
+      .post(`/api/instances/${started.id}/cancel`)
+      .set('X-Actor', 'supervisor');
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toEqual(
+      expect.objectContaining({ id: started.id, state: 'terminated', openTasks: [] }),
+    );
+    expectError(
+      await api.http.post(`/api/instances/${started.id}/cancel`),
+      409,
+      'INSTANCE_NOT_ACTIVE',
+    );
+    expectError(
+      await api.http.post(`/api/instances/${randomUUID()}/cancel`),
+      404,
+      'INSTANCE_NOT_FOUND',
+    );
+    const [task] = await api.dataSource.query<{ state: string }[]>(
+      `SELECT state FROM tasks WHERE id = $1`,
+      [started.openTasks[0].id],
+    );
+    expect(task).toEqual({ state: 'cancelled' });
+
+    const history = await api.http.get(`/api/instances/${started.id}/history`);
+    expect(history.status).toBe(200);
+    const items = (history.body as { items: { seq: number; type: string; actor: string }[] }).items;
+    expect(items.map((item) => item.seq)).toEqual(items.map((_, i) => i + 1));
+    expect(items[0]).toEqual(
+      expect.objectContaining({ seq: 1, type: 'instance.started', actor: 'secretary-1' }),
+    );
+    expect(items.map((item) => item.type)).toEqual(
+      expect.arrayContaining(['task.created', 'instance.cancelled', 'task.cancelled']),
+    );
+    expect(items.find((item) => item.type === 'instance.cancelled')?.actor).toBe('supervisor');
+    expectError(
+      await api.http.get(`/api/instances/${randomUUID()}/history`),
+      404,
+      'INSTANCE_NOT_FOUND',
+    );
+
+    // And the instance's chain verifies
+    const verify = await api.http.get(`/api/audit/verify?stream=${started.id}`);
+    expect(verify.body).toEqual({ ok: true, streams: 1, events: items.length, broken: null });
+  });
+
+  it('lists instances by template and state, paginated', async () => {
+    const listKey = `${key}-other`;
+    const page = await api.http.get(
+      `/api/instances?templateKey=${listKey}&state=active&pageSize=1&page=1`,
+    );
+    expect(page.status).toBe(200);
+    expect(page.body).toEqual({
+      items: [expect.objectContaining({ templateKey: listKey, state: 'active' })],
+      total: 1,
+      page: 1,
+      pageSize: 1,
+    });
+    const beyond = await api.http.get(`/api/instances?templateKey=${listKey}&page=5`);
+    expect(beyond.body).toEqual(expect.objectContaining({ items: [], total: 1 }));
+    expectError(await api.http.get('/api/instances?state=sleeping'), 400);
+  });
+});

@@ -1,0 +1,276 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { type ApiHarness, expectError, startApi } from './api-harness.js';
+import { fixtures, reviewForm } from './fixtures.js';
+
+interface Task {
+  id: string;
+  instanceId: string;
+  elementId: string;
+  state: string;
+  dueAt: string | null;
+  overdue: boolean;
+  claimedBy: string | null;
+}
+
+interface Instance {
+  id: string;
+  state: string;
+  openTasks: { id: string; elementId: string }[];
+}
+
+const DAY = 24 * 3600_000;
+const VALID = { summary: 'Studied the plenum', attendance: 12, rating: 'good', topics: ['study'] };
+
+describe('api: tasks', () => {
+  let api: ApiHarness;
+  let key: string;
+  let tag: string;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    api = await startApi({ forms: { 'review-form': reviewForm } });
+    tag = api.tag;
+    key = `tasks-${tag}`;
+    for (const xml of [
+      fixtures.review(key, tag, 'review-form'),
+      fixtures.sequence(`${key}-plain`, ['A', 'B']),
+      fixtures.service(`${key}-service`),
+    ]) {
+      const deployed = await api.http
+        .post('/api/templates')
+        .set('Content-Type', 'application/xml')
+        .send(xml);
+      expect(deployed.status).toBe(201);
+    }
+    // Three review instances, started a day apart (so their due dates differ)
+    for (let i = 0; i < 3; i++) {
+      const started = await api.http
+        .post('/api/instances')
+        .send({ templateKey: key, businessKey: `${key}:${i}` });
+      expect(started.status).toBe(201);
+      instances.push(started.body as Instance);
+      api.clock.advance(DAY);
+    }
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  const list = async (query: string) => {
+    const response = await api.http.get(`/api/tasks?${query}`);
+    expect(response.status).toBe(200);
+    return response.body as { items: Task[]; total: number; page: number; pageSize: number };
+  };
+  const reviewOf = (i: number) => instances[i].openTasks[0].id;
+  const start = async (templateKey: string) =>
+    (await api.http.post('/api/instances').send({ templateKey })).body as Instance;
+
+  it('filters by instance, assignee and candidate group, soonest due first', async () => {
+    const byInstance = await list(`instanceId=${instances[1].id}`);
+    expect(byInstance).toEqual({
+      items: [
+        {
+          id: reviewOf(1),
+          instanceId: instances[1].id,
+          templateKey: key,
+          kind: 'user',
+          elementId: 'Review',
+          name: 'Review step',
+          assignee: `li-${tag}`,
+          candidateGroups: [`branch-a-${tag}`, `branch-b-${tag}`],
+          candidateUsers: [],
+          dueAt: new Date(Date.parse('2026-03-02T01:00:00Z') + 3 * DAY).toISOString(),
+          followUpAt: null,
+          overdue: false,
+          state: 'open',
+          claimedBy: null,
+          completedBy: null,
+          formKey: 'review-form',
+          createdAt: new Date(Date.parse('2026-03-02T01:00:00Z') + DAY).toISOString(),
+          endedAt: null,
+        },
+      ],
+      total: 1,
+      page: 1,
+      pageSize: 20,
+    });
+    const byAssignee = await list(`assignee=li-${tag}`);
+    expect(byAssignee.items.map((task) => task.id)).toEqual([0, 1, 2].map(reviewOf));
+    const byGroup = await list(`candidateGroup=branch-b-${tag}`);
+    expect(byGroup.total).toBe(3);
+    expect((await list(`candidateGroup=nobody-${tag}`)).total).toBe(0);
+  });
+
+  it('paginates with a bounded page size', async () => {
+    const first = await list(`assignee=li-${tag}&pageSize=2&page=1`);
+    const second = await list(`assignee=li-${tag}&pageSize=2&page=2`);
+    expect(first).toEqual(expect.objectContaining({ total: 3, page: 1, pageSize: 2 }));
+    expect(first.items.map((task) => task.id)).toEqual([reviewOf(0), reviewOf(1)]);
+    expect(second.items.map((task) => task.id)).toEqual([reviewOf(2)]);
+    const tooBig = expectError(await api.http.get('/api/tasks?pageSize=101'), 400);
+    expect(tooBig.details).toEqual([
+      { field: 'pageSize', message: 'pageSize must not be greater than 100' },
+    ]);
+    expectError(await api.http.get('/api/tasks?page=0'), 400);
+  });
+
+  it('filters overdue tasks by the clock', async () => {
+    // Now is T0 + 3 days: the first review was due at T0 + 2 days
+    const overdue = await list(`assignee=li-${tag}&overdue=true`);
+    expect(overdue.items.map((task) => [task.id, task.overdue])).toEqual([[reviewOf(0), true]]);
+    const notOverdue = await list(`assignee=li-${tag}&overdue=false`);
+    expect(notOverdue.items.map((task) => task.id)).toEqual([reviewOf(1), reviewOf(2)]);
+    expectError(await api.http.get('/api/tasks?overdue=maybe'), 400);
+  });
+
+  it('lists service-task jobs only when asked', async () => {
+    const instance = await start(`${key}-service`);
+    expect(instance.openTasks).toEqual([expect.objectContaining({ elementId: 'Job' })]);
+    expect((await list(`instanceId=${instance.id}`)).total).toBe(0);
+    const jobs = await list(`instanceId=${instance.id}&kind=service`);
+    expect(jobs.items).toEqual([expect.objectContaining({ kind: 'service', elementId: 'Job' })]);
+  });
+
+  it('serves a task with its form', async () => {
+    const response = await api.http.get(`/api/tasks/${reviewOf(0)}`);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual(
+      expect.objectContaining({ id: reviewOf(0), formKey: 'review-form', form: reviewForm }),
+    );
+    expectError(await api.http.get(`/api/tasks/${randomUUID()}`), 404, 'TASK_NOT_FOUND');
+  });
+
+  it('refuses values that do not fit the form with 400 naming the fields', async () => {
+    const response = await api.http
+      .post(`/api/tasks/${reviewOf(2)}/complete`)
+      .send({ variables: { attendance: 'twelve', approved: 'yes', rating: 'meh', topics: ['x'] } });
+    const body = expectError(response, 400, 'INVALID_VARIABLES');
+    expect(body.details).toEqual([
+      { field: 'summary', message: 'is required' },
+      { field: 'attendance', message: 'must be a number' },
+      { field: 'approved', message: 'must be true or false' },
+      { field: 'rating', message: 'must be one of "good", "poor"' },
+      { field: 'topics', message: expect.stringContaining('"x"') },
+    ]);
+    expect(body.message).toContain('summary, attendance, approved, rating, topics');
+    // And the task is still open
+    expect((await list(`instanceId=${instances[2].id}`)).items[0]?.state).toBe('open');
+  });
+
+  it('claims a task: idempotent for the claimant, 409 for anyone else, and only the claimant completes it', async () => {
+    const id = reviewOf(1);
+    const claimed = await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'wang' });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body).toEqual(expect.objectContaining({ id, claimedBy: 'wang' }));
+    expect((await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'wang' })).status).toBe(200);
+    const stolen = expectError(
+      await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'zhao' }),
+      409,
+      'TASK_CLAIMED',
+    );
+    expect(stolen.message).toContain('wang');
+    expectError(
+      await api.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID, user: 'zhao' }),
+      409,
+      'TASK_CLAIMED',
+    );
+    expectError(await api.http.post(`/api/tasks/${id}/claim`).send({ user: '' }), 400);
+    expectError(
+      await api.http.post(`/api/tasks/${randomUUID()}/claim`).send({ user: 'wang' }),
+      404,
+      'TASK_NOT_FOUND',
+    );
+
+    // When the claimant completes it with valid values
+    const completed = await api.http
+      .post(`/api/tasks/${id}/complete`)
+      .set('X-Actor', 'wang')
+      .send({ variables: VALID });
+    // Then the answer is the instance, moved on to Approve
+    expect(completed.status).toBe(200);
+    expect(completed.body).toEqual(
+      expect.objectContaining({
+        id: instances[1].id,
+        state: 'active',
+        variables: VALID,
+        openTasks: [
+          expect.objectContaining({ elementId: 'Approve', candidateGroups: [`committee-${tag}`] }),
+        ],
+      }),
+    );
+    // And the task row and the history agree
+    const [row] = await api.dataSource.query<{ state: string; completed_by: string }[]>(
+      `SELECT state, completed_by FROM tasks WHERE id = $1`,
+      [id],
+    );
+    expect(row).toEqual({ state: 'completed', completed_by: 'wang' });
+    const history = await api.http.get(`/api/instances/${instances[1].id}/history`);
+    const types = (history.body as { items: { type: string; actor: string }[] }).items;
+    expect(types.filter((event) => event.type === 'task.claimed')).toEqual([
+      expect.objectContaining({ actor: 'wang' }),
+    ]);
+    expect(types.find((event) => event.type === 'task.completed')?.actor).toBe('wang');
+    // Completed tasks are listed by state
+    expect((await list(`assignee=li-${tag}&state=completed`)).items.map((t) => t.id)).toEqual([id]);
+    // A completed task can no longer be claimed
+    expectError(
+      await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'wang' }),
+      409,
+      'TASK_NOT_OPEN',
+    );
+  });
+
+  it('refuses to complete a task twice (409)', async () => {
+    const id = reviewOf(0);
+    const first = await api.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
+    expect(first.status).toBe(200);
+    const second = await api.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
+    const body = expectError(second, 409, 'TASK_NOT_OPEN');
+    expect(body.message).toContain('completed');
+  });
+
+  it('refuses to complete a cancelled task (409)', async () => {
+    const instance = await start(`${key}-plain`);
+    await api.http.post(`/api/instances/${instance.id}/cancel`).expect(200);
+    const response = await api.http
+      .post(`/api/tasks/${instance.openTasks[0].id}/complete`)
+      .send({});
+    expect(expectError(response, 409, 'TASK_NOT_OPEN').message).toContain('cancelled');
+  });
+
+  it('lets exactly one of two concurrent completions of a task through', async () => {
+    const instance = await start(`${key}-plain`);
+    const id = instance.openTasks[0].id;
+    const responses = await Promise.all([
+      api.http.post(`/api/tasks/${id}/complete`).send({ variables: { by: 1 } }),
+      api.http.post(`/api/tasks/${id}/complete`).send({ variables: { by: 2 } }),
+    ]);
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 409]);
+    const refused = responses.find((response) => response.status === 409)!;
+    expectError(refused, 409, 'TASK_NOT_OPEN');
+    // And the next task exists once
+    const tasks = await list(`instanceId=${instance.id}&state=open`);
+    expect(tasks.items.map((task) => task.elementId)).toEqual(['B']);
+  });
+
+  it('completes a task without a form with any variables', async () => {
+    const instance = await start(`${key}-plain`);
+    const done = await api.http
+      .post(`/api/tasks/${instance.openTasks[0].id}/complete`)
+      .send({ variables: { anything: ['goes'] } });
+    expect(done.status).toBe(200);
+    expect(done.body).toEqual(
+      expect.objectContaining({
+        variables: { anything: ['goes'] },
+        openTasks: [expect.objectContaining({ elementId: 'B' })],
+      }),
+    );
+    expectError(
+      await api.http.post(`/api/tasks/${randomUUID()}/complete`).send({}),
+      404,
+      'TASK_NOT_FOUND',
+    );
+  });
+});
