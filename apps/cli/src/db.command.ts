@@ -1,6 +1,5 @@
+import { EnvException, loadEnv } from '@app/config';
 import { migrateDatabase } from '@app/store';
-
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/branchflow';
 
 /** `db migrate`: applies pending migrations to DATABASE_URL (created first if missing). */
 export async function dbCommand(args: readonly string[]): Promise<number> {
@@ -9,17 +8,15 @@ export async function dbCommand(args: readonly string[]): Promise<number> {
     process.stderr.write('usage: cli db migrate\n');
     return 2;
   }
-  const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  let parsed: URL;
+  let url: string;
   try {
-    parsed = new URL(url);
-  } catch {
-    process.stderr.write(
-      'DATABASE_URL is not a valid URL (expected postgres://user@host:port/database)\n',
-    );
+    url = loadEnv().DATABASE_URL;
+  } catch (error) {
+    if (!(error instanceof EnvException)) throw error;
+    process.stderr.write(`${error.message}\n`);
     return 1;
   }
-  await ensureDatabase(parsed);
+  await ensureDatabase(new URL(url));
   const applied = await migrateDatabase(url);
   process.stdout.write(
     applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`,
