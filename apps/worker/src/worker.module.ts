@@ -1,5 +1,64 @@
-import { Module } from '@nestjs/common';
+import { OutboxDispatcher } from '@app/queue';
+import { CLOCK, DATA_SOURCE, RuntimeModule } from '@app/runtime';
+import type { Clock } from '@app/store';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { builtInHandlers } from './handlers/built-in.handlers.js';
+import { JobHandlerRegistry } from './handlers/job-handler.js';
+import { EscalationService } from './maintenance/escalation.service.js';
+import { Reconciler } from './maintenance/reconciler.service.js';
+import { Notifier } from './notify/index.js';
+import { MaintenanceProcessor } from './processors/maintenance.processor.js';
+import { ReminderProcessor } from './processors/reminder.processor.js';
+import { RunJobProcessor } from './processors/run-job.processor.js';
+import { TimerProcessor } from './processors/timer.processor.js';
+import { WebhookProcessor } from './processors/webhook.processor.js';
+import { WorkerHost } from './worker-host.service.js';
+import type { WorkerAppOptions } from './worker-options.js';
+import { WORKER_OPTIONS } from './worker.tokens.js';
 
-/** Processors and crons arrive with the durable runtime (issue 3). */
+/** The worker process: every BullMQ processor and the cluster-wide maintenance schedules. */
 @Module({})
-export class WorkerModule {}
+export class WorkerModule {
+  static forRoot(options: WorkerAppOptions): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        RuntimeModule.forRoot({
+          env: options.env,
+          clock: options.clock,
+          jobOptions: options.jobOptions,
+        }),
+      ],
+      providers: [
+        { provide: WORKER_OPTIONS, useValue: options },
+        {
+          provide: Notifier,
+          inject: [DATA_SOURCE, CLOCK, OutboxDispatcher],
+          useFactory: (dataSource: DataSource, clock: Clock, dispatcher: OutboxDispatcher) => {
+            const logger = new Logger('Outbox');
+            return new Notifier(dataSource, clock, dispatcher, (error) =>
+              logger.warn(
+                `enqueue after commit failed; the reconciler will deliver: ${error instanceof Error ? error.message : String(error)}`,
+              ),
+            );
+          },
+        },
+        {
+          provide: JobHandlerRegistry,
+          inject: [Notifier],
+          useFactory: (notifier: Notifier) =>
+            new JobHandlerRegistry(builtInHandlers(notifier), options.handlers ?? {}),
+        },
+        TimerProcessor,
+        RunJobProcessor,
+        ReminderProcessor,
+        WebhookProcessor,
+        MaintenanceProcessor,
+        Reconciler,
+        EscalationService,
+        WorkerHost,
+      ],
+    };
+  }
+}

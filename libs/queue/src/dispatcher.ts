@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { QueueName } from './queues.js';
 
@@ -16,6 +16,8 @@ export interface DispatcherOptions {
   /** BullMQ key prefix (tests use one per suite). */
   readonly prefix: string;
   readonly now: () => number;
+  /** Options of every job enqueued (default DEFAULT_JOB_OPTIONS; tests shorten the backoff). */
+  readonly jobOptions?: DefaultJobOptions;
 }
 
 /** Job options every queue shares: retries with exponential backoff, bounded history. */
@@ -46,7 +48,7 @@ export class OutboxDispatcher {
       queue = new Queue(name, {
         connection: this.options.connection,
         prefix: this.options.prefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        defaultJobOptions: this.options.jobOptions ?? DEFAULT_JOB_OPTIONS,
       });
       this.queues.set(name, queue);
     }

@@ -8,6 +8,8 @@ export enum QueueName {
   Reminders = 'reminders',
   /** Webhook deliveries (WeCom / DingTalk group robots). */
   Notifications = 'notifications',
+  /** Cluster-wide recurring sweeps (reconciler, overdue escalation), one job per tick. */
+  Maintenance = 'maintenance',
 }
 
 export interface JobData {

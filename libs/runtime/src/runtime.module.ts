@@ -16,7 +16,7 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { RedisOptions } from 'bullmq';
+import type { DefaultJobOptions, RedisOptions } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { redisOptions } from './redis.js';
 import { CLOCK, DATA_SOURCE, ENV, REDIS_CONNECTION } from './tokens.js';
@@ -26,6 +26,8 @@ export interface RuntimeModuleOptions {
   readonly env?: Env;
   /** Defaults to the system clock. */
   readonly clock?: Clock;
+  /** Options of every enqueued job; defaults to DEFAULT_JOB_OPTIONS. */
+  readonly jobOptions?: DefaultJobOptions;
 }
 
 /**
@@ -81,6 +83,7 @@ export class RuntimeModule implements OnApplicationShutdown {
               connection,
               prefix: env.BULLMQ_PREFIX,
               now: () => clock.now(),
+              jobOptions: options.jobOptions,
             }),
         },
         {

@@ -1,0 +1,55 @@
+import type { JsonValue } from '@app/feel';
+import { UnrecoverableError } from 'bullmq';
+import { type Notifier, fillTemplate, groupRecipient } from '../notify/index.js';
+import type { JobContext, JobHandler, JobHandlers } from './job-handler.js';
+
+/** Default audience of `notify-members`. */
+export const MEMBERS_RECIPIENT = groupRecipient('members');
+
+/**
+ * The recipients of `notify-members`: the variable `recipients` (a list of recipient ids, or
+ * one) when present, else every member (`group:members`).
+ */
+export function memberRecipients(variables: Readonly<Record<string, JsonValue>>): string[] {
+  const value = variables.recipients;
+  if (value === undefined || value === null) return [MEMBERS_RECIPIENT];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) return [MEMBERS_RECIPIENT];
+  if (!list.every((item): item is string => typeof item === 'string' && item.trim() !== '')) {
+    throw new UnrecoverableError(
+      `notify-members: 'recipients' must be a recipient id or a list of them, got ${JSON.stringify(value)}`,
+    );
+  }
+  return list.map((item) => item.trim());
+}
+
+/**
+ * `notify-members`: one inbox notification per recipient (and its webhook deliveries), deduped
+ * by the task id. Headers: `title` (default: the element id) and `message`, both with `{name}`
+ * placeholders filled from the instance variables.
+ */
+export function notifyMembersHandler(notifier: Notifier): JobHandler {
+  return async (ctx: JobContext) => {
+    const title = fillTemplate(ctx.headers.title ?? ctx.elementId, ctx.variables);
+    const body = fillTemplate(
+      ctx.headers.message ?? ctx.headers.title ?? ctx.elementId,
+      ctx.variables,
+    );
+    await notifier.notify({
+      cause: `notify-${ctx.taskId}`,
+      kind: 'notice',
+      recipients: memberRecipients(ctx.variables),
+      title,
+      body,
+      taskId: ctx.taskId,
+      instanceId: ctx.instanceId,
+    });
+  };
+}
+
+/** `noop`: completes the task with no variables (placeholders, tests). */
+export const noopHandler: JobHandler = () => Promise.resolve();
+
+export function builtInHandlers(notifier: Notifier): JobHandlers {
+  return { 'notify-members': notifyMembersHandler(notifier), noop: noopHandler };
+}

@@ -1,0 +1,113 @@
+import { appendAudit } from '@app/audit';
+import type { Env } from '@app/config';
+import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
+import type { Clock } from '@app/store';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  Notifier,
+  escalationMessage,
+  escalationRecipients,
+  writeNotifications,
+} from '../notify/index.js';
+
+/** An overdue task is escalated again once its last escalation is this old. */
+export const ESCALATION_REPEAT_MS = 24 * 3600_000;
+
+/** Tasks escalated per sweep at most (the next sweep takes the rest). */
+const BATCH = 500;
+
+export const ESCALATION_ACTOR = 'system:escalation';
+
+interface EscalatedRow {
+  instance_id: string;
+  element_id: string;
+  name: string | null;
+  assignee: string | null;
+  candidate_users: string[];
+  candidate_groups: string[];
+  due_at: Date;
+  escalations: number;
+}
+
+/**
+ * Overdue escalation (督办): every open user task past its due date whose last escalation is
+ * unset or a day old gets `escalations + 1`, `escalated_at = now`, a notification to its
+ * escalation recipients and a `task.escalated` audit event — one transaction per task, behind a
+ * conditional UPDATE, so two sweeps running at once escalate a task once.
+ */
+@Injectable()
+export class EscalationService {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV) private readonly env: Env,
+    @Inject(Notifier) private readonly notifier: Notifier,
+  ) {}
+
+  /** One round; returns how many tasks this round escalated. */
+  async sweep(): Promise<number> {
+    const now = this.clock.now();
+    const due = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks
+        WHERE state = 'open' AND kind = 'user' AND due_at < $1
+          AND (escalated_at IS NULL OR escalated_at <= $2)
+        ORDER BY due_at LIMIT ${BATCH}`,
+      [new Date(now), new Date(now - ESCALATION_REPEAT_MS)],
+    );
+    let escalated = 0;
+    for (const { id } of due) if (await this.escalate(id, now)) escalated += 1;
+    return escalated;
+  }
+
+  /** Escalates one task if it still qualifies at `now`; false when it no longer does. */
+  async escalate(taskId: string, now: number): Promise<boolean> {
+    const outboxIds = await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const task = await this.markEscalated(manager, taskId, now);
+      if (!task) return null;
+      const written = await writeNotifications(
+        manager,
+        {
+          cause: `escalation-${taskId}-${task.escalations}`,
+          kind: 'escalation',
+          recipients: escalationRecipients(task),
+          ...escalationMessage(task, task.escalations, this.env.TIME_ZONE),
+          taskId,
+          instanceId: task.instance_id,
+        },
+        now,
+      );
+      await appendAudit(manager, task.instance_id, [
+        {
+          type: 'task.escalated',
+          actor: ESCALATION_ACTOR,
+          instanceId: task.instance_id,
+          elementId: task.element_id,
+          data: { taskId, escalations: task.escalations },
+          at: now,
+        },
+      ]);
+      return written.outboxIds;
+    });
+    if (outboxIds === null) return false;
+    await this.notifier.kick(outboxIds);
+    return true;
+  }
+
+  private async markEscalated(
+    manager: EntityManager,
+    taskId: string,
+    now: number,
+  ): Promise<EscalatedRow | undefined> {
+    // The condition is re-checked under the row lock: a concurrent sweep that got here first
+    // set escalated_at = now, so this UPDATE matches nothing.
+    const [rows] = await manager.query<[EscalatedRow[], number]>(
+      `UPDATE tasks SET escalations = escalations + 1, escalated_at = $2
+        WHERE id = $1 AND state = 'open' AND kind = 'user' AND due_at < $2
+          AND (escalated_at IS NULL OR escalated_at <= $3)
+        RETURNING instance_id, element_id, name, assignee, candidate_users, candidate_groups, due_at, escalations`,
+      [taskId, new Date(now), new Date(now - ESCALATION_REPEAT_MS)],
+    );
+    return rows[0];
+  }
+}

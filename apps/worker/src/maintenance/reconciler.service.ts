@@ -1,0 +1,185 @@
+import type { Env } from '@app/config';
+import { type JobData, type JobName, OutboxDispatcher, QueueName } from '@app/queue';
+import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
+import type { Clock } from '@app/store';
+import { parseDuration, subtractDuration } from '@app/time';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { type Presence, type Revive, ensureJob, forEachLimited } from '../jobs/ensure-job.js';
+import { reminderCause } from '../processors/reminder.processor.js';
+
+/** Work left undelivered this long is taken as lost (its enqueue after commit never happened). */
+export const STALE_AFTER_MS = 5_000;
+
+/** Rows looked at per kind and sweep; the next sweep takes the rest. */
+const BATCH = 1000;
+/** Outbox batches per sweep. */
+const OUTBOX_ROUNDS = 10;
+/** Redis round trips in flight at once. */
+const WIDTH = 16;
+
+export interface ReconcileReport {
+  /** Outbox rows dispatched. */
+  readonly outbox: number;
+  /** Jobs added, promoted or revived, per kind. */
+  readonly timers: number;
+  readonly serviceTasks: number;
+  readonly reminders: number;
+  readonly webhooks: number;
+}
+
+interface Wanted<N extends JobName> {
+  readonly name: N;
+  readonly jobId: string;
+  readonly data: JobData[N];
+  readonly delay: number;
+}
+
+/**
+ * Rebuilds what Redis should hold from PostgreSQL, so a Redis flush or a process killed between
+ * commit and enqueue loses nothing: (a) `fire-timer` for scheduled timers due within the next
+ * interval, (b) outbox rows undelivered for a few seconds, (c) `run-job` for open service tasks,
+ * (d) default reminders that are due and not yet written, (e) webhook deliveries still pending.
+ * Every job has its deterministic id, so an existing job is left alone (or promoted when it is
+ * due by the clock but still delayed); running it twice, or on two workers, changes nothing.
+ */
+@Injectable()
+export class Reconciler {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(OutboxDispatcher) private readonly dispatcher: OutboxDispatcher,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  async sweep(): Promise<ReconcileReport> {
+    const now = this.clock.now();
+    const horizon = now + this.env.RECONCILE_INTERVAL_MS;
+    const outbox = await this.dispatchStaleOutbox(now);
+    const timers = await this.ensure(
+      QueueName.Timers,
+      await this.dueTimers(now, horizon),
+      'always',
+    );
+    const serviceTasks = await this.ensure(
+      QueueName.Advance,
+      await this.openServiceTasks(now),
+      'stalled',
+    );
+    const reminders = await this.ensure(
+      QueueName.Reminders,
+      await this.dueReminders(now, horizon),
+      'always',
+    );
+    const webhooks = await this.ensure(
+      QueueName.Notifications,
+      await this.pendingDeliveries(now),
+      'stalled',
+    );
+    return { outbox, timers, serviceTasks, reminders, webhooks };
+  }
+
+  private async dispatchStaleOutbox(now: number): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < OUTBOX_ROUNDS; round += 1) {
+      const sent = await this.dispatcher.dispatch({
+        olderThan: now - STALE_AFTER_MS,
+        limit: BATCH,
+      });
+      total += sent;
+      if (sent < BATCH) break;
+    }
+    return total;
+  }
+
+  private async dueTimers(now: number, horizon: number): Promise<Wanted<'fire-timer'>[]> {
+    const rows = await this.dataSource.query<{ id: string; instance_id: string; due_at: Date }[]>(
+      `SELECT id, instance_id, due_at FROM timers
+        WHERE state = 'scheduled' AND due_at <= $1 ORDER BY due_at LIMIT ${BATCH}`,
+      [new Date(horizon)],
+    );
+    return rows.map((row) => ({
+      name: 'fire-timer',
+      jobId: `timer-${row.id}`,
+      data: { instanceId: row.instance_id, timerId: row.id },
+      delay: row.due_at.getTime() - now,
+    }));
+  }
+
+  private async openServiceTasks(now: number): Promise<Wanted<'run-job'>[]> {
+    const rows = await this.dataSource.query<{ id: string; instance_id: string }[]>(
+      `SELECT id, instance_id FROM tasks
+        WHERE state = 'open' AND kind = 'service' AND created_at < $1
+        ORDER BY created_at LIMIT ${BATCH}`,
+      [new Date(now - STALE_AFTER_MS)],
+    );
+    return rows.map((row) => ({
+      name: 'run-job',
+      jobId: `job-${row.id}`,
+      data: { instanceId: row.instance_id, taskId: row.id },
+      delay: 0,
+    }));
+  }
+
+  /**
+   * Default reminders of open tasks that fall due by `horizon`, that were scheduled when the task
+   * was created (their time was after its creation) and whose notification does not exist.
+   */
+  private async dueReminders(now: number, horizon: number): Promise<Wanted<'task-reminder'>[]> {
+    const offsets = this.env.reminderOffsets;
+    const zone = this.env.TIME_ZONE;
+    const rows = await this.dataSource.query<{ id: string; due_at: Date; offset: string }[]>(
+      `SELECT t.id, t.due_at, o.off AS offset
+         FROM tasks t CROSS JOIN unnest($1::text[]) AS o (off)
+        WHERE t.state = 'open' AND t.kind = 'user' AND t.due_at IS NOT NULL AND NOT t.reminders_modelled
+          AND ((t.due_at AT TIME ZONE $2) - o.off::interval) AT TIME ZONE $2 <= $3
+          AND ((t.due_at AT TIME ZONE $2) - o.off::interval) AT TIME ZONE $2 > t.created_at
+          AND NOT EXISTS (
+            SELECT 1 FROM notifications n WHERE n.dedupe_key = 'reminder-' || t.id || '-' || o.off)
+        ORDER BY t.due_at LIMIT ${BATCH}`,
+      [offsets, zone, new Date(horizon)],
+    );
+    return rows.map((row) => {
+      const at = subtractDuration(row.due_at.getTime(), parseDuration(row.offset), zone);
+      return {
+        name: 'task-reminder',
+        jobId: reminderCause(row.id, row.offset),
+        data: { taskId: row.id, offset: row.offset },
+        delay: at - now,
+      };
+    });
+  }
+
+  private async pendingDeliveries(now: number): Promise<Wanted<'deliver-webhook'>[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT d.id FROM webhook_deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.state = 'pending' AND n.created_at < $1
+        ORDER BY n.created_at LIMIT ${BATCH}`,
+      [new Date(now - STALE_AFTER_MS)],
+    );
+    return rows.map((row) => ({
+      name: 'deliver-webhook',
+      jobId: `webhook-${row.id}`,
+      data: { deliveryId: row.id },
+      delay: 0,
+    }));
+  }
+
+  /** Ensures each job; returns how many had to be added, promoted or revived. */
+  private async ensure<N extends JobName>(
+    queueName: QueueName,
+    wanted: readonly Wanted<N>[],
+    revive: Revive,
+  ): Promise<number> {
+    const queue = this.dispatcher.queue(queueName);
+    let changed = 0;
+    await forEachLimited(wanted, WIDTH, async (job) => {
+      const presence: Presence = await ensureJob(queue, job.name, job.jobId, job.data, {
+        delay: job.delay,
+        revive,
+      });
+      if (presence !== 'present') changed += 1;
+    });
+    return changed;
+  }
+}

@@ -1,0 +1,25 @@
+import type { Env } from '@app/config';
+
+export type MaintenanceJobName = 'reconcile' | 'escalate-overdue';
+
+export interface Schedule {
+  /** Stable job scheduler id: every replica upserts the same one, so it runs once per tick. */
+  readonly id: string;
+  readonly name: MaintenanceJobName;
+  readonly every: number;
+}
+
+/** The cluster-wide recurring work of the `maintenance` queue. */
+export function maintenanceSchedules(env: Env): Schedule[] {
+  return [
+    { id: 'reconcile', name: 'reconcile', every: env.RECONCILE_INTERVAL_MS },
+    { id: 'escalate-overdue', name: 'escalate-overdue', every: env.ESCALATION_INTERVAL_MS },
+  ];
+}
+
+/** Options of the jobs a schedule produces: the next tick is the retry. */
+export const SCHEDULED_JOB_OPTIONS = {
+  attempts: 1,
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+} as const;

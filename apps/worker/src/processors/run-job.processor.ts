@@ -1,0 +1,88 @@
+import type { JsonValue } from '@app/feel';
+import { DATA_SOURCE } from '@app/runtime';
+import { InstanceRuntime, RuntimeException, RuntimeExceptionCode } from '@app/store';
+import { Inject, Injectable } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import type { DataSource } from 'typeorm';
+import { JobHandlerRegistry } from '../handlers/job-handler.js';
+import { jobInput } from '../jobs/job-input.js';
+
+interface TaskRow {
+  instance_id: string;
+  kind: string;
+  state: string;
+  element_id: string;
+  job_type: string | null;
+  variables: Record<string, JsonValue> | null;
+  headers: Record<string, string> | null;
+}
+
+/** The actor of completions reported by service-task handlers. */
+export const WORKER_ACTOR = 'system:worker';
+
+/**
+ * `process-advance` / `run-job`: runs the handler of a service task's job type, then completes
+ * the task with what it returned. A task no longer open is done (a redelivery); an unknown job
+ * type throws (retries, then fails, and the task stays open where it can be seen).
+ */
+@Injectable()
+export class RunJobProcessor {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
+    @Inject(JobHandlerRegistry) private readonly handlers: JobHandlerRegistry,
+  ) {}
+
+  async handle(data: unknown): Promise<'completed' | 'skipped'> {
+    const { instanceId, taskId } = jobInput.runJob(data);
+    const [task] = await this.dataSource.query<TaskRow[]>(
+      `SELECT t.instance_id, t.kind, t.state, t.element_id, t.job_type, p.variables,
+              p.engine_state -> 'tasks' -> t.engine_key -> 'headers' AS headers
+         FROM tasks t JOIN process_instances p ON p.id = t.instance_id
+        WHERE t.id = $1`,
+      [taskId],
+    );
+    if (!task) throw new UnrecoverableError(`run-job: no task '${taskId}'`);
+    if (task.instance_id !== instanceId || task.kind !== 'service') {
+      throw new UnrecoverableError(
+        `run-job: task '${taskId}' is not a service task of instance '${instanceId}'`,
+      );
+    }
+    if (task.state !== 'open') return 'skipped';
+    const jobType = task.job_type ?? '';
+    const handler = this.handlers.get(jobType);
+    if (!handler) {
+      throw new Error(
+        `no handler for job type '${jobType}' (task ${taskId}, element ${task.element_id}); registered: ${this.handlers.types().join(', ') || 'none'}`,
+      );
+    }
+    const result = await handler({
+      instanceId,
+      taskId,
+      elementId: task.element_id,
+      jobType,
+      variables: task.variables ?? {},
+      headers: task.headers ?? {},
+    });
+    if (
+      result !== undefined &&
+      (typeof result !== 'object' || result === null || Array.isArray(result))
+    ) {
+      throw new UnrecoverableError(
+        `the handler of job type '${jobType}' returned ${JSON.stringify(result)}, not an object of variables`,
+      );
+    }
+    try {
+      await this.runtime.completeTask(taskId, result ?? {}, WORKER_ACTOR);
+    } catch (error) {
+      if (error instanceof RuntimeException) {
+        if (error.code === RuntimeExceptionCode.TASK_NOT_OPEN) return 'skipped';
+        if (error.code === RuntimeExceptionCode.INVALID_VARIABLES) {
+          throw new UnrecoverableError(`job type '${jobType}': ${error.message}`);
+        }
+      }
+      throw error;
+    }
+    return 'completed';
+  }
+}

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { QueueName } from '@app/queue';
+import { DefinitionCache, InstanceRuntime } from '@app/store';
+import {
+  EscalationService,
+  JobHandlerRegistry,
+  type ReconcileReport,
+} from '../../apps/worker/src/index.js';
+import { flows } from './support/bpmn.js';
+import { FAST_RETRIES, type Harness, startHarness, waitFor } from './support/harness.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/** The cluster-wide sweeps: overdue escalation and the reconciler. */
+describe('worker maintenance: escalation and reconciliation', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness('maint', {
+      jobOptions: FAST_RETRIES,
+      env: {
+        RECONCILE_INTERVAL_MS: '250',
+        // Escalation rounds are run by hand here; the schedule's own ticks are an hour apart.
+        ESCALATION_INTERVAL_MS: String(HOUR),
+        REMINDER_OFFSETS: 'PT30M',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const count = async (sql: string, params: unknown[]): Promise<number> => {
+    const [row] = await h.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM (${sql}) s`,
+      params,
+    );
+    return row.n;
+  };
+  const instanceState = async (id: string) =>
+    (
+      await h.dataSource.query<{ state: string }[]>(
+        `SELECT state FROM process_instances WHERE id = $1`,
+        [id],
+      )
+    )[0]?.state;
+
+  it('escalates an overdue task once per round, again a day later, and never a completed one', async () => {
+    await h.deploy(
+      'overdue.bpmn',
+      flows.userTask('wm-overdue', { name: '组织生活会', assignee: 'zhao', dueDate: 'PT1H' }),
+    );
+    const overdue = await h.runtime.start({ templateKey: 'wm-overdue' }, 'test');
+    const done = await h.runtime.start({ templateKey: 'wm-overdue' }, 'test');
+    const taskOf = async (instanceId: string) =>
+      (
+        await h.dataSource.query<{ id: string; escalations: number; escalated_at: Date | null }[]>(
+          `SELECT id, escalations, escalated_at FROM tasks WHERE instance_id = $1`,
+          [instanceId],
+        )
+      )[0];
+    await h.runtime.completeTask((await taskOf(done.id)).id, {}, 'zhao');
+    const escalation = h.get(EscalationService);
+    const task = await taskOf(overdue.id);
+    const start = h.clock.now();
+    try {
+      // Not yet due: nothing
+      expect(await escalation.sweep()).toBe(0);
+      // When two workers run a round at once, two hours after it fell due
+      h.clock.advance(2 * HOUR);
+      const first = await Promise.all([escalation.sweep(), escalation.sweep()]);
+      // Then it was escalated once
+      expect(first[0] + first[1]).toBe(1);
+      expect(await taskOf(overdue.id)).toEqual({
+        id: task.id,
+        escalations: 1,
+        escalated_at: new Date(h.clock.now()),
+      });
+      // And a later round the same day does nothing
+      h.clock.advance(HOUR);
+      expect(await escalation.sweep()).toBe(0);
+      // And a day after the first escalation it is escalated again
+      h.clock.advance(DAY - HOUR);
+      expect(await escalation.sweep()).toBe(1);
+      expect((await taskOf(overdue.id)).escalations).toBe(2);
+    } finally {
+      h.clock.set(start);
+    }
+    // Each escalation notified the supervisors and left one audit event
+    const notes = await h.dataSource.query<
+      { recipient: string; dedupe_key: string; kind: string }[]
+    >(
+      `SELECT recipient, dedupe_key, kind FROM notifications WHERE task_id = $1 AND kind = 'escalation' ORDER BY dedupe_key`,
+      [task.id],
+    );
+    expect(notes).toEqual([
+      { recipient: 'group:supervisor', dedupe_key: `escalation-${task.id}-1`, kind: 'escalation' },
+      { recipient: 'group:supervisor', dedupe_key: `escalation-${task.id}-2`, kind: 'escalation' },
+    ]);
+    const events = await h.dataSource.query<{ data: object }[]>(
+      `SELECT data FROM audit_events WHERE instance_id = $1 AND type = 'task.escalated' ORDER BY seq`,
+      [overdue.id],
+    );
+    expect(events).toEqual([
+      { data: { taskId: task.id, escalations: 1 } },
+      { data: { taskId: task.id, escalations: 2 } },
+    ]);
+    expect(
+      await count(`SELECT 1 FROM tasks WHERE instance_id = $1 AND escalations > 0`, [done.id]),
+    ).toBe(0);
+    // Leave the task done so it does not escalate in the next test
+    await h.runtime.completeTask(task.id, {}, 'zhao');
+  });
+
+  it('after Redis loses every job, delivers due timers, lost jobs and undelivered outbox rows again', async () => {
+    await h.deploy('later.bpmn', flows.timerThenService('wm-later', 'PT1H', 'noop'));
+    await h.deploy('now.bpmn', flows.service('wm-now', 'noop'));
+    await h.deploy('due.bpmn', flows.userTask('wm-due', { assignee: 'qian', dueDate: 'PT2H' }));
+    // Given an instance waiting on a one-hour timer (its job delayed in Redis)
+    const waiting = await h.runtime.start({ templateKey: 'wm-later' }, 'test');
+    // And one whose service-task job is still in the outbox: its process died before enqueueing
+    const crashed = new InstanceRuntime(
+      h.dataSource,
+      new DefinitionCache(h.dataSource, 0),
+      h.clock,
+      { timeZone: h.env.TIME_ZONE, reminderOffsets: h.env.reminderOffsets },
+      null,
+    );
+    const undelivered = await crashed.start({ templateKey: 'wm-now' }, 'test');
+    expect(
+      await count(
+        `SELECT 1 FROM outbox WHERE delivered_at IS NULL AND payload->>'instanceId' = $1`,
+        [undelivered.id],
+      ),
+    ).toBe(1);
+    // And a task due in two hours, its reminder (30 min before) delayed in Redis
+    const due = await h.runtime.start({ templateKey: 'wm-due' }, 'test');
+    // And a service task whose handler is not deployed yet: its job is failing
+    await h.deploy('pending.bpmn', flows.service('wm-pending', 'late-handler'));
+    const pending = await h.runtime.start({ templateKey: 'wm-pending' }, 'test');
+    const [pendingTask] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE instance_id = $1`,
+      [pending.id],
+    );
+    const advance = h.queue(QueueName.Advance);
+    await waitFor('the first failure', async () => {
+      const job = await advance.getJob(`job-${pendingTask.id}`);
+      return (job?.attemptsMade ?? 0) > 0;
+    });
+    // When Redis loses every key of this worker, and the clock moves past all of them
+    expect(await h.deleteQueueKeys()).toBeGreaterThan(0);
+    h.clock.advance(2 * HOUR);
+    h.get(JobHandlerRegistry).register('late-handler', () => Promise.resolve({ late: true }));
+    // Then the reconciler (its schedule restored) brings everything back from PostgreSQL
+    await waitFor(
+      'the timer instance',
+      async () => (await instanceState(waiting.id)) === 'completed',
+    );
+    await waitFor(
+      'the outbox instance',
+      async () => (await instanceState(undelivered.id)) === 'completed',
+    );
+    await waitFor(
+      'the service task',
+      async () => (await instanceState(pending.id)) === 'completed',
+    );
+    await waitFor(
+      'the reminder',
+      async () =>
+        (await count(`SELECT 1 FROM notifications WHERE instance_id = $1 AND kind = 'reminder'`, [
+          due.id,
+        ])) === 1,
+    );
+    expect(
+      await count(
+        `SELECT 1 FROM outbox WHERE delivered_at IS NULL AND payload->>'instanceId' = $1`,
+        [undelivered.id],
+      ),
+    ).toBe(0);
+    // And it was the reconciler that did it: its schedule is back and its reports say so
+    const maintenance = h.queue(QueueName.Maintenance);
+    expect(await maintenance.getJobScheduler('reconcile')).toEqual(
+      expect.objectContaining({ every: 250 }),
+    );
+    const reports = (await maintenance.getJobs(['completed'], 0, 1000))
+      .filter((job) => job.name === 'reconcile')
+      .map((job) => job.returnvalue as ReconcileReport);
+    const total = (key: keyof ReconcileReport) =>
+      reports.reduce((sum, report) => sum + report[key], 0);
+    expect(total('timers')).toBeGreaterThanOrEqual(1);
+    expect(total('outbox')).toBeGreaterThanOrEqual(1);
+    expect(total('reminders')).toBeGreaterThanOrEqual(1);
+    expect(total('serviceTasks')).toBeGreaterThanOrEqual(1);
+    expect(
+      await count(`SELECT 1 FROM audit_events WHERE instance_id = $1 AND type = 'timer.fired'`, [
+        waiting.id,
+      ]),
+    ).toBe(1);
+  });
+});

@@ -1,0 +1,313 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { QueueName } from '@app/queue';
+import { UnrecoverableError } from 'bullmq';
+import {
+  type JobContext,
+  ReminderProcessor,
+  Reconciler,
+  RunJobProcessor,
+  TimerProcessor,
+  WebhookProcessor,
+  createWorkerApp,
+} from '../../apps/worker/src/index.js';
+import { flows } from './support/bpmn.js';
+import { type Harness, startHarness } from './support/harness.js';
+import { HttpRobot, OK } from './support/http-robot.js';
+
+/**
+ * Every processor, called directly (no BullMQ workers run here): delivered twice, one effect.
+ */
+describe('worker processors: delivered twice, one effect', () => {
+  let h: Harness;
+  const robot = new HttpRobot().on('/wecom', () => ({ status: 200, body: OK }));
+  const calls: JobContext[] = [];
+
+  beforeAll(async () => {
+    await robot.start();
+    h = await startHarness('proc', {
+      autorun: false,
+      templates: { 'startup.bpmn': flows.userTask('wk-startup', { assignee: 'li' }) },
+      handlers: {
+        counting: (ctx) => {
+          calls.push(ctx);
+          return Promise.resolve({ counted: calls.length });
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+    await robot.stop();
+  });
+
+  const count = async (sql: string, params: unknown[]): Promise<number> => {
+    const [row] = await h.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM (${sql}) s`,
+      params,
+    );
+    return row.n;
+  };
+  const auditCount = (instanceId: string, type: string) =>
+    count(`SELECT 1 FROM audit_events WHERE instance_id = $1 AND type = $2`, [instanceId, type]);
+  const taskOf = async (instanceId: string) => {
+    const [task] = await h.dataSource.query<{ id: string; state: string }[]>(
+      `SELECT id, state FROM tasks WHERE instance_id = $1 ORDER BY created_at LIMIT 1`,
+      [instanceId],
+    );
+    return task;
+  };
+
+  it('deploys the templates folder at start, once per checksum however often a worker starts', async () => {
+    // Given the app started with a templates folder, Then its template is deployed
+    const versions = () =>
+      h.dataSource.query<{ version: number }[]>(
+        `SELECT version FROM process_definitions WHERE key = 'wk-startup'`,
+      );
+    expect(await versions()).toEqual([{ version: 1 }]);
+    // When a second worker starts on the same database and folder
+    const second = await createWorkerApp({
+      env: h.env,
+      clock: h.clock,
+      autorun: false,
+      logger: false,
+    });
+    await second.close();
+    // Then nothing new is deployed
+    expect(await versions()).toEqual([{ version: 1 }]);
+  });
+
+  it('fire-timer: a timer delivered twice fires once', async () => {
+    await h.deploy('wait.bpmn', flows.timerThenUserTask('wk-wait', 'PT1H'));
+    const instance = await h.runtime.start({ templateKey: 'wk-wait' }, 'test');
+    const [timer] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM timers WHERE instance_id = $1`,
+      [instance.id],
+    );
+    const processor = h.get(TimerProcessor);
+    const job = { instanceId: instance.id, timerId: timer.id };
+    // When it is delivered twice, also at once
+    await Promise.all([processor.handle(job), processor.handle(job)]);
+    expect(await processor.handle(job)).toBe('skipped');
+    // Then it fired once: one audit event, one task after it
+    expect(await auditCount(instance.id, 'timer.fired')).toBe(1);
+    expect(await count(`SELECT 1 FROM tasks WHERE instance_id = $1`, [instance.id])).toBe(1);
+  });
+
+  it('fire-timer: bad input and unknown ids fail at once, without retries', async () => {
+    const processor = h.get(TimerProcessor);
+    await expect(processor.handle({ instanceId: 'x', timerId: 'y' })).rejects.toBeInstanceOf(
+      UnrecoverableError,
+    );
+    await expect(
+      processor.handle({
+        instanceId: '00000000-0000-4000-8000-000000000000',
+        timerId: '00000000-0000-4000-8000-000000000001',
+      }),
+    ).rejects.toThrow(/no timer/);
+  });
+
+  it('run-job: the handler gets the variables and headers, and a job delivered twice completes its task once', async () => {
+    await h.deploy('count.bpmn', flows.service('wk-count', 'counting', { channel: 'inbox' }));
+    const processor = h.get(RunJobProcessor);
+    const instance = await h.runtime.start(
+      { templateKey: 'wk-count', variables: { branch: 'b1' } },
+      'test',
+    );
+    const task = await taskOf(instance.id);
+    const job = { instanceId: instance.id, taskId: task.id };
+    calls.length = 0;
+    // When delivered twice
+    expect(await processor.handle(job)).toBe('completed');
+    expect(await processor.handle(job)).toBe('skipped');
+    // Then the handler ran once with the instance's variables, and the task completed once
+    expect(calls).toEqual([
+      {
+        instanceId: instance.id,
+        taskId: task.id,
+        elementId: 'Work',
+        jobType: 'counting',
+        variables: { branch: 'b1' },
+        headers: { channel: 'inbox' },
+      },
+    ]);
+    expect(await auditCount(instance.id, 'task.completed')).toBe(1);
+    const [row] = await h.dataSource.query<{ state: string; variables: object }[]>(
+      `SELECT state, variables FROM process_instances WHERE id = $1`,
+      [instance.id],
+    );
+    expect(row).toEqual({ state: 'completed', variables: { branch: 'b1', counted: 1 } });
+
+    // And two deliveries at once still complete it once
+    const racing = await h.runtime.start({ templateKey: 'wk-count' }, 'test');
+    const racingTask = await taskOf(racing.id);
+    const results = await Promise.all([
+      processor.handle({ instanceId: racing.id, taskId: racingTask.id }),
+      processor.handle({ instanceId: racing.id, taskId: racingTask.id }),
+    ]);
+    expect(results.sort()).toEqual(['completed', 'skipped']);
+    expect(await auditCount(racing.id, 'task.completed')).toBe(1);
+    expect(await auditCount(racing.id, 'instance.completed')).toBe(1);
+  });
+
+  it('run-job: an unknown job type is an error naming it, and the task stays open', async () => {
+    await h.deploy('mystery.bpmn', flows.service('wk-mystery', 'mystery-type'));
+    const instance = await h.runtime.start({ templateKey: 'wk-mystery' }, 'test');
+    const task = await taskOf(instance.id);
+    const error = await h
+      .get(RunJobProcessor)
+      .handle({ instanceId: instance.id, taskId: task.id })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(UnrecoverableError); // retried: a handler may be deployed later
+    expect((error as Error).message).toMatch(/'mystery-type'/);
+    expect((await taskOf(instance.id)).state).toBe('open');
+  });
+
+  it('task-reminder: a reminder delivered twice writes one notification, one audit event and one delivery per webhook', async () => {
+    await h.dataSource.query(
+      `INSERT INTO webhooks (name, url, format) VALUES ('branch group', $1, 'wecom')`,
+      [robot.url('/wecom')],
+    );
+    await h.deploy(
+      'remind.bpmn',
+      flows.userTask('wk-remind', { name: '三会一课', assignee: 'li', dueDate: 'P3D' }),
+    );
+    const instance = await h.runtime.start({ templateKey: 'wk-remind' }, 'test');
+    const task = await taskOf(instance.id);
+    const processor = h.get(ReminderProcessor);
+    // When the P1D reminder is delivered twice, the second time also concurrently
+    expect(await processor.handle({ taskId: task.id, offset: 'P1D' })).toBe('reminded');
+    await Promise.all([
+      processor.handle({ taskId: task.id, offset: 'P1D' }),
+      processor.handle({ taskId: task.id, offset: 'P1D' }),
+    ]);
+    // Then one notification to the assignee, keyed by task and offset
+    const notifications = await h.dataSource.query<
+      { id: string; recipient: string; kind: string; title: string }[]
+    >(`SELECT id, recipient, kind, title FROM notifications WHERE dedupe_key = $1`, [
+      `reminder-${task.id}-P1D`,
+    ]);
+    expect(notifications).toEqual([
+      { id: expect.any(String), recipient: 'li', kind: 'reminder', title: '待办提醒：三会一课' },
+    ]);
+    expect(await count(`SELECT 1 FROM notifications WHERE task_id = $1`, [task.id])).toBe(1);
+    // And one task.reminded event, one webhook delivery and its one outbox job
+    expect(await auditCount(instance.id, 'task.reminded')).toBe(1);
+    const deliveries = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM webhook_deliveries WHERE notification_id = $1`,
+      [notifications[0].id],
+    );
+    expect(deliveries).toHaveLength(1);
+    expect(
+      await count(`SELECT 1 FROM outbox WHERE job_name = 'deliver-webhook' AND job_id = $1`, [
+        `webhook-${deliveries[0].id}`,
+      ]),
+    ).toBe(1);
+    // And another offset is another reminder
+    expect(await processor.handle({ taskId: task.id, offset: 'PT0S' })).toBe('reminded');
+    expect(await auditCount(instance.id, 'task.reminded')).toBe(2);
+  });
+
+  it('task-reminder: candidate groups are reminded one notification each; a completed task is not reminded', async () => {
+    await h.deploy(
+      'groups.bpmn',
+      flows.userTask('wk-groups', { candidateGroups: ['committee', 'secretary'], dueDate: 'P3D' }),
+    );
+    const instance = await h.runtime.start({ templateKey: 'wk-groups' }, 'test');
+    const task = await taskOf(instance.id);
+    const processor = h.get(ReminderProcessor);
+    expect(await processor.handle({ taskId: task.id, offset: 'P1D' })).toBe('reminded');
+    expect(await processor.handle({ taskId: task.id, offset: 'P1D' })).toBe('skipped');
+    const rows = await h.dataSource.query<{ recipient: string; dedupe_key: string }[]>(
+      `SELECT recipient, dedupe_key FROM notifications WHERE task_id = $1 ORDER BY dedupe_key`,
+      [task.id],
+    );
+    expect(rows).toEqual([
+      { recipient: 'group:committee', dedupe_key: `reminder-${task.id}-P1D` },
+      { recipient: 'group:secretary', dedupe_key: `reminder-${task.id}-P1D/group:secretary` },
+    ]);
+    // When the task is completed, a later reminder does nothing
+    await h.runtime.completeTask(task.id, {}, 'li');
+    expect(await processor.handle({ taskId: task.id, offset: 'PT0S' })).toBe('skipped');
+    expect(await auditCount(instance.id, 'task.reminded')).toBe(1);
+  });
+
+  it('deliver-webhook: a delivery made twice is posted once; failures count attempts until the last marks it failed', async () => {
+    const [delivery] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM webhook_deliveries ORDER BY id LIMIT 1`,
+    );
+    const processor = h.get(WebhookProcessor);
+    const before = robot.requestsTo('/wecom').length;
+    // When delivered twice
+    expect(await processor.handle({ deliveryId: delivery.id })).toBe('delivered');
+    expect(await processor.handle({ deliveryId: delivery.id })).toBe('skipped');
+    // Then it was posted once
+    expect(robot.requestsTo('/wecom').length - before).toBe(1);
+    const [row] = await h.dataSource.query<
+      { state: string; attempts: number; delivered_at: Date | null }[]
+    >(`SELECT state, attempts, delivered_at FROM webhook_deliveries WHERE id = $1`, [delivery.id]);
+    expect(row).toEqual({ state: 'delivered', attempts: 1, delivered_at: new Date(h.clock.now()) });
+
+    // Given a robot that refuses
+    const [hook] = await h.dataSource.query<{ id: string }[]>(
+      `INSERT INTO webhooks (name, url, format) VALUES ('down', $1, 'dingtalk') RETURNING id`,
+      [robot.url('/nowhere')],
+    );
+    const [notification] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM notifications ORDER BY created_at LIMIT 1`,
+    );
+    const [failing] = await h.dataSource.query<{ id: string }[]>(
+      `INSERT INTO webhook_deliveries (notification_id, webhook_id) VALUES ($1, $2) RETURNING id`,
+      [notification.id, hook.id],
+    );
+    // When the first of three attempts fails it stays pending, the last one marks it failed
+    await expect(
+      processor.handle({ deliveryId: failing.id }, { attemptsMade: 0, attempts: 3 }),
+    ).rejects.toThrow(/HTTP 404/);
+    const state = async () =>
+      (
+        await h.dataSource.query<{ state: string; attempts: number; last_error: string }[]>(
+          `SELECT state, attempts, last_error FROM webhook_deliveries WHERE id = $1`,
+          [failing.id],
+        )
+      )[0];
+    expect(await state()).toEqual({
+      state: 'pending',
+      attempts: 1,
+      last_error: expect.stringMatching(/^HTTP 404/),
+    });
+    await expect(
+      processor.handle({ deliveryId: failing.id }, { attemptsMade: 2, attempts: 3 }),
+    ).rejects.toThrow(/HTTP 404/);
+    expect(await state()).toEqual({
+      state: 'failed',
+      attempts: 2,
+      last_error: expect.stringMatching(/^HTTP 404/),
+    });
+    // And a redelivery of a failed one does nothing
+    expect(await processor.handle({ deliveryId: failing.id })).toBe('skipped');
+  });
+
+  it('reconcile: run twice, it enqueues each lost job once', async () => {
+    await h.deploy('lost.bpmn', flows.timer('wk-lost', 'PT1M'));
+    const instance = await h.runtime.start({ templateKey: 'wk-lost' }, 'test');
+    const [timer] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM timers WHERE instance_id = $1`,
+      [instance.id],
+    );
+    // Given Redis lost everything, and the timer is due
+    await h.deleteQueueKeys();
+    h.clock.advance(60_000);
+    // When the reconciler runs twice
+    const first = await h.get(Reconciler).sweep();
+    const second = await h.get(Reconciler).sweep();
+    h.clock.advance(-60_000);
+    // Then the timer's job was added once, ready to run
+    expect(first.timers).toBe(1);
+    expect(second.timers).toBe(0);
+    const timers = h.queue(QueueName.Timers);
+    expect(await timers.getJobState(`timer-${timer.id}`)).toBe('waiting');
+    expect(await timers.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 1, delayed: 0 });
+  });
+});

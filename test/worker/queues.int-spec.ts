@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { QueueName } from '@app/queue';
+import { createDataSource } from '@app/store';
+import { flows } from './support/bpmn.js';
+import { FAST_RETRIES, type Harness, startHarness, waitFor } from './support/harness.js';
+
+/** End to end through the real queues: the outbox enqueues, the BullMQ workers process. */
+describe('worker queues: service tasks, timers and reminders through BullMQ', () => {
+  let h: Harness;
+  let flakyCalls = 0;
+  let slowStarted = false;
+  let slowFinished = false;
+
+  beforeAll(async () => {
+    h = await startHarness('queues', {
+      jobOptions: FAST_RETRIES,
+      env: { REMINDER_OFFSETS: 'PT1S' },
+      handlers: {
+        flaky: () => {
+          flakyCalls += 1;
+          if (flakyCalls <= 2) return Promise.reject(new Error(`flaky failure ${flakyCalls}`));
+          return Promise.resolve({ flakyCalls });
+        },
+        slow: async () => {
+          slowStarted = true;
+          await new Promise((resolve) => setTimeout(resolve, 700));
+          slowFinished = true;
+          return { slow: true };
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const instanceState = async (id: string) =>
+    (
+      await h.dataSource.query<{ state: string }[]>(
+        `SELECT state FROM process_instances WHERE id = $1`,
+        [id],
+      )
+    )[0]?.state;
+  const completed = (id: string) =>
+    waitFor(`instance ${id} to complete`, async () => (await instanceState(id)) === 'completed');
+
+  it('completes a service task by its handler (built-in noop)', async () => {
+    await h.deploy('noop.bpmn', flows.service('wq-noop', 'noop'));
+    const instance = await h.runtime.start({ templateKey: 'wq-noop' }, 'test');
+    await completed(instance.id);
+    const [task] = await h.dataSource.query<{ state: string; completed_by: string }[]>(
+      `SELECT state, completed_by FROM tasks WHERE instance_id = $1`,
+      [instance.id],
+    );
+    expect(task).toEqual({ state: 'completed', completed_by: 'system:worker' });
+  });
+
+  it('retries a failing handler with backoff until it succeeds', async () => {
+    await h.deploy('flaky.bpmn', flows.service('wq-flaky', 'flaky'));
+    const instance = await h.runtime.start({ templateKey: 'wq-flaky' }, 'test');
+    await completed(instance.id);
+    expect(flakyCalls).toBe(3);
+    const [row] = await h.dataSource.query<{ variables: object }[]>(
+      `SELECT variables FROM process_instances WHERE id = $1`,
+      [instance.id],
+    );
+    expect(row.variables).toEqual({ flakyCalls: 3 });
+  });
+
+  it('fails the job of an unknown type after its retries, naming the type; the task stays open', async () => {
+    await h.deploy('unknown.bpmn', flows.service('wq-unknown', 'no-such-handler'));
+    const instance = await h.runtime.start({ templateKey: 'wq-unknown' }, 'test');
+    const [task] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE instance_id = $1`,
+      [instance.id],
+    );
+    const queue = h.queue(QueueName.Advance);
+    const jobId = `job-${task.id}`;
+    await waitFor('the job to fail', async () => (await queue.getJobState(jobId)) === 'failed');
+    // (read after it failed: a snapshot taken during the last attempt would say one less)
+    const job = (await queue.getJob(jobId))!;
+    expect(job.attemptsMade).toBe(FAST_RETRIES.attempts);
+    expect(job.failedReason).toMatch(/no handler for job type 'no-such-handler'/);
+    const [row] = await h.dataSource.query<{ state: string }[]>(
+      `SELECT state FROM tasks WHERE id = $1`,
+      [task.id],
+    );
+    expect(row.state).toBe('open');
+    expect(await instanceState(instance.id)).toBe('active');
+  });
+
+  it('fires a timer through the timers queue', async () => {
+    await h.deploy('tick.bpmn', flows.timer('wq-tick', 'PT1S'));
+    const instance = await h.runtime.start({ templateKey: 'wq-tick' }, 'test');
+    await completed(instance.id);
+    const fired = await h.dataSource.query<{ state: string }[]>(
+      `SELECT state FROM timers WHERE instance_id = $1`,
+      [instance.id],
+    );
+    expect(fired).toEqual([{ state: 'fired' }]);
+  });
+
+  it('writes a due reminder once through the reminders queue', async () => {
+    // Given a task due in 2 s with the reminder offset PT1S: its reminder is due in 1 s
+    await h.deploy('soon.bpmn', flows.userTask('wq-soon', { assignee: 'wang', dueDate: 'PT2S' }));
+    const instance = await h.runtime.start({ templateKey: 'wq-soon' }, 'test');
+    const notifications = () =>
+      h.dataSource.query<{ recipient: string; dedupe_key: string }[]>(
+        `SELECT n.recipient, n.dedupe_key FROM notifications n JOIN tasks t ON t.id = n.task_id WHERE t.instance_id = $1`,
+        [instance.id],
+      );
+    const written = await waitFor('the reminder', async () => {
+      const rows = await notifications();
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(written).toEqual([
+      { recipient: 'wang', dedupe_key: expect.stringMatching(/^reminder-.*-PT1S$/) },
+    ]);
+    const events = await h.dataSource.query<{ type: string; data: { offset: string } }[]>(
+      `SELECT type, data FROM audit_events WHERE instance_id = $1 AND type = 'task.reminded'`,
+      [instance.id],
+    );
+    expect(events).toEqual([
+      { type: 'task.reminded', data: expect.objectContaining({ offset: 'PT1S' }) },
+    ]);
+    // And once its job is done, it is still the one notification
+    const [task] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE instance_id = $1`,
+      [instance.id],
+    );
+    const reminders = h.queue(QueueName.Reminders);
+    await waitFor(
+      'the reminder job to complete',
+      async () => (await reminders.getJobState(`reminder-${task.id}-PT1S`)) === 'completed',
+    );
+    expect(await notifications()).toHaveLength(1);
+  });
+
+  it('notify-members writes one notification per recipient and completes the task', async () => {
+    await h.deploy(
+      'notify.bpmn',
+      flows.service('wq-notify', 'notify-members', {
+        title: '主题党日：{theme}',
+        message: '时间：{date}',
+      }),
+    );
+    const instance = await h.runtime.start(
+      {
+        templateKey: 'wq-notify',
+        variables: { theme: '学习二十大', date: '2026-03-15', recipients: ['zhang', 'li'] },
+      },
+      'test',
+    );
+    await completed(instance.id);
+    const rows = await h.dataSource.query<
+      { recipient: string; title: string; body: string; kind: string }[]
+    >(
+      `SELECT recipient, title, body, kind FROM notifications WHERE instance_id = $1 ORDER BY recipient`,
+      [instance.id],
+    );
+    expect(rows).toEqual([
+      { recipient: 'li', title: '主题党日：学习二十大', body: '时间：2026-03-15', kind: 'notice' },
+      {
+        recipient: 'zhang',
+        title: '主题党日：学习二十大',
+        body: '时间：2026-03-15',
+        kind: 'notice',
+      },
+    ]);
+    // Without `recipients` it goes to every member
+    await h.deploy('notify-all.bpmn', flows.service('wq-notify-all', 'notify-members'));
+    const all = await h.runtime.start({ templateKey: 'wq-notify-all' }, 'test');
+    await completed(all.id);
+    const [row] = await h.dataSource.query<{ recipient: string }[]>(
+      `SELECT recipient FROM notifications WHERE instance_id = $1`,
+      [all.id],
+    );
+    expect(row).toEqual({ recipient: 'group:members' });
+  });
+
+  it('lets a running job finish when the app shuts down', async () => {
+    await h.deploy('slow.bpmn', flows.service('wq-slow', 'slow'));
+    const instance = await h.runtime.start({ templateKey: 'wq-slow' }, 'test');
+    await waitFor('the slow handler to start', () => Promise.resolve(slowStarted));
+    // When the app closes while the handler runs
+    await h.closeApp();
+    // Then the handler finished and its completion was committed before the database closed
+    expect(slowFinished).toBe(true);
+    const check = createDataSource(h.databaseUrl, { poolSize: 1 });
+    await check.initialize();
+    try {
+      const [row] = await check.query<{ state: string }[]>(
+        `SELECT state FROM process_instances WHERE id = $1`,
+        [instance.id],
+      );
+      expect(row).toEqual({ state: 'completed' });
+    } finally {
+      await check.destroy();
+    }
+  });
+});
