@@ -62,7 +62,7 @@ export class EscalationService {
 
   /** Escalates one task if it still qualifies at `now`; false when it no longer does. */
   async escalate(taskId: string, now: number): Promise<boolean> {
-    const outboxIds = await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    const outboxIds = await this.dataSource.transaction(async (manager) => {
       const task = await this.markEscalated(manager, taskId, now);
       if (!task) return null;
       const written = await writeNotifications(

@@ -25,7 +25,7 @@ export class Notifier {
 
   async notify(input: NotificationInput): Promise<WrittenNotifications> {
     const now = this.clock.now();
-    const written = await this.dataSource.transaction('READ COMMITTED', (manager) =>
+    const written = await this.dataSource.transaction((manager) =>
       writeNotifications(manager, input, now),
     );
     await this.kick(written.outboxIds);

@@ -48,7 +48,7 @@ export class ReminderProcessor {
   async handle(data: unknown): Promise<'reminded' | 'skipped'> {
     const { taskId, offset } = jobInput.taskReminder(data);
     const now = this.clock.now();
-    const outboxIds = await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    const outboxIds = await this.dataSource.transaction(async (manager) => {
       // FOR SHARE: a completion waits until the reminder is written (or sees it was not).
       const [task] = await manager.query<TaskRow[]>(
         `SELECT instance_id, element_id, name, state, assignee, candidate_users, candidate_groups, due_at
