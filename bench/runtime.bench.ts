@@ -33,7 +33,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,6 +44,7 @@ import { DefinitionCache, InstanceRuntime, createDataSource, systemClock } from 
 import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { freePort } from '../test/support/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEQUENTIAL_FIXTURE = new URL('./fixtures/sequential-10.bpmn', import.meta.url);
@@ -404,21 +404,6 @@ function run(
           ),
         );
       }
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new BenchError('no free port'));
-      });
     });
   });
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/processes.js';
 import { fixtures } from './fixtures.js';
 
 /** Runs `apps/api/src/main.ts` as `npm run start:api` does. */
@@ -24,15 +24,6 @@ function startMain(env: Record<string, string>): {
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, output: () => output, exited };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function waitFor(condition: () => boolean, what: () => string, ms = 30_000): Promise<void> {

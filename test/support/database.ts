@@ -39,7 +39,7 @@ export async function isolatedDatabase(
     process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   );
   const name =
-    `${process.env.TEST_DATABASE_NAME ?? 'branchflow_test'}_${tag}_${Date.now().toString(36)}`
+    `${process.env.TEST_DATABASE_NAME ?? 'branchflow_test'}_${tag}_${process.pid}_${Date.now().toString(36)}`
       .toLowerCase()
       .replace(/[^a-z0-9_]/g, '_')
       .slice(0, 63);

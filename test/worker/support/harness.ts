@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { type Env, loadEnv } from '@app/config';
 import { OutboxDispatcher, QueueName } from '@app/queue';
 import { DATA_SOURCE, REDIS_CONNECTION } from '@app/runtime';
-import { DeploymentService, InstanceRuntime, migrateDatabase } from '@app/store';
+import { DeploymentService, InstanceRuntime } from '@app/store';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Queue, RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { type WorkerAppOptions, createWorkerApp } from '../../../apps/worker/src/index.js';
-import { TestClock } from '../../support/database.js';
+import { TestClock, isolatedDatabase } from '../../support/database.js';
 
 /** Short retries for tests: 4 attempts, 100 ms apart. */
 export const FAST_RETRIES = {
@@ -47,39 +46,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-function adminUrl(): URL {
-  const url = process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('TEST_DATABASE_URL is not set: run through jest (global-setup)');
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  return admin;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl().toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * A worker app on its own migrated database and its own BullMQ prefix. The worker's sweeps look
  * at the whole database, so suites that run workers never share one (nor a Redis prefix).
  */
 export async function startHarness(tag: string, options: HarnessOptions = {}): Promise<Harness> {
-  const suffix = `${process.pid}_${Date.now().toString(36)}`;
-  const database = `${process.env.TEST_DATABASE_NAME ?? 'branchflow_test'}_${tag}_${suffix}`
-    .toLowerCase()
-    .replace(/[^a-z0-9_]/g, '_')
-    .slice(0, 63);
-  await admin(`CREATE DATABASE ${database}`);
-  const url = adminUrl();
-  url.pathname = `/${database}`;
-  const databaseUrl = url.toString();
-  await migrateDatabase(databaseUrl);
+  const database = await isolatedDatabase(`wk_${tag}`);
+  const databaseUrl = database.url;
 
   const templatesDir = await mkdtemp(join(tmpdir(), `wk-templates-${tag}-`));
   for (const [file, xml] of Object.entries(options.templates ?? {})) {
@@ -147,7 +120,7 @@ export async function startHarness(tag: string, options: HarnessOptions = {}): P
       await closeApp();
       await deleteQueueKeys();
       await rm(templatesDir, { recursive: true, force: true });
-      await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await database.drop();
     },
   };
   return harness;
