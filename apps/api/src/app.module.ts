@@ -2,6 +2,7 @@ import { RuntimeModule, type RuntimeModuleOptions } from '@app/runtime';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { apiValidationPipe } from './common/validation.js';
 import { HealthModule } from './health/health.module.js';
@@ -18,6 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         RuntimeModule.forRoot(options),
+        AuthModule,
         TemplatesModule,
         InstancesModule,
         TasksModule,

@@ -1,4 +1,5 @@
 import { type Env, loadEnv } from '@app/config';
+import { OrgDirectory } from '@app/org';
 import { OutboxDispatcher } from '@app/queue';
 import {
   type Clock,
@@ -76,6 +77,11 @@ export class RuntimeModule implements OnApplicationShutdown {
             new DeploymentService(dataSource, cache, clock),
         },
         {
+          provide: OrgDirectory,
+          inject: [DATA_SOURCE, CLOCK],
+          useFactory: (dataSource: DataSource, clock: Clock) => new OrgDirectory(dataSource, clock),
+        },
+        {
           provide: OutboxDispatcher,
           inject: [DATA_SOURCE, ENV, REDIS_CONNECTION, CLOCK],
           useFactory: (dataSource: DataSource, env: Env, connection: RedisOptions, clock: Clock) =>
@@ -118,6 +124,7 @@ export class RuntimeModule implements OnApplicationShutdown {
         DATA_SOURCE,
         DefinitionCache,
         DeploymentService,
+        OrgDirectory,
         OutboxDispatcher,
         InstanceRuntime,
       ],

@@ -1,5 +1,7 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1795000000000 } from '../../../migrations/1795000000000-InitialSchema.js';
+import { Organisation1795200000000 } from '../../../migrations/1795200000000-Organisation.js';
+import { Ledger1795300000000 } from '../../../migrations/1795300000000-Ledger.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -21,7 +23,11 @@ export const ENTITIES = [
 ];
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
-export const MIGRATIONS = [InitialSchema1795000000000];
+export const MIGRATIONS = [
+  InitialSchema1795000000000,
+  Organisation1795200000000,
+  Ledger1795300000000,
+];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
 export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {

@@ -1,0 +1,78 @@
+import type { Principal, Role } from './org.types.js';
+
+/**
+ * Who may see and do what, decided from a principal's role grants and org unit paths only
+ * (no I/O). A grant covers its own unit and the whole subtree below it.
+ *
+ * - `supervisor` reads everything in its subtree and verifies / closes ledger items there.
+ * - `secretary` reads and acts on its own unit (its branch and the branch's groups).
+ * - `member` reads and acts on what is assigned to it (or offered to the `member` group).
+ * - `integrator` deploys templates; it reads no instance data by that role.
+ */
+export function covers(grantPath: string, unitPath: string | null): boolean {
+  return unitPath !== null && unitPath.startsWith(grantPath);
+}
+
+export function hasRole(principal: Principal, role: Role): boolean {
+  return principal.grants.some((grant) => grant.role === role);
+}
+
+/** The grant paths of the given roles: the subtrees a query may be limited to. */
+export function scopePaths(principal: Principal, roles: readonly Role[]): string[] {
+  return [
+    ...new Set(
+      principal.grants.filter((grant) => roles.includes(grant.role)).map((grant) => grant.path),
+    ),
+  ];
+}
+
+/** Roles that read a whole unit's instances, tasks and ledger. */
+export const UNIT_READERS: readonly Role[] = ['secretary', 'supervisor'];
+
+/** May read the instances, tasks and ledger items of the unit at `unitPath`. */
+export function canReadUnit(principal: Principal, unitPath: string | null): boolean {
+  return principal.grants.some(
+    (grant) => UNIT_READERS.includes(grant.role) && covers(grant.path, unitPath),
+  );
+}
+
+/** Holds `role` on the unit at `unitPath` or above it. */
+export function hasRoleOver(principal: Principal, role: Role, unitPath: string | null): boolean {
+  return principal.grants.some((grant) => grant.role === role && covers(grant.path, unitPath));
+}
+
+export interface AssignableTask {
+  readonly assignee: string | null;
+  readonly candidateGroups: readonly string[];
+  readonly candidateUsers: readonly string[];
+}
+
+/** The ids an assignee field may name for this principal: the user, or the member they are. */
+export function identities(principal: Principal): string[] {
+  return principal.memberId ? [principal.userId, principal.memberId] : [principal.userId];
+}
+
+/**
+ * May claim or complete the task of an instance in the unit at `unitPath`: its assignee (user
+ * or member id), a candidate user, or — when nobody is assigned — a holder of one of its
+ * candidate groups, read as roles over the instance's unit (`secretary` = that branch's
+ * secretary, `supervisor` = a supervisor above it).
+ */
+export function canActOnTask(
+  principal: Principal,
+  task: AssignableTask,
+  unitPath: string | null,
+): boolean {
+  const ids = identities(principal);
+  if (task.assignee !== null) return ids.includes(task.assignee);
+  if (task.candidateUsers.some((user) => ids.includes(user))) return true;
+  return task.candidateGroups.some(
+    (group) => isRole(group) && hasRoleOver(principal, group, unitPath),
+  );
+}
+
+function isRole(value: string): value is Role {
+  return (
+    value === 'secretary' || value === 'member' || value === 'supervisor' || value === 'integrator'
+  );
+}
