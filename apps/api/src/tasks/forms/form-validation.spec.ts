@@ -116,6 +116,25 @@ describe('form validation (form-js schema)', () => {
     );
   });
 
+  it('requires a required checkbox to be checked, as form-js does', () => {
+    const consent: FormSchema = {
+      components: [{ type: 'checkbox', key: 'agreed', validate: { required: true } }],
+    };
+    const check = (submitted: Record<string, unknown>, current: Record<string, unknown> = {}) =>
+      validateForm(consent, { submitted, current, feel });
+
+    expect(check({ agreed: false })).toEqual([{ field: 'agreed', message: 'is required' }]);
+    expect(check({})).toEqual([{ field: 'agreed', message: 'is required' }]);
+    expect(check({ agreed: false }, { agreed: true })).toEqual([
+      { field: 'agreed', message: 'is required' },
+    ]);
+    expect(check({ agreed: true })).toEqual([]);
+    expect(check({}, { agreed: true })).toEqual([]);
+    expect(check({ agreed: 'yes' })).toEqual([
+      { field: 'agreed', message: 'must be true or false' },
+    ]);
+  });
+
   it('treats empty strings and empty lists as missing', () => {
     const required: FormSchema = {
       components: [

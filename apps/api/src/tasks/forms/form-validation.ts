@@ -22,7 +22,7 @@ const PHONE = /^\+?[\d\s()-]{5,}$/;
 /**
  * Checks submitted values against a form-js schema, as the form would: `validate.required` on
  * the form's data (the current variables overlaid with the submitted ones, so a prefilled
- * field counts), and the type each component edits on the submitted values (number → number,
+ * field counts; a required checkbox must be checked, as in form-js), and the type each component edits on the submitted values (number → number,
  * checkbox → boolean, textfield/textarea/datetime → string, select/radio → one of its static
  * values, checklist/taglist → an array of them), with min/max, minLength/maxLength and
  * pattern. A component hidden by its `conditional.hide` expression is not checked. Returns one
@@ -91,7 +91,9 @@ function walkList(component: FormComponent, path: readonly string[], ctx: Walk):
 /** What is wrong with one field's value, or null. */
 function check(component: FormComponent, value: unknown, submitted: unknown): string | null {
   const rules = component.validate ?? {};
-  if (isEmpty(value)) return rules.required ? 'is required' : null;
+  // As in form-js, a required checkbox must be checked: false counts as missing.
+  const missing = isEmpty(value) || (component.type === 'checkbox' && value === false);
+  if (missing) return rules.required ? 'is required' : null;
   // Values that were not submitted were accepted when they were set.
   if (submitted === undefined) return null;
   const { type } = component;
