@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * supervisors register items by hand on the 三单 (问题清单 `problem`, 任务清单 `task`,
  * 责任清单 `responsibility`). Its life is kept as entries (progress, submission with
  * evidence, rejection, closure 销号, reopening 回头看, escalation 督办); attachments keep
- * their size and sha256 next to the bytes.
+ * their size and sha256 next to the bytes. `ledger_entries.seq` orders entries written at the
+ * same instant (a closure and a reopening in one second), which the roll-ups rely on.
  */
 export class Ledger1795300000000 implements MigrationInterface {
   name = 'Ledger1795300000000';
@@ -52,6 +53,7 @@ export class Ledger1795300000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE ledger_entries (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        seq bigint GENERATED ALWAYS AS IDENTITY,
         item_id uuid NOT NULL REFERENCES ledger_items (id),
         kind ledger_entry_kind NOT NULL,
         actor text NOT NULL,
@@ -59,7 +61,7 @@ export class Ledger1795300000000 implements MigrationInterface {
         data jsonb NOT NULL DEFAULT '{}'::jsonb,
         at timestamptz NOT NULL
       )`);
-    await q.query(`CREATE INDEX ledger_entries_item_idx ON ledger_entries (item_id, at)`);
+    await q.query(`CREATE INDEX ledger_entries_item_idx ON ledger_entries (item_id, at, seq)`);
     await q.query(`
       CREATE TABLE ledger_attachments (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

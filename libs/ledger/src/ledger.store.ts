@@ -1,0 +1,903 @@
+import { createHash } from 'node:crypto';
+import { type AuditEventInput, appendAudit } from '@app/audit';
+import { likePrefix } from '@app/org';
+import type { DataSource, EntityManager } from 'typeorm';
+import { LedgerException, LedgerExceptionCode } from './ledger.exception.js';
+import {
+  type LedgerAttachment,
+  type LedgerEntry,
+  type LedgerEntryKind,
+  type LedgerItem,
+  type LedgerList,
+  type LedgerSource,
+  type LedgerState,
+  type NewLedgerItem,
+  type TrafficLight,
+  WORKING_STATES,
+} from './ledger.types.js';
+import { type Period } from './periods.js';
+import { yellowUntil } from './traffic-light.js';
+
+export interface LedgerOptions {
+  /** Days before the due time in which an item is yellow (LEDGER_YELLOW_DAYS). */
+  readonly yellowDays: number;
+}
+
+/** Who is acting: an audit actor (user id, `system:…`). */
+export type Actor = string;
+
+/**
+ * What a query may see: items of units under one of `paths` (grant paths of secretaries and
+ * supervisors), and task items assigned to one of `identities`. null = everything (the worker).
+ */
+export interface LedgerScope {
+  readonly paths: readonly string[];
+  readonly identities: readonly string[];
+}
+
+export interface LedgerFilter {
+  /** Text in the title or the standard (case-insensitive). */
+  readonly q?: string;
+  readonly list?: LedgerList;
+  readonly state?: LedgerState;
+  readonly source?: LedgerSource;
+  /** Path of a unit: that unit's whole subtree. */
+  readonly unitPath?: string;
+  readonly light?: TrafficLight;
+  /** true: open / in progress past due; false: not so. */
+  readonly overdue?: boolean;
+  /** true: escalated at least once; false: never. */
+  readonly escalated?: boolean;
+  /** Epoch ms, inclusive. */
+  readonly dueFrom?: number;
+  readonly dueTo?: number;
+  readonly instanceId?: string;
+  readonly sort?: 'due' | '-due' | 'created' | '-created' | 'escalations';
+}
+
+export interface Page {
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export interface ItemDetail {
+  readonly item: LedgerItem;
+  readonly entries: LedgerEntry[];
+  readonly attachments: LedgerAttachment[];
+}
+
+export interface NewAttachment {
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
+export interface RollupRow {
+  readonly orgUnitId: string;
+  readonly orgUnitName: string;
+  readonly period: string;
+  readonly opened: number;
+  readonly openAtEnd: number;
+  readonly overdueAtEnd: number;
+  readonly closed: number;
+  readonly closedOnTime: number;
+  readonly onTimeRate: number | null;
+}
+
+export interface Escalation {
+  readonly item: LedgerItem;
+  /** The unit it was escalated to (null when the item has no unit at all). */
+  readonly escalatedTo: string | null;
+  readonly escalations: number;
+}
+
+interface ItemRow {
+  id: string;
+  list: LedgerList;
+  source: LedgerSource;
+  task_id: string | null;
+  instance_id: string | null;
+  title: string;
+  standard: string | null;
+  org_unit_id: string | null;
+  responsible: string | null;
+  assessing_unit_id: string | null;
+  due_at: Date | null;
+  state: LedgerState;
+  escalations: number;
+  escalated_at: Date | null;
+  escalated_to: string | null;
+  submitted_at: Date | null;
+  closed_at: Date | null;
+  closed_by: string | null;
+  reopened: number;
+  created_by: string;
+  created_at: Date;
+  updated_at: Date;
+  task_assignee: string | null;
+  task_state: string | null;
+  unit_path: string | null;
+  unit_name: string | null;
+  assessing_path: string | null;
+  assessing_name: string | null;
+}
+
+const ITEM_COLUMNS = `l.id, l.list::text AS list, l.source, l.task_id, l.instance_id, l.title, l.standard,
+  l.org_unit_id, l.responsible, l.assessing_unit_id, l.due_at, l.state::text AS state, l.escalations,
+  l.escalated_at, l.escalated_to, l.submitted_at, l.closed_at, l.closed_by, l.reopened, l.created_by,
+  l.created_at, l.updated_at, t.assignee AS task_assignee, t.state::text AS task_state,
+  o.path AS unit_path, o.name AS unit_name, a.path AS assessing_path, a.name AS assessing_name`;
+
+const ITEM_FROM = `ledger_items l
+  LEFT JOIN tasks t ON t.id = l.task_id
+  LEFT JOIN org_units o ON o.id = l.org_unit_id
+  LEFT JOIN org_units a ON a.id = l.assessing_unit_id`;
+
+/** Items escalated per sweep at most (the next sweep takes the rest). */
+export const ESCALATION_BATCH = 500;
+
+/** Rows an export holds at most. */
+export const EXPORT_LIMIT = 50_000;
+
+interface TransitionSpec {
+  readonly from: readonly LedgerState[];
+  readonly to: LedgerState;
+  readonly kind: LedgerEntryKind;
+  readonly note?: string | null;
+  readonly data?: Record<string, unknown>;
+  /** Extra `column = value` assignments. */
+  readonly set?: Record<string, unknown>;
+  /** Runs with the item locked and its state checked, before the update; may refuse. */
+  readonly check?: (manager: EntityManager, item: LedgerItem) => Promise<Record<string, unknown>>;
+  /** Runs after the entry is written (e.g. to link attachments to it). */
+  readonly after?: (manager: EntityManager, item: LedgerItem, entryId: string) => Promise<void>;
+}
+
+/**
+ * The 挂账销号 ledger in PostgreSQL. Every change is one transaction: the item row is locked, its
+ * state checked (409 with the current state otherwise), updated with a conditional UPDATE, an
+ * entry written to `ledger_entries`, and an audit event appended — to the instance's stream for
+ * task items (one chain tells the instance's whole story), to `ledger:<itemId>` for items opened
+ * by hand. Access rules live in ledger-access.ts; callers check them before calling.
+ */
+export class LedgerStore {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: { now(): number },
+    private readonly options: LedgerOptions,
+  ) {}
+
+  get yellowDays(): number {
+    return this.options.yellowDays;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The item, or LEDGER_ITEM_NOT_FOUND. */
+  async item(id: string, manager: EntityManager = this.dataSource.manager): Promise<LedgerItem> {
+    const [row] = await manager.query<ItemRow[]>(
+      `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE l.id = $1`,
+      [id],
+    );
+    if (!row) throw notFound(id);
+    return toItem(row);
+  }
+
+  async detail(id: string): Promise<ItemDetail> {
+    const item = await this.item(id);
+    const entries = await this.dataSource.query<
+      {
+        id: string;
+        kind: LedgerEntryKind;
+        actor: string;
+        note: string | null;
+        data: Record<string, unknown>;
+        at: Date;
+      }[]
+    >(
+      `SELECT id, kind::text AS kind, actor, note, data, at FROM ledger_entries
+        WHERE item_id = $1 ORDER BY at, seq`,
+      [id],
+    );
+    return { item, entries, attachments: await this.attachments(id) };
+  }
+
+  async attachments(itemId: string): Promise<LedgerAttachment[]> {
+    const rows = await this.dataSource.query<AttachmentRow[]>(
+      `SELECT ${ATTACHMENT_COLUMNS} FROM ledger_attachments WHERE item_id = $1 ORDER BY uploaded_at, id`,
+      [itemId],
+    );
+    return rows.map(toAttachment);
+  }
+
+  /** One attachment with its bytes, or LEDGER_ATTACHMENT_NOT_FOUND. */
+  async attachment(
+    itemId: string,
+    attachmentId: string,
+  ): Promise<LedgerAttachment & { content: Buffer }> {
+    const [row] = await this.dataSource.query<(AttachmentRow & { content: Buffer })[]>(
+      `SELECT ${ATTACHMENT_COLUMNS}, content FROM ledger_attachments WHERE item_id = $1 AND id = $2`,
+      [itemId, attachmentId],
+    );
+    if (!row) {
+      throw new LedgerException(
+        LedgerExceptionCode.ATTACHMENT_NOT_FOUND,
+        `ledger item '${itemId}' has no attachment '${attachmentId}'`,
+      );
+    }
+    return { ...toAttachment(row), content: row.content };
+  }
+
+  /** The path of an org unit, or null when there is none. */
+  async unitPath(orgUnitId: string, manager: EntityManager = this.dataSource.manager) {
+    const [row] = await manager.query<{ path: string }[]>(
+      `SELECT path FROM org_units WHERE id = $1`,
+      [orgUnitId],
+    );
+    return row?.path ?? null;
+  }
+
+  /** Opens an item by hand on one of the three lists, with all four 明确. */
+  async create(input: NewLedgerItem, actor: Actor): Promise<LedgerItem> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (manager) => {
+      for (const [field, unit] of [
+        ['orgUnitId', input.orgUnitId],
+        ['assessingUnitId', input.assessingUnitId],
+      ] as const) {
+        if ((await this.unitPath(unit, manager)) === null) {
+          throw new LedgerException(LedgerExceptionCode.INVALID_INPUT, `no org unit '${unit}'`, [
+            { field, message: `no org unit '${unit}'` },
+          ]);
+        }
+      }
+      const [row] = await manager.query<{ id: string }[]>(
+        `INSERT INTO ledger_items (list, source, title, standard, org_unit_id, responsible,
+           assessing_unit_id, due_at, created_by, created_at, updated_at)
+         VALUES ($1, 'manual', $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`,
+        [
+          input.list,
+          input.title,
+          input.standard,
+          input.orgUnitId,
+          input.responsible,
+          input.assessingUnitId,
+          new Date(input.dueAt),
+          actor,
+          new Date(now),
+        ],
+      );
+      const id = row!.id;
+      await this.entry(manager, id, 'opened', actor, null, { list: input.list }, now);
+      await appendAudit(manager, `ledger:${id}`, [
+        {
+          type: 'ledger.opened',
+          actor,
+          at: now,
+          data: { itemId: id, ...input, dueAt: new Date(input.dueAt).toISOString() },
+        },
+      ]);
+      return this.item(id, manager);
+    });
+  }
+
+  /** A progress update (with a note): open → in_progress, or in_progress again. */
+  progress(id: string, note: string, actor: Actor): Promise<LedgerItem> {
+    return this.transition(id, actor, {
+      from: ['open', 'in_progress'],
+      to: 'in_progress',
+      kind: 'progress',
+      note: required(note, 'note', 'a progress update needs a note'),
+    });
+  }
+
+  /**
+   * Keeps an evidence file (size and sha256 computed here); it joins the next submission. The
+   * item must still be worked on (open / in progress).
+   */
+  async addAttachment(
+    itemId: string,
+    file: NewAttachment,
+    actor: Actor,
+    maxBytes: number,
+  ): Promise<LedgerAttachment> {
+    if (file.content.length > maxBytes) throw tooLarge(maxBytes);
+    const now = this.clock.now();
+    const sha256 = createHash('sha256').update(file.content).digest('hex');
+    return this.dataSource.transaction(async (manager) => {
+      const item = await this.locked(manager, itemId);
+      expectState(item, WORKING_STATES, 'add evidence to');
+      const [row] = await manager.query<AttachmentRow[]>(
+        `INSERT INTO ledger_attachments (item_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${ATTACHMENT_COLUMNS}`,
+        [
+          itemId,
+          file.fileName,
+          file.contentType,
+          file.content.length,
+          sha256,
+          file.content,
+          actor,
+          new Date(now),
+        ],
+      );
+      const attachment = toAttachment(row!);
+      await this.audit(manager, item, 'ledger.attachment.added', actor, now, {
+        attachmentId: attachment.id,
+        fileName: attachment.fileName,
+        contentType: attachment.contentType,
+        sizeBytes: attachment.sizeBytes,
+        sha256,
+      });
+      return attachment;
+    });
+  }
+
+  /**
+   * Submits with evidence: a note and/or attachments (`attachmentIds`, default every attachment
+   * not yet part of a submission). Neither → LEDGER_EVIDENCE_REQUIRED. A task item is submitted
+   * by completing its task; through here only once the task is done (after a rejection).
+   */
+  submit(
+    id: string,
+    evidence: { note?: string | null; attachmentIds?: readonly string[] },
+    actor: Actor,
+  ): Promise<LedgerItem> {
+    const note = evidence.note?.trim() || null;
+    let attached: string[] = [];
+    return this.transition(id, actor, {
+      from: ['open', 'in_progress'],
+      to: 'submitted',
+      kind: 'submitted',
+      note,
+      set: { submitted_at: new Date(this.clock.now()) },
+      check: async (manager, item) => {
+        if (item.source === 'task' && item.taskState === 'open') {
+          throw new LedgerException(
+            LedgerExceptionCode.WRONG_STATE,
+            `ledger item '${id}' belongs to task '${item.taskId}', which is still open: complete the task to submit`,
+            { state: item.state, taskState: item.taskState },
+          );
+        }
+        const rows = await manager.query<{ id: string }[]>(
+          `SELECT id FROM ledger_attachments
+            WHERE item_id = $1 AND entry_id IS NULL AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+            ORDER BY uploaded_at, id`,
+          [id, evidence.attachmentIds ?? null],
+        );
+        attached = rows.map((row) => row.id);
+        const missing = (evidence.attachmentIds ?? []).filter((a) => !attached.includes(a));
+        if (missing.length > 0) {
+          throw new LedgerException(
+            LedgerExceptionCode.INVALID_INPUT,
+            `attachment(s) ${missing.join(', ')} are not unsubmitted evidence of ledger item '${id}'`,
+            missing.map((a) => ({
+              field: 'attachmentIds',
+              message: `no pending attachment '${a}'`,
+            })),
+          );
+        }
+        if (note === null && attached.length === 0) {
+          throw new LedgerException(
+            LedgerExceptionCode.EVIDENCE_REQUIRED,
+            `ledger item '${id}' cannot be submitted without evidence: give a note or upload an attachment first`,
+            [{ field: 'note', message: 'a note or at least one attachment is required' }],
+          );
+        }
+        return { attachmentIds: attached };
+      },
+      after: async (manager, _item, entryId) => {
+        if (attached.length === 0) return;
+        await manager.query(
+          `UPDATE ledger_attachments SET entry_id = $2 WHERE item_id = $1 AND id = ANY($3::uuid[]) AND entry_id IS NULL`,
+          [id, entryId, attached],
+        );
+      },
+    });
+  }
+
+  /** 销号: submitted → closed. `onTime` (submitted by the due time) is kept on the entry. */
+  verify(id: string, note: string | null, actor: Actor): Promise<LedgerItem> {
+    const now = new Date(this.clock.now());
+    return this.transition(id, actor, {
+      from: ['submitted'],
+      to: 'closed',
+      kind: 'closed',
+      note: note?.trim() || null,
+      set: { closed_at: now, closed_by: actor },
+      check: (_manager, item) =>
+        Promise.resolve({
+          onTime:
+            item.dueAt === null ||
+            (item.submittedAt !== null && item.submittedAt.getTime() <= item.dueAt.getTime()),
+          submittedAt: item.submittedAt?.toISOString() ?? null,
+        }),
+    });
+  }
+
+  /** Rejected back to the responsible side: submitted → in_progress, with a reason. */
+  reject(id: string, reason: string, actor: Actor): Promise<LedgerItem> {
+    return this.transition(id, actor, {
+      from: ['submitted'],
+      to: 'in_progress',
+      kind: 'rejected',
+      note: required(reason, 'reason', 'a rejection needs a reason'),
+    });
+  }
+
+  /**
+   * 回头看: a closed item reopened (closed → in_progress) with a reason, optionally a new due
+   * time (then escalation starts again from the first level).
+   */
+  reopen(id: string, reason: string, dueAt: number | null, actor: Actor): Promise<LedgerItem> {
+    return this.transition(id, actor, {
+      from: ['closed'],
+      to: 'in_progress',
+      kind: 'reopened',
+      note: required(reason, 'reason', 'reopening needs a reason'),
+      data: dueAt === null ? {} : { dueAt: new Date(dueAt).toISOString() },
+      set: {
+        closed_at: null,
+        closed_by: null,
+        reopened: { sql: 'reopened + 1' },
+        ...(dueAt === null
+          ? {}
+          : { due_at: new Date(dueAt), escalated_at: null, escalated_to: null }),
+      },
+    });
+  }
+
+  /**
+   * The items a page shows, with the total. `scope` limits what is visible, `filter` narrows.
+   */
+  async search(
+    scope: LedgerScope | null,
+    filter: LedgerFilter,
+    page: Page,
+  ): Promise<{ items: LedgerItem[]; total: number }> {
+    const params: unknown[] = [];
+    const where = this.where(scope, filter, params);
+    params.push(page.limit, page.offset);
+    const rows = await this.dataSource.query<(ItemRow & { total: number })[]>(
+      `SELECT ${ITEM_COLUMNS}, count(*) OVER ()::int AS total FROM ${ITEM_FROM}
+        WHERE ${where} ORDER BY ${orderBy(filter.sort)}
+        LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+    if (rows.length === 0 && page.offset > 0) {
+      const [count] = await this.dataSource.query<{ total: number }[]>(
+        `SELECT count(*)::int AS total FROM ${ITEM_FROM} WHERE ${where}`,
+        params.slice(0, -2),
+      );
+      return { items: [], total: count?.total ?? 0 };
+    }
+    return { items: rows.map(toItem), total: rows[0]?.total ?? 0 };
+  }
+
+  /** The rows of an export (at most EXPORT_LIMIT, by due time). */
+  async exportRows(scope: LedgerScope | null, filter: LedgerFilter): Promise<LedgerItem[]> {
+    const params: unknown[] = [];
+    const where = this.where(scope, filter, params);
+    const rows = await this.dataSource.query<ItemRow[]>(
+      `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE ${where} ORDER BY ${orderBy(filter.sort)} LIMIT ${EXPORT_LIMIT}`,
+      params,
+    );
+    return rows.map(toItem);
+  }
+
+  /** Overdue (open / in progress past due) or escalated items not yet closed; most escalated first. */
+  async overdue(
+    scope: LedgerScope | null,
+    unitPath: string | null,
+    page: Page,
+  ): Promise<{ items: LedgerItem[]; total: number }> {
+    const params: unknown[] = [];
+    const where = this.where(scope, unitPath === null ? {} : { unitPath }, params);
+    params.push(new Date(this.clock.now()));
+    const now = `$${params.length}`;
+    params.push(page.limit, page.offset);
+    const rows = await this.dataSource.query<(ItemRow & { total: number })[]>(
+      `SELECT ${ITEM_COLUMNS}, count(*) OVER ()::int AS total FROM ${ITEM_FROM}
+        WHERE ${where} AND l.state IN ('open', 'in_progress', 'submitted')
+          AND ((l.state IN ('open', 'in_progress') AND l.due_at < ${now}) OR l.escalations > 0)
+        ORDER BY l.escalations DESC, l.due_at ASC NULLS LAST, l.id
+        LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
+    return { items: rows.map(toItem), total: rows[0]?.total ?? 0 };
+  }
+
+  /**
+   * Per org unit under `rootPaths` (each counting its whole subtree) and period: items opened
+   * in the period; open at its end (not closed then); overdue at its end (open then and due
+   * before it); closed in it (distinct items with a 销号 in the period); closed on time (of
+   * those, the last closure in the period accepted a submission made by the due time); on-time
+   * rate = closed on time / closed (null without closures). Cancelled items count nowhere.
+   */
+  async rollup(rootPaths: readonly string[], periods: readonly Period[]): Promise<RollupRow[]> {
+    if (rootPaths.length === 0 || periods.length === 0) return [];
+    const rows = await this.dataSource.query<
+      {
+        org_unit_id: string;
+        name: string;
+        period: string;
+        opened: number;
+        open_at_end: number;
+        overdue_at_end: number;
+        closed: number;
+        closed_on_time: number;
+      }[]
+    >(
+      `WITH units AS (
+         SELECT id, name, path FROM org_units WHERE path LIKE ANY($1::text[])),
+       periods AS (
+         SELECT * FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS p (label, start_at, end_at)),
+       items AS (
+         SELECT l.id, l.created_at, l.due_at, o.path FROM ledger_items l JOIN org_units o ON o.id = l.org_unit_id
+          WHERE o.path LIKE ANY($1::text[]) AND l.state <> 'cancelled'),
+       facts AS (
+         SELECT i.id, i.path, p.label,
+                i.created_at >= p.start_at AND i.created_at < p.end_at AS opened,
+                i.created_at < p.end_at AND last.kind IS DISTINCT FROM 'closed' AS open_at_end,
+                i.created_at < p.end_at AND last.kind IS DISTINCT FROM 'closed' AND i.due_at < p.end_at AS overdue_at_end,
+                closing.on_time IS NOT NULL AS closed,
+                COALESCE(closing.on_time, false) AS closed_on_time
+           FROM items i CROSS JOIN periods p
+           LEFT JOIN LATERAL (
+             SELECT e.kind::text AS kind FROM ledger_entries e
+              WHERE e.item_id = i.id AND e.kind IN ('closed', 'reopened') AND e.at < p.end_at
+              ORDER BY e.at DESC, e.seq DESC LIMIT 1) last ON TRUE
+           LEFT JOIN LATERAL (
+             SELECT COALESCE((e.data->>'onTime')::boolean, false) AS on_time FROM ledger_entries e
+              WHERE e.item_id = i.id AND e.kind = 'closed' AND e.at >= p.start_at AND e.at < p.end_at
+              ORDER BY e.at DESC, e.seq DESC LIMIT 1) closing ON TRUE)
+       SELECT u.id AS org_unit_id, u.name, p.label AS period,
+              count(f.id) FILTER (WHERE f.opened)::int AS opened,
+              count(f.id) FILTER (WHERE f.open_at_end)::int AS open_at_end,
+              count(f.id) FILTER (WHERE f.overdue_at_end)::int AS overdue_at_end,
+              count(f.id) FILTER (WHERE f.closed)::int AS closed,
+              count(f.id) FILTER (WHERE f.closed_on_time)::int AS closed_on_time
+         FROM units u CROSS JOIN periods p
+         LEFT JOIN facts f ON f.label = p.label AND f.path LIKE u.path || '%'
+        GROUP BY u.id, u.name, u.path, p.label, p.start_at
+        ORDER BY u.path, p.start_at`,
+      [
+        rootPaths.map(likePrefix),
+        periods.map((p) => p.label),
+        periods.map((p) => new Date(p.start)),
+        periods.map((p) => new Date(p.end)),
+      ],
+    );
+    return rows.map((row) => ({
+      orgUnitId: row.org_unit_id,
+      orgUnitName: row.name,
+      period: row.period,
+      opened: row.opened,
+      openAtEnd: row.open_at_end,
+      overdueAtEnd: row.overdue_at_end,
+      closed: row.closed,
+      closedOnTime: row.closed_on_time,
+      onTimeRate: row.closed === 0 ? null : row.closed_on_time / row.closed,
+    }));
+  }
+
+  /**
+   * Items to escalate at `now`: open or in progress, past due, not escalated since
+   * `notSince` (now minus LEDGER_ESCALATION_EVERY).
+   */
+  async dueForEscalation(now: number, notSince: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM ledger_items
+        WHERE state IN ('open', 'in_progress') AND due_at < $1
+          AND (escalated_at IS NULL OR escalated_at <= $2)
+        ORDER BY due_at, id LIMIT ${ESCALATION_BATCH}`,
+      [new Date(now), new Date(notSince)],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * 督办 one level further up the tree, if the item still qualifies (conditional UPDATE: a
+   * second sweep at the same time matches nothing and returns null). The first escalation goes
+   * to the assessing unit (else the parent, else the unit itself), each next one to the parent
+   * of the last, staying at the root once there. Writes the entry and the audit event in the
+   * caller's transaction; notifying is the caller's.
+   */
+  async escalate(
+    manager: EntityManager,
+    itemId: string,
+    now: number,
+    notSince: number,
+    actor: Actor,
+  ): Promise<Escalation | null> {
+    const [rows] = await manager.query<[{ id: string }[], number]>(
+      `UPDATE ledger_items l
+          SET escalations = l.escalations + 1, escalated_at = $2, updated_at = $2,
+              escalated_to = CASE
+                WHEN l.escalated_to IS NULL THEN COALESCE(l.assessing_unit_id,
+                  (SELECT parent_id FROM org_units WHERE id = l.org_unit_id), l.org_unit_id)
+                ELSE COALESCE((SELECT parent_id FROM org_units WHERE id = l.escalated_to), l.escalated_to)
+              END
+        WHERE l.id = $1 AND l.state IN ('open', 'in_progress') AND l.due_at < $2
+          AND (l.escalated_at IS NULL OR l.escalated_at <= $3)
+        RETURNING l.id`,
+      [itemId, new Date(now), new Date(notSince)],
+    );
+    if (rows.length === 0) return null;
+    const item = await this.item(itemId, manager);
+    const data = { escalatedTo: item.escalatedTo, escalations: item.escalations };
+    await this.entry(manager, itemId, 'escalated', actor, null, data, now);
+    await this.audit(manager, item, 'ledger.escalated', actor, now, data);
+    return { item, escalatedTo: item.escalatedTo, escalations: item.escalations };
+  }
+
+  private where(scope: LedgerScope | null, filter: LedgerFilter, params: unknown[]): string {
+    const conditions: string[] = [];
+    const add = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (scope !== null) {
+      const paths = add(scope.paths.map(likePrefix));
+      const ids = add(scope.identities);
+      conditions.push(`(o.path LIKE ANY(${paths}::text[]) OR t.assignee = ANY(${ids}::text[]))`);
+    }
+    if (filter.q !== undefined && filter.q.trim() !== '') {
+      const q = add(`%${filter.q.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      conditions.push(`(l.title ILIKE ${q} OR l.standard ILIKE ${q})`);
+    }
+    if (filter.list) conditions.push(`l.list = ${add(filter.list)}::ledger_list`);
+    if (filter.state) conditions.push(`l.state = ${add(filter.state)}::ledger_state`);
+    if (filter.source) conditions.push(`l.source = ${add(filter.source)}`);
+    if (filter.instanceId) conditions.push(`l.instance_id = ${add(filter.instanceId)}::uuid`);
+    if (filter.unitPath !== undefined)
+      conditions.push(`o.path LIKE ${add(likePrefix(filter.unitPath))}`);
+    if (filter.dueFrom !== undefined)
+      conditions.push(`l.due_at >= ${add(new Date(filter.dueFrom))}`);
+    if (filter.dueTo !== undefined) conditions.push(`l.due_at <= ${add(new Date(filter.dueTo))}`);
+    if (filter.escalated !== undefined) {
+      conditions.push(filter.escalated ? 'l.escalations > 0' : 'l.escalations = 0');
+    }
+    const now = this.clock.now();
+    if (filter.overdue !== undefined) {
+      const overdue = `(l.state IN ('open', 'in_progress') AND l.due_at < ${add(new Date(now))})`;
+      conditions.push(filter.overdue ? overdue : `NOT ${overdue}`);
+    }
+    if (filter.light !== undefined) {
+      const live = `l.state IN ('open', 'in_progress', 'submitted')`;
+      switch (filter.light) {
+        case 'red':
+          conditions.push(`${live} AND l.due_at < ${add(new Date(now))}`);
+          break;
+        case 'yellow':
+          conditions.push(
+            `${live} AND l.due_at >= ${add(new Date(now))} AND l.due_at <= ${add(new Date(yellowUntil(now, this.options.yellowDays)))}`,
+          );
+          break;
+        case 'green':
+          conditions.push(
+            `${live} AND (l.due_at IS NULL OR l.due_at > ${add(new Date(yellowUntil(now, this.options.yellowDays)))})`,
+          );
+          break;
+      }
+    }
+    return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
+  }
+
+  private async transition(id: string, actor: Actor, spec: TransitionSpec): Promise<LedgerItem> {
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (manager) => {
+      const item = await this.locked(manager, id);
+      expectState(item, spec.from, verbOf(spec.kind));
+      const extra = spec.check ? await spec.check(manager, item) : {};
+      const params: unknown[] = [id, item.state, spec.to, new Date(now)];
+      const assignments = Object.entries(spec.set ?? {}).map(([column, value]) => {
+        if (typeof value === 'object' && value !== null && 'sql' in value) {
+          return `${column} = ${(value as { sql: string }).sql}`;
+        }
+        params.push(value);
+        return `${column} = $${params.length}`;
+      });
+      const [, updated] = await manager.query<[unknown[], number]>(
+        `UPDATE ledger_items SET state = $3::ledger_state, updated_at = $4${assignments.map((a) => `, ${a}`).join('')}
+          WHERE id = $1 AND state = $2::ledger_state`,
+        params,
+      );
+      if (updated !== 1) throw wrongState(item, verbOf(spec.kind));
+      const data = { ...(spec.data ?? {}), ...extra };
+      const entryId = await this.entry(manager, id, spec.kind, actor, spec.note ?? null, data, now);
+      if (spec.after) await spec.after(manager, item, entryId);
+      await this.audit(manager, item, `ledger.${spec.kind}`, actor, now, {
+        from: item.state,
+        to: spec.to,
+        note: spec.note ?? null,
+        ...data,
+      });
+      return this.item(id, manager);
+    });
+  }
+
+  private async locked(manager: EntityManager, id: string): Promise<LedgerItem> {
+    const [row] = await manager.query<{ id: string }[]>(
+      `SELECT id FROM ledger_items WHERE id = $1 FOR UPDATE`,
+      [id],
+    );
+    if (!row) throw notFound(id);
+    return this.item(id, manager);
+  }
+
+  private async entry(
+    manager: EntityManager,
+    itemId: string,
+    kind: LedgerEntryKind,
+    actor: Actor,
+    note: string | null,
+    data: Record<string, unknown>,
+    now: number,
+  ): Promise<string> {
+    const [row] = await manager.query<{ id: string }[]>(
+      `INSERT INTO ledger_entries (item_id, kind, actor, note, data, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [itemId, kind, actor, note, JSON.stringify(data), new Date(now)],
+    );
+    return row!.id;
+  }
+
+  private async audit(
+    manager: EntityManager,
+    item: LedgerItem,
+    type: string,
+    actor: Actor,
+    now: number,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    const event: AuditEventInput = {
+      type,
+      actor,
+      instanceId: item.instanceId,
+      at: now,
+      data: { itemId: item.id, ...data },
+    };
+    await appendAudit(manager, ledgerStream(item), [event]);
+  }
+}
+
+/** The audit stream of an item's changes: its instance's for task items, else its own. */
+export function ledgerStream(item: { id: string; instanceId: string | null }): string {
+  return item.instanceId ?? `ledger:${item.id}`;
+}
+
+interface AttachmentRow {
+  id: string;
+  entry_id: string | null;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  uploaded_by: string;
+  uploaded_at: Date;
+}
+
+const ATTACHMENT_COLUMNS =
+  'id, entry_id, file_name, content_type, size_bytes, sha256, uploaded_by, uploaded_at';
+
+function toAttachment(row: AttachmentRow): LedgerAttachment {
+  return {
+    id: row.id,
+    entryId: row.entry_id,
+    fileName: row.file_name,
+    contentType: row.content_type,
+    sizeBytes: row.size_bytes,
+    sha256: row.sha256,
+    uploadedBy: row.uploaded_by,
+    uploadedAt: row.uploaded_at,
+  };
+}
+
+function toItem(row: ItemRow): LedgerItem {
+  return {
+    id: row.id,
+    list: row.list,
+    source: row.source,
+    taskId: row.task_id,
+    instanceId: row.instance_id,
+    title: row.title,
+    standard: row.standard,
+    orgUnitId: row.org_unit_id,
+    responsible: row.responsible,
+    assessingUnitId: row.assessing_unit_id,
+    dueAt: row.due_at,
+    state: row.state,
+    escalations: row.escalations,
+    escalatedAt: row.escalated_at,
+    escalatedTo: row.escalated_to,
+    submittedAt: row.submitted_at,
+    closedAt: row.closed_at,
+    closedBy: row.closed_by,
+    reopened: row.reopened,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    taskAssignee: row.task_assignee,
+    taskState: row.task_state,
+    unitPath: row.unit_path,
+    unitName: row.unit_name,
+    assessingPath: row.assessing_path,
+    assessingUnitName: row.assessing_name,
+  };
+}
+
+function orderBy(sort: LedgerFilter['sort']): string {
+  switch (sort ?? 'due') {
+    case 'due':
+      return 'l.due_at ASC NULLS LAST, l.created_at, l.id';
+    case '-due':
+      return 'l.due_at DESC NULLS LAST, l.created_at, l.id';
+    case 'created':
+      return 'l.created_at, l.id';
+    case '-created':
+      return 'l.created_at DESC, l.id';
+    case 'escalations':
+      return 'l.escalations DESC, l.due_at ASC NULLS LAST, l.id';
+  }
+}
+
+const VERBS: Record<LedgerEntryKind, string> = {
+  opened: 'open',
+  progress: 'report progress on',
+  submitted: 'submit',
+  rejected: 'reject',
+  closed: 'close (销号)',
+  reopened: 'reopen',
+  escalated: 'escalate',
+  cancelled: 'cancel',
+};
+
+function verbOf(kind: LedgerEntryKind): string {
+  return VERBS[kind];
+}
+
+function expectState(item: LedgerItem, from: readonly LedgerState[], verb: string): void {
+  if (!from.includes(item.state)) throw wrongState(item, verb, from);
+}
+
+function wrongState(
+  item: LedgerItem,
+  verb: string,
+  from?: readonly LedgerState[],
+): LedgerException {
+  const expected = from ? ` (only from ${from.join(' or ')})` : '';
+  return new LedgerException(
+    LedgerExceptionCode.WRONG_STATE,
+    `cannot ${verb} ledger item '${item.id}': it is ${item.state}${expected}`,
+    { state: item.state },
+  );
+}
+
+function notFound(id: string): LedgerException {
+  return new LedgerException(LedgerExceptionCode.ITEM_NOT_FOUND, `no ledger item '${id}'`);
+}
+
+function tooLarge(maxBytes: number): LedgerException {
+  return new LedgerException(
+    LedgerExceptionCode.ATTACHMENT_TOO_LARGE,
+    `an attachment may be at most ${maxBytes} bytes (LEDGER_ATTACHMENT_MAX_BYTES)`,
+    { maxBytes },
+  );
+}
+
+/** Exported for the api, which refuses an oversized upload before reading it all. */
+export { tooLarge as attachmentTooLarge };
+
+function required(text: string | null | undefined, field: string, message: string): string {
+  const value = text?.trim() ?? '';
+  if (value === '') {
+    throw new LedgerException(
+      field === 'reason' ? LedgerExceptionCode.REASON_REQUIRED : LedgerExceptionCode.INVALID_INPUT,
+      message,
+      [{ field, message: `${field} must not be empty` }],
+    );
+  }
+  return value;
+}
