@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '@app/audit';
 import { type Effect, type InstanceState, type ProcessRegistry, type Task } from '@app/engine';
+import {
+  endedUserTasks,
+  ledgerOpenedEvents,
+  projectLedgerEndings,
+  withLedgerOpening,
+} from '@app/ledger';
 import { type OutboxJob, outboxJob } from '@app/queue';
 import { parseDuration, subtractDuration } from '@app/time';
 import type { EntityManager } from 'typeorm';
@@ -165,12 +171,19 @@ export async function projectEffects(
       const b = i * 17;
       return `(${Array.from({ length: 17 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
-    await manager.query(
+    const opened = newTasks
+      .filter(({ task }) => task.kind === 'user')
+      .map(({ id, task }) => ({ id, elementId: task.elementId, standard: standardOf(ctx, task) }));
+    const insert = withLedgerOpening(
       `INSERT INTO tasks (id, instance_id, engine_key, kind, element_id, name, assignee, candidate_groups,
          candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at)
        VALUES ${rows.join(', ')}`,
       values,
+      opened,
+      ctx,
     );
+    const items = await manager.query<{ id: string; task_id: string }[]>(insert.sql, insert.values);
+    if (opened.length > 0) audit.push(...ledgerOpenedEvents(items, opened, ctx));
   }
   for (const [key, ended] of endedTasks) {
     await manager.query(
@@ -187,6 +200,7 @@ export async function projectEffects(
       ],
     );
   }
+  audit.push(...(await projectLedgerEndings(manager, endedUserTasks(effects), ctx)));
   if (newTimers.length > 0) {
     const values: unknown[] = [];
     const rows = newTimers.map(({ id, effect }, i) => {
@@ -218,6 +232,12 @@ export async function projectEffects(
     );
   }
   return { audit, jobs };
+}
+
+/** The 工作标准 of a user task's ledger item: its element's `<bpmn:documentation>`. */
+function standardOf(ctx: ProjectionContext, task: Task): string | null {
+  const node = ctx.registry.byRef(task.processRef)?.nodes[task.elementId];
+  return node?.documentation ?? null;
 }
 
 /** The root scope's variables, kept in their own column for queries. */
