@@ -1,6 +1,7 @@
 /**
- * The integrator command line: `lint FILE...` and `simulate TEMPLATE.bpmn SCENARIO.json`.
- * Pure work happens in @app/bpmn and @app/engine; this file only reads files and prints.
+ * The command line of integrators (`lint`, `simulate`) and operators (`db migrate`, `seed`,
+ * `user create`, `token issue`, `org list`). Pure work happens in the libs; this file only
+ * dispatches. Exit codes: 0 done, 1 failed, 2 bad usage or input.
  */
 import { lintCommand } from './lint.command.js';
 import { simulateCommand } from './simulate.command.js';
@@ -8,7 +9,14 @@ import { simulateCommand } from './simulate.command.js';
 const USAGE = `usage:
   cli lint FILE...                          check BPMN templates; one line per problem
   cli simulate TEMPLATE.bpmn SCENARIO.json  run a template against a scripted clock
-  cli db migrate                            apply pending migrations to DATABASE_URL`;
+  cli db migrate                            apply pending migrations to DATABASE_URL
+  cli seed [--if-empty]                     write the sample organisation and its dev tokens
+  cli user create --name NAME --role ROLE --org ORG_UNIT_ID [--role ROLE --org ORG_UNIT_ID ...]
+                  [--member MEMBER_ID] [--label LABEL]
+                                            create a user; prints its token once
+  cli token issue --user USER_ID [--label LABEL]
+                                            another token for a user; printed once
+  cli org list                              the organisation tree with member counts`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -20,6 +28,14 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'db':
       // Loaded on demand: lint and simulate need no database driver.
       return (await import('./db.command.js')).dbCommand(args);
+    case 'seed':
+      return (await import('./seed.command.js')).seedCommand(args);
+    case 'user':
+      return (await import('./org.command.js')).userCommand(args);
+    case 'token':
+      return (await import('./org.command.js')).tokenCommand(args);
+    case 'org':
+      return (await import('./org.command.js')).orgCommand(args);
     case undefined:
     case '-h':
     case '--help':

@@ -12,7 +12,7 @@ import {
   ROLES,
   type Role,
 } from './org.types.js';
-import { generateToken, hashToken } from './tokens.js';
+import { TOKEN_PREFIX, generateToken, hashToken } from './tokens.js';
 
 interface UnitRow {
   id: string;
@@ -52,6 +52,11 @@ export interface NewUser {
   readonly grants: readonly { readonly role: Role; readonly orgUnitId: string }[];
   /** What the token is for (shown in listings; never the token). */
   readonly tokenLabel?: string;
+  /**
+   * The token's value, for well-known development tokens (the sample organisation); by default
+   * a random one. Must start with TOKEN_PREFIX and be at least 16 characters.
+   */
+  readonly token?: string;
 }
 
 const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -186,7 +191,7 @@ export class OrgDirectory {
           input.admissionDate ?? null,
         ],
       );
-      const member = toMember(row!);
+      const member = toMember(row);
       await this.audit(tx, 'org.member.created', { ...member });
       return member;
     });
@@ -286,14 +291,14 @@ export class OrgDirectory {
         `INSERT INTO users (name, member_id) VALUES ($1, $2) RETURNING id`,
         [input.name.trim(), input.memberId ?? null],
       );
-      const userId = user!.id;
+      const userId = user.id;
       for (const grant of input.grants) {
         await tx.query(
           `INSERT INTO user_roles (user_id, role, org_unit_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
           [userId, grant.role, grant.orgUnitId],
         );
       }
-      const token = await this.issueToken(userId, input.tokenLabel ?? null, tx);
+      const token = await this.issueToken(userId, input.tokenLabel ?? null, tx, input.token);
       await this.audit(tx, 'org.user.created', {
         userId,
         name: input.name.trim(),
@@ -304,9 +309,21 @@ export class OrgDirectory {
     });
   }
 
-  /** A new token for an existing user; returned once, stored as a hash. */
-  async issueToken(userId: string, label: string | null, manager?: EntityManager): Promise<string> {
-    const token = generateToken();
+  /**
+   * A new token for an existing user; returned once, stored as a hash. `value` sets the token
+   * instead of a random one (development tokens only).
+   */
+  async issueToken(
+    userId: string,
+    label: string | null,
+    manager?: EntityManager,
+    value?: string,
+  ): Promise<string> {
+    if (value !== undefined && (!value.startsWith(TOKEN_PREFIX) || value.length < 16)) {
+      // A programming error (development tokens are constants), not an operator's input.
+      throw new Error(`a token must start with '${TOKEN_PREFIX}' and be at least 16 characters`);
+    }
+    const token = value ?? generateToken();
     await (manager ?? this.dataSource.manager).query(
       `INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3)`,
       [userId, hashToken(token), label],

@@ -1,0 +1,205 @@
+import { parseArgs } from 'node:util';
+import { SYSTEM_STREAM, appendAudit } from '@app/audit';
+import { OPERATOR_ACTOR, OrgException, OrgExceptionCode, ROLES, type Role } from '@app/org';
+import { systemClock } from '@app/store';
+import { type Database, withDatabase } from './database.js';
+
+export const USER_USAGE =
+  'usage: cli user create --name NAME --role ROLE --org ORG_UNIT_ID [--role ROLE --org ORG_UNIT_ID ...] [--member MEMBER_ID] [--label LABEL]';
+export const TOKEN_USAGE = 'usage: cli token issue --user USER_ID [--label LABEL]';
+export const ORG_USAGE = 'usage: cli org list';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Bad input: exit 2 with one line naming what is wrong. */
+class UsageError extends Error {}
+
+function refuse(message: string): number {
+  process.stderr.write(`${message}\n`);
+  return 2;
+}
+
+/** Runs node:util parseArgs; its refusals become UsageErrors. */
+function parsed<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    // node:util names the problem: "Unknown option '--x'", "Option '--name <value>' argument missing"
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Runs a command body; a UsageError or an operator-facing OrgException becomes exit 2. */
+async function guarded(usage: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof UsageError) return refuse(`${error.message} (${usage})`);
+    if (error instanceof OrgException && error.code !== OrgExceptionCode.UNIT_EXISTS) {
+      return refuse(error.message);
+    }
+    throw error;
+  }
+}
+
+function printToken(token: string, note: string): void {
+  process.stdout.write(`${token}\n`);
+  process.stderr.write(
+    `${note}\nThe token above is shown once: only its hash is stored. Keep it now.\n`,
+  );
+}
+
+/**
+ * `user create --name NAME --role ROLE --org UNIT [--role ROLE --org UNIT ...] [--member ID]
+ * [--label LABEL]`: a user with one grant per `--role`/`--org` pair (in order) and a first
+ * token, printed alone on stdout.
+ */
+export async function userCommand(args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') return refuse(USER_USAGE);
+  return guarded(USER_USAGE, async () => {
+    const { values } = parsed(() =>
+      parseArgs({
+        args: rest,
+        options: {
+          name: { type: 'string' },
+          role: { type: 'string', multiple: true },
+          org: { type: 'string', multiple: true },
+          member: { type: 'string' },
+          label: { type: 'string' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }),
+    );
+    const name = values.name?.trim();
+    if (!name) throw new UsageError('missing --name');
+    const roles = values.role ?? [];
+    const orgs = values.org ?? [];
+    if (roles.length === 0) throw new UsageError('missing --role');
+    for (const role of roles) {
+      if (!(ROLES as readonly string[]).includes(role)) {
+        return refuse(`unknown role '${role}' (roles: ${ROLES.join(', ')})`);
+      }
+    }
+    if (orgs.length === 0) throw new UsageError('missing --org');
+    if (orgs.length !== roles.length) {
+      throw new UsageError(
+        `each --role needs its own --org (got ${roles.length} --role and ${orgs.length} --org)`,
+      );
+    }
+    const member = values.member;
+    if (member !== undefined && !UUID.test(member)) {
+      return refuse(`--member '${member}' is not a member id (a uuid)`);
+    }
+    return withDatabase(async ({ dataSource, directory }) => {
+      for (const org of orgs) {
+        if (!(await directory.findUnit(org))) {
+          return refuse(`unknown org unit '${org}' (see: cli org list)`);
+        }
+      }
+      if (member !== undefined) {
+        const [linked] = await dataSource.query<{ id: string; name: string }[]>(
+          `SELECT id, name FROM users WHERE member_id = $1`,
+          [member],
+        );
+        if (linked) {
+          return refuse(`member '${member}' is already user '${linked.name}' (${linked.id})`);
+        }
+      }
+      const grants = roles.map((role, i) => ({ role: role as Role, orgUnitId: orgs[i] }));
+      const { userId, token } = await directory.createUser({
+        name,
+        memberId: member ?? null,
+        grants,
+        tokenLabel: values.label,
+      });
+      printToken(
+        token,
+        `created user ${userId} '${name}': ${grants.map((g) => `${g.role} on ${g.orgUnitId}`).join(', ')}`,
+      );
+      return 0;
+    });
+  });
+}
+
+/** `token issue --user USER_ID [--label LABEL]`: another token for an existing user. */
+export async function tokenCommand(args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'issue') return refuse(TOKEN_USAGE);
+  return guarded(TOKEN_USAGE, async () => {
+    const { values } = parsed(() =>
+      parseArgs({
+        args: rest,
+        options: { user: { type: 'string' }, label: { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      }),
+    );
+    const userId = values.user;
+    if (!userId) throw new UsageError('missing --user');
+    if (!UUID.test(userId)) return refuse(`--user '${userId}' is not a user id (a uuid)`);
+    return withDatabase(async ({ dataSource, directory }) => {
+      const token = await dataSource.transaction(async (tx) => {
+        const [user] = await tx.query<{ name: string; disabled: boolean }[]>(
+          `SELECT name, disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1 FOR UPDATE`,
+          [userId],
+        );
+        if (!user) throw new OrgException(OrgExceptionCode.USER_NOT_FOUND, `no user '${userId}'`);
+        if (user.disabled) {
+          throw new OrgException(OrgExceptionCode.USER_NOT_FOUND, `user '${userId}' is disabled`);
+        }
+        const issued = await directory.issueToken(userId, values.label ?? null, tx);
+        await appendAudit(tx, SYSTEM_STREAM, [
+          {
+            type: 'org.token.issued',
+            actor: OPERATOR_ACTOR,
+            at: systemClock.now(),
+            data: { userId, label: values.label ?? null },
+          },
+        ]);
+        return issued;
+      });
+      printToken(token, `issued a token for user ${userId}`);
+      return 0;
+    });
+  });
+}
+
+/** `org list`: the tree, one unit a line, with its kind and the members in its subtree. */
+export async function orgCommand(args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'list' || rest.length > 0) return refuse(ORG_USAGE);
+  return withDatabase(async (db) => {
+    const lines = await orgTree(db);
+    if (lines.length === 0) {
+      process.stderr.write('no org units yet (`npm run seed` writes the sample organisation)\n');
+      return 0;
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  });
+}
+
+async function orgTree({ dataSource }: Database): Promise<string[]> {
+  const rows = await dataSource.query<
+    { id: string; kind: string; name: string; path: string; members: number }[]
+  >(
+    `SELECT u.id, u.kind, u.name, u.path,
+            (SELECT count(*)::int FROM members m JOIN org_units s ON s.id = m.org_unit_id
+              WHERE s.path LIKE u.path || '%' AND m.status <> 'cancelled') AS members
+       FROM org_units u ORDER BY u.path`,
+  );
+  if (rows.length === 0) return [];
+  const label = (row: (typeof rows)[number]) =>
+    `${'  '.repeat(row.path.split('/').length - 3)}${row.id}`;
+  const width = Math.max('UNIT'.length, ...rows.map((row) => label(row).length));
+  const kindWidth = Math.max(...rows.map((row) => row.kind.length));
+  return [
+    `${'UNIT'.padEnd(width)}  ${'KIND'.padEnd(kindWidth)}  MEMBERS  NAME`,
+    ...rows.map(
+      (row) =>
+        `${label(row).padEnd(width)}  ${row.kind.padEnd(kindWidth)}  ${String(row.members).padStart(7)}  ${row.name}`,
+    ),
+  ];
+}
