@@ -36,4 +36,19 @@ describe('loadEnv', () => {
       /^DATABASE_URL="mysql:\/\/x": DATABASE_URL must be a postgres:\/\/ URL/m,
     );
   });
+
+  it('given ledger settings, when loaded, then defaults apply and bad ones are named', () => {
+    const env = loadEnv({ LEDGER_YELLOW_DAYS: '5' });
+    expect([
+      env.LEDGER_ATTACHMENT_MAX_BYTES,
+      env.LEDGER_YELLOW_DAYS,
+      env.LEDGER_ESCALATION_EVERY,
+    ]).toEqual([10 * 1024 * 1024, 5, 'P1D']);
+    expect(() => loadEnv({ LEDGER_ESCALATION_EVERY: '1 day' })).toThrow(
+      /LEDGER_ESCALATION_EVERY="1 day"/,
+    );
+    expect(() => loadEnv({ LEDGER_ATTACHMENT_MAX_BYTES: '0' })).toThrow(
+      /LEDGER_ATTACHMENT_MAX_BYTES=0/,
+    );
+  });
 });

@@ -63,6 +63,23 @@ export class Env {
   @Min(1, { message: 'WORKER_CONCURRENCY must be at least 1' })
   WORKER_CONCURRENCY = 8;
 
+  /** Largest evidence file a ledger item accepts, in bytes (default 10 MiB). */
+  @IsInt({ message: 'LEDGER_ATTACHMENT_MAX_BYTES must be a whole number' })
+  @Min(1, { message: 'LEDGER_ATTACHMENT_MAX_BYTES must be at least 1' })
+  @Max(1024 * 1024 * 1024, { message: 'LEDGER_ATTACHMENT_MAX_BYTES must be at most 1 GiB' })
+  LEDGER_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+
+  /** A ledger item is yellow when it falls due within this many days (亮灯). */
+  @IsInt({ message: 'LEDGER_YELLOW_DAYS must be a whole number' })
+  @Min(0, { message: 'LEDGER_YELLOW_DAYS must be 0 or more' })
+  LEDGER_YELLOW_DAYS = 3;
+
+  /** An overdue ledger item is escalated (督办) one level further up at most this often. */
+  @Matches(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, {
+    message: 'LEDGER_ESCALATION_EVERY must be an ISO-8601 duration such as P1D or PT12H',
+  })
+  LEDGER_ESCALATION_EVERY = 'P1D';
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
     message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
@@ -86,6 +103,8 @@ const NUMERIC: readonly (keyof Env)[] = [
   'RECONCILE_INTERVAL_MS',
   'ESCALATION_INTERVAL_MS',
   'WORKER_CONCURRENCY',
+  'LEDGER_ATTACHMENT_MAX_BYTES',
+  'LEDGER_YELLOW_DAYS',
 ];
 
 /** Validates the given variables (default: process.env); throws naming every bad variable. */
