@@ -48,7 +48,7 @@ async function counts(): Promise<Record<string, number>> {
             (SELECT count(*)::int FROM api_tokens) AS tokens,
             (SELECT count(*)::int FROM audit_events) AS audit`,
   );
-  return row!;
+  return row;
 }
 
 let seed: Run;
@@ -117,7 +117,7 @@ describe('cli seed', () => {
     expect(lines).toHaveLength(sampleOrganisation().users.length);
     for (const line of lines) {
       const [token, grants] = line.trim().split(/\s+/);
-      const principal = await directory.authenticate(token!);
+      const principal = await directory.authenticate(token);
       expect(principal).not.toBeNull();
       expect(principal!.grants.map((g) => `${g.role}@${g.orgUnitId}`).join(',')).toBe(grants);
     }
@@ -183,7 +183,7 @@ describe('cli user create, token issue, org list', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^bf_[A-Za-z0-9_-]{40,}$/);
     expect(run.stderr).toContain('shown once');
-    const principal = await directory.authenticate(lines[0]!);
+    const principal = await directory.authenticate(lines[0]);
     expect(principal).toMatchObject({
       name: '新任组织委员',
       memberId: null,
@@ -207,7 +207,7 @@ describe('cli user create, token issue, org list', () => {
       '--name',
       '双重身份',
       '--member',
-      member!.id,
+      member.id,
       '--role',
       'member',
       '--org',
@@ -219,7 +219,7 @@ describe('cli user create, token issue, org list', () => {
     );
     expect(run.code).toBe(0);
     const principal = await directory.authenticate(run.stdout.trim());
-    expect(principal?.memberId).toBe(member!.id);
+    expect(principal?.memberId).toBe(member.id);
     expect(principal?.grants.map((g) => `${g.role}@${g.orgUnitId}`).sort()).toEqual([
       'member@branch-office',
       'supervisor@general-2',
@@ -231,14 +231,14 @@ describe('cli user create, token issue, org list', () => {
       '--name',
       'again',
       '--member',
-      member!.id,
+      member.id,
       '--role',
       'member',
       '--org',
       'branch-office',
     );
     expect(twice.code).toBe(2);
-    expect(twice.stderr).toContain(`member '${member!.id}' is already user '双重身份'`);
+    expect(twice.stderr).toContain(`member '${member.id}' is already user '双重身份'`);
   });
 
   it('refuses bad input with exit 2, one line naming the problem, nothing on stdout and nothing written', async () => {

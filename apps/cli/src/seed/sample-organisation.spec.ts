@@ -61,8 +61,8 @@ describe('the sample organisation', () => {
         user.grants.some((g) => g.role === 'secretary' && g.orgUnitId === branch),
       );
       expect(secretaries).toHaveLength(1);
-      expect(byRef.get(secretaries[0]!.memberRef!)?.orgUnitId).toBe(branch);
-      expect(secretaries[0]!.token).toBe(`bf_dev_secretary_${branch}`);
+      expect(byRef.get(secretaries[0].memberRef!)?.orgUnitId).toBe(branch);
+      expect(secretaries[0].token).toBe(`bf_dev_secretary_${branch}`);
     }
     const tokens = sample.users.map((user) => user.token);
     expect(new Set(tokens).size).toBe(tokens.length);
