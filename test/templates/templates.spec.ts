@@ -166,7 +166,10 @@ describe('process templates', () => {
       const { elements } = await load(file);
       const undocumented = elements
         .filter((e) => e.$type === 'bpmn:UserTask')
-        .filter((task) => !list(task.documentation).some((d) => HAN.test(String(d.text ?? ''))))
+        .filter(
+          (task) =>
+            !list(task.documentation).some((d) => typeof d.text === 'string' && HAN.test(d.text)),
+        )
         .map((task) => task.id);
       expect(undocumented).toEqual([]);
     });
