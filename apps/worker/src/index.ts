@@ -1,6 +1,7 @@
 /** The worker app's public surface (main.ts and the tests). */
 export * from './handlers/built-in.handlers.js';
 export * from './handlers/job-handler.js';
+export * from './handlers/member-status.handler.js';
 export * from './jobs/ensure-job.js';
 export * from './jobs/job-input.js';
 export * from './maintenance/escalation.service.js';
@@ -12,6 +13,8 @@ export * from './processors/reminder.processor.js';
 export * from './processors/run-job.processor.js';
 export * from './processors/timer.processor.js';
 export * from './processors/webhook.processor.js';
+export * from './schedules/monthly-kickoff.service.js';
+export * from './schedules/scheduled-starts.js';
 export * from './worker-app.js';
 export * from './worker-host.service.js';
 export * from './worker-options.js';

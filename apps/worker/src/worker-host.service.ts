@@ -16,6 +16,8 @@ import { ReminderProcessor } from './processors/reminder.processor.js';
 import { RunJobProcessor } from './processors/run-job.processor.js';
 import { TimerProcessor } from './processors/timer.processor.js';
 import { WebhookProcessor } from './processors/webhook.processor.js';
+import { MonthlyKickoff } from './schedules/monthly-kickoff.service.js';
+import { scheduledStarts } from './schedules/scheduled-starts.js';
 import type { WorkerAppOptions } from './worker-options.js';
 import { WORKER_OPTIONS } from './worker.tokens.js';
 
@@ -75,6 +77,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ReminderProcessor) private readonly reminders: ReminderProcessor,
     @Inject(WebhookProcessor) private readonly webhooks: WebhookProcessor,
     @Inject(MaintenanceProcessor) private readonly maintenance: MaintenanceProcessor,
+    @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -107,6 +110,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
       this.workers.push(this.startWorker(queue, route, concurrency));
     }
     await this.ensureSchedules();
+    await this.catchUpMonth();
     // Per replica, but it only checks that the shared schedules exist (they vanish with a
     // Redis flush); the sweeps themselves run once per tick, on whichever worker takes the job.
     this.healTimer = setInterval(() => {
@@ -140,6 +144,31 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
         { every: schedule.every },
         { name: schedule.name, data: {}, opts: SCHEDULED_JOB_OPTIONS },
       );
+    }
+    for (const schedule of scheduledStarts(this.env)) {
+      const existing = await queue.getJobScheduler(schedule.id);
+      if (existing?.pattern === schedule.pattern && existing.tz === schedule.tz) continue;
+      await queue.upsertJobScheduler(
+        schedule.id,
+        { pattern: schedule.pattern, tz: schedule.tz },
+        { name: schedule.name, data: {}, opts: SCHEDULED_JOB_OPTIONS },
+      );
+    }
+  }
+
+  /**
+   * Opens this month's theme days and political birthdays now, in case the worker was down at
+   * 00:00 on the 1st (idempotent by business key). A failure is logged; the hourly catch-up
+   * schedule tries again.
+   */
+  private async catchUpMonth(): Promise<void> {
+    try {
+      const report = await this.kickoff.run();
+      this.logger.log(
+        `month ${report.month}: started ${report.themeDays.started} theme day(s), ${report.birthdays.started} political birthday(s)`,
+      );
+    } catch (error) {
+      this.logger.warn(`could not open this month's scheduled starts: ${message(error)}`);
     }
   }
 

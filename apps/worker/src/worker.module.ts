@@ -1,3 +1,4 @@
+import { OrgDirectory } from '@app/org';
 import { OutboxDispatcher } from '@app/queue';
 import { CLOCK, DATA_SOURCE, RuntimeModule } from '@app/runtime';
 import type { Clock } from '@app/store';
@@ -13,6 +14,7 @@ import { ReminderProcessor } from './processors/reminder.processor.js';
 import { RunJobProcessor } from './processors/run-job.processor.js';
 import { TimerProcessor } from './processors/timer.processor.js';
 import { WebhookProcessor } from './processors/webhook.processor.js';
+import { MonthlyKickoff } from './schedules/monthly-kickoff.service.js';
 import { WorkerHost } from './worker-host.service.js';
 import type { WorkerAppOptions } from './worker-options.js';
 import { WORKER_OPTIONS } from './worker.tokens.js';
@@ -46,9 +48,12 @@ export class WorkerModule {
         },
         {
           provide: JobHandlerRegistry,
-          inject: [Notifier],
-          useFactory: (notifier: Notifier) =>
-            new JobHandlerRegistry(builtInHandlers(notifier), options.handlers ?? {}),
+          inject: [Notifier, OrgDirectory, CLOCK],
+          useFactory: (notifier: Notifier, directory: OrgDirectory, clock: Clock) =>
+            new JobHandlerRegistry(
+              builtInHandlers(notifier, directory, clock),
+              options.handlers ?? {},
+            ),
         },
         TimerProcessor,
         RunJobProcessor,
@@ -57,6 +62,7 @@ export class WorkerModule {
         MaintenanceProcessor,
         Reconciler,
         EscalationService,
+        MonthlyKickoff,
         WorkerHost,
       ],
     };

@@ -1,7 +1,10 @@
 import type { JsonValue } from '@app/feel';
+import type { OrgDirectory } from '@app/org';
+import type { Clock } from '@app/store';
 import { UnrecoverableError } from 'bullmq';
 import { type Notifier, fillTemplate, groupRecipient } from '../notify/index.js';
 import type { JobContext, JobHandler, JobHandlers } from './job-handler.js';
+import { memberStatusHandler } from './member-status.handler.js';
 
 /** Default audience of `notify-members`. */
 export const MEMBERS_RECIPIENT = groupRecipient('members');
@@ -50,6 +53,14 @@ export function notifyMembersHandler(notifier: Notifier): JobHandler {
 /** `noop`: completes the task with no variables (placeholders, tests). */
 export const noopHandler: JobHandler = () => Promise.resolve();
 
-export function builtInHandlers(notifier: Notifier): JobHandlers {
-  return { 'notify-members': notifyMembersHandler(notifier), noop: noopHandler };
+export function builtInHandlers(
+  notifier: Notifier,
+  directory: OrgDirectory,
+  clock: Clock,
+): JobHandlers {
+  return {
+    'notify-members': notifyMembersHandler(notifier),
+    'member-status': memberStatusHandler(directory, clock),
+    noop: noopHandler,
+  };
 }

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { EscalationService } from '../maintenance/escalation.service.js';
 import { type ReconcileReport, Reconciler } from '../maintenance/reconciler.service.js';
+import { type KickoffReport, MonthlyKickoff } from '../schedules/monthly-kickoff.service.js';
+import { MONTHLY_KICKOFF_JOB } from '../schedules/scheduled-starts.js';
 
 /** `maintenance`: one job per schedule tick, cluster-wide; the sweeps themselves are idempotent. */
 @Injectable()
@@ -9,14 +11,17 @@ export class MaintenanceProcessor {
   constructor(
     @Inject(Reconciler) private readonly reconciler: Reconciler,
     @Inject(EscalationService) private readonly escalation: EscalationService,
+    @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
   ) {}
 
-  async handle(name: string): Promise<ReconcileReport | { escalated: number }> {
+  async handle(name: string): Promise<ReconcileReport | { escalated: number } | KickoffReport> {
     switch (name) {
       case 'reconcile':
         return this.reconciler.sweep();
       case 'escalate-overdue':
         return { escalated: await this.escalation.sweep() };
+      case MONTHLY_KICKOFF_JOB:
+        return this.kickoff.run();
       default:
         throw new UnrecoverableError(`maintenance: unknown job '${name}'`);
     }

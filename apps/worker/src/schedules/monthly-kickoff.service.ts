@@ -1,0 +1,204 @@
+import type { Env } from '@app/config';
+import type { JsonValue } from '@app/feel';
+import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
+import {
+  type Clock,
+  InstanceRuntime,
+  RuntimeException,
+  RuntimeExceptionCode,
+  type StartInput,
+} from '@app/store';
+import { formatInstant } from '@app/time';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+
+/** Template keys (= BPMN process ids) the kick-off starts. */
+export const THEME_DAY = 'theme-day';
+export const POLITICAL_BIRTHDAY = 'political-birthday';
+
+/**
+ * Who attends the theme day and has a political birthday: admitted members, probationary
+ * (预备党员) and full (正式党员). Activists, candidates and applicants are not yet members.
+ */
+export const ADMITTED_STATUSES = ['probationary', 'full'] as const;
+
+/** The actor of instances the schedule starts. */
+export const SCHEDULER_ACTOR = 'system:scheduler';
+
+export interface StartTally {
+  /** Instances started by this run. */
+  readonly started: number;
+  /** Wanted instances that existed already (their business key is taken). */
+  readonly existing: number;
+  /** True when the template is not deployed: nothing was started. */
+  readonly skipped: boolean;
+}
+
+export interface KickoffReport {
+  /** The month (YYYY-MM, in TIME_ZONE) this run opened. */
+  readonly month: string;
+  readonly themeDays: StartTally;
+  readonly birthdays: StartTally;
+}
+
+interface BranchRow {
+  id: string;
+  member_ids: string[];
+}
+
+interface BirthdayRow {
+  id: string;
+  name: string;
+  admission_date: string;
+  branch_id: string;
+}
+
+/**
+ * Opens a month: a `theme-day` for every branch and a `political-birthday` for every admitted
+ * member whose admission anniversary falls in it. The month is the one the clock is in, in
+ * TIME_ZONE. Each instance has a business key unique per month (theme day) or year (birthday),
+ * so running it again — the hourly catch-up, a second replica, a restart — starts nothing new.
+ */
+@Injectable()
+export class MonthlyKickoff {
+  private readonly logger = new Logger('MonthlyKickoff');
+  /** `template:month` already warned about (one warning per month and process). */
+  private readonly warned = new Set<string>();
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  async run(): Promise<KickoffReport> {
+    const local = formatInstant(this.clock.now(), this.env.TIME_ZONE);
+    const month = local.slice(0, 7);
+    const year = Number(local.slice(0, 4));
+    const themeDays = await this.startAll(THEME_DAY, month, await this.themeDays(month));
+    const birthdays = await this.startAll(
+      POLITICAL_BIRTHDAY,
+      month,
+      await this.birthdays(year, Number(local.slice(5, 7))),
+    );
+    return { month, themeDays, birthdays };
+  }
+
+  private async themeDays(month: string): Promise<StartInput[]> {
+    const branches = await this.dataSource.query<BranchRow[]>(
+      `SELECT b.id,
+              COALESCE(array_agg(m.id::text ORDER BY m.name, m.id) FILTER (WHERE m.id IS NOT NULL),
+                       '{}') AS member_ids
+         FROM org_units b
+         JOIN org_units u ON u.path LIKE b.path || '%'
+         LEFT JOIN members m ON m.org_unit_id = u.id AND m.status = ANY($1::member_status[])
+        WHERE b.kind = 'branch'
+        GROUP BY b.id, b.path
+        ORDER BY b.path`,
+      [ADMITTED_STATUSES],
+    );
+    return branches.map((branch) => ({
+      templateKey: THEME_DAY,
+      businessKey: `${THEME_DAY}:${branch.id}:${month}`,
+      orgUnitId: branch.id,
+      variables: {
+        branchId: branch.id,
+        month,
+        memberCount: branch.member_ids.length,
+        memberIds: branch.member_ids,
+      },
+    }));
+  }
+
+  /**
+   * Admitted members whose admission month is `month`, admitted in an earlier year (the first
+   * anniversary is a year after admission). The instance's unit is the member's branch — the
+   * nearest branch at or above the member's unit (a member may sit in a 党小组).
+   */
+  private async birthdays(year: number, month: number): Promise<StartInput[]> {
+    const members = await this.dataSource.query<BirthdayRow[]>(
+      `SELECT m.id, m.name, m.admission_date::text AS admission_date,
+              COALESCE(
+                (SELECT b.id FROM org_units b
+                  WHERE b.kind = 'branch' AND u.path LIKE b.path || '%'
+                  ORDER BY length(b.path) DESC LIMIT 1),
+                u.id) AS branch_id
+         FROM members m JOIN org_units u ON u.id = m.org_unit_id
+        WHERE m.admission_date IS NOT NULL
+          AND EXTRACT(MONTH FROM m.admission_date) = $1
+          AND EXTRACT(YEAR FROM m.admission_date) < $2
+          AND m.status = ANY($3::member_status[])
+        ORDER BY m.admission_date, m.id`,
+      [month, year, ADMITTED_STATUSES],
+    );
+    return members.map((member) => ({
+      templateKey: POLITICAL_BIRTHDAY,
+      businessKey: `${POLITICAL_BIRTHDAY}:${member.id}:${year}`,
+      orgUnitId: member.branch_id,
+      variables: {
+        memberId: member.id,
+        memberName: member.name,
+        admissionDate: member.admission_date,
+        year,
+        branchId: member.branch_id,
+      } satisfies Record<string, JsonValue>,
+    }));
+  }
+
+  private async startAll(
+    templateKey: string,
+    month: string,
+    wanted: readonly StartInput[],
+  ): Promise<StartTally> {
+    if (wanted.length === 0) return { started: 0, existing: 0, skipped: false };
+    if (!(await this.deployed(templateKey))) {
+      const key = `${templateKey}:${month}`;
+      if (!this.warned.has(key)) {
+        this.warned.add(key);
+        this.logger.warn(
+          `template '${templateKey}' is not deployed: ${wanted.length} instance(s) for ${month} not started (the hourly catch-up starts them once it is)`,
+        );
+      }
+      return { started: 0, existing: 0, skipped: true };
+    }
+    const taken = new Set(
+      (
+        await this.dataSource.query<{ business_key: string }[]>(
+          `SELECT business_key FROM process_instances
+            WHERE template_key = $1 AND business_key = ANY($2::text[])`,
+          [templateKey, wanted.map((input) => input.businessKey)],
+        )
+      ).map((row) => row.business_key),
+    );
+    let started = 0;
+    let existing = taken.size;
+    for (const input of wanted) {
+      if (taken.has(input.businessKey!)) continue;
+      try {
+        await this.runtime.start(input, SCHEDULER_ACTOR);
+        started += 1;
+      } catch (error) {
+        // Another replica (or run) started it between our look and our insert.
+        if (
+          error instanceof RuntimeException &&
+          error.code === RuntimeExceptionCode.DUPLICATE_BUSINESS_KEY
+        ) {
+          existing += 1;
+          continue;
+        }
+        throw error;
+      }
+    }
+    if (started > 0) this.logger.log(`${templateKey}: started ${started} for ${month}`);
+    return { started, existing, skipped: false };
+  }
+
+  private async deployed(templateKey: string): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ found: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM process_definitions WHERE key = $1) AS found`,
+      [templateKey],
+    );
+    return row?.found ?? false;
+  }
+}
