@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv } from '@app/config';
+import { OrgDirectory } from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -13,15 +14,46 @@ import { TestClock } from '../support/database.js';
 
 export const T0 = Date.parse('2026-03-02T09:00:00+08:00');
 
+/** A client of the api that sends one user's bearer token with every request. */
+export type ApiClient = ReturnType<typeof request.agent>;
+
+export interface SuiteOrg {
+  /** The suite's committee (root), with one general branch and two branches under it. */
+  readonly committee: string;
+  readonly general: string;
+  readonly branchA: string;
+  readonly branchB: string;
+}
+
 export interface ApiHarness {
   readonly app: NestExpressApplication;
-  readonly http: ReturnType<typeof request>;
+  /** As the suite's administrator: supervisor, secretary and integrator on the committee. */
+  readonly http: ApiClient;
+  /** Requests without a token. */
+  readonly anonymous: ReturnType<typeof request>;
+  readonly org: SuiteOrg;
+  readonly admin: SuiteUser;
+  /** Creates a user with the given role grants and answers a client that acts as them. */
+  user(
+    name: string,
+    grants: readonly {
+      role: 'secretary' | 'member' | 'supervisor' | 'integrator';
+      orgUnitId: string;
+    }[],
+    memberId?: string,
+  ): Promise<SuiteUser>;
   readonly clock: TestClock;
   readonly dataSource: DataSource;
   readonly templatesDir: string;
   /** A string unique to this suite, for template keys, users and groups. */
   readonly tag: string;
   close(): Promise<void>;
+}
+
+export interface SuiteUser {
+  readonly userId: string;
+  readonly token: string;
+  readonly http: ApiClient;
 }
 
 export interface HarnessOptions {
@@ -56,9 +88,58 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
   const clock = new TestClock(T0);
   const app = await createApiApp({ env, clock, logger: ['fatal', 'error'] });
   await app.listen(0, '127.0.0.1');
+  const directory = app.get(OrgDirectory);
+  const slug = tag.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const org: SuiteOrg = {
+    committee: `c-${slug}`,
+    general: `g-${slug}`,
+    branchA: `a-${slug}`,
+    branchB: `b-${slug}`,
+  };
+  await directory.createUnit({
+    id: org.committee,
+    parentId: null,
+    kind: 'committee',
+    name: '党委',
+  });
+  await directory.createUnit({
+    id: org.general,
+    parentId: org.committee,
+    kind: 'general_branch',
+    name: '党总支',
+  });
+  await directory.createUnit({
+    id: org.branchA,
+    parentId: org.general,
+    kind: 'branch',
+    name: '第一支部',
+  });
+  await directory.createUnit({
+    id: org.branchB,
+    parentId: org.general,
+    kind: 'branch',
+    name: '第二支部',
+  });
+  const server = app.getHttpServer();
+  const user: ApiHarness['user'] = async (name, grants, memberId) => {
+    const created = await directory.createUser({ name, grants, memberId });
+    return {
+      ...created,
+      http: request.agent(server).set('Authorization', `Bearer ${created.token}`),
+    };
+  };
+  const admin = await user(`admin-${tag}`, [
+    { role: 'supervisor', orgUnitId: org.committee },
+    { role: 'secretary', orgUnitId: org.committee },
+    { role: 'integrator', orgUnitId: org.committee },
+  ]);
   return {
     app,
-    http: request(app.getHttpServer()),
+    http: admin.http,
+    anonymous: request(server),
+    org,
+    admin,
+    user,
     clock,
     dataSource: app.get<DataSource>(DATA_SOURCE),
     templatesDir,

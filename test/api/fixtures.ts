@@ -58,7 +58,7 @@ export const fixtures = {
    * Review (assignee, two candidate groups, due in two days, form `formId`) -> Approve
    * (candidate group `committee-<tag>`, no due date) -> end.
    */
-  review(id: string, tag: string, formId: string): string {
+  review(id: string, tag: string, formId: string, assignee = `li-${tag}`): string {
     return definitions(
       process(
         id,
@@ -66,7 +66,7 @@ export const fixtures = {
           `<bpmn:startEvent id="Start"/>`,
           userTask(
             'Review',
-            `<zeebe:assignmentDefinition assignee="li-${tag}" candidateGroups="branch-a-${tag}, branch-b-${tag}"/>` +
+            `<zeebe:assignmentDefinition assignee="${assignee}" candidateGroups="branch-a-${tag}, branch-b-${tag}"/>` +
               `<zeebe:taskSchedule dueDate="P2D"/>` +
               `<zeebe:formDefinition formId="${formId}"/>`,
           ),

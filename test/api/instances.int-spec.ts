@@ -33,14 +33,13 @@ describe('api: instances', () => {
     await api.close();
   });
 
-  const start = (body: object) =>
-    api.http.post('/api/instances').set('X-Actor', 'secretary-1').send(body);
+  const start = (body: object) => api.http.post('/api/instances').send(body);
 
   it('starts an instance (201) and shows it with its open tasks and variables', async () => {
     const started = await start({
       templateKey: key,
       businessKey: `${key}:b1`,
-      orgUnitId: 'branch-1',
+      orgUnitId: api.org.branchA,
       variables: { branch: 'b1', members: [1, 2], meta: { nested: true } },
     });
     expect(started.status).toBe(201);
@@ -49,9 +48,9 @@ describe('api: instances', () => {
       templateKey: key,
       version: 1,
       businessKey: `${key}:b1`,
-      orgUnitId: 'branch-1',
+      orgUnitId: api.org.branchA,
       state: 'active',
-      startedBy: 'secretary-1',
+      startedBy: api.admin.userId,
       variables: { branch: 'b1', members: [1, 2], meta: { nested: true } },
       openTasks: [
         {
@@ -124,9 +123,7 @@ describe('api: instances', () => {
 
   it('cancels an active instance (200), refuses to cancel it again (409), and records it in the history', async () => {
     const started = (await start({ templateKey: key })).body as Instance;
-    const cancelled = await api.http
-      .post(`/api/instances/${started.id}/cancel`)
-      .set('X-Actor', 'supervisor');
+    const cancelled = await api.http.post(`/api/instances/${started.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toEqual(
       expect.objectContaining({ id: started.id, state: 'terminated', openTasks: [] }),
@@ -152,12 +149,12 @@ describe('api: instances', () => {
     const items = (history.body as { items: { seq: number; type: string; actor: string }[] }).items;
     expect(items.map((item) => item.seq)).toEqual(items.map((_, i) => i + 1));
     expect(items[0]).toEqual(
-      expect.objectContaining({ seq: 1, type: 'instance.started', actor: 'secretary-1' }),
+      expect.objectContaining({ seq: 1, type: 'instance.started', actor: api.admin.userId }),
     );
     expect(items.map((item) => item.type)).toEqual(
       expect.arrayContaining(['task.created', 'instance.cancelled', 'task.cancelled']),
     );
-    expect(items.find((item) => item.type === 'instance.cancelled')?.actor).toBe('supervisor');
+    expect(items.find((item) => item.type === 'instance.cancelled')?.actor).toBe(api.admin.userId);
     expectError(
       await api.http.get(`/api/instances/${randomUUID()}/history`),
       404,
@@ -184,5 +181,48 @@ describe('api: instances', () => {
     const beyond = await api.http.get(`/api/instances?templateKey=${listKey}&page=5`);
     expect(beyond.body).toEqual(expect.objectContaining({ items: [], total: 1 }));
     expectError(await api.http.get('/api/instances?state=sleeping'), 400);
+  });
+
+  it('refuses every instance endpoint to a token from the wrong branch (403) and to no token (401)', async () => {
+    const started = (await start({ templateKey: key, orgUnitId: api.org.branchA }))
+      .body as Instance;
+    const other = await api.user(`other-${api.tag}`, [
+      { role: 'secretary', orgUnitId: api.org.branchB },
+    ]);
+    const own = await api.user(`own-${api.tag}`, [
+      { role: 'secretary', orgUnitId: api.org.branchA },
+    ]);
+    expectError(await other.http.get(`/api/instances/${started.id}`), 403);
+    expectError(await other.http.get(`/api/instances/${started.id}/history`), 403);
+    expectError(await other.http.post(`/api/instances/${started.id}/cancel`), 403);
+    expectError(
+      await other.http
+        .post('/api/instances')
+        .send({ templateKey: key, orgUnitId: api.org.branchA }),
+      403,
+    );
+    expectError(await other.http.get(`/api/instances?orgUnitId=${api.org.branchA}`), 403);
+    const listed = await other.http.get('/api/instances');
+    expect((listed.body as { items: Instance[] }).items.map((item) => item.id)).not.toContain(
+      started.id,
+    );
+    // The branch's own secretary reads it, and starts in its own branch by default
+    expect((await own.http.get(`/api/instances/${started.id}`)).status).toBe(200);
+    const mine = await own.http.post('/api/instances').send({ templateKey: key });
+    expect(mine.status).toBe(201);
+    expect((mine.body as { orgUnitId: string }).orgUnitId).toBe(api.org.branchA);
+    expectError(
+      await own.http.post('/api/instances').send({ templateKey: key, orgUnitId: 'no-such-unit' }),
+      400,
+    );
+    for (const path of [`/api/instances/${started.id}`, '/api/instances']) {
+      expectError(await api.anonymous.get(path), 401);
+    }
+    expectError(await api.anonymous.post('/api/instances').send({ templateKey: key }), 401);
+    const refusals = await api.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE type = 'access.refused' AND actor = $1`,
+      [other.userId],
+    );
+    expect(refusals[0]?.n).toBe(5);
   });
 });

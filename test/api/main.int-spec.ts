@@ -3,6 +3,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OrgDirectory } from '@app/org';
+import { systemClock } from '@app/store';
+import { testDataSource } from '../support/database.js';
 import { freePort } from '../support/processes.js';
 import { fixtures } from './fixtures.js';
 
@@ -72,7 +75,11 @@ describe('api: main.ts', () => {
         `template refused: ${join(dir, 'broken.bpmn')}: f1 (bpmn:SequenceFlow)`,
       );
       expect(main.output()).toContain(`template ${key} v1 from good.bpmn deployed`);
-      const template = await fetch(`http://127.0.0.1:${port}/api/templates/${key}`);
+      const anonymous = await fetch(`http://127.0.0.1:${port}/api/templates/${key}`);
+      expect(anonymous.status).toBe(401);
+      const template = await fetch(`http://127.0.0.1:${port}/api/templates/${key}`, {
+        headers: { Authorization: `Bearer ${await integratorToken()}` },
+      });
       expect(template.status).toBe(200);
       const health = await fetch(`http://127.0.0.1:${port}/api/health`);
       expect(health.status).toBe(200);
@@ -84,3 +91,20 @@ describe('api: main.ts', () => {
     expect(main.output()).toContain('closed database and queue connections');
   });
 });
+
+/** A token of a fresh integrator in this run's database (the process under test reads it). */
+async function integratorToken(): Promise<string> {
+  const dataSource = await testDataSource(1);
+  try {
+    const org = new OrgDirectory(dataSource, systemClock);
+    const unit = `main-${process.pid}-${Date.now().toString(36)}`;
+    await org.createUnit({ id: unit, parentId: null, kind: 'committee', name: '党委' });
+    const { token } = await org.createUser({
+      name: 'integrator',
+      grants: [{ role: 'integrator', orgUnitId: unit }],
+    });
+    return token;
+  } finally {
+    await dataSource.destroy();
+  }
+}

@@ -111,7 +111,10 @@ describe('api: health, OpenAPI, audit, notifications and the error body', () => 
   });
 
   it('lists a recipient’s inbox, unread only on request, and marks notifications read', async () => {
-    const recipient = `inbox-${api.tag}`;
+    const reader = await api.user(`reader-${api.tag}`, [
+      { role: 'member', orgUnitId: api.org.branchA },
+    ]);
+    const recipient = reader.userId;
     const ids: string[] = [];
     for (const [i, title] of ['first', 'second', 'third'].entries()) {
       const [row] = await api.dataSource.query<{ id: string }[]>(
@@ -121,7 +124,7 @@ describe('api: health, OpenAPI, audit, notifications and the error body', () => 
       );
       ids.push(row.id);
     }
-    const inbox = await api.http.get(`/api/notifications?recipient=${recipient}`);
+    const inbox = await reader.http.get(`/api/notifications?recipient=${recipient}`);
     expect(inbox.status).toBe(200);
     expect(inbox.body).toEqual(
       expect.objectContaining({ total: 3, unread: 3, page: 1, pageSize: 20 }),
@@ -132,24 +135,26 @@ describe('api: health, OpenAPI, audit, notifications and the error body', () => 
       'first',
     ]);
 
-    const read = await api.http.post(`/api/notifications/${ids[1]}/read`);
+    // Nobody else reads or marks them
+    expectError(await api.http.get(`/api/notifications?recipient=${recipient}`), 403);
+    expectError(await api.http.post(`/api/notifications/${ids[1]}/read`), 403);
+    const read = await reader.http.post(`/api/notifications/${ids[1]}/read`);
     expect(read.status).toBe(200);
     expect(read.body).toEqual(
       expect.objectContaining({ id: ids[1], recipient, readAt: '2026-03-02T01:00:00.000Z' }),
     );
     api.clock.advance(3600_000);
-    const again = await api.http.post(`/api/notifications/${ids[1]}/read`);
+    const again = await reader.http.post(`/api/notifications/${ids[1]}/read`);
     expect((again.body as Notification).readAt).toBe('2026-03-02T01:00:00.000Z');
 
-    const unread = await api.http.get(`/api/notifications?recipient=${recipient}&unread=true`);
+    const unread = await reader.http.get(`/api/notifications?unread=true`);
     expect(unread.body).toEqual(expect.objectContaining({ total: 2, unread: 2 }));
     expect((unread.body as { items: Notification[] }).items.map((n) => n.title)).toEqual([
       'third',
       'first',
     ]);
-    expectError(await api.http.post(`/api/notifications/${randomUUID()}/read`), 404);
-    const noRecipient = expectError(await api.http.get('/api/notifications'), 400);
-    expect(noRecipient.details).toEqual([expect.objectContaining({ field: 'recipient' })]);
+    expectError(await reader.http.post(`/api/notifications/${randomUUID()}/read`), 404);
+    expectError(await api.anonymous.get('/api/notifications'), 401);
   });
 
   describe('the error body', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { type ApiHarness, expectError, startApi } from './api-harness.js';
+import { type ApiHarness, type SuiteUser, expectError, startApi } from './api-harness.js';
 import { fixtures, reviewForm } from './fixtures.js';
 
 interface Task {
@@ -26,14 +26,25 @@ describe('api: tasks', () => {
   let api: ApiHarness;
   let key: string;
   let tag: string;
+  let li: SuiteUser;
+  let wang: SuiteUser;
+  let zhao: SuiteUser;
+  let outsider: SuiteUser;
+  let LI: string;
   const instances: Instance[] = [];
 
   beforeAll(async () => {
     api = await startApi({ forms: { 'review-form': reviewForm } });
     tag = api.tag;
     key = `tasks-${tag}`;
+    // li reviews (assignee); wang and zhao are secretaries of branch A; the outsider of B
+    li = await api.user('li', [{ role: 'member', orgUnitId: api.org.branchA }]);
+    LI = li.userId;
+    wang = await api.user('wang', [{ role: 'secretary', orgUnitId: api.org.branchA }]);
+    zhao = await api.user('zhao', [{ role: 'secretary', orgUnitId: api.org.branchA }]);
+    outsider = await api.user('outsider', [{ role: 'secretary', orgUnitId: api.org.branchB }]);
     for (const xml of [
-      fixtures.review(key, tag, 'review-form'),
+      fixtures.review(key, tag, 'review-form', LI),
       fixtures.sequence(`${key}-plain`, ['A', 'B']),
       fixtures.service(`${key}-service`),
     ]) {
@@ -47,7 +58,7 @@ describe('api: tasks', () => {
     for (let i = 0; i < 3; i++) {
       const started = await api.http
         .post('/api/instances')
-        .send({ templateKey: key, businessKey: `${key}:${i}` });
+        .send({ templateKey: key, businessKey: `${key}:${i}`, orgUnitId: api.org.branchA });
       expect(started.status).toBe(201);
       instances.push(started.body as Instance);
       api.clock.advance(DAY);
@@ -65,7 +76,8 @@ describe('api: tasks', () => {
   };
   const reviewOf = (i: number) => instances[i].openTasks[0].id;
   const start = async (templateKey: string) =>
-    (await api.http.post('/api/instances').send({ templateKey })).body as Instance;
+    (await api.http.post('/api/instances').send({ templateKey, orgUnitId: api.org.branchA }))
+      .body as Instance;
 
   it('filters by instance, assignee and candidate group, soonest due first', async () => {
     const byInstance = await list(`instanceId=${instances[1].id}`);
@@ -78,7 +90,7 @@ describe('api: tasks', () => {
           kind: 'user',
           elementId: 'Review',
           name: 'Review step',
-          assignee: `li-${tag}`,
+          assignee: LI,
           candidateGroups: [`branch-a-${tag}`, `branch-b-${tag}`],
           candidateUsers: [],
           dueAt: new Date(Date.parse('2026-03-02T01:00:00Z') + 3 * DAY).toISOString(),
@@ -96,7 +108,7 @@ describe('api: tasks', () => {
       page: 1,
       pageSize: 20,
     });
-    const byAssignee = await list(`assignee=li-${tag}`);
+    const byAssignee = await list(`assignee=${LI}`);
     expect(byAssignee.items.map((task) => task.id)).toEqual([0, 1, 2].map(reviewOf));
     const byGroup = await list(`candidateGroup=branch-b-${tag}`);
     expect(byGroup.total).toBe(3);
@@ -104,8 +116,8 @@ describe('api: tasks', () => {
   });
 
   it('paginates with a bounded page size', async () => {
-    const first = await list(`assignee=li-${tag}&pageSize=2&page=1`);
-    const second = await list(`assignee=li-${tag}&pageSize=2&page=2`);
+    const first = await list(`assignee=${LI}&pageSize=2&page=1`);
+    const second = await list(`assignee=${LI}&pageSize=2&page=2`);
     expect(first).toEqual(expect.objectContaining({ total: 3, page: 1, pageSize: 2 }));
     expect(first.items.map((task) => task.id)).toEqual([reviewOf(0), reviewOf(1)]);
     expect(second.items.map((task) => task.id)).toEqual([reviewOf(2)]);
@@ -118,9 +130,9 @@ describe('api: tasks', () => {
 
   it('filters overdue tasks by the clock', async () => {
     // Now is T0 + 3 days: the first review was due at T0 + 2 days
-    const overdue = await list(`assignee=li-${tag}&overdue=true`);
+    const overdue = await list(`assignee=${LI}&overdue=true`);
     expect(overdue.items.map((task) => [task.id, task.overdue])).toEqual([[reviewOf(0), true]]);
-    const notOverdue = await list(`assignee=li-${tag}&overdue=false`);
+    const notOverdue = await list(`assignee=${LI}&overdue=false`);
     expect(notOverdue.items.map((task) => task.id)).toEqual([reviewOf(1), reviewOf(2)]);
     expectError(await api.http.get('/api/tasks?overdue=maybe'), 400);
   });
@@ -143,7 +155,7 @@ describe('api: tasks', () => {
   });
 
   it('refuses values that do not fit the form with 400 naming the fields', async () => {
-    const response = await api.http
+    const response = await li.http
       .post(`/api/tasks/${reviewOf(2)}/complete`)
       .send({ variables: { attendance: 'twelve', approved: 'yes', rating: 'meh', topics: ['x'] } });
     const body = expectError(response, 400, 'INVALID_VARIABLES');
@@ -160,44 +172,37 @@ describe('api: tasks', () => {
   });
 
   it('claims a task: idempotent for the claimant, 409 for anyone else, and only the claimant completes it', async () => {
-    const id = reviewOf(1);
-    const claimed = await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'wang' });
+    // A task that names nobody falls to the secretaries of the instance's branch
+    const instance = await start(`${key}-plain`);
+    const id = instance.openTasks[0].id;
+    const claimed = await wang.http.post(`/api/tasks/${id}/claim`);
     expect(claimed.status).toBe(200);
-    expect(claimed.body).toEqual(expect.objectContaining({ id, claimedBy: 'wang' }));
-    expect((await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'wang' })).status).toBe(200);
-    const stolen = expectError(
-      await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'zhao' }),
+    expect(claimed.body).toEqual(expect.objectContaining({ id, claimedBy: wang.userId }));
+    expect((await wang.http.post(`/api/tasks/${id}/claim`)).status).toBe(200);
+    const stolen = expectError(await zhao.http.post(`/api/tasks/${id}/claim`), 409, 'TASK_CLAIMED');
+    expect(stolen.message).toContain(wang.userId);
+    expectError(
+      await zhao.http.post(`/api/tasks/${id}/complete`).send({ variables: {} }),
       409,
       'TASK_CLAIMED',
     );
-    expect(stolen.message).toContain('wang');
-    expectError(
-      await api.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID, user: 'zhao' }),
-      409,
-      'TASK_CLAIMED',
-    );
-    expectError(await api.http.post(`/api/tasks/${id}/claim`).send({ user: '' }), 400);
-    expectError(
-      await api.http.post(`/api/tasks/${randomUUID()}/claim`).send({ user: 'wang' }),
-      404,
-      'TASK_NOT_FOUND',
-    );
+    // The other branch's secretary may neither claim nor complete it
+    expectError(await outsider.http.post(`/api/tasks/${id}/claim`), 403);
+    expectError(await outsider.http.post(`/api/tasks/${id}/complete`).send({}), 403);
+    expectError(await wang.http.post(`/api/tasks/${randomUUID()}/claim`), 404, 'TASK_NOT_FOUND');
 
-    // When the claimant completes it with valid values
-    const completed = await api.http
+    // When the claimant completes it
+    const completed = await wang.http
       .post(`/api/tasks/${id}/complete`)
-      .set('X-Actor', 'wang')
-      .send({ variables: VALID });
-    // Then the answer is the instance, moved on to Approve
+      .send({ variables: { done: true } });
+    // Then the answer is the instance, moved on to B
     expect(completed.status).toBe(200);
     expect(completed.body).toEqual(
       expect.objectContaining({
-        id: instances[1].id,
+        id: instance.id,
         state: 'active',
-        variables: VALID,
-        openTasks: [
-          expect.objectContaining({ elementId: 'Approve', candidateGroups: [`committee-${tag}`] }),
-        ],
+        variables: { done: true },
+        openTasks: [expect.objectContaining({ elementId: 'B' })],
       }),
     );
     // And the task row and the history agree
@@ -205,28 +210,55 @@ describe('api: tasks', () => {
       `SELECT state, completed_by FROM tasks WHERE id = $1`,
       [id],
     );
-    expect(row).toEqual({ state: 'completed', completed_by: 'wang' });
-    const history = await api.http.get(`/api/instances/${instances[1].id}/history`);
+    expect(row).toEqual({ state: 'completed', completed_by: wang.userId });
+    const history = await api.http.get(`/api/instances/${instance.id}/history`);
     const types = (history.body as { items: { type: string; actor: string }[] }).items;
     expect(types.filter((event) => event.type === 'task.claimed')).toEqual([
-      expect.objectContaining({ actor: 'wang' }),
+      expect.objectContaining({ actor: wang.userId }),
     ]);
-    expect(types.find((event) => event.type === 'task.completed')?.actor).toBe('wang');
+    expect(types.find((event) => event.type === 'task.completed')?.actor).toBe(wang.userId);
     // Completed tasks are listed by state
-    expect((await list(`assignee=li-${tag}&state=completed`)).items.map((t) => t.id)).toEqual([id]);
+    expect(
+      (await list(`instanceId=${instance.id}&state=completed`)).items.map((t) => t.id),
+    ).toEqual([id]);
     // A completed task can no longer be claimed
-    expectError(
-      await api.http.post(`/api/tasks/${id}/claim`).send({ user: 'wang' }),
-      409,
-      'TASK_NOT_OPEN',
+    expectError(await wang.http.post(`/api/tasks/${id}/claim`), 409, 'TASK_NOT_OPEN');
+  });
+
+  it('lets the assignee complete an assigned task, and nobody else (403)', async () => {
+    const id = reviewOf(1);
+    expectError(await wang.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID }), 403);
+    const done = await li.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
+    expect(done.status).toBe(200);
+    expect(done.body).toEqual(
+      expect.objectContaining({
+        variables: VALID,
+        openTasks: [
+          expect.objectContaining({ elementId: 'Approve', candidateGroups: [`committee-${tag}`] }),
+        ],
+      }),
     );
+    expect((await list(`assignee=${LI}&state=completed`)).items.map((t) => t.id)).toEqual([id]);
+  });
+
+  it('lists only the tasks in scope: the other branch sees none of branch A, and may not ask', async () => {
+    const mine = await outsider.http.get('/api/tasks');
+    expect(mine.status).toBe(200);
+    expect((mine.body as { total: number }).total).toBe(0);
+    expectError(await outsider.http.get(`/api/tasks?orgUnitId=${api.org.branchA}`), 403);
+    expectError(await outsider.http.get(`/api/tasks?instanceId=${instances[0].id}`), 403);
+    expectError(await outsider.http.get(`/api/tasks/${reviewOf(0)}`), 403);
+    // The assignee sees their own tasks, wherever they are
+    const own = await li.http.get('/api/tasks?state=open');
+    expect((own.body as { items: Task[] }).items.map((task) => task.id)).toContain(reviewOf(2));
+    expectError(await api.anonymous.get('/api/tasks'), 401);
   });
 
   it('refuses to complete a task twice (409)', async () => {
     const id = reviewOf(0);
-    const first = await api.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
+    const first = await li.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
     expect(first.status).toBe(200);
-    const second = await api.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
+    const second = await li.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
     const body = expectError(second, 409, 'TASK_NOT_OPEN');
     expect(body.message).toContain('completed');
   });

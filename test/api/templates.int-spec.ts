@@ -102,7 +102,7 @@ describe('api: templates', () => {
       expect.objectContaining({
         key,
         version: 2,
-        deployedBy: 'integrator',
+        deployedBy: api.admin.userId,
         xml: fixtures.sequence(key, ['A', 'B']),
       }),
     );

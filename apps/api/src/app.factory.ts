@@ -48,8 +48,12 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestExpressA
       .setTitle('branchflow')
       .setDescription(
         'BPMN workflow engine for grassroots Party-building work: templates, instances, tasks, ' +
-          'audit, notifications. Every error is `{ statusCode, error, message, code?, details? }`.',
+          'audit, notifications, the 挂账销号 ledger. Every route except health needs ' +
+          '`Authorization: Bearer <token>` (tokens from `npm run -s cli -- user create`); 401 without ' +
+          'one, 403 outside your org scope (refusals are audited). Every error is ' +
+          '`{ statusCode, error, message, code?, details? }`.',
       )
+      .addBearerAuth()
       .setVersion('1')
       .build(),
     { extraModels: [ErrorResponseDto] },

@@ -56,7 +56,8 @@ export function identities(principal: Principal): string[] {
  * May claim or complete the task of an instance in the unit at `unitPath`: its assignee (user
  * or member id), a candidate user, or — when nobody is assigned — a holder of one of its
  * candidate groups, read as roles over the instance's unit (`secretary` = that branch's
- * secretary, `supervisor` = a supervisor above it).
+ * secretary, `supervisor` = a supervisor above it). A task that names nobody at all falls to
+ * the unit's secretary (or a supervisor over it).
  */
 export function canActOnTask(
   principal: Principal,
@@ -66,6 +67,9 @@ export function canActOnTask(
   const ids = identities(principal);
   if (task.assignee !== null) return ids.includes(task.assignee);
   if (task.candidateUsers.some((user) => ids.includes(user))) return true;
+  if (task.candidateUsers.length === 0 && task.candidateGroups.length === 0) {
+    return canReadUnit(principal, unitPath);
+  }
   return task.candidateGroups.some(
     (group) => isRole(group) && hasRoleOver(principal, group, unitPath),
   );

@@ -1,10 +1,18 @@
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
-import { OrgDirectory, type Principal } from '@app/org';
+import {
+  type AssignableTask,
+  OrgDirectory,
+  type Principal,
+  canActOnTask,
+  canReadUnit,
+  hasRoleOver,
+} from '@app/org';
 import { CLOCK, DATA_SOURCE } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HttpProblem } from '../common/http-problem.js';
+import type { Caller } from './caller.decorator.js';
 
 /**
  * Refusals and the org lookups access checks need. Every refusal (401 and 403) is written to
@@ -30,6 +38,56 @@ export class AccessService {
     if (!unit) return null;
     this.paths.set(orgUnitId, unit.path);
     return unit.path;
+  }
+
+  /** Refuses (403) unless the caller reads the unit (secretary of it, supervisor over it). */
+  async assertCanRead(caller: Caller, orgUnitId: string | null, what: string): Promise<void> {
+    if (canReadUnit(caller.principal, await this.unitPath(orgUnitId))) return;
+    await this.forbid(
+      caller.principal,
+      caller,
+      `${what} belongs to ${unitName(orgUnitId)}, outside your scope`,
+    );
+  }
+
+  /** Refuses (403) unless the caller may claim / complete the task (see canActOnTask). */
+  async assertCanAct(
+    caller: Caller,
+    task: AssignableTask & { id: string },
+    orgUnitId: string | null,
+  ): Promise<void> {
+    if (canActOnTask(caller.principal, task, await this.unitPath(orgUnitId))) return;
+    await this.forbid(
+      caller.principal,
+      caller,
+      `task '${task.id}' (${unitName(orgUnitId)}) is not assigned or offered to you`,
+    );
+  }
+
+  /** Refuses (403) unless the caller holds one of `roles` over the unit. */
+  async assertRoleOver(
+    caller: Caller,
+    roles: readonly ('secretary' | 'supervisor' | 'member' | 'integrator')[],
+    orgUnitId: string | null,
+    what: string,
+  ): Promise<void> {
+    const path = await this.unitPath(orgUnitId);
+    if (roles.some((role) => hasRoleOver(caller.principal, role, path))) return;
+    await this.forbid(
+      caller.principal,
+      caller,
+      `${what} needs the role ${roles.join(' or ')} over ${unitName(orgUnitId)}`,
+    );
+  }
+
+  /** Refuses (403) unless the caller holds one of `roles` anywhere. */
+  async assertRole(
+    caller: Caller,
+    roles: readonly ('secretary' | 'supervisor' | 'member' | 'integrator')[],
+    what: string,
+  ): Promise<void> {
+    if (caller.principal.grants.some((grant) => roles.includes(grant.role))) return;
+    await this.forbid(caller.principal, caller, `${what} needs the role ${roles.join(' or ')}`);
   }
 
   /** Audits the refusal and throws 403 with `reason` (what was refused and why). */
@@ -68,4 +126,8 @@ export class AccessService {
       ]),
     );
   }
+}
+
+function unitName(orgUnitId: string | null): string {
+  return orgUnitId === null ? 'no org unit' : `org unit '${orgUnitId}'`;
 }

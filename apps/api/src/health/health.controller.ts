@@ -1,11 +1,13 @@
 import { Controller, Get, HttpStatus } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/error-response.dto.js';
+import { Public } from '../auth/public.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
 import { HealthDto } from './dto/health.dto.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

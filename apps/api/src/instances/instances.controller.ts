@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
-  ApiHeader,
+  ApiBearerAuth,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ACTOR_HEADER, Actor } from '../common/actor.decorator.js';
+import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { UuidParam } from '../common/uuid-param.js';
 import {
@@ -19,6 +19,7 @@ import { StartInstanceDto } from './dto/start-instance.dto.js';
 import { InstancesService } from './instances.service.js';
 
 @ApiTags('instances')
+@ApiBearerAuth()
 @Controller('instances')
 export class InstancesController {
   constructor(private readonly instances: InstancesService) {}
@@ -33,35 +34,37 @@ export class InstancesController {
       'the existing instance; look that one up with `GET /api/instances?templateKey=&businessKey=`). ' +
       'Without a business key every call starts a new instance.',
   })
-  @ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who starts it (audit).' })
   @ApiCreatedResponse({ type: InstanceDto })
-  @ApiErrors(400, 404, 409)
-  start(@Body() body: StartInstanceDto, @Actor() actor: string): Promise<InstanceDto> {
-    return this.instances.start(body, actor);
+  @ApiErrors(400, 401, 403, 404, 409)
+  start(@Body() body: StartInstanceDto, @CurrentCaller() caller: Caller): Promise<InstanceDto> {
+    return this.instances.start(body, caller);
   }
 
   @Get()
   @ApiOperation({ summary: 'List instances, newest first' })
   @ApiOkResponse({ type: InstanceListDto })
-  @ApiErrors(400)
-  list(@Query() query: ListInstancesQueryDto): Promise<InstanceListDto> {
-    return this.instances.list(query);
+  @ApiErrors(400, 401, 403)
+  list(
+    @Query() query: ListInstancesQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InstanceListDto> {
+    return this.instances.list(query, caller);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get an instance with its open tasks and incidents' })
   @ApiOkResponse({ type: InstanceDto })
-  @ApiErrors(400, 404)
-  get(@UuidParam() id: string): Promise<InstanceDto> {
-    return this.instances.get(id);
+  @ApiErrors(400, 401, 403, 404)
+  get(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<InstanceDto> {
+    return this.instances.get(id, caller);
   }
 
   @Get(':id/history')
   @ApiOperation({ summary: 'The instance’s audit events, in order' })
   @ApiOkResponse({ type: InstanceHistoryDto })
-  @ApiErrors(400, 404)
-  history(@UuidParam() id: string): Promise<InstanceHistoryDto> {
-    return this.instances.history(id);
+  @ApiErrors(400, 401, 403, 404)
+  history(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<InstanceHistoryDto> {
+    return this.instances.history(id, caller);
   }
 
   @Post(':id/cancel')
@@ -70,10 +73,9 @@ export class InstancesController {
     summary: 'Cancel an instance',
     description: 'Terminates everything still running; 409 when it has already ended.',
   })
-  @ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who cancels it (audit).' })
   @ApiOkResponse({ type: InstanceDto })
-  @ApiErrors(400, 404, 409)
-  cancel(@UuidParam() id: string, @Actor() actor: string): Promise<InstanceDto> {
-    return this.instances.cancel(id, actor);
+  @ApiErrors(400, 401, 403, 404, 409)
+  cancel(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<InstanceDto> {
+    return this.instances.cancel(id, caller);
   }
 }

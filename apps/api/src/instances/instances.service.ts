@@ -2,7 +2,12 @@ import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
 import { InstanceRuntime, RuntimeException, RuntimeExceptionCode } from '@app/store';
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { AccessService } from '../auth/access.service.js';
+import type { Caller } from '../auth/caller.decorator.js';
+import { actorOf } from '../auth/principal.decorator.js';
+import { unitScopeSql } from '../auth/scope.sql.js';
+import { HttpProblem } from '../common/http-problem.js';
 import type { DataSource } from 'typeorm';
 import type {
   InstanceDto,
@@ -46,28 +51,69 @@ export class InstancesService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
+    private readonly access: AccessService,
   ) {}
 
-  async start(input: StartInstanceDto, actor: string): Promise<InstanceDto> {
+  /**
+   * Starts an instance in an org unit: the one named, or the caller's own when it holds a
+   * role on exactly one unit. Only a secretary of the unit or a supervisor over it may.
+   */
+  async start(input: StartInstanceDto, caller: Caller): Promise<InstanceDto> {
+    const units = [
+      ...new Set(
+        caller.principal.grants
+          .filter((grant) => grant.role === 'secretary' || grant.role === 'supervisor')
+          .map((grant) => grant.orgUnitId),
+      ),
+    ];
+    const orgUnitId = input.orgUnitId ?? (units.length === 1 ? units[0]! : null);
+    if (orgUnitId === null) {
+      throw new HttpProblem(
+        HttpStatus.BAD_REQUEST,
+        'orgUnitId is required: you hold roles on several org units (or none)',
+        [{ field: 'orgUnitId', message: 'is required' }],
+      );
+    }
+    if ((await this.access.unitPath(orgUnitId)) === null) {
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, `no org unit '${orgUnitId}'`, [
+        { field: 'orgUnitId', message: `no org unit '${orgUnitId}'` },
+      ]);
+    }
+    await this.access.assertRoleOver(
+      caller,
+      ['secretary', 'supervisor'],
+      orgUnitId,
+      `starting '${input.templateKey}'`,
+    );
     const summary = await this.runtime.start(
       {
         templateKey: input.templateKey,
         businessKey: input.businessKey ?? null,
-        orgUnitId: input.orgUnitId ?? null,
+        orgUnitId,
         variables: input.variables ?? {},
       },
-      actor,
+      actorOf(caller.principal),
     );
     return this.get(summary.id);
   }
 
-  async cancel(id: string, actor: string): Promise<InstanceDto> {
-    await this.runtime.execute(id, { type: 'cancel' }, actor);
+  /** Cancels an instance: a secretary of its unit or a supervisor over it. */
+  async cancel(id: string, caller: Caller): Promise<InstanceDto> {
+    await this.access.assertRoleOver(
+      caller,
+      ['secretary', 'supervisor'],
+      await this.orgUnitOf(id),
+      `cancelling instance '${id}'`,
+    );
+    await this.runtime.execute(id, { type: 'cancel' }, actorOf(caller.principal));
     return this.get(id);
   }
 
-  /** The instance with its open tasks (from the tasks table) and incidents (from its state). */
-  async get(id: string): Promise<InstanceDto> {
+  /**
+   * The instance with its open tasks (from the tasks table) and incidents (from its state);
+   * with a caller, only when the caller reads the instance's unit.
+   */
+  async get(id: string, caller?: Caller): Promise<InstanceDto> {
     const [row] = await this.dataSource.query<
       (InstanceRow & {
         variables: Record<string, JsonValue>;
@@ -79,6 +125,7 @@ export class InstancesService {
       [id],
     );
     if (!row) throw notFound(id);
+    if (caller) await this.access.assertCanRead(caller, row.org_unit_id, `instance '${id}'`);
     const tasks = await this.dataSource.query<TaskRow[]>(
       `SELECT id, kind, element_id, name, assignee, candidate_groups, due_at, claimed_by
          FROM tasks WHERE instance_id = $1 AND state = 'open'
@@ -98,9 +145,19 @@ export class InstancesService {
     };
   }
 
-  async list(query: ListInstancesQueryDto): Promise<InstanceListDto> {
-    const where: string[] = [];
+  async list(query: ListInstancesQueryDto, caller: Caller): Promise<InstanceListDto> {
     const params: unknown[] = [];
+    const where: string[] = [
+      unitScopeSql(
+        caller.principal,
+        ['secretary', 'supervisor'],
+        '(SELECT path FROM org_units o WHERE o.id = org_unit_id)',
+        params,
+      ),
+    ];
+    if (query.orgUnitId !== undefined) {
+      await this.access.assertCanRead(caller, query.orgUnitId, 'the instances asked for');
+    }
     const filter = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
@@ -120,8 +177,8 @@ export class InstancesService {
   }
 
   /** The instance's audit events (its own hash chain), in order. */
-  async history(id: string): Promise<InstanceHistoryDto> {
-    await this.assertExists(id);
+  async history(id: string, caller: Caller): Promise<InstanceHistoryDto> {
+    await this.access.assertCanRead(caller, await this.orgUnitOf(id), `instance '${id}'`);
     const rows = await this.dataSource.query<
       {
         seq: number;
@@ -152,12 +209,14 @@ export class InstancesService {
     };
   }
 
-  private async assertExists(id: string): Promise<void> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `SELECT 1 FROM process_instances WHERE id = $1`,
+  /** The instance's org unit; 404 when there is no such instance. */
+  private async orgUnitOf(id: string): Promise<string | null> {
+    const [row] = await this.dataSource.query<{ org_unit_id: string | null }[]>(
+      `SELECT org_unit_id FROM process_instances WHERE id = $1`,
       [id],
     );
-    if (rows.length === 0) throw notFound(id);
+    if (!row) throw notFound(id);
+    return row.org_unit_id;
   }
 
   private async count(clause: string, params: unknown[]): Promise<number> {

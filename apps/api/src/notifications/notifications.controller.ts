@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { UuidParam } from '../common/uuid-param.js';
 import {
@@ -10,24 +11,30 @@ import {
 import { NotificationsService } from './notifications.service.js';
 
 @ApiTags('notifications')
+@ApiBearerAuth()
 @Controller('notifications')
 export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'A recipient’s inbox, newest first' })
+  @ApiOperation({
+    summary: 'My inbox (to me, or to a group I belong to in my units), newest first',
+  })
   @ApiOkResponse({ type: NotificationListDto })
-  @ApiErrors(400)
-  list(@Query() query: ListNotificationsQueryDto): Promise<NotificationListDto> {
-    return this.notifications.list(query);
+  @ApiErrors(400, 401, 403)
+  list(
+    @Query() query: ListNotificationsQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<NotificationListDto> {
+    return this.notifications.list(query, caller);
   }
 
   @Post(':id/read')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Mark a notification read (idempotent)' })
   @ApiOkResponse({ type: NotificationDto })
-  @ApiErrors(400, 404)
-  markRead(@UuidParam() id: string): Promise<NotificationDto> {
-    return this.notifications.markRead(id);
+  @ApiErrors(400, 401, 403, 404)
+  markRead(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<NotificationDto> {
+    return this.notifications.markRead(id, caller);
   }
 }

@@ -2,6 +2,9 @@ import { CLOCK, DATA_SOURCE } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { identities } from '@app/org';
+import { AccessService } from '../auth/access.service.js';
+import type { Caller } from '../auth/caller.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
 import type {
   ListNotificationsQueryDto,
@@ -29,21 +32,37 @@ export class NotificationsService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly access: AccessService,
   ) {}
 
-  async list(query: ListNotificationsQueryDto): Promise<NotificationListDto> {
+  /** The caller's inbox (see `mine`), optionally one recipient of it. */
+  async list(query: ListNotificationsQueryDto, caller: Caller): Promise<NotificationListDto> {
+    const params: unknown[] = [];
+    const where = [mine(caller, params)];
+    if (query.recipient !== undefined) {
+      if (!isOwnRecipient(caller, query.recipient)) {
+        await this.access.forbid(
+          caller.principal,
+          caller,
+          `the inbox of '${query.recipient}' is not yours`,
+        );
+      }
+      params.push(query.recipient);
+      where.push(`recipient = $${params.length}`);
+    }
+    const clause = where.join(' AND ');
     const unreadOnly = query.unread === true ? 'AND read_at IS NULL' : '';
     const rows = await this.dataSource.query<(NotificationRow & { total: number })[]>(
-      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM notifications
-        WHERE recipient = $1 ${unreadOnly}
-        ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
-      [query.recipient, query.pageSize, query.offset],
+      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM notifications n
+        WHERE ${clause} ${unreadOnly}
+        ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, query.pageSize, query.offset],
     );
     const [counts] = await this.dataSource.query<{ total: number; unread: number }[]>(
       `SELECT count(*) FILTER (WHERE TRUE ${unreadOnly})::int AS total,
               count(*) FILTER (WHERE read_at IS NULL)::int AS unread
-         FROM notifications WHERE recipient = $1`,
-      [query.recipient],
+         FROM notifications n WHERE ${clause}`,
+      params,
     );
     return {
       items: rows.map(toNotification),
@@ -54,15 +73,23 @@ export class NotificationsService {
     };
   }
 
-  /** Marks a notification read; reading it again keeps the first time. */
-  async markRead(id: string): Promise<NotificationDto> {
+  /** Marks one of the caller's notifications read; reading it again keeps the first time. */
+  async markRead(id: string, caller: Caller): Promise<NotificationDto> {
+    const params: unknown[] = [id, new Date(this.clock.now())];
+    const condition = mine(caller, params);
     const [rows] = await this.dataSource.query<[NotificationRow[], number]>(
-      `UPDATE notifications SET read_at = COALESCE(read_at, $2) WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, new Date(this.clock.now())],
+      `UPDATE notifications n SET read_at = COALESCE(read_at, $2) WHERE id = $1 AND ${condition}
+       RETURNING ${COLUMNS}`,
+      params,
     );
     const [row] = rows;
-    if (!row) throw new HttpProblem(HttpStatus.NOT_FOUND, `no notification '${id}'`);
-    return toNotification(row);
+    if (row) return toNotification(row);
+    const exists = await this.dataSource.query<unknown[]>(
+      `SELECT 1 FROM notifications WHERE id = $1`,
+      [id],
+    );
+    if (exists.length === 0) throw new HttpProblem(HttpStatus.NOT_FOUND, `no notification '${id}'`);
+    return this.access.forbid(caller.principal, caller, `notification '${id}' is not yours`);
   }
 }
 
@@ -78,4 +105,40 @@ function toNotification(row: NotificationRow): NotificationDto {
     createdAt: row.created_at,
     readAt: row.read_at,
   };
+}
+
+/**
+ * Notifications that are the caller's (alias `n`): addressed to its user or member id, or to
+ * a group named after a role it holds (`group:secretary`; `group:members` for members) about
+ * an instance of a unit that role covers.
+ */
+function mine(caller: Caller, params: unknown[]): string {
+  const { principal } = caller;
+  params.push([...identities(principal), `user:${principal.userId}`]);
+  const ids = `$${params.length}::text[]`;
+  const groups = principal.grants.flatMap((grant) =>
+    grant.role === 'member'
+      ? [`group:member`, 'group:members'].map((group) => [group, grant.path] as const)
+      : [[`group:${grant.role}`, grant.path] as const],
+  );
+  params.push(
+    groups.map(([group]) => group),
+    groups.map(([, path]) => path),
+  );
+  const names = `$${params.length - 1}::text[]`;
+  const paths = `$${params.length}::text[]`;
+  return `(n.recipient = ANY(${ids}) OR EXISTS (
+    SELECT 1 FROM process_instances i JOIN org_units o ON o.id = i.org_unit_id,
+           unnest(${names}, ${paths}) AS g(recipient, path)
+     WHERE i.id = n.instance_id AND n.recipient = g.recipient AND starts_with(o.path, g.path)))`;
+}
+
+function isOwnRecipient(caller: Caller, recipient: string): boolean {
+  const { principal } = caller;
+  if ([...identities(principal), `user:${principal.userId}`].includes(recipient)) return true;
+  return principal.grants.some(
+    (grant) =>
+      recipient === `group:${grant.role}` ||
+      (grant.role === 'member' && recipient === 'group:members'),
+  );
 }

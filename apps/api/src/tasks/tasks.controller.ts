@@ -1,11 +1,10 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ACTOR_HEADER, Actor } from '../common/actor.decorator.js';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { UuidParam } from '../common/uuid-param.js';
 import { InstanceDto } from '../instances/dto/instance.dto.js';
 import {
-  ClaimTaskDto,
   CompleteTaskDto,
   ListTasksQueryDto,
   TaskDetailDto,
@@ -15,6 +14,7 @@ import {
 import { TasksService } from './tasks.service.js';
 
 @ApiTags('tasks')
+@ApiBearerAuth()
 @Controller('tasks')
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
@@ -24,17 +24,17 @@ export class TasksController {
     summary: 'List tasks (user tasks unless `kind=service`), due first, paginated',
   })
   @ApiOkResponse({ type: TaskListDto })
-  @ApiErrors(400)
-  list(@Query() query: ListTasksQueryDto): Promise<TaskListDto> {
-    return this.tasks.list(query);
+  @ApiErrors(400, 401, 403)
+  list(@Query() query: ListTasksQueryDto, @CurrentCaller() caller: Caller): Promise<TaskListDto> {
+    return this.tasks.list(query, caller);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Get a task, with its form schema when it has one' })
   @ApiOkResponse({ type: TaskDetailDto })
-  @ApiErrors(400, 404)
-  get(@UuidParam() id: string): Promise<TaskDetailDto> {
-    return this.tasks.get(id);
+  @ApiErrors(400, 401, 403, 404)
+  get(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<TaskDetailDto> {
+    return this.tasks.get(id, caller);
   }
 
   @Post(':id/claim')
@@ -42,13 +42,14 @@ export class TasksController {
   @ApiOperation({
     summary: 'Claim an open task',
     description:
+      'Only a user the task is assigned or offered to (403 otherwise). ' +
       'Idempotent for the same user; 409 `TASK_CLAIMED` when someone else holds it, ' +
       '409 `TASK_NOT_OPEN` when it is completed or cancelled.',
   })
   @ApiOkResponse({ type: TaskDto })
-  @ApiErrors(400, 404, 409)
-  claim(@UuidParam() id: string, @Body() body: ClaimTaskDto): Promise<TaskDto> {
-    return this.tasks.claim(id, body.user);
+  @ApiErrors(400, 401, 403, 404, 409)
+  claim(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<TaskDto> {
+    return this.tasks.claim(id, caller);
   }
 
   @Post(':id/complete')
@@ -61,14 +62,13 @@ export class TasksController {
       '409 `TASK_NOT_OPEN` when the task is already completed or cancelled (of two concurrent ' +
       'completions exactly one succeeds), 409 `TASK_CLAIMED` when someone else claimed it.',
   })
-  @ApiHeader({ name: ACTOR_HEADER, required: false, description: 'Who completes it (audit).' })
   @ApiOkResponse({ type: InstanceDto })
-  @ApiErrors(400, 404, 409)
+  @ApiErrors(400, 401, 403, 404, 409)
   complete(
     @UuidParam() id: string,
     @Body() body: CompleteTaskDto,
-    @Actor() actor: string,
+    @CurrentCaller() caller: Caller,
   ): Promise<InstanceDto> {
-    return this.tasks.complete(id, body, actor);
+    return this.tasks.complete(id, body, caller);
   }
 }

@@ -1,6 +1,7 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
 import type { JsonValue } from '@app/feel';
+import { type AssignableTask, canActOnTask } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
   type Clock,
@@ -10,6 +11,10 @@ import {
   type TaskRowState,
 } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
+import { AccessService } from '../auth/access.service.js';
+import type { Caller } from '../auth/caller.decorator.js';
+import { actorOf } from '../auth/principal.decorator.js';
+import { taskScopeSql } from '../auth/scope.sql.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { InstanceDto } from '../instances/dto/instance.dto.js';
 import { InstancesService } from '../instances/instances.service.js';
@@ -42,11 +47,14 @@ interface TaskRow {
   form_key: string | null;
   created_at: Date;
   ended_at: Date | null;
+  org_unit_id: string | null;
 }
 
 const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.element_id, t.name, t.assignee,
   t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
-  t.form_key, t.created_at, t.ended_at`;
+  t.form_key, t.created_at, t.ended_at, i.org_unit_id`;
+
+const FROM = `tasks t JOIN process_instances i ON i.id = t.instance_id LEFT JOIN org_units o ON o.id = i.org_unit_id`;
 
 @Injectable()
 export class TasksService {
@@ -57,12 +65,33 @@ export class TasksService {
     @Inject(ENV) private readonly env: Env,
     private readonly instances: InstancesService,
     private readonly forms: FormRegistry,
+    private readonly access: AccessService,
   ) {}
 
-  async list(query: ListTasksQueryDto): Promise<TaskListDto> {
+  async list(query: ListTasksQueryDto, caller: Caller): Promise<TaskListDto> {
     const now = new Date(this.clock.now());
     const params: unknown[] = [query.kind];
     const where = ['t.kind = $1::task_kind'];
+    where.push(taskScopeSql(caller.principal, { task: 't', unitPath: 'o.path' }, params));
+    if (query.orgUnitId !== undefined) {
+      await this.access.assertCanRead(caller, query.orgUnitId, 'the tasks asked for');
+      const path = await this.access.unitPath(query.orgUnitId);
+      params.push(`${path ?? ''}%`);
+      where.push(`o.path LIKE $${params.length}`);
+    }
+    if (query.instanceId !== undefined) {
+      const [instance] = await this.dataSource.query<{ org_unit_id: string | null }[]>(
+        `SELECT org_unit_id FROM process_instances WHERE id = $1`,
+        [query.instanceId],
+      );
+      if (instance) {
+        await this.access.assertCanRead(
+          caller,
+          instance.org_unit_id,
+          `instance '${query.instanceId}'`,
+        );
+      }
+    }
     const filter = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replaceAll('?', `$${params.length}`));
@@ -81,7 +110,7 @@ export class TasksService {
     const clause = where.join(' AND ');
     const rows = await this.dataSource.query<(TaskRow & { total: number })[]>(
       `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
-         FROM tasks t JOIN process_instances i ON i.id = t.instance_id
+         FROM ${FROM}
         WHERE ${clause}
         ORDER BY t.due_at ASC NULLS LAST, t.created_at, t.id
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
@@ -90,7 +119,7 @@ export class TasksService {
     let total = rows[0]?.total;
     if (total === undefined) {
       const [row] = await this.dataSource.query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM tasks t WHERE ${clause}`,
+        `SELECT count(*)::int AS n FROM ${FROM} WHERE ${clause}`,
         params,
       );
       total = row?.n ?? 0;
@@ -103,8 +132,17 @@ export class TasksService {
     };
   }
 
-  async get(id: string): Promise<TaskDetailDto> {
+  async get(id: string, caller: Caller): Promise<TaskDetailDto> {
     const row = await this.load(id);
+    if (
+      !canActOnTask(
+        caller.principal,
+        toAssignable(row),
+        await this.access.unitPath(row.org_unit_id),
+      )
+    ) {
+      await this.access.assertCanRead(caller, row.org_unit_id, `task '${id}'`);
+    }
     const form = row.kind === 'user' ? (this.forms.get(row.form_key) ?? null) : null;
     return { ...this.toTask(row), form };
   }
@@ -113,7 +151,10 @@ export class TasksService {
    * Claims an open task for a user: a conditional UPDATE, so of two concurrent claims one
    * wins. Claiming again by the same user is a no-op; by someone else, 409 TASK_CLAIMED.
    */
-  async claim(id: string, user: string): Promise<TaskDto> {
+  async claim(id: string, caller: Caller): Promise<TaskDto> {
+    const task = await this.load(id);
+    await this.access.assertCanAct(caller, toAssignable(task), task.org_unit_id);
+    const user = actorOf(caller.principal);
     await this.dataSource.transaction(async (manager) => {
       const [claimed] = await updateReturning<{ instance_id: string; element_id: string }>(
         manager,
@@ -148,10 +189,11 @@ export class TasksService {
    * fields); inside the step transaction the task row is locked and must still be open and
    * not claimed by someone else, so of two concurrent completions one wins, the other is 409.
    */
-  async complete(id: string, input: CompleteTaskDto, actor: string): Promise<InstanceDto> {
-    const who = input.user ?? actor;
+  async complete(id: string, input: CompleteTaskDto, caller: Caller): Promise<InstanceDto> {
+    const who = actorOf(caller.principal);
     const variables = input.variables ?? {};
     const task = await this.load(id);
+    await this.access.assertCanAct(caller, toAssignable(task), task.org_unit_id);
     assertCompletable(id, task, who);
     const form = task.kind === 'user' ? this.forms.get(task.form_key) : undefined;
     if (form) {
@@ -191,7 +233,7 @@ export class TasksService {
 
   private async load(id: string): Promise<TaskRow> {
     const [row] = await this.dataSource.query<TaskRow[]>(
-      `SELECT ${COLUMNS} FROM tasks t JOIN process_instances i ON i.id = t.instance_id WHERE t.id = $1`,
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1`,
       [id],
     );
     if (!row) throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${id}'`);
@@ -221,6 +263,15 @@ export class TasksService {
       endedAt: row.ended_at,
     };
   }
+}
+
+function toAssignable(row: TaskRow): AssignableTask & { id: string } {
+  return {
+    id: row.id,
+    assignee: row.assignee,
+    candidateGroups: row.candidate_groups,
+    candidateUsers: row.candidate_users,
+  };
 }
 
 /** Refuses a task that is gone, no longer open, or claimed by someone other than `user`. */

@@ -6,9 +6,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiBearerAuth,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Actor } from '../common/actor.decorator.js';
+import { AccessService } from '../auth/access.service.js';
+import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
+import { actorOf } from '../auth/principal.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { HttpProblem } from '../common/http-problem.js';
 import {
@@ -24,9 +27,13 @@ import { TemplatesService } from './templates.service.js';
 export const XML_MEDIA_TYPES = ['application/xml', 'text/xml', 'application/*+xml'];
 
 @ApiTags('templates')
+@ApiBearerAuth()
 @Controller('templates')
 export class TemplatesController {
-  constructor(private readonly templates: TemplatesService) {}
+  constructor(
+    private readonly templates: TemplatesService,
+    private readonly access: AccessService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -35,20 +42,21 @@ export class TemplatesController {
       'The body is the BPMN 2.0 XML (Content-Type application/xml or text/xml, at most 5 MB). ' +
       'Each executable process becomes a new version of its key (the process id). Deploying ' +
       'the same file again changes nothing and answers 200 with `created: false`. An invalid ' +
-      'file is refused whole with 422 and one detail per problem.',
+      'file is refused whole with 422 and one detail per problem. Only integrators deploy (403).',
   })
   @ApiConsumes('application/xml', 'text/xml')
   @ApiBody({ schema: { type: 'string', example: '<?xml version="1.0"?><bpmn:definitions …>' } })
   @ApiCreatedResponse({ type: DeployResultDto, description: 'A new version was deployed.' })
   @ApiOkResponse({ type: DeployResultDto, description: 'Unchanged: already deployed.' })
-  @ApiErrors(400, 415, 422)
+  @ApiErrors(400, 401, 403, 415, 422)
   async deploy(
     @Req() request: Request,
     @Body() body: unknown,
     @Query() query: DeployQueryDto,
-    @Actor() actor: string,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
   ): Promise<DeployResultDto> {
+    await this.access.assertRole(caller, ['integrator'], 'deploying a template');
     if (!request.is(XML_MEDIA_TYPES)) {
       throw new HttpProblem(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -60,7 +68,11 @@ export class TemplatesController {
         { field: 'body', message: 'must be BPMN 2.0 XML' },
       ]);
     }
-    const result = await this.templates.deploy(query.name ?? 'upload.bpmn', body, actor);
+    const result = await this.templates.deploy(
+      query.name ?? 'upload.bpmn',
+      body,
+      actorOf(caller.principal),
+    );
     response.status(result.created ? HttpStatus.CREATED : HttpStatus.OK);
     return result;
   }

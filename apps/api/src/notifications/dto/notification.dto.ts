@@ -4,11 +4,15 @@ import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-va
 import { PageQueryDto } from '../../common/pagination.dto.js';
 
 export class ListNotificationsQueryDto extends PageQueryDto {
-  @ApiProperty({ description: 'Whose inbox.', example: 'li.secretary' })
+  @ApiPropertyOptional({
+    description:
+      'Only notifications to this recipient (your user id, your member id, or `group:<role>` of a role you hold). Default: all of yours.',
+  })
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
-  recipient!: string;
+  recipient?: string;
 
   @ApiPropertyOptional({ type: Boolean, description: 'true: unread only.' })
   @IsOptional()

@@ -18,6 +18,15 @@ export const TASK_STATES = ['open', 'completed', 'cancelled'] as const;
 export const TASK_KINDS = ['user', 'service'] as const;
 
 export class ListTasksQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    description: 'Tasks of instances in this org unit and its subtree (must be in your scope).',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(63)
+  orgUnitId?: string;
+
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID('all')
@@ -70,29 +79,11 @@ export class ListTasksQueryDto extends PageQueryDto {
   kind: 'user' | 'service' = 'user';
 }
 
-export class ClaimTaskDto {
-  @ApiProperty({ description: 'Who takes the task.', example: 'li.secretary' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  user!: string;
-}
-
 export class CompleteTaskDto {
   @OptionalJsonObject('Values the task sets (checked against its form, if it has one).', {
     attendance: 12,
   })
   variables?: Record<string, JsonValue>;
-
-  @ApiPropertyOptional({
-    description:
-      'Who completes it (default: the X-Actor header). A claimed task can be completed only by the user who claimed it.',
-  })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  user?: string;
 }
 
 export class TaskDto {
