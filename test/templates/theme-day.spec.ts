@@ -218,6 +218,17 @@ describe('theme-day template', () => {
     expect(node.headers.message).toMatch(/\{theme\}.*\{activityDate\}.*\{place\}/);
   });
 
+  it('asks the plan for everything the notice names (theme, date, time, place) and the plan itself', () => {
+    expect(problems('theme-day-plan', PLAN)).toEqual([]);
+    expect(problems('theme-day-plan', {}).map((p) => p.field)).toEqual([
+      'theme',
+      'activityDate',
+      'startTime',
+      'place',
+      'plan',
+    ]);
+  });
+
   it('reads the local parameters planDueDay and attendanceThreshold from start variables', async () => {
     const result = await walk({ ...START, planDueDay: 10, attendanceThreshold: 0.7 }, [
       ...PLANNED,
