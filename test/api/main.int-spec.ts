@@ -3,9 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OrgDirectory } from '@app/org';
-import { systemClock } from '@app/store';
 import { testDataSource } from '../support/database.js';
+import { committeeUser } from '../support/org.js';
 import { freePort } from '../support/processes.js';
 import { fixtures } from './fixtures.js';
 
@@ -96,14 +95,7 @@ describe('api: main.ts', () => {
 async function integratorToken(): Promise<string> {
   const dataSource = await testDataSource(1);
   try {
-    const org = new OrgDirectory(dataSource, systemClock);
-    const unit = `main-${process.pid}-${Date.now().toString(36)}`;
-    await org.createUnit({ id: unit, parentId: null, kind: 'committee', name: '党委' });
-    const { token } = await org.createUser({
-      name: 'integrator',
-      grants: [{ role: 'integrator', orgUnitId: unit }],
-    });
-    return token;
+    return (await committeeUser(dataSource, `main-${process.pid}`, ['integrator'])).token;
   } finally {
     await dataSource.destroy();
   }

@@ -6,6 +6,7 @@ import { verifyAudit } from '@app/audit';
 import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { isolatedDatabase, testDataSource } from '../support/database.js';
+import { committeeUser } from '../support/org.js';
 import { AppProcess, freePort, waitFor } from '../support/processes.js';
 
 /**
@@ -56,11 +57,14 @@ describe('fault tolerance: kill -9 the worker twice and flush Redis under load',
   let base: string;
   let templates: string;
   let database: { url: string; drop: () => Promise<void> };
+  let auth: { Authorization: string };
 
   beforeAll(async () => {
     // Its own database: the worker's reconciler sweeps the whole database.
     database = await isolatedDatabase('fault');
     dataSource = await testDataSource(4, database.url);
+    const { token } = await committeeUser(dataSource, 'fault', ['supervisor']);
+    auth = { Authorization: `Bearer ${token}` };
     templates = mkdtempSync(join(tmpdir(), 'bf-fault-'));
     writeFileSync(join(templates, `${TEMPLATE}.bpmn`), XML);
     const port = await freePort();
@@ -83,7 +87,7 @@ describe('fault tolerance: kill -9 the worker twice and flush Redis under load',
     await waitFor('the api to be healthy', async () => (await fetch(`${base}/health`)).ok, 60_000);
     await waitFor(
       'the template to be deployed',
-      async () => (await fetch(`${base}/templates/${TEMPLATE}`)).ok,
+      async () => (await fetch(`${base}/templates/${TEMPLATE}`, { headers: auth })).ok,
       30_000,
     );
   }, 120_000);
@@ -105,7 +109,7 @@ describe('fault tolerance: kill -9 the worker twice and flush Redis under load',
         Array.from({ length: Math.min(25, INSTANCES - i) }, async (_, k) => {
           const response = await fetch(`${base}/instances`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...auth },
             body: JSON.stringify({
               templateKey: TEMPLATE,
               businessKey: `fault-${i + k}`,
