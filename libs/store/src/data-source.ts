@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { InitialSchema1795000000000 } from '../../../migrations/1795000000000-InitialSchema.js';
+import { TokensView1795100000000 } from '../../../migrations/1795100000000-TokensView.js';
 import { Organisation1795200000000 } from '../../../migrations/1795200000000-Organisation.js';
 import { Ledger1795300000000 } from '../../../migrations/1795300000000-Ledger.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
@@ -25,6 +26,7 @@ export const ENTITIES = [
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
   InitialSchema1795000000000,
+  TokensView1795100000000,
   Organisation1795200000000,
   Ledger1795300000000,
 ];
