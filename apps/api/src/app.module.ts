@@ -7,6 +7,7 @@ import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { apiValidationPipe } from './common/validation.js';
 import { HealthModule } from './health/health.module.js';
 import { InstancesModule } from './instances/instances.module.js';
+import { LedgerModule } from './ledger/ledger.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
@@ -23,6 +24,7 @@ export class AppModule {
         TemplatesModule,
         InstancesModule,
         TasksModule,
+        LedgerModule,
         AuditModule,
         NotificationsModule,
         HealthModule,

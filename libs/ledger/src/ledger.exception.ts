@@ -1,7 +1,6 @@
 export enum LedgerExceptionCode {
   ITEM_NOT_FOUND = 'LEDGER_ITEM_NOT_FOUND',
   ATTACHMENT_NOT_FOUND = 'LEDGER_ATTACHMENT_NOT_FOUND',
-  UNIT_NOT_FOUND = 'LEDGER_UNIT_NOT_FOUND',
   /** The item is not in a state the transition starts from (details carry the current state). */
   WRONG_STATE = 'LEDGER_WRONG_STATE',
   /** A submission with neither a note nor an attachment. */

@@ -269,7 +269,7 @@ export class LedgerStore {
           new Date(now),
         ],
       );
-      const id = row!.id;
+      const id = row.id;
       await this.entry(manager, id, 'opened', actor, null, { list: input.list }, now);
       await appendAudit(manager, `ledger:${id}`, [
         {
@@ -323,7 +323,7 @@ export class LedgerStore {
           new Date(now),
         ],
       );
-      const attachment = toAttachment(row!);
+      const attachment = toAttachment(row);
       await this.audit(manager, item, 'ledger.attachment.added', actor, now, {
         attachmentId: attachment.id,
         fileName: attachment.fileName,
@@ -741,7 +741,7 @@ export class LedgerStore {
       `INSERT INTO ledger_entries (item_id, kind, actor, note, data, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
       [itemId, kind, actor, note, JSON.stringify(data), new Date(now)],
     );
-    return row!.id;
+    return row.id;
   }
 
   private async audit(

@@ -26,8 +26,8 @@ describe('periodsBetween', () => {
   it('widens to whole quarters and crosses the year', () => {
     const quarters = periodsBetween('quarter', '2025-11', '2026-02', 'Asia/Shanghai');
     expect(quarters.map((q) => q.label)).toEqual(['2025-Q4', '2026-Q1']);
-    expect(quarters[0]!.start).toBe(Date.parse('2025-10-01T00:00:00+08:00'));
-    expect(quarters[1]!.end).toBe(Date.parse('2026-04-01T00:00:00+08:00'));
+    expect(quarters[0].start).toBe(Date.parse('2025-10-01T00:00:00+08:00'));
+    expect(quarters[1].end).toBe(Date.parse('2026-04-01T00:00:00+08:00'));
   });
 
   it('refuses bad months and reversed ranges', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { LedgerException } from '@app/ledger';
 import { RuntimeException } from '@app/store';
 import {
   type ArgumentsHost,
@@ -11,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ErrorBody } from './http-problem.js';
-import { httpStatusOf } from './runtime-status.js';
+import { httpStatusOf, ledgerStatusOf } from './runtime-status.js';
 
 interface RequestLike {
   readonly method?: string;
@@ -28,8 +29,11 @@ export type ErrorLog = (errorId: string, request: RequestLike, exception: unknow
  * cause goes to the log only, never a stack trace to the client.
  */
 export function errorBody(exception: unknown, request: RequestLike, log: ErrorLog): ErrorBody {
-  if (exception instanceof RuntimeException) {
-    const statusCode = httpStatusOf(exception.code);
+  if (exception instanceof RuntimeException || exception instanceof LedgerException) {
+    const statusCode =
+      exception instanceof RuntimeException
+        ? httpStatusOf(exception.code)
+        : ledgerStatusOf(exception.code);
     return {
       statusCode,
       error: reason(statusCode),

@@ -1,3 +1,4 @@
+import { LedgerExceptionCode } from '@app/ledger';
 import { RuntimeExceptionCode } from '@app/store';
 import { HttpStatus } from '@nestjs/common';
 
@@ -21,5 +22,22 @@ export function httpStatusOf(code: RuntimeExceptionCode): HttpStatus {
     case RuntimeExceptionCode.INVALID_VARIABLES:
     case RuntimeExceptionCode.INVALID_COMMAND:
       return HttpStatus.BAD_REQUEST;
+  }
+}
+
+/** The ledger's refusals as HTTP statuses (exhaustive, like httpStatusOf). */
+export function ledgerStatusOf(code: LedgerExceptionCode): HttpStatus {
+  switch (code) {
+    case LedgerExceptionCode.ITEM_NOT_FOUND:
+    case LedgerExceptionCode.ATTACHMENT_NOT_FOUND:
+      return HttpStatus.NOT_FOUND;
+    case LedgerExceptionCode.WRONG_STATE:
+      return HttpStatus.CONFLICT;
+    case LedgerExceptionCode.EVIDENCE_REQUIRED:
+    case LedgerExceptionCode.REASON_REQUIRED:
+    case LedgerExceptionCode.INVALID_INPUT:
+      return HttpStatus.BAD_REQUEST;
+    case LedgerExceptionCode.ATTACHMENT_TOO_LARGE:
+      return HttpStatus.PAYLOAD_TOO_LARGE;
   }
 }

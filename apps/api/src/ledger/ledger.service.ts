@@ -1,0 +1,401 @@
+import type { Env } from '@app/config';
+import {
+  type ItemDetail,
+  type LedgerAttachment,
+  type LedgerFilter,
+  type LedgerItem,
+  type LedgerScope,
+  LedgerStore,
+  WORKING_STATES,
+  canReadItem,
+  canRespond,
+  canSupervise,
+  periodsBetween,
+  trafficLight,
+} from '@app/ledger';
+import { type Principal, canReadUnit, covers, identities, scopePaths } from '@app/org';
+import { ENV } from '@app/runtime';
+import { addDuration, parseDateTime } from '@app/time';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { AccessService } from '../auth/access.service.js';
+import { actorOf } from '../auth/principal.decorator.js';
+import { HttpProblem } from '../common/http-problem.js';
+import type {
+  CreateLedgerItemDto,
+  LedgerFilterQueryDto,
+  LedgerItemDetailDto,
+  LedgerItemDto,
+  LedgerItemListDto,
+  ListLedgerQueryDto,
+  OverdueQueryDto,
+  RollupDto,
+  RollupQueryDto,
+} from './dto/ledger.dto.js';
+
+/** The request a refusal is audited with. */
+export interface RequestInfo {
+  readonly method?: string;
+  readonly url?: string;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The ledger over HTTP: access checks (404 for an unknown item first, then 403 — audited by
+ * AccessService.forbid — when the caller may not see or do it), then the store's transition.
+ */
+@Injectable()
+export class LedgerService {
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly access: AccessService,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  now(): number {
+    return this.store.now();
+  }
+
+  get maxAttachmentBytes(): number {
+    return this.env.LEDGER_ATTACHMENT_MAX_BYTES;
+  }
+
+  async list(
+    principal: Principal,
+    request: RequestInfo,
+    query: ListLedgerQueryDto,
+  ): Promise<LedgerItemListDto> {
+    const filter = await this.filter(principal, request, query);
+    const page = { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
+    const { items, total } = await this.store.search(scopeOf(principal), filter, page);
+    return {
+      items: items.map((item) => this.toDto(item)),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+
+  async exportRows(
+    principal: Principal,
+    request: RequestInfo,
+    query: LedgerFilterQueryDto,
+  ): Promise<LedgerItemDto[]> {
+    const filter = await this.filter(principal, request, query);
+    const items = await this.store.exportRows(scopeOf(principal), filter);
+    return items.map((item) => this.toDto(item));
+  }
+
+  async overdue(
+    principal: Principal,
+    request: RequestInfo,
+    query: OverdueQueryDto,
+  ): Promise<LedgerItemListDto> {
+    const unitPath =
+      query.orgUnitId === undefined
+        ? null
+        : await this.readableUnit(principal, request, query.orgUnitId);
+    const { items, total } = await this.store.overdue(scopeOf(principal), unitPath, {
+      limit: query.pageSize,
+      offset: (query.page - 1) * query.pageSize,
+    });
+    return {
+      items: items.map((item) => this.toDto(item)),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+
+  async rollup(
+    principal: Principal,
+    request: RequestInfo,
+    query: RollupQueryDto,
+  ): Promise<RollupDto> {
+    const periods = periodsBetween(query.period, query.from, query.to, this.env.TIME_ZONE);
+    let roots: string[];
+    if (query.orgUnitId !== undefined) {
+      roots = [await this.readableUnit(principal, request, query.orgUnitId)];
+    } else {
+      const paths = scopePaths(principal, ['secretary', 'supervisor']);
+      // Only the topmost grants: a path under another one adds nothing.
+      roots = paths.filter((path) => !paths.some((other) => other !== path && covers(other, path)));
+      if (roots.length === 0) {
+        await this.access.forbid(
+          principal,
+          request,
+          'the ledger roll-up needs a secretary or supervisor role',
+        );
+      }
+    }
+    const rows = await this.store.rollup(roots, periods);
+    return { period: query.period, periods: periods.map((p) => p.label), rows };
+  }
+
+  async get(principal: Principal, request: RequestInfo, id: string): Promise<LedgerItemDetailDto> {
+    const item = await this.store.item(id);
+    await this.assertRead(principal, request, item);
+    return this.toDetail(await this.store.detail(id));
+  }
+
+  async create(
+    principal: Principal,
+    request: RequestInfo,
+    body: CreateLedgerItemDto,
+  ): Promise<LedgerItemDetailDto> {
+    const unitPath = await this.access.unitPath(body.orgUnitId);
+    const assessingPath = await this.access.unitPath(body.assessingUnitId);
+    if (unitPath === null || assessingPath === null) {
+      const field = unitPath === null ? 'orgUnitId' : 'assessingUnitId';
+      const unit = unitPath === null ? body.orgUnitId : body.assessingUnitId;
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${field}`, [
+        { field, message: `no org unit '${unit}'` },
+      ]);
+    }
+    if (!canSupervise(principal, { unitPath, assessingPath: null })) {
+      await this.access.forbid(
+        principal,
+        request,
+        `opening a ledger item for org unit '${body.orgUnitId}' needs the supervisor role over it`,
+      );
+    }
+    const item = await this.store.create(
+      {
+        list: body.list,
+        title: body.title.trim(),
+        standard: body.standard.trim(),
+        orgUnitId: body.orgUnitId,
+        responsible: body.responsible.trim(),
+        assessingUnitId: body.assessingUnitId,
+        dueAt: this.instant(body.dueAt, 'dueAt'),
+      },
+      actorOf(principal),
+    );
+    return this.toDetail(await this.store.detail(item.id));
+  }
+
+  async progress(principal: Principal, request: RequestInfo, id: string, note: string) {
+    await this.assertRespond(principal, request, id, 'report progress on');
+    await this.store.progress(id, note, actorOf(principal));
+    return this.detail(id);
+  }
+
+  async upload(
+    principal: Principal,
+    request: RequestInfo,
+    id: string,
+    file: { fileName: string; contentType: string; content: Buffer },
+  ): Promise<LedgerAttachment> {
+    await this.assertRespond(principal, request, id, 'add evidence to');
+    if (file.content.length === 0) {
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, 'the uploaded file is empty', [
+        { field: 'body', message: 'send the file’s bytes as the request body' },
+      ]);
+    }
+    return this.store.addAttachment(id, file, actorOf(principal), this.maxAttachmentBytes);
+  }
+
+  async download(principal: Principal, request: RequestInfo, id: string, attachmentId: string) {
+    const item = await this.store.item(id);
+    await this.assertRead(principal, request, item);
+    return this.store.attachment(id, attachmentId);
+  }
+
+  async submit(
+    principal: Principal,
+    request: RequestInfo,
+    id: string,
+    evidence: { note?: string; attachmentIds?: string[] },
+  ) {
+    await this.assertRespond(principal, request, id, 'submit');
+    await this.store.submit(id, evidence, actorOf(principal));
+    return this.detail(id);
+  }
+
+  async verify(principal: Principal, request: RequestInfo, id: string, note: string | null) {
+    await this.assertSupervise(principal, request, id, 'close (销号)');
+    await this.store.verify(id, note, actorOf(principal));
+    return this.detail(id);
+  }
+
+  async reject(principal: Principal, request: RequestInfo, id: string, reason: string) {
+    await this.assertSupervise(principal, request, id, 'reject');
+    await this.store.reject(id, reason, actorOf(principal));
+    return this.detail(id);
+  }
+
+  async reopen(
+    principal: Principal,
+    request: RequestInfo,
+    id: string,
+    reason: string,
+    dueAt: string | undefined,
+  ) {
+    await this.assertSupervise(principal, request, id, 'reopen (回头看)');
+    const due = dueAt === undefined ? null : this.instant(dueAt, 'dueAt');
+    await this.store.reopen(id, reason, due, actorOf(principal));
+    return this.detail(id);
+  }
+
+  toDto(item: LedgerItem): LedgerItemDto {
+    const now = this.store.now();
+    const light = trafficLight(item, now, this.store.yellowDays);
+    return {
+      id: item.id,
+      list: item.list,
+      source: item.source,
+      taskId: item.taskId,
+      instanceId: item.instanceId,
+      title: item.title,
+      standard: item.standard,
+      orgUnitId: item.orgUnitId,
+      orgUnitName: item.unitName,
+      responsible: item.responsible,
+      assessingUnitId: item.assessingUnitId,
+      assessingUnitName: item.assessingUnitName,
+      dueAt: item.dueAt,
+      state: item.state,
+      light,
+      overdue:
+        WORKING_STATES.includes(item.state) && item.dueAt !== null && item.dueAt.getTime() < now,
+      escalations: item.escalations,
+      escalatedAt: item.escalatedAt,
+      escalatedTo: item.escalatedTo,
+      submittedAt: item.submittedAt,
+      closedAt: item.closedAt,
+      closedBy: item.closedBy,
+      reopened: item.reopened,
+      createdBy: item.createdBy,
+      createdAt: item.createdAt,
+      updatedAt: item.updatedAt,
+    };
+  }
+
+  private async detail(id: string): Promise<LedgerItemDetailDto> {
+    return this.toDetail(await this.store.detail(id));
+  }
+
+  private toDetail(detail: ItemDetail): LedgerItemDetailDto {
+    return { ...this.toDto(detail.item), entries: detail.entries, attachments: detail.attachments };
+  }
+
+  private async filter(
+    principal: Principal,
+    request: RequestInfo,
+    query: LedgerFilterQueryDto,
+  ): Promise<LedgerFilter> {
+    const unitPath =
+      query.orgUnitId === undefined
+        ? undefined
+        : await this.readableUnit(principal, request, query.orgUnitId);
+    return {
+      q: query.q,
+      list: query.list,
+      state: query.state,
+      source: query.source,
+      unitPath,
+      light: query.light,
+      overdue: query.overdue,
+      escalated: query.escalated,
+      dueFrom: query.dueFrom === undefined ? undefined : this.instant(query.dueFrom, 'dueFrom'),
+      dueTo:
+        query.dueTo === undefined
+          ? undefined
+          : DATE_ONLY.test(query.dueTo)
+            ? addDuration(this.instant(query.dueTo, 'dueTo'), 'P1D', this.env.TIME_ZONE) - 1
+            : this.instant(query.dueTo, 'dueTo'),
+      instanceId: query.instanceId,
+      sort: query.sort,
+    };
+  }
+
+  /** The unit's path when the caller reads it (secretary of it, supervisor over it); else 403. */
+  private async readableUnit(
+    principal: Principal,
+    request: RequestInfo,
+    orgUnitId: string,
+  ): Promise<string> {
+    const path = await this.access.unitPath(orgUnitId);
+    if (path === null) {
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, 'invalid request: orgUnitId', [
+        { field: 'orgUnitId', message: `no org unit '${orgUnitId}'` },
+      ]);
+    }
+    if (!canReadUnit(principal, path)) {
+      await this.access.forbid(
+        principal,
+        request,
+        `the ledger of org unit '${orgUnitId}' is outside your scope`,
+      );
+    }
+    return path;
+  }
+
+  private async assertRead(principal: Principal, request: RequestInfo, item: LedgerItem) {
+    if (canReadItem(principal, facts(item))) return;
+    await this.access.forbid(
+      principal,
+      request,
+      `ledger item '${item.id}' (${unitText(item)}) is outside your scope`,
+    );
+  }
+
+  private async assertRespond(
+    principal: Principal,
+    request: RequestInfo,
+    id: string,
+    verb: string,
+  ) {
+    const item = await this.store.item(id);
+    if (canRespond(principal, facts(item))) return item;
+    return this.access.forbid(
+      principal,
+      request,
+      `to ${verb} ledger item '${id}' you must be the secretary of ${unitText(item)} or the task's assignee`,
+    );
+  }
+
+  private async assertSupervise(
+    principal: Principal,
+    request: RequestInfo,
+    id: string,
+    verb: string,
+  ) {
+    const item = await this.store.item(id);
+    if (canSupervise(principal, facts(item))) return item;
+    return this.access.forbid(
+      principal,
+      request,
+      `to ${verb} ledger item '${id}' you need the supervisor role over ${unitText(item)} or its assessing unit`,
+    );
+  }
+
+  private instant(text: string, field: string): number {
+    try {
+      return parseDateTime(text, this.env.TIME_ZONE);
+    } catch (error) {
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${field}`, [
+        { field, message: error instanceof Error ? error.message : String(error) },
+      ]);
+    }
+  }
+}
+
+function scopeOf(principal: Principal): LedgerScope {
+  return {
+    paths: scopePaths(principal, ['secretary', 'supervisor']),
+    identities: identities(principal),
+  };
+}
+
+function facts(item: LedgerItem) {
+  return {
+    unitPath: item.unitPath,
+    assessingPath: item.assessingPath,
+    taskAssignee: item.taskAssignee,
+  };
+}
+
+function unitText(item: LedgerItem): string {
+  return item.orgUnitId === null ? 'no org unit' : `org unit '${item.orgUnitId}'`;
+}
