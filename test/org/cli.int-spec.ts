@@ -290,7 +290,7 @@ describe('cli user create, token issue, org list', () => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
     }
     expect(await counts()).toEqual(before);
-  });
+  }, 120_000);
 
   it('issues another token for an existing user, audited; an unknown user is exit 2', async () => {
     const secretary = await directory.authenticate('bf_dev_secretary_branch-quality');
