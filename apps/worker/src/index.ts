@@ -4,6 +4,7 @@ export * from './handlers/job-handler.js';
 export * from './handlers/member-status.handler.js';
 export * from './jobs/ensure-job.js';
 export * from './jobs/job-input.js';
+export * from './ledger/ledger-escalation.service.js';
 export * from './maintenance/escalation.service.js';
 export * from './maintenance/reconciler.service.js';
 export * from './maintenance/schedules.js';

@@ -1,11 +1,14 @@
 import { OrgDirectory } from '@app/org';
+import type { Env } from '@app/config';
+import { LedgerStore } from '@app/ledger';
 import { OutboxDispatcher } from '@app/queue';
-import { CLOCK, DATA_SOURCE, RuntimeModule } from '@app/runtime';
+import { CLOCK, DATA_SOURCE, ENV, RuntimeModule } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { builtInHandlers } from './handlers/built-in.handlers.js';
 import { JobHandlerRegistry } from './handlers/job-handler.js';
+import { LedgerEscalation } from './ledger/ledger-escalation.service.js';
 import { EscalationService } from './maintenance/escalation.service.js';
 import { Reconciler } from './maintenance/reconciler.service.js';
 import { Notifier } from './notify/index.js';
@@ -62,6 +65,13 @@ export class WorkerModule {
         MaintenanceProcessor,
         Reconciler,
         EscalationService,
+        {
+          provide: LedgerStore,
+          inject: [DATA_SOURCE, CLOCK, ENV],
+          useFactory: (dataSource: DataSource, clock: Clock, env: Env) =>
+            new LedgerStore(dataSource, clock, { yellowDays: env.LEDGER_YELLOW_DAYS }),
+        },
+        LedgerEscalation,
         MonthlyKickoff,
         WorkerHost,
       ],

@@ -1,5 +1,6 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
+import { OrgDirectory } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
@@ -21,6 +22,7 @@ export const ESCALATION_ACTOR = 'system:escalation';
 
 interface EscalatedRow {
   instance_id: string;
+  org_unit_id: string | null;
   element_id: string;
   name: string | null;
   assignee: string | null;
@@ -32,8 +34,9 @@ interface EscalatedRow {
 
 /**
  * Overdue escalation (督办): every open user task past its due date whose last escalation is
- * unset or a day old gets `escalations + 1`, `escalated_at = now`, a notification to its
- * escalation recipients and a `task.escalated` audit event — one transaction per task, behind a
+ * unset or a day old gets `escalations + 1`, `escalated_at = now`, a notification to the
+ * supervisors over its instance's org unit (`user:<id>`; the supervisors' group when there is
+ * no unit or no supervisor) and a `task.escalated` audit event — one transaction per task, behind a
  * conditional UPDATE, so two sweeps running at once escalate a task once.
  */
 @Injectable()
@@ -43,6 +46,7 @@ export class EscalationService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV) private readonly env: Env,
     @Inject(Notifier) private readonly notifier: Notifier,
+    @Inject(OrgDirectory) private readonly org: OrgDirectory,
   ) {}
 
   /** One round; returns how many tasks this round escalated. */
@@ -70,7 +74,7 @@ export class EscalationService {
         {
           cause: `escalation-${taskId}-${task.escalations}`,
           kind: 'escalation',
-          recipients: escalationRecipients(task),
+          recipients: escalationRecipients(task, await this.supervisorsOver(task.org_unit_id)),
           ...escalationMessage(task, task.escalations, this.env.TIME_ZONE),
           taskId,
           instanceId: task.instance_id,
@@ -105,9 +109,16 @@ export class EscalationService {
       `UPDATE tasks SET escalations = escalations + 1, escalated_at = $2
         WHERE id = $1 AND state = 'open' AND kind = 'user' AND due_at < $2
           AND (escalated_at IS NULL OR escalated_at <= $3)
-        RETURNING instance_id, element_id, name, assignee, candidate_users, candidate_groups, due_at, escalations`,
+        RETURNING instance_id, element_id, name, assignee, candidate_users, candidate_groups, due_at, escalations,
+          (SELECT p.org_unit_id FROM process_instances p WHERE p.id = tasks.instance_id) AS org_unit_id`,
       [taskId, new Date(now), new Date(now - ESCALATION_REPEAT_MS)],
     );
     return rows[0];
+  }
+
+  /** The user ids holding `supervisor` over the unit (on it or an ancestor); none without a unit. */
+  private async supervisorsOver(unitId: string | null): Promise<string[]> {
+    if (unitId === null || (await this.org.findUnit(unitId)) === null) return [];
+    return (await this.org.holders('supervisor', unitId)).map((holder) => holder.userId);
   }
 }

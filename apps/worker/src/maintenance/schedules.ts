@@ -1,6 +1,6 @@
 import type { Env } from '@app/config';
 
-export type MaintenanceJobName = 'reconcile' | 'escalate-overdue';
+export type MaintenanceJobName = 'reconcile' | 'escalate-overdue' | 'ledger-escalate';
 
 export interface Schedule {
   /** Stable job scheduler id: every replica upserts the same one, so it runs once per tick. */
@@ -14,6 +14,8 @@ export function maintenanceSchedules(env: Env): Schedule[] {
   return [
     { id: 'reconcile', name: 'reconcile', every: env.RECONCILE_INTERVAL_MS },
     { id: 'escalate-overdue', name: 'escalate-overdue', every: env.ESCALATION_INTERVAL_MS },
+    // Overdue ledger items, one level up the org tree per LEDGER_ESCALATION_EVERY.
+    { id: 'ledger-escalate', name: 'ledger-escalate', every: env.ESCALATION_INTERVAL_MS },
   ];
 }
 

@@ -8,6 +8,11 @@ export interface TaskParties {
 /** Recipient of work nobody is named for: the supervisors route it. */
 export const SUPERVISOR_GROUP = 'group:supervisor';
 
+/** One user of the organisation (users.id), e.g. a supervisor found by OrgDirectory.holders. */
+export function userRecipient(userId: string): string {
+  return `user:${userId}`;
+}
+
 /** Everyone of a group, e.g. `group:members`. */
 export function groupRecipient(name: string): string {
   return `group:${name}`;
@@ -24,9 +29,13 @@ export function reminderRecipients(task: TaskParties): string[] {
 }
 
 /**
- * Who is told that a task is overdue (督办). For now the supervisors as one group; when the
- * organisation tree arrives this becomes the responsible unit's superior committee.
+ * Who is told that a task is overdue (督办): the supervisors over the instance's org unit (as
+ * `user:<id>`, found by OrgDirectory.holders); the supervisors' group when the instance has no
+ * unit or nobody holds the role.
  */
-export function escalationRecipients(_task: TaskParties): string[] {
-  return [SUPERVISOR_GROUP];
+export function escalationRecipients(
+  _task: TaskParties,
+  supervisorUserIds: readonly string[] = [],
+): string[] {
+  return supervisorUserIds.length > 0 ? supervisorUserIds.map(userRecipient) : [SUPERVISOR_GROUP];
 }

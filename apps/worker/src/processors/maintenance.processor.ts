@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
+import { LedgerEscalation } from '../ledger/ledger-escalation.service.js';
 import { EscalationService } from '../maintenance/escalation.service.js';
 import { type ReconcileReport, Reconciler } from '../maintenance/reconciler.service.js';
 import { type KickoffReport, MonthlyKickoff } from '../schedules/monthly-kickoff.service.js';
@@ -11,6 +12,7 @@ export class MaintenanceProcessor {
   constructor(
     @Inject(Reconciler) private readonly reconciler: Reconciler,
     @Inject(EscalationService) private readonly escalation: EscalationService,
+    @Inject(LedgerEscalation) private readonly ledgerEscalation: LedgerEscalation,
     @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
   ) {}
 
@@ -20,6 +22,8 @@ export class MaintenanceProcessor {
         return this.reconciler.sweep();
       case 'escalate-overdue':
         return { escalated: await this.escalation.sweep() };
+      case 'ledger-escalate':
+        return { escalated: await this.ledgerEscalation.sweep() };
       case MONTHLY_KICKOFF_JOB:
         return this.kickoff.run();
       default:

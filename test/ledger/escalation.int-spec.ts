@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  EscalationService,
+  LedgerEscalation,
+  MaintenanceProcessor,
+} from '../../apps/worker/src/index.js';
+import {
+  DAY,
+  HOUR,
+  type LedgerHarness,
+  type LedgerUser,
+  errorOf,
+  itemOf,
+  listOf,
+  monthTaskBpmn,
+  startLedger,
+} from './support/harness.js';
+
+/**
+ * A theme-day month that goes overdue: the item is escalated (督办) one level up the tree per
+ * LEDGER_ESCALATION_EVERY — the general branch, then the committee, then the committee again —
+ * each counted, notified to the right people and audited; a sweep delivered twice escalates once.
+ */
+describe('ledger: overdue escalation up the tree', () => {
+  let h: LedgerHarness;
+  let secretaryA: LedgerUser;
+  let secretaryB: LedgerUser;
+  let supervisorGeneral: LedgerUser;
+  let secretaryGeneral: LedgerUser;
+  let supervisorCommittee: LedgerUser;
+  let sweep: LedgerEscalation;
+
+  beforeAll(async () => {
+    h = await startLedger('esc', { worker: true, env: { LEDGER_ESCALATION_EVERY: 'P1D' } });
+    secretaryA = await h.user('张书记', [{ role: 'secretary', orgUnitId: h.org.branchA }]);
+    secretaryB = await h.user('李书记', [{ role: 'secretary', orgUnitId: h.org.branchB }]);
+    supervisorGeneral = await h.user('王总支', [{ role: 'supervisor', orgUnitId: h.org.general }]);
+    secretaryGeneral = await h.user('刘总支书记', [
+      { role: 'secretary', orgUnitId: h.org.general },
+    ]);
+    supervisorCommittee = await h.user('周组织部', [
+      { role: 'supervisor', orgUnitId: h.org.committee },
+    ]);
+    sweep = h.worker!.get(LedgerEscalation);
+    await h.deploy('theme-esc', monthTaskBpmn('theme-esc'));
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const notificationsOf = async (cause: string) =>
+    (
+      await h.dataSource.query<{ recipient: string; kind: string; title: string }[]>(
+        `SELECT recipient, kind, title FROM notifications WHERE dedupe_key = $1 OR dedupe_key LIKE $2
+          ORDER BY recipient`,
+        [cause, `${cause}/%`],
+      )
+    ).map((row) => row.recipient);
+
+  it('escalates an overdue month to the general branch, then the committee, once per day', async () => {
+    // Given the month's theme day of branch A, due on the last day of March
+    h.clock.set(Date.parse('2026-03-01T00:00:00+08:00'));
+    const instance = await h.runtime.start(
+      {
+        templateKey: 'theme-esc',
+        orgUnitId: h.org.branchA,
+        variables: { dueAt: '2026-03-31T18:00:00+08:00' },
+      },
+      'system:schedule',
+    );
+    const [{ id: itemId }] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM ledger_items WHERE instance_id = $1`,
+      [instance.id],
+    );
+    const get = async () => itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${itemId}`));
+
+    // When the month runs: green, then yellow within three days, nothing to escalate at the due time
+    h.clock.set(Date.parse('2026-03-28T17:59:59+08:00'));
+    expect((await get()).light).toBe('green');
+    h.clock.set(Date.parse('2026-03-28T18:00:00+08:00'));
+    expect((await get()).light).toBe('yellow');
+    h.clock.set(Date.parse('2026-03-31T18:00:00+08:00'));
+    expect(await sweep.sweep()).toBe(0);
+    expect((await get()).light).toBe('yellow');
+
+    // Then the morning after, two sweeps at once (a job delivered twice) escalate once
+    h.clock.set(Date.parse('2026-04-01T09:00:00+08:00'));
+    const first = await Promise.all([sweep.sweep(), sweep.sweep()]);
+    expect(first[0] + first[1]).toBe(1);
+    expect(await h.worker!.get(MaintenanceProcessor).handle('ledger-escalate')).toEqual({
+      escalated: 0,
+    });
+    expect(await get()).toMatchObject({
+      state: 'open',
+      light: 'red',
+      overdue: true,
+      escalations: 1,
+      escalatedTo: h.org.general,
+      escalatedAt: new Date(h.clock.now()).toISOString(),
+    });
+    // To the supervisors and secretaries of the general branch (the assessing unit)
+    expect(await notificationsOf(`ledger-escalation-${itemId}-1`)).toEqual(
+      [`user:${secretaryGeneral.userId}`, `user:${supervisorGeneral.userId}`].sort(),
+    );
+
+    // Not again within the day
+    h.clock.advance(12 * HOUR);
+    expect(await sweep.sweep()).toBe(0);
+
+    // A day later: one level up, the committee (no secretary there: its supervisor only)
+    h.clock.set(Date.parse('2026-04-02T09:00:00+08:00'));
+    expect(await sweep.sweep()).toBe(1);
+    expect(await get()).toMatchObject({ escalations: 2, escalatedTo: h.org.committee });
+    expect(await notificationsOf(`ledger-escalation-${itemId}-2`)).toEqual([
+      `user:${supervisorCommittee.userId}`,
+    ]);
+
+    // The root is the top: the third escalation stays there
+    h.clock.advance(DAY);
+    expect(await sweep.sweep()).toBe(1);
+    const third = await get();
+    expect(third).toMatchObject({ escalations: 3, escalatedTo: h.org.committee });
+    expect(third.entries.filter((e) => e.kind === 'escalated').map((e) => e.data)).toEqual([
+      { escalatedTo: h.org.general, escalations: 1 },
+      { escalatedTo: h.org.committee, escalations: 2 },
+      { escalatedTo: h.org.committee, escalations: 3 },
+    ]);
+    const audit = await h.dataSource.query<{ type: string; actor: string; data: object }[]>(
+      `SELECT type, actor, data FROM audit_events WHERE stream = $1 AND type = 'ledger.escalated' ORDER BY seq`,
+      [instance.id],
+    );
+    expect(audit).toEqual([
+      {
+        type: 'ledger.escalated',
+        actor: 'system:ledger-escalation',
+        data: { itemId, escalatedTo: h.org.general, escalations: 1 },
+      },
+      {
+        type: 'ledger.escalated',
+        actor: 'system:ledger-escalation',
+        data: { itemId, escalatedTo: h.org.committee, escalations: 2 },
+      },
+      {
+        type: 'ledger.escalated',
+        actor: 'system:ledger-escalation',
+        data: { itemId, escalatedTo: h.org.committee, escalations: 3 },
+      },
+    ]);
+
+    // The supervisors' overdue board shows it; another branch's secretary may not look there
+    const board = listOf(await supervisorCommittee.http.get('/api/ledger/overdue'));
+    expect(board.items.map((i) => [i.id, i.escalations])).toEqual([[itemId, 3]]);
+    expect(listOf(await secretaryA.http.get('/api/ledger/overdue')).items.map((i) => i.id)).toEqual(
+      [itemId],
+    );
+    expect(listOf(await secretaryB.http.get('/api/ledger/overdue')).total).toBe(0);
+    const refused = await secretaryB.http
+      .get('/api/ledger/overdue')
+      .query({ orgUnitId: h.org.branchA });
+    expect(refused.status).toBe(403);
+    expect(errorOf(refused).message).toContain(h.org.branchA);
+
+    // Once the task is done the item is submitted and escalation stops
+    const [{ id: taskId }] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE instance_id = $1`,
+      [instance.id],
+    );
+    await h.runtime.completeTask(taskId, { held: true }, secretaryA.userId);
+    h.clock.advance(2 * DAY);
+    expect(await sweep.sweep()).toBe(0);
+    expect((await get()).state).toBe('submitted');
+  });
+
+  it("notifies an overdue task's escalation to the supervisors over the instance's unit", async () => {
+    h.clock.set(Date.parse('2026-05-01T00:00:00+08:00'));
+    const instance = await h.runtime.start(
+      {
+        templateKey: 'theme-esc',
+        orgUnitId: h.org.branchB,
+        variables: { dueAt: '2026-05-10T18:00:00+08:00' },
+      },
+      'test',
+    );
+    const withoutUnit = await h.runtime.start(
+      { templateKey: 'theme-esc', variables: { dueAt: '2026-05-10T18:00:00+08:00' } },
+      'test',
+    );
+    h.clock.set(Date.parse('2026-05-11T09:00:00+08:00'));
+    const escalation = h.worker!.get(EscalationService);
+    expect(await escalation.sweep()).toBe(2);
+    const recipients = async (instanceId: string) =>
+      (
+        await h.dataSource.query<{ recipient: string }[]>(
+          `SELECT recipient FROM notifications WHERE instance_id = $1 AND kind = 'escalation'
+             AND dedupe_key LIKE 'escalation-%' ORDER BY recipient`,
+          [instanceId],
+        )
+      ).map((row) => row.recipient);
+    expect(await recipients(instance.id)).toEqual(
+      [`user:${supervisorGeneral.userId}`, `user:${supervisorCommittee.userId}`].sort(),
+    );
+    expect(await recipients(withoutUnit.id)).toEqual(['group:supervisor']);
+  });
+});
