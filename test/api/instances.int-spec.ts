@@ -115,10 +115,27 @@ describe('api: instances', () => {
         state: 'incident',
         openTasks: [],
         incidents: [
-          { elementId: 'Decide', message: expect.any(String), createdAt: expect.any(String) },
+          {
+            key: expect.any(String),
+            elementId: 'Decide',
+            message: expect.any(String),
+            createdAt: expect.any(String),
+          },
         ],
       }),
     );
+    // When the missing variable is supplied through the resolve endpoint, the gateway decides
+    const { id, incidents } = started.body as { id: string; incidents: { key: string }[] };
+    const other = await api.user(`resolver-${api.tag}`, [
+      { role: 'secretary', orgUnitId: api.org.branchB },
+    ]);
+    const path = `/api/instances/${id}/incidents/${incidents[0]!.key}/resolve`;
+    expectError(await other.http.post(path).send({ variables: { score: 70 } }), 403);
+    const resolved = await api.http.post(path).send({ variables: { score: 70 } });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toEqual(expect.objectContaining({ incidents: [] }));
+    expect((resolved.body as { state: string }).state).not.toBe('incident');
+    expect((await api.http.post(path).send({})).status).toBeGreaterThanOrEqual(400);
   });
 
   it('cancels an active instance (200), refuses to cancel it again (409), and records it in the history', async () => {

@@ -280,8 +280,8 @@ describe('member-status handler', () => {
     const processor = h.get(RunJobProcessor);
     const job = { instanceId: instance.id, taskId: task.id };
 
-    expect(await processor.handle(job)).toBe('completed');
-    expect(await processor.handle(job)).toBe('skipped');
+    expect(await processor.handle(job, { attemptsMade: 0, attempts: 3 })).toBe('completed');
+    expect(await processor.handle(job, { attemptsMade: 0, attempts: 3 })).toBe('skipped');
 
     expect((await directory.member(memberId)).status).toBe('full');
     expect(await statusEvents(memberId)).toEqual([

@@ -17,6 +17,9 @@ import { HttpRobot, OK } from './support/http-robot.js';
 /**
  * Every processor, called directly (no BullMQ workers run here): delivered twice, one effect.
  */
+/** The first of several attempts (a failure is retried). */
+const FIRST = { attemptsMade: 0, attempts: 3 };
+
 describe('worker processors: delivered twice, one effect', () => {
   let h: Harness;
   const robot = new HttpRobot().on('/wecom', () => ({ status: 200, body: OK }));
@@ -118,8 +121,8 @@ describe('worker processors: delivered twice, one effect', () => {
     const job = { instanceId: instance.id, taskId: task.id };
     calls.length = 0;
     // When delivered twice
-    expect(await processor.handle(job)).toBe('completed');
-    expect(await processor.handle(job)).toBe('skipped');
+    expect(await processor.handle(job, FIRST)).toBe('completed');
+    expect(await processor.handle(job, FIRST)).toBe('skipped');
     // Then the handler ran once with the instance's variables, and the task completed once
     expect(calls).toEqual([
       {
@@ -142,8 +145,8 @@ describe('worker processors: delivered twice, one effect', () => {
     const racing = await h.runtime.start({ templateKey: 'wk-count' }, 'test');
     const racingTask = await taskOf(racing.id);
     const results = await Promise.all([
-      processor.handle({ instanceId: racing.id, taskId: racingTask.id }),
-      processor.handle({ instanceId: racing.id, taskId: racingTask.id }),
+      processor.handle({ instanceId: racing.id, taskId: racingTask.id }, FIRST),
+      processor.handle({ instanceId: racing.id, taskId: racingTask.id }, FIRST),
     ]);
     expect(results.sort()).toEqual(['completed', 'skipped']);
     expect(await auditCount(racing.id, 'task.completed')).toBe(1);
@@ -156,12 +159,55 @@ describe('worker processors: delivered twice, one effect', () => {
     const task = await taskOf(instance.id);
     const error = await h
       .get(RunJobProcessor)
-      .handle({ instanceId: instance.id, taskId: task.id })
+      .handle({ instanceId: instance.id, taskId: task.id }, FIRST)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(UnrecoverableError); // retried: a handler may be deployed later
     expect((error as Error).message).toMatch(/'mystery-type'/);
     expect((await taskOf(instance.id)).state).toBe('open');
+  });
+
+  it('run-job: on the last attempt the task is withdrawn and an incident raised; resolving it makes a new job', async () => {
+    await h.deploy('doomed.bpmn', flows.service('wk-doomed', 'doomed-type'));
+    const processor = h.get(RunJobProcessor);
+    const instance = await h.runtime.start({ templateKey: 'wk-doomed' }, 'test');
+    const task = await taskOf(instance.id);
+    const job = { instanceId: instance.id, taskId: task.id };
+    // When the last attempt fails (delivered twice)
+    expect(await processor.handle(job, { attemptsMade: 2, attempts: 3 })).toBe('failed');
+    expect(await processor.handle(job, { attemptsMade: 2, attempts: 3 })).toBe('skipped');
+    // Then the task is withdrawn and one incident names the element and the cause
+    expect((await taskOf(instance.id)).state).toBe('cancelled');
+    const [row] = await h.dataSource.query<
+      {
+        state: string;
+        incidents: Record<string, { key: string; elementId: string; message: string }>;
+      }[]
+    >(`SELECT state, engine_state->'incidents' AS incidents FROM process_instances WHERE id = $1`, [
+      instance.id,
+    ]);
+    expect(row.state).toBe('incident');
+    const incidents = Object.values(row.incidents);
+    expect(incidents).toEqual([
+      expect.objectContaining({
+        elementId: 'Work',
+        message: expect.stringMatching(
+          /job 'doomed-type' failed after 3 attempt\(s\): .*'doomed-type'/,
+        ),
+      }),
+    ]);
+    expect(await auditCount(instance.id, 'incident.created')).toBe(1);
+    // And resolving the incident opens a new job for the element
+    await h.runtime.execute(
+      instance.id,
+      { type: 'resolveIncident', incidentKey: incidents[0]!.key },
+      'test',
+    );
+    const open = await h.dataSource.query<{ state: string }[]>(
+      `SELECT state FROM tasks WHERE instance_id = $1 AND state = 'open'`,
+      [instance.id],
+    );
+    expect(open).toHaveLength(1);
   });
 
   it('task-reminder: a reminder delivered twice writes one notification, one audit event and one delivery per webhook', async () => {

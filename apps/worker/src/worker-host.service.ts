@@ -91,7 +91,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
       ],
       [
         QueueName.Advance,
-        only('run-job', (job) => this.runJobs.handle(job.data)),
+        only('run-job', (job) => this.runJobs.handle(job.data, attemptOf(job))),
         this.env.WORKER_CONCURRENCY,
       ],
       [

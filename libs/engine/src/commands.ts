@@ -4,6 +4,7 @@ import type { Variables } from './state.js';
 export type Command =
   | StartCommand
   | CompleteTaskCommand
+  | FailTaskCommand
   | FireTimerCommand
   | CancelCommand
   | ResolveIncidentCommand
@@ -26,6 +27,18 @@ export interface CompleteTaskCommand {
   readonly type: 'completeTask';
   readonly taskKey: string;
   readonly variables?: Variables;
+}
+
+/**
+ * Reports that a service task's job failed for good (its retries are spent, or the handler
+ * refused the input): the task is withdrawn and an incident raised on its element; resolving
+ * the incident activates the element again, which creates a new task (a new job).
+ */
+export interface FailTaskCommand {
+  readonly type: 'failTask';
+  readonly taskKey: string;
+  /** Why the job failed, shown on the incident. */
+  readonly message: string;
 }
 
 /** Fires a timer; a timer that no longer exists is ignored (at-least-once delivery). */

@@ -1,5 +1,6 @@
 import type {
   CompleteTaskCommand,
+  FailTaskCommand,
   Command,
   ResolveIncidentCommand,
   StartCommand,
@@ -58,6 +59,9 @@ export function step(
   switch (command.type) {
     case 'completeTask':
       completeTask(run, command);
+      break;
+    case 'failTask':
+      failTask(run, command);
       break;
     case 'fireTimer':
       fireTimer(run, command.timerKey);
@@ -172,6 +176,19 @@ function completeTask(run: Run, command: CompleteTaskCommand): void {
   run.emit({ type: 'task.completed', task, variables });
   const instance = run.element(task.elementInstanceKey);
   if (instance) run.completeElement(instance, { variables });
+}
+
+function failTask(run: Run, command: FailTaskCommand): void {
+  const task = run.tasks[command.taskKey];
+  if (!task) {
+    throw new EngineException(
+      EngineExceptionCode.TASK_NOT_FOUND,
+      `there is no open task '${command.taskKey}' (it was completed, cancelled, or never existed)`,
+    );
+  }
+  delete run.tasks[task.key];
+  run.emit({ type: 'task.cancelled', task });
+  run.raiseIncident(task.elementInstanceKey, command.message, 'activate', null);
 }
 
 function fireTimer(run: Run, timerKey: string): void {

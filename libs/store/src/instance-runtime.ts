@@ -255,6 +255,31 @@ export class InstanceRuntime {
     );
   }
 
+  /**
+   * Withdraws a service task whose job failed for good and raises an incident on its element
+   * (resolving it creates a new job). A task no longer open is refused like a completion.
+   */
+  async failTask(taskId: string, message: string, actor: string): Promise<InstanceSummary> {
+    const task = await this.openTask(taskId);
+    return this.execute(
+      task.instance_id,
+      { type: 'failTask', taskKey: task.engine_key, message },
+      actor,
+      async (manager) => {
+        const [current] = await manager.query<{ state: string }[]>(
+          `SELECT state FROM tasks WHERE id = $1`,
+          [taskId],
+        );
+        if (current?.state !== 'open') {
+          throw new RuntimeException(
+            RuntimeExceptionCode.TASK_NOT_OPEN,
+            `task '${taskId}' is already ${current?.state ?? 'gone'}`,
+          );
+        }
+      },
+    );
+  }
+
   /** Fires a timer by its row id; a timer that already fired or was cancelled is ignored. */
   async fireTimer(timerId: string): Promise<boolean> {
     const [timer] = await this.dataSource.query<

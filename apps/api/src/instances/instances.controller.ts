@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiBearerAuth,
@@ -15,7 +15,7 @@ import {
   InstanceListDto,
   ListInstancesQueryDto,
 } from './dto/instance.dto.js';
-import { StartInstanceDto } from './dto/start-instance.dto.js';
+import { ResolveIncidentDto, StartInstanceDto } from './dto/start-instance.dto.js';
 import { InstancesService } from './instances.service.js';
 
 @ApiTags('instances')
@@ -77,5 +77,25 @@ export class InstancesController {
   @ApiErrors(400, 401, 403, 404, 409)
   cancel(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<InstanceDto> {
     return this.instances.cancel(id, caller);
+  }
+
+  @Post(':id/incidents/:incidentKey/resolve')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Resolve an incident: set variables (optional) and retry what failed',
+    description:
+      'Retries the failed activation (e.g. a service task whose job failed for good gets a new ' +
+      'job), completion or multi-instance decision. A secretary of the instance’s unit or a ' +
+      'supervisor over it.',
+  })
+  @ApiOkResponse({ type: InstanceDto })
+  @ApiErrors(400, 401, 403, 404, 409)
+  resolveIncident(
+    @UuidParam() id: string,
+    @Param('incidentKey') incidentKey: string,
+    @Body() body: ResolveIncidentDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InstanceDto> {
+    return this.instances.resolveIncident(id, incidentKey, body, caller);
   }
 }

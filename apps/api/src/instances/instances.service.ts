@@ -17,7 +17,7 @@ import type {
   ListInstancesQueryDto,
   OpenTaskDto,
 } from './dto/instance.dto.js';
-import type { StartInstanceDto } from './dto/start-instance.dto.js';
+import type { ResolveIncidentDto, StartInstanceDto } from './dto/start-instance.dto.js';
 
 interface InstanceRow {
   id: string;
@@ -109,6 +109,27 @@ export class InstancesService {
     return this.get(id);
   }
 
+  /** Resolves an open incident (retrying what failed): as for cancelling. */
+  async resolveIncident(
+    id: string,
+    incidentKey: string,
+    input: ResolveIncidentDto,
+    caller: Caller,
+  ): Promise<InstanceDto> {
+    await this.access.assertRoleOver(
+      caller,
+      ['secretary', 'supervisor'],
+      await this.orgUnitOf(id),
+      `resolving an incident of instance '${id}'`,
+    );
+    await this.runtime.execute(
+      id,
+      { type: 'resolveIncident', incidentKey, variables: input.variables },
+      actorOf(caller.principal),
+    );
+    return this.get(id);
+  }
+
   /**
    * The instance with its open tasks (from the tasks table) and incidents (from its state);
    * with a caller, only when the caller reads the instance's unit.
@@ -138,6 +159,7 @@ export class InstancesService {
       updatedAt: row.updated_at,
       openTasks: tasks.map(toOpenTask),
       incidents: Object.values(row.incidents ?? {}).map((incident) => ({
+        key: incident.key,
         elementId: incident.elementId,
         message: incident.message,
         createdAt: new Date(incident.createdAt).toISOString(),

@@ -22,8 +22,11 @@ export const WORKER_ACTOR = 'system:worker';
 
 /**
  * `process-advance` / `run-job`: runs the handler of a service task's job type, then completes
- * the task with what it returned. A task no longer open is done (a redelivery); an unknown job
- * type throws (retries, then fails, and the task stays open where it can be seen).
+ * the task with what it returned. A task no longer open is done (a redelivery). A failing
+ * handler (or an unknown job type) throws and is retried with backoff; on the last attempt, or
+ * at once for an UnrecoverableError, the task is withdrawn and an incident raised on its
+ * element (`InstanceRuntime.failTask`), where the instance view shows it and resolving it
+ * creates a new job.
  */
 @Injectable()
 export class RunJobProcessor {
@@ -33,7 +36,10 @@ export class RunJobProcessor {
     @Inject(JobHandlerRegistry) private readonly handlers: JobHandlerRegistry,
   ) {}
 
-  async handle(data: unknown): Promise<'completed' | 'skipped'> {
+  async handle(
+    data: unknown,
+    attempt: { attemptsMade: number; attempts: number },
+  ): Promise<'completed' | 'skipped' | 'failed'> {
     const { instanceId, taskId } = jobInput.runJob(data);
     const [task] = await this.dataSource.query<TaskRow[]>(
       `SELECT t.instance_id, t.kind, t.state, t.element_id, t.job_type, p.variables,
@@ -49,6 +55,35 @@ export class RunJobProcessor {
       );
     }
     if (task.state !== 'open') return 'skipped';
+    try {
+      return await this.run(instanceId, taskId, task);
+    } catch (error) {
+      const last =
+        error instanceof UnrecoverableError || attempt.attemptsMade + 1 >= attempt.attempts;
+      if (!last) throw error;
+      const message = `job '${task.job_type ?? ''}' failed after ${attempt.attemptsMade + 1} attempt(s): ${
+        error instanceof Error ? error.message : String(error)
+      }`;
+      try {
+        await this.runtime.failTask(taskId, message, WORKER_ACTOR);
+      } catch (failure) {
+        if (
+          failure instanceof RuntimeException &&
+          failure.code === RuntimeExceptionCode.TASK_NOT_OPEN
+        ) {
+          return 'skipped';
+        }
+        throw failure;
+      }
+      return 'failed';
+    }
+  }
+
+  private async run(
+    instanceId: string,
+    taskId: string,
+    task: TaskRow,
+  ): Promise<'completed' | 'skipped'> {
     const jobType = task.job_type ?? '';
     const handler = this.handlers.get(jobType);
     if (!handler) {

@@ -95,4 +95,43 @@ describe('service task', () => {
       expect(done.variables).toEqual({ ...variables, receipt: 'R-1' });
     });
   });
+
+  describe('given a job that failed for good', () => {
+    it('when failTask is sent, then the task is withdrawn and an incident names the element and the cause', async () => {
+      const driver = await Driver.start('service-task', { variables });
+      const charge = driver.task('Charge');
+      driver.send({ type: 'failTask', taskKey: charge.key, message: 'gateway said 503' });
+
+      expect(effectTrace(driver.effects)).toEqual([
+        'task.cancelled Charge',
+        'incident.created Charge',
+      ]);
+      expect(driver.tasks('Charge')).toEqual([]);
+      expect(Object.values(driver.state.incidents)).toEqual([
+        expect.objectContaining({
+          elementId: 'Charge',
+          message: 'gateway said 503',
+          retry: 'activate',
+        }),
+      ]);
+      // A repeated report finds no open task
+      expect(() =>
+        driver.send({ type: 'failTask', taskKey: charge.key, message: 'again' }),
+      ).toThrow(/no open task/);
+    });
+
+    it('when the incident is resolved, then a new job is created and the instance goes on', async () => {
+      const driver = await Driver.start('service-task', { variables });
+      driver.send({ type: 'failTask', taskKey: driver.task('Charge').key, message: 'down' });
+      const incident = Object.values(driver.state.incidents)[0]!;
+      driver.send({ type: 'resolveIncident', incidentKey: incident.key });
+
+      expect(effectTrace(driver.effects)).toEqual([
+        'incident.resolved Charge',
+        'task.created Charge',
+      ]);
+      driver.complete('Charge', { receipt: 'R-2' });
+      expect(driver.task('Notify')).toMatchObject({ jobType: 'sms-notify' });
+    });
+  });
 });

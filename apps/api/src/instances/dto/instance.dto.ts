@@ -33,6 +33,9 @@ export class OpenTaskDto {
 }
 
 export class IncidentDto {
+  @ApiProperty({ description: 'Resolve it with POST /api/instances/:id/incidents/:key/resolve.' })
+  key!: string;
+
   @ApiProperty()
   elementId!: string;
 

@@ -34,3 +34,10 @@ export class StartInstanceDto {
   @OptionalJsonObject('Start variables (a JSON object).', { branch: 'branch-7' })
   variables?: Record<string, JsonValue>;
 }
+
+export class ResolveIncidentDto {
+  @OptionalJsonObject('Variables set before the retry (e.g. the one a failed expression lacked).', {
+    retries: 3,
+  })
+  variables?: Record<string, JsonValue>;
+}
