@@ -21,8 +21,8 @@ export const MEMBER_STATUS_ACTOR = 'system:worker';
  * `member-status`: sets the status of the member in the variable `memberId` to the task header
  * `status`. Idempotent (setting the status a member has changes nothing and writes no audit
  * event), so a redelivered job has one effect. Bad input — no or unknown `memberId`, a missing
- * or unknown `status` — is an UnrecoverableError: the job fails at once and the task stays open
- * where it can be seen, instead of retrying what cannot succeed.
+ * or unknown `status` — is an UnrecoverableError: the job fails at once (an incident on the
+ * element, where it can be seen and resolved) instead of retrying what cannot succeed.
  */
 export function memberStatusHandler(directory: OrgDirectory, clock: Clock): JobHandler {
   return async (ctx: JobContext) => {
