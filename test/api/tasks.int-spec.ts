@@ -225,9 +225,19 @@ describe('api: tasks', () => {
     expectError(await wang.http.post(`/api/tasks/${id}/claim`), 409, 'TASK_NOT_OPEN');
   });
 
-  it('lets the assignee complete an assigned task, and nobody else (403)', async () => {
+  it('lets the assignee (or the branch secretary for them) complete an assigned task, and nobody else (403)', async () => {
     const id = reviewOf(1);
-    expectError(await wang.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID }), 403);
+    const otherMember = await api.user('other-member', [
+      { role: 'member', orgUnitId: api.org.branchA },
+    ]);
+    expectError(
+      await otherMember.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID }),
+      403,
+    );
+    expectError(
+      await outsider.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID }),
+      403,
+    );
     const done = await li.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
     expect(done.status).toBe(200);
     expect(done.body).toEqual(

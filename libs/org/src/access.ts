@@ -57,7 +57,9 @@ export function identities(principal: Principal): string[] {
  * or member id), a candidate user, or — when nobody is assigned — a holder of one of its
  * candidate groups, read as roles over the instance's unit (`secretary` = that branch's
  * secretary, `supervisor` = a supervisor above it). A task that names nobody at all falls to
- * the unit's secretary (or a supervisor over it).
+ * the unit's secretary (or a supervisor over it). The unit's secretary may also act for a
+ * member a task is assigned to (reflections, applications handed in on paper); the audit
+ * trail records who did.
  */
 export function canActOnTask(
   principal: Principal,
@@ -65,7 +67,9 @@ export function canActOnTask(
   unitPath: string | null,
 ): boolean {
   const ids = identities(principal);
-  if (task.assignee !== null) return ids.includes(task.assignee);
+  if (task.assignee !== null) {
+    return ids.includes(task.assignee) || hasRoleOver(principal, 'secretary', unitPath);
+  }
   if (task.candidateUsers.some((user) => ids.includes(user))) return true;
   if (task.candidateUsers.length === 0 && task.candidateGroups.length === 0) {
     return canReadUnit(principal, unitPath);
