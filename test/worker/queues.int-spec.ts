@@ -68,26 +68,36 @@ describe('worker queues: service tasks, timers and reminders through BullMQ', ()
     expect(row.variables).toEqual({ flakyCalls: 3 });
   });
 
-  it('fails the job of an unknown type after its retries, naming the type; the task stays open', async () => {
+  it('retries the job of an unknown type, then withdraws the task and raises an incident naming the type', async () => {
     await h.deploy('unknown.bpmn', flows.service('wq-unknown', 'no-such-handler'));
     const instance = await h.runtime.start({ templateKey: 'wq-unknown' }, 'test');
     const [task] = await h.dataSource.query<{ id: string }[]>(
       `SELECT id FROM tasks WHERE instance_id = $1`,
       [instance.id],
     );
-    const queue = h.queue(QueueName.Advance);
-    const jobId = `job-${task.id}`;
-    await waitFor('the job to fail', async () => (await queue.getJobState(jobId)) === 'failed');
-    // (read after it failed: a snapshot taken during the last attempt would say one less)
-    const job = (await queue.getJob(jobId))!;
-    expect(job.attemptsMade).toBe(FAST_RETRIES.attempts);
-    expect(job.failedReason).toMatch(/no handler for job type 'no-such-handler'/);
-    const [row] = await h.dataSource.query<{ state: string }[]>(
-      `SELECT state FROM tasks WHERE id = $1`,
+    await waitFor('the incident', async () => (await instanceState(instance.id)) === 'incident');
+    const [row] = await h.dataSource.query<
+      { task_state: string; incidents: Record<string, { elementId: string; message: string }> }[]
+    >(
+      `SELECT t.state AS task_state, p.engine_state->'incidents' AS incidents
+         FROM tasks t JOIN process_instances p ON p.id = t.instance_id WHERE t.id = $1`,
       [task.id],
     );
-    expect(row.state).toBe('open');
-    expect(await instanceState(instance.id)).toBe('active');
+    expect(row.task_state).toBe('cancelled');
+    expect(Object.values(row.incidents)).toEqual([
+      expect.objectContaining({
+        elementId: 'Work',
+        message: expect.stringMatching(
+          new RegExp(
+            `failed after ${FAST_RETRIES.attempts} attempt\\(s\\): no handler for job type 'no-such-handler'`,
+          ),
+        ),
+      }),
+    ]);
+    // The job itself was attempted exactly as often as configured
+    const job = (await h.queue(QueueName.Advance).getJob(`job-${task.id}`))!;
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toBe('failed');
   });
 
   it('fires a timer through the timers queue', async () => {
