@@ -129,7 +129,7 @@ describe('api: instances', () => {
     const other = await api.user(`resolver-${api.tag}`, [
       { role: 'secretary', orgUnitId: api.org.branchB },
     ]);
-    const path = `/api/instances/${id}/incidents/${incidents[0]!.key}/resolve`;
+    const path = `/api/instances/${id}/incidents/${incidents[0].key}/resolve`;
     expectError(await other.http.post(path).send({ variables: { score: 70 } }), 403);
     const resolved = await api.http.post(path).send({ variables: { score: 70 } });
     expect(resolved.status).toBe(200);

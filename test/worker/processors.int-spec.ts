@@ -200,7 +200,7 @@ describe('worker processors: delivered twice, one effect', () => {
     // And resolving the incident opens a new job for the element
     await h.runtime.execute(
       instance.id,
-      { type: 'resolveIncident', incidentKey: incidents[0]!.key },
+      { type: 'resolveIncident', incidentKey: incidents[0].key },
       'test',
     );
     const open = await h.dataSource.query<{ state: string }[]>(

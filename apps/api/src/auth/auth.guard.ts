@@ -44,7 +44,7 @@ export class AuthGuard implements CanActivate {
           : 'the Authorization header must be "Bearer <token>"',
       );
     }
-    const principal = await this.principal(match[1]!);
+    const principal = await this.principal(match[1]);
     if (!principal) {
       return this.access.unauthenticated(
         request,

@@ -66,7 +66,7 @@ export class InstancesService {
           .map((grant) => grant.orgUnitId),
       ),
     ];
-    const orgUnitId = input.orgUnitId ?? (units.length === 1 ? units[0]! : null);
+    const orgUnitId = input.orgUnitId ?? (units.length === 1 ? units[0] : null);
     if (orgUnitId === null) {
       throw new HttpProblem(
         HttpStatus.BAD_REQUEST,

@@ -123,7 +123,7 @@ describe('service task', () => {
     it('when the incident is resolved, then a new job is created and the instance goes on', async () => {
       const driver = await Driver.start('service-task', { variables });
       driver.send({ type: 'failTask', taskKey: driver.task('Charge').key, message: 'down' });
-      const incident = Object.values(driver.state.incidents)[0]!;
+      const incident = Object.values(driver.state.incidents)[0];
       driver.send({ type: 'resolveIncident', incidentKey: incident.key });
 
       expect(effectTrace(driver.effects)).toEqual([
