@@ -3,7 +3,7 @@ import type { AuditEventInput } from '@app/audit';
 import { type Effect, type InstanceState, type ProcessRegistry, type Task } from '@app/engine';
 import { type OutboxJob, outboxJob } from '@app/queue';
 import { parseDuration, subtractDuration } from '@app/time';
-import type { EntityManager } from 'typeorm';
+import type { WriteBatch } from './write-batch.js';
 
 export interface ProjectionContext {
   readonly instanceId: string;
@@ -15,21 +15,41 @@ export interface ProjectionContext {
   readonly reminderOffsets: readonly string[];
 }
 
+/** A task row this step inserts, as the instance's answer lists open tasks. */
+export interface ProjectedTask {
+  readonly id: string;
+  readonly kind: Task['kind'];
+  readonly engine_key: string;
+  readonly element_id: string;
+  readonly name: string | null;
+  readonly assignee: string | null;
+  readonly candidate_groups: string[];
+  readonly due_at: Date | null;
+  readonly claimed_by: null;
+  readonly state: 'open' | 'completed' | 'cancelled';
+  readonly created_at: Date;
+}
+
 export interface Projection {
   readonly audit: AuditEventInput[];
   readonly jobs: OutboxJob[];
+  /** Task rows inserted by this step. */
+  readonly createdTasks: ProjectedTask[];
+  /** Engine keys of tasks that were open before this step and ended in it. */
+  readonly endedTaskKeys: string[];
 }
 
 /**
- * Writes the rows that mirror one step's effects — tasks, timers — and returns the audit
- * events and outbox jobs that go with them. Every write is keyed by (instance, engine key),
- * so the rows always agree with the engine state written in the same transaction.
+ * Adds to the step's write batch the rows that mirror one step's effects — tasks, timers —
+ * and returns the audit events and outbox jobs that go with them. Every write is keyed by
+ * (instance, engine key), so the rows always agree with the engine state written in the same
+ * transaction.
  */
-export async function projectEffects(
-  manager: EntityManager,
+export function projectEffects(
+  batch: WriteBatch,
   effects: readonly Effect[],
   ctx: ProjectionContext,
-): Promise<Projection> {
+): Projection {
   const audit: AuditEventInput[] = [];
   const jobs: OutboxJob[] = [];
   const newTasks: { id: string; task: Task; remindersModelled: boolean }[] = [];
@@ -138,11 +158,25 @@ export async function projectEffects(
   }
 
   // A task or timer created and ended within the same step is inserted already ended.
+  const createdTasks: ProjectedTask[] = [];
   if (newTasks.length > 0) {
     const values: unknown[] = [];
     const rows = newTasks.map(({ id, task, remindersModelled }, i) => {
       const ended = endedTasks.get(task.key);
       endedTasks.delete(task.key);
+      createdTasks.push({
+        id,
+        kind: task.kind,
+        engine_key: task.key,
+        element_id: task.elementId,
+        name: task.name,
+        assignee: task.assignee,
+        candidate_groups: [...task.candidateGroups],
+        due_at: task.dueAt === null ? null : new Date(task.dueAt),
+        claimed_by: null,
+        state: ended?.state ?? 'open',
+        created_at: new Date(task.createdAt),
+      });
       values.push(
         id,
         ctx.instanceId,
@@ -165,15 +199,16 @@ export async function projectEffects(
       const b = i * 17;
       return `(${Array.from({ length: 17 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
-    await manager.query(
+    batch.add(
       `INSERT INTO tasks (id, instance_id, engine_key, kind, element_id, name, assignee, candidate_groups,
          candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at)
        VALUES ${rows.join(', ')}`,
       values,
     );
   }
+  const endedTaskKeys = [...endedTasks.keys()];
   for (const [key, ended] of endedTasks) {
-    await manager.query(
+    batch.add(
       `UPDATE tasks SET state = $3::task_state, ended_at = $4, variables = $5,
          completed_by = CASE WHEN $3::text = 'completed' THEN $6 ELSE NULL END
         WHERE instance_id = $1 AND engine_key = $2 AND state = 'open'`,
@@ -205,19 +240,19 @@ export async function projectEffects(
       const b = i * 8;
       return `(${Array.from({ length: 8 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
-    await manager.query(
+    batch.add(
       `INSERT INTO timers (id, instance_id, engine_key, element_id, purpose, due_at, state, fired_at) VALUES ${rows.join(', ')}`,
       values,
     );
   }
   for (const [key, state] of endedTimers) {
-    await manager.query(
+    batch.add(
       `UPDATE timers SET state = $3::timer_state, fired_at = CASE WHEN $3::text = 'fired' THEN $4::timestamptz ELSE NULL END
         WHERE instance_id = $1 AND engine_key = $2 AND state = 'scheduled'`,
       [ctx.instanceId, key, state, new Date(ctx.now)],
     );
   }
-  return { audit, jobs };
+  return { audit, jobs, createdTasks, endedTaskKeys };
 }
 
 /** The root scope's variables, kept in their own column for queries. */

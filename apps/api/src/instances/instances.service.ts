@@ -1,7 +1,12 @@
 import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
-import { InstanceRuntime, RuntimeException, RuntimeExceptionCode } from '@app/store';
+import {
+  InstanceRuntime,
+  type InstanceSummary,
+  RuntimeException,
+  RuntimeExceptionCode,
+} from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type {
@@ -58,12 +63,40 @@ export class InstancesService {
       },
       actor,
     );
-    return this.get(summary.id);
+    return this.fromStep(summary);
   }
 
   async cancel(id: string, actor: string): Promise<InstanceDto> {
-    await this.runtime.execute(id, { type: 'cancel' }, actor);
-    return this.get(id);
+    return this.fromStep(
+      await this.runtime.execute(id, { type: 'cancel' }, actor, { openTasks: true }),
+    );
+  }
+
+  /**
+   * The instance as a step just committed it, from what the step had in hand (no read after
+   * commit); the same answer as `get` would give right then.
+   */
+  fromStep(summary: InstanceSummary): InstanceDto {
+    if (!summary.openTasks) throw new Error('fromStep: the step did not list the open tasks');
+    return {
+      id: summary.id,
+      templateKey: summary.templateKey,
+      version: summary.version,
+      businessKey: summary.businessKey,
+      orgUnitId: summary.orgUnitId,
+      state: summary.state,
+      startedBy: summary.startedBy,
+      createdAt: summary.createdAt,
+      endedAt: summary.endedAt,
+      variables: summary.variables,
+      updatedAt: summary.updatedAt,
+      openTasks: summary.openTasks.map(toOpenTask),
+      incidents: Object.values(summary.engineState.incidents ?? {}).map((incident) => ({
+        elementId: incident.elementId,
+        message: incident.message,
+        createdAt: new Date(incident.createdAt).toISOString(),
+      })),
+    };
   }
 
   /** The instance with its open tasks (from the tasks table) and incidents (from its state). */
