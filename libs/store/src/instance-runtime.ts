@@ -159,9 +159,11 @@ const INSTANCE_OF_SQL: Record<LockTarget['kind'], string> = {
   timer: `SELECT instance_id FROM timers WHERE id = $1`,
 };
 
+// `state::text`: through the instance's index, never by scanning a partial index of every open
+// task (which `state = 'open'` would allow the planner to pick).
 const OPEN_TASKS_SQL = `SELECT id, kind, engine_key, element_id, name, assignee, candidate_groups, due_at,
     claimed_by, created_at
-   FROM tasks WHERE instance_id = $1 AND state = 'open'`;
+   FROM tasks WHERE instance_id = $1 AND state::text = 'open'`;
 
 interface TaskListingRow extends OpenTaskRow {
   engine_key: string;
@@ -453,7 +455,15 @@ export class InstanceRuntime {
         result.state.endedAt === null ? null : new Date(result.state.endedAt),
       ],
     );
-    if (options.openTasks) batch.read(OPEN_TASKS_SQL, [row.id], 'open_tasks');
+    // The open tasks after the step are the engine's; only those it did not create in this
+    // step need their rows read (ids, claims) — none in a sequence of single tasks.
+    const created = new Set(
+      result.effects.flatMap((effect) => (effect.type === 'task.created' ? [effect.task.key] : [])),
+    );
+    const readBefore =
+      options.openTasks === true &&
+      Object.keys(result.state.tasks).some((key) => !created.has(key));
+    if (readBefore) batch.read(OPEN_TASKS_SQL, [row.id], 'open_tasks');
     const extra: AuditEventInput[] =
       command.type === 'cancel'
         ? [
@@ -477,7 +487,10 @@ export class InstanceRuntime {
       extra,
     );
     const out = await tx.commitWith(batch);
-    return written(out, options.openTasks ? (out.open_tasks as TaskListingRow[]) : null);
+    return written(
+      out,
+      !options.openTasks ? null : readBefore ? (out.open_tasks as TaskListingRow[]) : [],
+    );
   }
 
   /**
@@ -492,7 +505,11 @@ export class InstanceRuntime {
     now: number,
     head: { seq: number; hash: string } | null,
     leading: readonly AuditEventInput[],
-  ): (out: Record<string, unknown[]>, before: TaskListingRow[] | null) => Written {
+  ): (
+    out: Record<string, unknown[]>,
+    /** The open task rows before the step, when the result lists open tasks (else null). */
+    before: TaskListingRow[] | null,
+  ) => Written {
     const projection = projectEffects(batch, result.effects, {
       instanceId: summary.id,
       actor,
@@ -522,7 +539,7 @@ export class InstanceRuntime {
         id: String(row.id),
         not_before: new Date(row.not_before),
       }));
-      if (head !== null && before === null) return { summary, outbox };
+      if (before === null) return { summary, outbox };
       const ended = new Set(projection.endedTaskKeys);
       const open = new Map<string, TaskListingRow>();
       for (const task of before ?? []) {
