@@ -251,4 +251,32 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
       expect.objectContaining({ id: String(target.id), seq: target.seq }),
     );
   });
+
+  it('stores values with quotes, backslashes and placeholders as given, and the chain verifies', async () => {
+    await deployments.deploy('quoting.bpmn', bpmn.sequence('quoting', ['A', 'B']), 'integrator');
+    const instance = await runtime.start({ templateKey: 'quoting' }, "o'brien");
+    const [task] = await tasksOf(instance.id);
+    const tricky = {
+      quote: "it's",
+      backslash: 'C:\\branch\\minutes',
+      placeholder: '$1 $2 $$',
+      text: '支部书记 🚩',
+      nested: { list: ["a'b", '\\', null], n: 1.5 },
+    };
+    // When a task is completed with them (the step's writes go as inlined literals)
+    const done = await runtime.completeTask(task.id, tricky, "o'brien\\");
+    // Then the instance, the task row and the audit trail hold exactly those values
+    expect(done.variables).toEqual(tricky);
+    const [row] = await dataSource.query<{ variables: unknown; completed_by: string }[]>(
+      `SELECT variables, completed_by FROM tasks WHERE id = $1`,
+      [task.id],
+    );
+    expect(row).toEqual({ variables: tricky, completed_by: "o'brien\\" });
+    const [stored] = await dataSource.query<{ variables: unknown }[]>(
+      `SELECT variables FROM process_instances WHERE id = $1`,
+      [instance.id],
+    );
+    expect(stored.variables).toEqual(tricky);
+    expect((await verifyAudit(dataSource.manager, { stream: instance.id })).ok).toBe(true);
+  });
 });

@@ -31,19 +31,16 @@ export class StepTransaction {
 
   /** Runs the batch and commits in the same message; returns the batch's outputs. */
   async commitWith(batch: WriteBatch): Promise<Record<string, unknown[]>> {
-    const statements = batch.statements();
+    const statements = batch.statements({ inline: true });
     const answers: (Record<string, unknown> | undefined)[] = [];
     // Only a batch too big for one statement sends its earlier statements on their own.
     for (const statement of statements.slice(0, -1)) {
-      const [row] = await this.manager.query<Record<string, unknown>[]>(
-        statement.sql,
-        statement.params,
-      );
-      answers.push(row);
+      const [results] = await this.query(statement.sql);
+      answers.push(results.rows[0] as Record<string, unknown> | undefined);
     }
     const last = statements[statements.length - 1];
     if (last) {
-      const results = await this.query(`${inlineParams(last.sql, last.params)};\nCOMMIT`);
+      const results = await this.query(`${last.sql};\nCOMMIT`);
       this.state = 'committed';
       answers.push(results[0].rows[0] as Record<string, unknown> | undefined);
     } else {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { inlineParams } from './sql-literal.js';
 
 /** PostgreSQL's limit of bind parameters in one statement. */
 const MAX_PARAMS = 65_535;
@@ -50,9 +51,10 @@ export class WriteBatch {
    * The statements to send: one (the whole chain) unless the parts have more parameters than
    * PostgreSQL takes in one statement (a huge multi-instance fan-out); then one per part,
    * reads first so that they still see the state before the writes. Each statement answers
-   * one row; `collect` turns the answers into the outputs.
+   * one row; `collect` turns the answers into the outputs. `inline`: values inlined as
+   * literals (see inlineParams), no parameters.
    */
-  statements(): { sql: string; params: unknown[] }[] {
+  statements(options: { inline?: boolean } = {}): { sql: string; params: unknown[] }[] {
     const total = this.parts.reduce((n, part) => n + part.params.length, 0);
     const groups =
       total <= MAX_PARAMS
@@ -63,6 +65,7 @@ export class WriteBatch {
     return groups.map((group) => {
       const params: unknown[] = [];
       const ctes = group.map((part) => {
+        if (options.inline) return `${part.name} AS (${inlineParams(part.sql, part.params)})`;
         const offset = params.length;
         params.push(...part.params);
         return `${part.name} AS (${renumber(part.sql, offset)})`;
