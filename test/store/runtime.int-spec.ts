@@ -279,4 +279,20 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
     expect(stored.variables).toEqual(tricky);
     expect((await verifyAudit(dataSource.manager, { stream: instance.id })).ok).toBe(true);
   });
+
+  it('writes a step too big for one statement (a 2,500-branch fork) in full', async () => {
+    const branches = Array.from({ length: 2500 }, (_, i) => `B${i}`);
+    await deployments.deploy('wide.bpmn', bpmn.parallel('wide', branches, 'After'), 'integrator');
+    // When an instance starts (its writes exceed PostgreSQL's 65,535 parameters per statement)
+    const instance = await runtime.start({ templateKey: 'wide' }, 'someone');
+    // Then every task row, the answer and the audit chain are there
+    expect(instance.openTasks).toHaveLength(2500);
+    const tasks = await tasksOf(instance.id);
+    expect(tasks).toHaveLength(2500);
+    expect(new Set(tasks.map((t) => t.id))).toEqual(new Set(instance.openTasks!.map((t) => t.id)));
+    // And a completion in it lists the other 2,499 branches
+    const done = await runtime.completeTask(tasks[0].id, {}, 'someone', { openTasks: true });
+    expect(done.openTasks).toHaveLength(2499);
+    expect((await verifyAudit(dataSource.manager, { stream: instance.id })).ok).toBe(true);
+  });
 });

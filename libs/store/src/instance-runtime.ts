@@ -275,7 +275,10 @@ export class InstanceRuntime {
     const written = this.addEffects(batch, summary, result, actor, now, null, [started]);
     let out: Record<string, unknown[]>;
     try {
-      out = await batch.run(this.dataSource.manager);
+      // One statement is one transaction; a batch too big for one needs an explicit one.
+      out = batch.single
+        ? await batch.run(this.dataSource.manager)
+        : await this.dataSource.transaction((manager) => batch.run(manager));
     } catch (error) {
       if (isUniqueViolation(error, 'process_instances_business_key_uq')) {
         throw new RuntimeException(

@@ -54,14 +54,17 @@ export class WriteBatch {
    * one row; `collect` turns the answers into the outputs. `inline`: values inlined as
    * literals (see inlineParams), no parameters.
    */
+  /** Whether the batch goes as one statement (else `run` needs a transaction to be atomic). */
+  get single(): boolean {
+    return this.parts.reduce((n, part) => n + part.params.length, 0) <= MAX_PARAMS;
+  }
+
   statements(options: { inline?: boolean } = {}): { sql: string; params: unknown[] }[] {
-    const total = this.parts.reduce((n, part) => n + part.params.length, 0);
-    const groups =
-      total <= MAX_PARAMS
-        ? [this.parts]
-        : [...this.parts.filter((p) => p.read), ...this.parts.filter((p) => !p.read)].map(
-            (part) => [part],
-          );
+    const groups = this.single
+      ? [this.parts]
+      : [...this.parts.filter((p) => p.read), ...this.parts.filter((p) => !p.read)].map((part) => [
+          part,
+        ]);
     return groups.map((group) => {
       const params: unknown[] = [];
       const ctes = group.map((part) => {
