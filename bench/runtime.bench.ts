@@ -40,6 +40,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadEnv } from '@app/config';
 import { OutboxDispatcher } from '@app/queue';
+import { OrgDirectory } from '@app/org';
 import { DefinitionCache, InstanceRuntime, createDataSource, systemClock } from '@app/store';
 import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -439,6 +440,9 @@ interface Reply {
 class Http {
   private agent = Http.newAgent();
 
+  /** `token`: the bearer token every request carries. */
+  constructor(private readonly token: string) {}
+
   private static newAgent(): http.Agent {
     return new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
   }
@@ -464,10 +468,12 @@ class Http {
           method,
           path,
           agent: this.agent,
-          headers:
-            body === undefined
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(body === undefined
               ? {}
-              : { 'content-type': type, 'content-length': Buffer.byteLength(body) },
+              : { 'content-type': type, 'content-length': Buffer.byteLength(body) }),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -1565,7 +1571,7 @@ async function main(resources: Resources, config: Config): Promise<void> {
     LOG_LEVEL: 'warn',
     ...config.processEnv,
   };
-  const http = new Http();
+  const http = new Http(await benchToken(resources.productUrl()));
   report('starting api + worker');
   const worker = new AppProcess('worker', 'worker', env);
   resources.children.add(worker);
@@ -1823,5 +1829,28 @@ if (config === 'help') {
     const problems = await resources.release();
     for (const problem of problems) console.error(`bench:runtime: cleanup: ${problem}`);
     if (problems.length > 0) process.exitCode = 1;
+  }
+}
+
+/**
+ * A committee and a user who deploys, starts and completes everything in it (supervisor,
+ * secretary and integrator there); answers the user's bearer token.
+ */
+async function benchToken(databaseUrl: string): Promise<string> {
+  const dataSource = createDataSource(databaseUrl, { poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    const org = new OrgDirectory(dataSource, systemClock);
+    await org.createUnit({ id: 'bench', parentId: null, kind: 'committee', name: '基准测试党委' });
+    const { token } = await org.createUser({
+      name: 'bench',
+      grants: (['supervisor', 'secretary', 'integrator'] as const).map((role) => ({
+        role,
+        orgUnitId: 'bench',
+      })),
+    });
+    return token;
+  } finally {
+    await dataSource.destroy();
   }
 }

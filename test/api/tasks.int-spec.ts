@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { type ApiHarness, type SuiteUser, expectError, startApi } from './api-harness.js';
+import { bpmn } from '../support/bpmn.js';
 import { fixtures, reviewForm } from './fixtures.js';
 
 interface Task {
@@ -47,6 +48,7 @@ describe('api: tasks', () => {
       fixtures.review(key, tag, 'review-form', LI),
       fixtures.sequence(`${key}-plain`, ['A', 'B']),
       fixtures.service(`${key}-service`),
+      bpmn.parallel(`${key}-fork`, ['A', 'B', 'C'], 'After'),
     ]) {
       const deployed = await api.http
         .post('/api/templates')
@@ -314,5 +316,32 @@ describe('api: tasks', () => {
       404,
       'TASK_NOT_FOUND',
     );
+  });
+
+  it('answers a completion with the instance as a GET right after it shows it', async () => {
+    // Given a fork with three open branches, one of them claimed
+    const instance = await start(`${key}-fork`);
+    expect(instance).toEqual((await api.http.get(`/api/instances/${instance.id}`)).body);
+    const byElement = (body: Instance, elementId: string) =>
+      body.openTasks.find((task) => task.elementId === elementId)!.id;
+    await wang.http.post(`/api/tasks/${byElement(instance, 'B')}/claim`).expect(200);
+    // When the branches complete one by one (the claimed one by its claimant)
+    for (const [elementId, user] of [
+      ['A', zhao],
+      ['B', wang],
+      ['C', zhao],
+    ] as const) {
+      const current = await api.http.get(`/api/instances/${instance.id}`).expect(200);
+      const done = await user.http
+        .post(`/api/tasks/${byElement(current.body as Instance, elementId)}/complete`)
+        .send({ variables: { [elementId]: true } })
+        .expect(200);
+      // Then each answer is what a GET of the instance shows right after
+      const after = await api.http.get(`/api/instances/${instance.id}`).expect(200);
+      expect(done.body).toEqual(after.body);
+    }
+    // And after the join only After is open
+    const last = await api.http.get(`/api/instances/${instance.id}`).expect(200);
+    expect((last.body as Instance).openTasks.map((task) => task.elementId)).toEqual(['After']);
   });
 });

@@ -251,4 +251,48 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
       expect.objectContaining({ id: String(target.id), seq: target.seq }),
     );
   });
+
+  it('stores values with quotes, backslashes and placeholders as given, and the chain verifies', async () => {
+    await deployments.deploy('quoting.bpmn', bpmn.sequence('quoting', ['A', 'B']), 'integrator');
+    const instance = await runtime.start({ templateKey: 'quoting' }, "o'brien");
+    const [task] = await tasksOf(instance.id);
+    const tricky = {
+      quote: "it's",
+      backslash: 'C:\\branch\\minutes',
+      placeholder: '$1 $2 $$',
+      text: '支部书记 🚩',
+      nested: { list: ["a'b", '\\', null], n: 1.5 },
+    };
+    // When a task is completed with them (the step's writes go as inlined literals)
+    const done = await runtime.completeTask(task.id, tricky, "o'brien\\");
+    // Then the instance, the task row and the audit trail hold exactly those values
+    expect(done.variables).toEqual(tricky);
+    const [row] = await dataSource.query<{ variables: unknown; completed_by: string }[]>(
+      `SELECT variables, completed_by FROM tasks WHERE id = $1`,
+      [task.id],
+    );
+    expect(row).toEqual({ variables: tricky, completed_by: "o'brien\\" });
+    const [stored] = await dataSource.query<{ variables: unknown }[]>(
+      `SELECT variables FROM process_instances WHERE id = $1`,
+      [instance.id],
+    );
+    expect(stored.variables).toEqual(tricky);
+    expect((await verifyAudit(dataSource.manager, { stream: instance.id })).ok).toBe(true);
+  });
+
+  it('writes a step too big for one statement (a 2,500-branch fork) in full', async () => {
+    const branches = Array.from({ length: 2500 }, (_, i) => `B${i}`);
+    await deployments.deploy('wide.bpmn', bpmn.parallel('wide', branches, 'After'), 'integrator');
+    // When an instance starts (its writes exceed PostgreSQL's 65,535 parameters per statement)
+    const instance = await runtime.start({ templateKey: 'wide' }, 'someone');
+    // Then every task row, the answer and the audit chain are there
+    expect(instance.openTasks).toHaveLength(2500);
+    const tasks = await tasksOf(instance.id);
+    expect(tasks).toHaveLength(2500);
+    expect(new Set(tasks.map((t) => t.id))).toEqual(new Set(instance.openTasks!.map((t) => t.id)));
+    // And a completion in it lists the other 2,499 branches
+    const done = await runtime.completeTask(tasks[0].id, {}, 'someone', { openTasks: true });
+    expect(done.openTasks).toHaveLength(2499);
+    expect((await verifyAudit(dataSource.manager, { stream: instance.id })).ok).toBe(true);
+  });
 });

@@ -14,29 +14,35 @@ export interface AuditEventInput {
 /** The stream of events that belong to no instance (deployments, refusals, ...). */
 export const SYSTEM_STREAM = 'system';
 
+/** The last link of a stream's chain (`audit_streams`): seq 0 and GENESIS_HASH when empty. */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export const EMPTY_AUDIT_HEAD: AuditHead = { seq: 0, hash: GENESIS_HASH };
+
+/** One SQL statement with its own `$1 … $n` parameters. */
+export interface AuditStatement {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
 /**
- * Appends events to one stream inside the caller's transaction. The stream's head row is
- * locked (`FOR UPDATE`), so concurrent writers of one stream queue up and the chain stays
- * linear; streams of different instances never wait for each other.
+ * Chains events onto a stream's head: the `INSERT INTO audit_events` of them (hashes computed
+ * here) and the head after them. The caller must hold the stream's head row locked (or have
+ * just created it) and write the new head in the same transaction; the unique (stream, seq)
+ * constraint refuses a second writer that read the same head.
  */
-export async function appendAudit(
-  manager: EntityManager,
+export function chainAudit(
   stream: string,
+  head: AuditHead,
   events: readonly AuditEventInput[],
-): Promise<void> {
-  if (events.length === 0) return;
-  await manager.query(
-    `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING`,
-    [stream, GENESIS_HASH],
-  );
-  const [head] = await manager.query<{ seq: number; hash: string }[]>(
-    `SELECT seq, hash FROM audit_streams WHERE stream = $1 FOR UPDATE`,
-    [stream],
-  );
-  let seq = head?.seq ?? 0;
-  let hash = head?.hash ?? GENESIS_HASH;
-  const columns: unknown[] = [];
-  const rows: string[] = [];
+): { insert: AuditStatement; head: AuditHead } {
+  let seq = head.seq;
+  let hash = head.hash;
+  // One array per column (ten parameters however many events: a huge step stays one statement)
+  const columns: unknown[][] = Array.from({ length: 9 }, () => []);
   for (const event of events) {
     seq += 1;
     const fields = {
@@ -51,10 +57,7 @@ export async function appendAudit(
     };
     const prevHash = hash;
     hash = auditHash(prevHash, fields);
-    const base = columns.length;
-    rows.push(`(${Array.from({ length: 10 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
-    columns.push(
-      stream,
+    [
       seq,
       fields.instanceId,
       fields.type,
@@ -64,16 +67,45 @@ export async function appendAudit(
       new Date(fields.at),
       prevHash,
       hash,
-    );
+    ].forEach((value, i) => columns[i].push(value));
   }
-  await manager.query(
-    `INSERT INTO audit_events (stream, seq, instance_id, type, actor, element_id, data, at, prev_hash, hash)
-     VALUES ${rows.join(', ')}`,
-    columns,
+  return {
+    insert: {
+      sql: `INSERT INTO audit_events (stream, seq, instance_id, type, actor, element_id, data, at, prev_hash, hash)
+     SELECT $1, e.seq, e.instance_id, e.type, e.actor, e.element_id, e.data, e.at, e.prev_hash, e.hash
+       FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                   $8::timestamptz[], $9::text[], $10::text[])
+            WITH ORDINALITY AS e (seq, instance_id, type, actor, element_id, data, at, prev_hash, hash, n)
+      ORDER BY e.n`,
+      params: [stream, ...columns],
+    },
+    head: { seq, hash },
+  };
+}
+
+/**
+ * Appends events to one stream inside the caller's transaction, in two statements. The
+ * stream's head row is locked, so concurrent writers of one stream queue up and the chain
+ * stays linear; streams of different instances never wait for each other.
+ */
+export async function appendAudit(
+  manager: EntityManager,
+  stream: string,
+  events: readonly AuditEventInput[],
+): Promise<void> {
+  if (events.length === 0) return;
+  // Creates the head row if missing, else locks it (DO UPDATE takes the row lock) and reads it.
+  const [head] = await manager.query<AuditHead[]>(
+    `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, 0, $2)
+       ON CONFLICT (stream) DO UPDATE SET seq = audit_streams.seq
+     RETURNING seq, hash`,
+    [stream, GENESIS_HASH],
   );
-  await manager.query(`UPDATE audit_streams SET seq = $2, hash = $3 WHERE stream = $1`, [
-    stream,
-    seq,
-    hash,
-  ]);
+  const chained = chainAudit(stream, head ?? EMPTY_AUDIT_HEAD, events);
+  const n = chained.insert.params.length;
+  await manager.query(
+    `WITH events AS (${chained.insert.sql})
+     UPDATE audit_streams SET seq = $${n + 2}, hash = $${n + 3} WHERE stream = $${n + 1}`,
+    [...chained.insert.params, stream, chained.head.seq, chained.head.hash],
+  );
 }

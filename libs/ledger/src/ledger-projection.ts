@@ -1,174 +1,184 @@
 import type { AuditEventInput } from '@app/audit';
-import type { EntityManager } from 'typeorm';
 
 /**
- * The ledger's part of an engine step (called from libs/store's effects projection, inside the
- * step's transaction): every new user task opens an item (挂账), a completed one is submitted
- * with the completion variables as evidence, a cancelled one is cancelled.
+ * The ledger's part of an engine step (libs/store's effects projection adds these statements
+ * to the step's single write batch, so they commit with it): every new user task opens an
+ * item (挂账); a completed one is submitted with the completion variables as evidence; a
+ * cancelled one is cancelled.
+ *
+ * The statements run as parts of one `WITH` chain against the snapshot taken before the step
+ * (see WriteBatch in libs/store): they read only rows the step does not change (org units,
+ * items and tasks as they were), write only ledger rows, and the ids of new items are chosen
+ * here, so the audit events can be written in the same batch.
  */
 export interface LedgerStepContext {
   readonly instanceId: string;
+  /** The instance's org unit: the items' responsible unit (its parent assesses them). */
+  readonly orgUnitId: string | null;
   readonly actor: string;
   readonly now: number;
 }
 
-export interface OpenedUserTask {
+/** A user task the step created (and perhaps ended in the same step). */
+export interface NewUserTask {
+  /** The new ledger item's id. */
+  readonly itemId: string;
   /** The tasks row id. */
-  readonly id: string;
+  readonly taskId: string;
   readonly elementId: string;
+  /** The task's name (the element id when it has none). */
+  readonly title: string;
   /** The 工作标准: the element's documentation (null when it has none). */
   readonly standard: string | null;
+  /** The assignee, else the candidate users and groups joined. */
+  readonly responsible: string | null;
+  readonly dueAt: number | null;
+  readonly ended: EndedTask | null;
 }
 
-export interface EndedUserTask {
-  readonly engineKey: string;
+export interface EndedTask {
   readonly state: 'completed' | 'cancelled';
   readonly variables: unknown;
 }
 
-/**
- * Wraps the step's `INSERT INTO tasks … VALUES …` (without RETURNING) so that the same
- * statement also opens one ledger item per new user task and writes its `opened` entry: no
- * extra round trip. The item's unit is the instance's org unit, its assessing unit that unit's
- * parent; responsible = the assignee, else the candidate users and groups joined. The rows it
- * returns feed `ledgerOpenedEvents`.
- */
-export function withLedgerOpening(
-  insertTasks: string,
-  values: readonly unknown[],
-  opened: readonly OpenedUserTask[],
-  ctx: LedgerStepContext,
-): { sql: string; values: unknown[] } {
-  if (opened.length === 0) return { sql: insertTasks, values: [...values] };
-  const n = values.length;
-  const [instance, ids, standards, actor, now] = [1, 2, 3, 4, 5].map((k) => `$${n + k}`);
-  return {
-    sql: `WITH new_tasks AS (${insertTasks}
-        RETURNING id, name, element_id, assignee, candidate_groups, candidate_users, due_at),
-      unit AS (
-        SELECT p.org_unit_id, o.parent_id FROM process_instances p
-          LEFT JOIN org_units o ON o.id = p.org_unit_id WHERE p.id = ${instance}::uuid),
-      items AS (
-        INSERT INTO ledger_items (list, source, task_id, instance_id, title, standard, org_unit_id,
-          responsible, assessing_unit_id, due_at, created_by, created_at, updated_at)
-        SELECT 'task', 'task', t.id, ${instance}::uuid, COALESCE(t.name, t.element_id), s.standard,
-               unit.org_unit_id,
-               COALESCE(t.assignee, NULLIF(array_to_string(t.candidate_users || t.candidate_groups, ','), '')),
-               unit.parent_id, t.due_at, ${actor}, ${now}, ${now}
-          FROM new_tasks t
-          JOIN unnest(${ids}::uuid[], ${standards}::text[]) AS s (task_id, standard) ON s.task_id = t.id
-          LEFT JOIN unit ON TRUE
-        RETURNING id, task_id),
-      entries AS (
-        INSERT INTO ledger_entries (item_id, kind, actor, data, at)
-        SELECT id, 'opened', ${actor}, jsonb_build_object('taskId', task_id), ${now} FROM items)
-      SELECT id, task_id FROM items`,
-    values: [
-      ...values,
-      ctx.instanceId,
-      opened.map((task) => task.id),
-      opened.map((task) => task.standard),
-      ctx.actor,
-      new Date(ctx.now),
-    ],
-  };
+/** A user task that was open before the step and ended in it. */
+export interface EndedUserTask extends EndedTask {
+  readonly engineKey: string;
+  readonly elementId: string;
 }
 
-/** The `ledger.opened` audit events for the rows `withLedgerOpening`'s statement returned. */
-export function ledgerOpenedEvents(
-  rows: readonly { id: string; task_id: string }[],
-  opened: readonly OpenedUserTask[],
-  ctx: LedgerStepContext,
-): AuditEventInput[] {
-  const elements = new Map(opened.map((task) => [task.id, task.elementId]));
-  return rows.map((row) => ({
-    type: 'ledger.opened',
-    actor: ctx.actor,
-    instanceId: ctx.instanceId,
-    elementId: elements.get(row.task_id) ?? null,
-    data: { itemId: row.id, taskId: row.task_id, list: 'task' },
-    at: ctx.now,
-  }));
+/** One statement of the batch: SQL with `$1 … $n` and its values. */
+export interface LedgerWrite {
+  readonly sql: string;
+  readonly params: unknown[];
 }
 
-/**
- * A completed user task submits its item (evidence: the completion variables); a cancelled
- * one cancels it. One statement for all of a step's ended user tasks; only items still open or
- * in progress move, so a step applied twice has one effect. Returns the audit events.
- */
-export async function projectLedgerEndings(
-  manager: EntityManager,
+/** The statements and audit events of the ledger for one step. */
+export function ledgerStepWrites(
+  created: readonly NewUserTask[],
   ended: readonly EndedUserTask[],
   ctx: LedgerStepContext,
-): Promise<AuditEventInput[]> {
-  if (ended.length === 0) return [];
-  const rows = await manager.query<
-    { id: string; task_id: string; state: string; element_id: string }[]
-  >(
-    `WITH ended AS (
-       SELECT * FROM unnest($2::text[], $3::text[], $4::jsonb[]) AS e (engine_key, task_state, variables)),
-     items AS (
-       UPDATE ledger_items l
-          SET state = (CASE WHEN e.task_state = 'completed' THEN 'submitted' ELSE 'cancelled' END)::ledger_state,
-              submitted_at = CASE WHEN e.task_state = 'completed' THEN $5 ELSE l.submitted_at END,
-              updated_at = $5
-         FROM tasks t JOIN ended e ON e.engine_key = t.engine_key
-        WHERE t.instance_id = $1 AND l.task_id = t.id AND l.state IN ('open', 'in_progress')
-       RETURNING l.id, l.task_id, l.state::text AS state, t.element_id, e.variables),
-     entries AS (
-       INSERT INTO ledger_entries (item_id, kind, actor, data, at)
-       SELECT id, state::ledger_entry_kind, $6,
-              CASE WHEN state = 'submitted'
-                   THEN jsonb_build_object('taskId', task_id, 'evidence', COALESCE(variables, '{}'::jsonb))
-                   ELSE jsonb_build_object('taskId', task_id) END,
-              $5
-         FROM items)
-     SELECT id, task_id, state, element_id FROM items`,
-    [
-      ctx.instanceId,
-      ended.map((task) => task.engineKey),
-      ended.map((task) => task.state),
-      ended.map((task) => (task.variables == null ? null : JSON.stringify(task.variables))),
-      new Date(ctx.now),
-      ctx.actor,
-    ],
-  );
-  return rows.map((row) => ({
-    type: row.state === 'submitted' ? 'ledger.submitted' : 'ledger.cancelled',
-    actor: ctx.actor,
-    instanceId: ctx.instanceId,
-    elementId: row.element_id,
-    data: { itemId: row.id, taskId: row.task_id, by: 'task' },
-    at: ctx.now,
-  }));
-}
+): { writes: LedgerWrite[]; audit: AuditEventInput[] } {
+  const writes: LedgerWrite[] = [];
+  const audit: AuditEventInput[] = [];
+  const at = new Date(ctx.now);
+  const event = (type: string, elementId: string, data: Record<string, unknown>) =>
+    audit.push({
+      type,
+      actor: ctx.actor,
+      instanceId: ctx.instanceId,
+      elementId,
+      data,
+      at: ctx.now,
+    });
 
-/** The shape of the engine's task effects this module reads (kept structural: no engine import). */
-type TaskEffectLike =
-  | {
-      readonly type: 'task.completed';
-      readonly task: { readonly key: string; readonly kind: string };
-      readonly variables: unknown;
+  if (created.length > 0) {
+    writes.push({
+      sql: `INSERT INTO ledger_items (id, list, source, task_id, instance_id, title, standard, org_unit_id,
+          responsible, assessing_unit_id, due_at, state, submitted_at, created_by, created_at, updated_at)
+        SELECT n.id, 'task', 'task', n.task_id, $1::uuid, n.title, n.standard, $2::text, n.responsible,
+               (SELECT o.parent_id FROM org_units o WHERE o.id = $2::text), n.due_at,
+               n.state::ledger_state, n.submitted_at, $3, $4::timestamptz, $4::timestamptz
+          FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::timestamptz[],
+                      $11::text[], $12::timestamptz[])
+               AS n (id, task_id, title, standard, responsible, due_at, state, submitted_at)`,
+      params: [
+        ctx.instanceId,
+        ctx.orgUnitId,
+        ctx.actor,
+        at,
+        created.map((task) => task.itemId),
+        created.map((task) => task.taskId),
+        created.map((task) => task.title),
+        created.map((task) => task.standard),
+        created.map((task) => task.responsible),
+        created.map((task) => (task.dueAt === null ? null : new Date(task.dueAt))),
+        created.map((task) => itemState(task.ended)),
+        created.map((task) => (task.ended?.state === 'completed' ? at : null)),
+      ],
+    });
+    const entries: { itemId: string; kind: string; data: object }[] = [];
+    for (const task of created) {
+      entries.push({ itemId: task.itemId, kind: 'opened', data: { taskId: task.taskId } });
+      event('ledger.opened', task.elementId, {
+        itemId: task.itemId,
+        taskId: task.taskId,
+        list: 'task',
+      });
+      if (task.ended) {
+        const kind = itemState(task.ended);
+        entries.push({ itemId: task.itemId, kind, data: entryData(task.taskId, task.ended) });
+        event(`ledger.${kind}`, task.elementId, {
+          itemId: task.itemId,
+          taskId: task.taskId,
+          by: 'task',
+        });
+      }
     }
-  | {
-      readonly type: 'task.cancelled';
-      readonly task: { readonly key: string; readonly kind: string };
-    }
-  | { readonly type: string };
-
-/** The user tasks a step completed or cancelled, in effect order. */
-export function endedUserTasks(effects: readonly TaskEffectLike[]): EndedUserTask[] {
-  const ended: EndedUserTask[] = [];
-  for (const effect of effects) {
-    if (effect.type !== 'task.completed' && effect.type !== 'task.cancelled') continue;
-    const { task } = effect as { task: { key: string; kind: string } };
-    if (task.kind !== 'user') continue;
-    ended.push({
-      engineKey: task.key,
-      state: effect.type === 'task.completed' ? 'completed' : 'cancelled',
-      variables:
-        effect.type === 'task.completed' ? (effect as { variables: unknown }).variables : null,
+    writes.push({
+      sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
+        SELECT e.item_id, e.kind::ledger_entry_kind, $1, e.data, $2::timestamptz
+          FROM unnest($3::uuid[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS e (item_id, kind, data, n)
+         ORDER BY e.n`,
+      params: [
+        ctx.actor,
+        at,
+        entries.map((entry) => entry.itemId),
+        entries.map((entry) => entry.kind),
+        entries.map((entry) => JSON.stringify(entry.data)),
+      ],
     });
   }
-  return ended;
+
+  if (ended.length > 0) {
+    // The item of a task that was open is open or in progress: the API refuses to submit or
+    // close it while its task is open, so the update below always finds it.
+    const keys = ended.map((task) => task.engineKey);
+    const states = ended.map((task) => task.state);
+    writes.push({
+      sql: `UPDATE ledger_items l
+           SET state = (CASE WHEN e.task_state = 'completed' THEN 'submitted' ELSE 'cancelled' END)::ledger_state,
+               submitted_at = CASE WHEN e.task_state = 'completed' THEN $2::timestamptz ELSE l.submitted_at END,
+               updated_at = $2::timestamptz
+          FROM tasks t JOIN unnest($3::text[], $4::text[]) AS e (engine_key, task_state)
+            ON e.engine_key = t.engine_key
+         WHERE t.instance_id = $1::uuid AND l.task_id = t.id AND l.state IN ('open', 'in_progress')`,
+      params: [ctx.instanceId, at, keys, states],
+    });
+    writes.push({
+      sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
+        SELECT l.id, (CASE WHEN e.task_state = 'completed' THEN 'submitted' ELSE 'cancelled' END)::ledger_entry_kind,
+               $5,
+               CASE WHEN e.task_state = 'completed'
+                    THEN jsonb_build_object('taskId', t.id, 'evidence', COALESCE(e.variables, '{}'::jsonb))
+                    ELSE jsonb_build_object('taskId', t.id) END,
+               $2::timestamptz
+          FROM ledger_items l JOIN tasks t ON t.id = l.task_id
+          JOIN unnest($3::text[], $4::text[], $6::jsonb[]) WITH ORDINALITY AS e (engine_key, task_state, variables, n)
+            ON e.engine_key = t.engine_key
+         WHERE t.instance_id = $1::uuid AND l.state IN ('open', 'in_progress')
+         ORDER BY e.n`,
+      params: [
+        ctx.instanceId,
+        at,
+        keys,
+        states,
+        ctx.actor,
+        ended.map((task) => (task.variables == null ? null : JSON.stringify(task.variables))),
+      ],
+    });
+    for (const task of ended) {
+      event(`ledger.${itemState(task)}`, task.elementId, { taskKey: task.engineKey, by: 'task' });
+    }
+  }
+  return { writes, audit };
+}
+
+function itemState(ended: EndedTask | null): 'open' | 'submitted' | 'cancelled' {
+  if (ended === null) return 'open';
+  return ended.state === 'completed' ? 'submitted' : 'cancelled';
+}
+
+function entryData(taskId: string, ended: EndedTask): object {
+  return ended.state === 'completed' ? { taskId, evidence: ended.variables ?? {} } : { taskId };
 }

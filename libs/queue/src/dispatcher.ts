@@ -1,15 +1,7 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import type { DataSource } from 'typeorm';
+import { OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox.js';
 import { QueueName } from './queues.js';
-
-interface OutboxRow {
-  id: string;
-  queue: QueueName;
-  job_name: string;
-  job_id: string;
-  payload: object;
-  not_before: Date;
-}
 
 export interface DispatcherOptions {
   readonly connection: ConnectionOptions;
@@ -66,35 +58,59 @@ export class OutboxDispatcher {
     return this.dataSource.transaction(async (manager): Promise<number> => {
       const rows = options.ids
         ? await manager.query<OutboxRow[]>(
-            `SELECT id, queue, job_name, job_id, payload, not_before FROM outbox
+            `SELECT ${OUTBOX_ROW_COLUMNS} FROM outbox
                 WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL FOR UPDATE SKIP LOCKED`,
             [options.ids],
           )
         : await manager.query<OutboxRow[]>(
-            `SELECT id, queue, job_name, job_id, payload, not_before FROM outbox
+            `SELECT ${OUTBOX_ROW_COLUMNS} FROM outbox
                 WHERE delivered_at IS NULL AND created_at < $1
                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
             [new Date(options.olderThan ?? this.options.now()), options.limit ?? 1000],
           );
       if (rows.length === 0) return 0;
-      const now = this.options.now();
-      const byQueue = new Map<QueueName, OutboxRow[]>();
-      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
-      for (const [name, group] of byQueue) {
-        await this.queue(name).addBulk(
-          group.map((row) => ({
-            name: row.job_name,
-            data: row.payload,
-            opts: { jobId: row.job_id, delay: Math.max(0, row.not_before.getTime() - now) },
-          })),
-        );
-      }
+      await this.enqueue(rows);
       await manager.query(
         `UPDATE outbox SET delivered_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])`,
         [rows.map((row) => row.id)],
       );
       return rows.length;
     });
+  }
+
+  /**
+   * Delivers rows the caller's transaction has just committed, as its INSERT returned them:
+   * enqueues them, then marks them delivered in one statement of its own (no claim first: a
+   * row the reconciler enqueues too is a duplicate add of the same job id, a no-op). If the
+   * process dies in between, the rows stay undelivered and the reconciler enqueues them again.
+   */
+  async deliver(rows: readonly OutboxRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    await this.enqueue(rows);
+    await this.dataSource.query(
+      `UPDATE outbox SET delivered_at = now(), attempts = attempts + 1
+        WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL`,
+      [rows.map((row) => String(row.id))],
+    );
+    return rows.length;
+  }
+
+  private async enqueue(rows: readonly OutboxRow[]): Promise<void> {
+    const now = this.options.now();
+    const byQueue = new Map<QueueName, OutboxRow[]>();
+    for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+    for (const [name, group] of byQueue) {
+      await this.queue(name).addBulk(
+        group.map((row) => ({
+          name: row.job_name,
+          data: row.payload,
+          opts: {
+            jobId: row.job_id,
+            delay: Math.max(0, new Date(row.not_before).getTime() - now),
+          },
+        })),
+      );
+    }
   }
 
   async close(): Promise<void> {

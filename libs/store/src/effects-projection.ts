@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '@app/audit';
 import { type Effect, type InstanceState, type ProcessRegistry, type Task } from '@app/engine';
-import {
-  endedUserTasks,
-  ledgerOpenedEvents,
-  projectLedgerEndings,
-  withLedgerOpening,
-} from '@app/ledger';
+import { ledgerStepWrites } from '@app/ledger';
 import { type OutboxJob, outboxJob } from '@app/queue';
 import { parseDuration, subtractDuration } from '@app/time';
-import type { EntityManager } from 'typeorm';
+import type { WriteBatch } from './write-batch.js';
 
 export interface ProjectionContext {
   readonly instanceId: string;
@@ -19,28 +14,55 @@ export interface ProjectionContext {
   readonly registry: ProcessRegistry;
   /** Offsets before a task's due date at which default reminders fire (ISO durations). */
   readonly reminderOffsets: readonly string[];
+  /** The instance's org unit (the ledger items' responsible unit). */
+  readonly orgUnitId: string | null;
+}
+
+/** A task row this step inserts, as the instance's answer lists open tasks. */
+export interface ProjectedTask {
+  readonly id: string;
+  readonly kind: Task['kind'];
+  readonly engine_key: string;
+  readonly element_id: string;
+  readonly name: string | null;
+  readonly assignee: string | null;
+  readonly candidate_groups: string[];
+  readonly due_at: Date | null;
+  readonly claimed_by: null;
+  readonly state: 'open' | 'completed' | 'cancelled';
+  readonly created_at: Date;
 }
 
 export interface Projection {
   readonly audit: AuditEventInput[];
   readonly jobs: OutboxJob[];
+  /** Task rows inserted by this step. */
+  readonly createdTasks: ProjectedTask[];
+  /** Engine keys of tasks that were open before this step and ended in it. */
+  readonly endedTaskKeys: string[];
 }
 
 /**
- * Writes the rows that mirror one step's effects — tasks, timers — and returns the audit
- * events and outbox jobs that go with them. Every write is keyed by (instance, engine key),
- * so the rows always agree with the engine state written in the same transaction.
+ * Adds to the step's write batch the rows that mirror one step's effects — tasks, timers —
+ * and returns the audit events and outbox jobs that go with them. Every write is keyed by
+ * (instance, engine key), so the rows always agree with the engine state written in the same
+ * transaction.
  */
-export async function projectEffects(
-  manager: EntityManager,
+export function projectEffects(
+  batch: WriteBatch,
   effects: readonly Effect[],
   ctx: ProjectionContext,
-): Promise<Projection> {
+): Projection {
   const audit: AuditEventInput[] = [];
   const jobs: OutboxJob[] = [];
   const newTasks: { id: string; task: Task; remindersModelled: boolean }[] = [];
   const newTimers: { id: string; effect: Extract<Effect, { type: 'timer.scheduled' }> }[] = [];
-  const endedTasks = new Map<string, { state: 'completed' | 'cancelled'; variables: unknown }>();
+  const endedTasks = new Map<
+    string,
+    { state: 'completed' | 'cancelled'; variables: unknown; kind: Task['kind']; elementId: string }
+  >();
+  /** How each task created by this step ended in it, if it did (by task row id). */
+  const endedNew = new Map<string, { state: 'completed' | 'cancelled'; variables: unknown }>();
   const endedTimers = new Map<string, 'fired' | 'cancelled'>();
   const event = (type: string, elementId: string | null, data: Record<string, unknown> = {}) =>
     audit.push({
@@ -93,14 +115,24 @@ export async function projectEffects(
         break;
       }
       case 'task.completed':
-        endedTasks.set(effect.task.key, { state: 'completed', variables: effect.variables });
+        endedTasks.set(effect.task.key, {
+          state: 'completed',
+          variables: effect.variables,
+          kind: effect.task.kind,
+          elementId: effect.task.elementId,
+        });
         event('task.completed', effect.task.elementId, {
           taskKey: effect.task.key,
           variables: effect.variables,
         });
         break;
       case 'task.cancelled':
-        endedTasks.set(effect.task.key, { state: 'cancelled', variables: null });
+        endedTasks.set(effect.task.key, {
+          state: 'cancelled',
+          variables: null,
+          kind: effect.task.kind,
+          elementId: effect.task.elementId,
+        });
         event('task.cancelled', effect.task.elementId, { taskKey: effect.task.key });
         break;
       case 'timer.scheduled': {
@@ -144,11 +176,26 @@ export async function projectEffects(
   }
 
   // A task or timer created and ended within the same step is inserted already ended.
+  const createdTasks: ProjectedTask[] = [];
   if (newTasks.length > 0) {
     const values: unknown[] = [];
     const rows = newTasks.map(({ id, task, remindersModelled }, i) => {
       const ended = endedTasks.get(task.key);
       endedTasks.delete(task.key);
+      if (ended) endedNew.set(id, { state: ended.state, variables: ended.variables });
+      createdTasks.push({
+        id,
+        kind: task.kind,
+        engine_key: task.key,
+        element_id: task.elementId,
+        name: task.name,
+        assignee: task.assignee,
+        candidate_groups: [...task.candidateGroups],
+        due_at: task.dueAt === null ? null : new Date(task.dueAt),
+        claimed_by: null,
+        state: ended?.state ?? 'open',
+        created_at: new Date(task.createdAt),
+      });
       values.push(
         id,
         ctx.instanceId,
@@ -171,22 +218,41 @@ export async function projectEffects(
       const b = i * 17;
       return `(${Array.from({ length: 17 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
-    const opened = newTasks
-      .filter(({ task }) => task.kind === 'user')
-      .map(({ id, task }) => ({ id, elementId: task.elementId, standard: standardOf(ctx, task) }));
-    const insert = withLedgerOpening(
+    batch.add(
       `INSERT INTO tasks (id, instance_id, engine_key, kind, element_id, name, assignee, candidate_groups,
          candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at)
        VALUES ${rows.join(', ')}`,
       values,
-      opened,
-      ctx,
     );
-    const items = await manager.query<{ id: string; task_id: string }[]>(insert.sql, insert.values);
-    if (opened.length > 0) audit.push(...ledgerOpenedEvents(items, opened, ctx));
   }
+  const endedTaskKeys = [...endedTasks.keys()];
+  const ledger = ledgerStepWrites(
+    newTasks
+      .filter(({ task }) => task.kind === 'user')
+      .map(({ id, task }) => ({
+        itemId: randomUUID(),
+        taskId: id,
+        elementId: task.elementId,
+        title: task.name ?? task.elementId,
+        standard: standardOf(ctx, task),
+        responsible: responsibleOf(task),
+        dueAt: task.dueAt,
+        ended: endedNew.get(id) ?? null,
+      })),
+    [...endedTasks]
+      .filter(([, ended]) => ended.kind === 'user')
+      .map(([engineKey, ended]) => ({
+        engineKey,
+        elementId: ended.elementId,
+        state: ended.state,
+        variables: ended.variables,
+      })),
+    ctx,
+  );
+  for (const write of ledger.writes) batch.add(write.sql, write.params);
+  audit.push(...ledger.audit);
   for (const [key, ended] of endedTasks) {
-    await manager.query(
+    batch.add(
       `UPDATE tasks SET state = $3::task_state, ended_at = $4, variables = $5,
          completed_by = CASE WHEN $3::text = 'completed' THEN $6 ELSE NULL END
         WHERE instance_id = $1 AND engine_key = $2 AND state = 'open'`,
@@ -200,7 +266,6 @@ export async function projectEffects(
       ],
     );
   }
-  audit.push(...(await projectLedgerEndings(manager, endedUserTasks(effects), ctx)));
   if (newTimers.length > 0) {
     const values: unknown[] = [];
     const rows = newTimers.map(({ id, effect }, i) => {
@@ -219,19 +284,26 @@ export async function projectEffects(
       const b = i * 8;
       return `(${Array.from({ length: 8 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
     });
-    await manager.query(
+    batch.add(
       `INSERT INTO timers (id, instance_id, engine_key, element_id, purpose, due_at, state, fired_at) VALUES ${rows.join(', ')}`,
       values,
     );
   }
   for (const [key, state] of endedTimers) {
-    await manager.query(
+    batch.add(
       `UPDATE timers SET state = $3::timer_state, fired_at = CASE WHEN $3::text = 'fired' THEN $4::timestamptz ELSE NULL END
         WHERE instance_id = $1 AND engine_key = $2 AND state = 'scheduled'`,
       [ctx.instanceId, key, state, new Date(ctx.now)],
     );
   }
-  return { audit, jobs };
+  return { audit, jobs, createdTasks, endedTaskKeys };
+}
+
+/** Who answers for a user task on the ledger: its assignee, else its candidates joined. */
+function responsibleOf(task: Task): string | null {
+  if (task.assignee !== null) return task.assignee;
+  const candidates = [...task.candidateUsers, ...task.candidateGroups];
+  return candidates.length > 0 ? candidates.join(',') : null;
 }
 
 /** The 工作标准 of a user task's ledger item: its element's `<bpmn:documentation>`. */

@@ -1,4 +1,5 @@
-import { appendAudit } from '@app/audit';
+import { randomUUID } from 'node:crypto';
+import { type AuditEventInput, GENESIS_HASH, chainAudit } from '@app/audit';
 import {
   type Command,
   type EngineContext,
@@ -11,12 +12,15 @@ import {
   displayState,
   step,
 } from '@app/engine';
-import { writeOutbox } from '@app/queue';
-import type { DataSource, EntityManager } from 'typeorm';
+import { type OutboxRow, outboxInsert } from '@app/queue';
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
 import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
-import { projectEffects, rootVariables } from './effects-projection.js';
+import { type ProjectedTask, projectEffects, rootVariables } from './effects-projection.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
+import { StepTransaction } from './step-transaction.js';
+import { WriteBatch } from './write-batch.js';
 
 export interface RuntimeOptions {
   readonly timeZone: string;
@@ -26,7 +30,7 @@ export interface RuntimeOptions {
 
 /** Delivers committed outbox rows; absent in processes that leave it to the reconciler. */
 export interface OutboxKick {
-  dispatch(options: { ids: readonly string[] }): Promise<number>;
+  deliver(rows: readonly OutboxRow[]): Promise<number>;
 }
 
 export interface StartInput {
@@ -36,6 +40,19 @@ export interface StartInput {
   readonly variables?: Variables;
 }
 
+/** An open task row of an instance, as the instance's answer lists it. */
+export interface OpenTaskRow {
+  readonly id: string;
+  readonly kind: 'user' | 'service';
+  readonly element_id: string;
+  readonly name: string | null;
+  readonly assignee: string | null;
+  readonly candidate_groups: string[];
+  readonly due_at: Date | null;
+  readonly claimed_by: string | null;
+}
+
+/** The instance as the step committed it. */
 export interface InstanceSummary {
   readonly id: string;
   readonly templateKey: string;
@@ -44,6 +61,41 @@ export interface InstanceSummary {
   readonly orgUnitId: string | null;
   readonly state: ReturnType<typeof displayState>;
   readonly engineState: InstanceState;
+  readonly startedBy: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly endedAt: Date | null;
+  /** The root scope's variables. */
+  readonly variables: InstanceState['variables'][string];
+  /**
+   * Its open tasks after the step, in creation order: always after `start`; after `execute`
+   * and `completeTask` when asked for (`openTasks: true`), else undefined.
+   */
+  readonly openTasks?: readonly OpenTaskRow[];
+}
+
+/** The task a completion is for, as its row is when locked. */
+export interface LockedTask {
+  readonly id: string;
+  readonly instanceId: string;
+  readonly kind: 'user' | 'service';
+  readonly state: 'open' | 'completed' | 'cancelled';
+  readonly claimedBy: string | null;
+  readonly formKey: string | null;
+}
+
+export interface StepOptions {
+  /** List the instance's open tasks in the result (read in the step's write statement). */
+  readonly openTasks?: boolean;
+}
+
+export interface CompleteTaskOptions extends StepOptions {
+  /**
+   * Runs with the instance and the task row locked, before the engine step; may refuse by
+   * throwing (e.g. a claim by someone else, form values that do not fit). The default refuses
+   * a task that is not open (TASK_NOT_OPEN).
+   */
+  readonly check?: (task: LockedTask, variables: InstanceState['variables'][string]) => void;
 }
 
 interface InstanceRow {
@@ -53,6 +105,74 @@ interface InstanceRow {
   business_key: string | null;
   org_unit_id: string | null;
   engine_state: InstanceState;
+  started_by: string;
+  created_at: Date;
+  audit_seq: number;
+  audit_hash: string;
+  /** The task or timer the lock went through, when it went through one. */
+  target_key?: string;
+  target_state?: string;
+  target_kind?: 'user' | 'service';
+  target_claimed_by?: string | null;
+  target_form_key?: string | null;
+}
+
+/** What the step's transaction locks: the instance row, through a task or timer row or not. */
+type LockTarget =
+  | { readonly kind: 'instance'; readonly id: string }
+  | { readonly kind: 'task'; readonly id: string }
+  | { readonly kind: 'timer'; readonly id: string };
+
+const LOCKED_COLUMNS = `p.id, p.template_key, p.version, p.business_key, p.org_unit_id, p.engine_state,
+  p.started_by, p.created_at, s.seq AS audit_seq, s.hash AS audit_hash`;
+
+/**
+ * One statement locks the instance row, the row the step goes through (a task, a timer) and
+ * the head of the instance's audit chain, in that order (every other writer of a task row or
+ * a chain head locks task before head, and none locks the instance, so no cycle).
+ *
+ * The mode is FOR NO KEY UPDATE — the lock an UPDATE of the row takes, exclusive against every
+ * other step of the instance (and against FOR UPDATE / FOR SHARE) — not FOR UPDATE, which
+ * would also block the FOR KEY SHARE that PostgreSQL's foreign-key checks take on the instance
+ * row: a reminder or an escalation that holds a task row and inserts a notification naming
+ * the instance would then wait for the step while the step waits for the task row (deadlock).
+ */
+const LOCK_SQL: Record<LockTarget['kind'], string> = {
+  instance: `SELECT ${LOCKED_COLUMNS}
+      FROM process_instances p JOIN audit_streams s ON s.stream = p.id::text
+     WHERE p.id = $1 FOR NO KEY UPDATE OF p, s`,
+  task: `SELECT ${LOCKED_COLUMNS}, t.engine_key AS target_key, t.state AS target_state,
+         t.kind AS target_kind, t.claimed_by AS target_claimed_by, t.form_key AS target_form_key
+      FROM process_instances p JOIN tasks t ON t.instance_id = p.id
+      JOIN audit_streams s ON s.stream = p.id::text
+     WHERE t.id = $1 FOR NO KEY UPDATE OF p, t, s`,
+  timer: `SELECT ${LOCKED_COLUMNS}, m.engine_key AS target_key, m.state AS target_state
+      FROM process_instances p JOIN timers m ON m.instance_id = p.id
+      JOIN audit_streams s ON s.stream = p.id::text
+     WHERE m.id = $1 FOR NO KEY UPDATE OF p, m, s`,
+};
+
+/** Where a target's instance id is, when the lock finds no row. */
+const INSTANCE_OF_SQL: Record<LockTarget['kind'], string> = {
+  instance: `SELECT id AS instance_id FROM process_instances WHERE id = $1`,
+  task: `SELECT instance_id FROM tasks WHERE id = $1`,
+  timer: `SELECT instance_id FROM timers WHERE id = $1`,
+};
+
+// `state::text`: through the instance's index, never by scanning a partial index of every open
+// task (which `state = 'open'` would allow the planner to pick).
+const OPEN_TASKS_SQL = `SELECT id, kind, engine_key, element_id, name, assignee, candidate_groups, due_at,
+    claimed_by, created_at
+   FROM tasks WHERE instance_id = $1 AND state::text = 'open'`;
+
+interface TaskListingRow extends OpenTaskRow {
+  engine_key: string;
+  created_at: Date;
+}
+
+interface Written {
+  readonly summary: InstanceSummary;
+  readonly outbox: OutboxRow[];
 }
 
 type InstanceCommand = Exclude<Command, StartCommand>;
@@ -77,6 +197,11 @@ export class InstanceRuntime {
     return { processes: this.definitions, timeZone: this.options.timeZone };
   }
 
+  /**
+   * Starts an instance: one statement, so one transaction on its own, inserts the instance row
+   * and everything its first step implies (tasks, timers, the head and first events of its
+   * audit chain, outbox jobs).
+   */
   async start(input: StartInput, actor: string): Promise<InstanceSummary> {
     const now = this.clock.now();
     await this.definitions.ensure([]);
@@ -96,255 +221,399 @@ export class InstanceRuntime {
       ),
     );
     const version = Number(graph.ref.slice(graph.ref.lastIndexOf(':') + 1));
-    const { summary, outboxIds } = await this.transaction(async (manager) => {
-      let row: { id: string } | undefined;
-      try {
-        [row] = await manager.query<{ id: string }[]>(
-          `INSERT INTO process_instances (definition_id, template_key, version, business_key, org_unit_id, state,
-             engine_state, variables, started_by, created_at, updated_at, ended_at)
-           SELECT id, key, version, $3, $4, $5, $6, $7, $8, $9, $9, $10
-             FROM process_definitions WHERE key = $1 AND version = $2
-           RETURNING id`,
-          [
-            input.templateKey,
-            version,
-            input.businessKey ?? null,
-            input.orgUnitId ?? null,
-            displayState(result.state),
-            JSON.stringify(result.state),
-            JSON.stringify(rootVariables(result.state)),
-            actor,
-            new Date(now),
-            result.state.endedAt === null ? null : new Date(result.state.endedAt),
-          ],
-        );
-      } catch (error) {
-        if (isUniqueViolation(error, 'process_instances_business_key_uq')) {
-          throw new RuntimeException(
-            RuntimeExceptionCode.DUPLICATE_BUSINESS_KEY,
-            `an instance of '${input.templateKey}' with business key '${input.businessKey ?? ''}' already exists`,
-          );
-        }
-        throw error;
-      }
-      if (!row) throw new Error(`definition ${graph.ref} vanished`);
-      const started = {
-        type: 'instance.started',
+    const id = randomUUID();
+    const batch = new WriteBatch();
+    batch.add(
+      `INSERT INTO process_instances (id, definition_id, template_key, version, business_key, org_unit_id, state,
+         engine_state, variables, started_by, created_at, updated_at, ended_at)
+       SELECT $11, id, key, version, $3, $4, $5, $6, $7, $8, $9, $9, $10
+         FROM process_definitions WHERE key = $1 AND version = $2
+       RETURNING id`,
+      [
+        input.templateKey,
+        version,
+        input.businessKey ?? null,
+        input.orgUnitId ?? null,
+        displayState(result.state),
+        JSON.stringify(result.state),
+        JSON.stringify(rootVariables(result.state)),
         actor,
-        instanceId: row.id,
-        elementId: null,
-        at: now,
-        data: {
-          templateKey: input.templateKey,
-          version,
-          businessKey: input.businessKey ?? null,
-          orgUnitId: input.orgUnitId ?? null,
-          variables: input.variables ?? {},
-        },
-      };
-      const ids = await this.persistEffects(manager, row.id, result, actor, now, [started]);
-      return {
-        summary: {
-          id: row.id,
-          templateKey: input.templateKey,
-          version,
-          businessKey: input.businessKey ?? null,
-          orgUnitId: input.orgUnitId ?? null,
-          state: displayState(result.state),
-          engineState: result.state,
-        },
-        outboxIds: ids,
-      };
-    });
-    await this.kick(outboxIds);
-    return summary;
+        new Date(now),
+        result.state.endedAt === null ? null : new Date(result.state.endedAt),
+        id,
+      ],
+      'instance',
+    );
+    const started: AuditEventInput = {
+      type: 'instance.started',
+      actor,
+      instanceId: id,
+      elementId: null,
+      at: now,
+      data: {
+        templateKey: input.templateKey,
+        version,
+        businessKey: input.businessKey ?? null,
+        orgUnitId: input.orgUnitId ?? null,
+        variables: input.variables ?? {},
+      },
+    };
+    const summary: InstanceSummary = {
+      id,
+      templateKey: input.templateKey,
+      version,
+      businessKey: input.businessKey ?? null,
+      orgUnitId: input.orgUnitId ?? null,
+      state: displayState(result.state),
+      engineState: result.state,
+      startedBy: actor,
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
+      endedAt: result.state.endedAt === null ? null : new Date(result.state.endedAt),
+      variables: rootVariables(result.state),
+    };
+    const written = this.addEffects(batch, summary, result, actor, now, null, [started]);
+    let out: Record<string, unknown[]>;
+    try {
+      // One statement is one transaction; a batch too big for one needs an explicit one.
+      out = batch.single
+        ? await batch.run(this.dataSource.manager)
+        : await this.dataSource.transaction((manager) => batch.run(manager));
+    } catch (error) {
+      if (isUniqueViolation(error, 'process_instances_business_key_uq')) {
+        throw new RuntimeException(
+          RuntimeExceptionCode.DUPLICATE_BUSINESS_KEY,
+          `an instance of '${input.templateKey}' with business key '${input.businessKey ?? ''}' already exists`,
+        );
+      }
+      throw error;
+    }
+    if (out.instance.length === 0) throw new Error(`definition ${graph.ref} vanished`);
+    const done = written(out, []);
+    await this.kick(done.outbox);
+    return done.summary;
   }
 
-  /**
-   * Runs one command against an instance. `before` (optional) runs inside the transaction
-   * with the row locked, e.g. to re-check a task row, and may refuse by throwing.
-   */
+  /** Runs one command against an instance. */
   async execute(
     instanceId: string,
     command: InstanceCommand,
     actor: string,
-    before?: (manager: EntityManager, state: InstanceState) => Promise<void>,
+    options: StepOptions = {},
   ): Promise<InstanceSummary> {
-    const { summary, outboxIds } = await this.transaction(async (manager) => {
-      const [row] = await manager.query<InstanceRow[]>(
-        `SELECT id, template_key, version, business_key, org_unit_id, engine_state
-           FROM process_instances WHERE id = $1 FOR UPDATE`,
-        [instanceId],
-      );
+    const { summary, outbox } = await this.step({ kind: 'instance', id: instanceId }, (tx, row) => {
       if (!row) {
         throw new RuntimeException(
           RuntimeExceptionCode.INSTANCE_NOT_FOUND,
           `no instance '${instanceId}'`,
         );
       }
-      if (before) await before(manager, row.engine_state);
-      const now = this.clock.now();
-      await this.definitions.ensure(refsOf(row.engine_state), manager);
-      const result = engine(() => step(this.context(), row.engine_state, command, now));
-      const summary: InstanceSummary = {
-        id: row.id,
-        templateKey: row.template_key,
-        version: row.version,
-        businessKey: row.business_key,
-        orgUnitId: row.org_unit_id,
-        state: displayState(result.state),
-        engineState: result.state,
-      };
-      if (result.effects.length === 0) return { summary, outboxIds: [] };
-      await manager.query(
-        `UPDATE process_instances
-            SET engine_state = $2, state = $3, variables = $4, revision = revision + 1, updated_at = $5, ended_at = $6
-          WHERE id = $1`,
-        [
-          row.id,
-          JSON.stringify(result.state),
-          displayState(result.state),
-          JSON.stringify(rootVariables(result.state)),
-          new Date(now),
-          result.state.endedAt === null ? null : new Date(result.state.endedAt),
-        ],
-      );
-      const extra =
-        command.type === 'cancel'
-          ? [
-              {
-                type: 'instance.cancelled',
-                actor,
-                instanceId: row.id,
-                elementId: null,
-                at: now,
-                data: {},
-              },
-            ]
-          : [];
-      const ids = await this.persistEffects(manager, row.id, result, actor, now, extra);
-      return { summary, outboxIds: ids };
+      return this.apply(tx, row, command, actor, options);
     });
-    await this.kick(outboxIds);
+    await this.kick(outbox);
     return summary;
   }
 
-  /** Completes a task by its row id; 409-style refusals when it is no longer open. */
+  /**
+   * Completes a task by its row id: one statement locks the instance and the task row; the
+   * task must still be open (409-style refusals), then `check` may refuse it too.
+   */
   async completeTask(
     taskId: string,
     variables: Variables,
     actor: string,
+    options: CompleteTaskOptions = {},
   ): Promise<InstanceSummary> {
-    const task = await this.openTask(taskId);
-    return this.execute(
-      task.instance_id,
-      { type: 'completeTask', taskKey: task.engine_key, variables },
-      actor,
-      async (manager) => {
-        const [current] = await manager.query<{ state: string }[]>(
-          `SELECT state FROM tasks WHERE id = $1`,
-          [taskId],
+    const { summary, outbox } = await this.step({ kind: 'task', id: taskId }, (tx, row) => {
+      if (!row) {
+        throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${taskId}'`);
+      }
+      const task: LockedTask = {
+        id: taskId,
+        instanceId: row.id,
+        kind: row.target_kind ?? 'user',
+        state: (row.target_state ?? 'open') as LockedTask['state'],
+        claimedBy: row.target_claimed_by ?? null,
+        formKey: row.target_form_key ?? null,
+      };
+      if (options.check) options.check(task, rootVariables(row.engine_state));
+      else if (task.state !== 'open') {
+        throw new RuntimeException(
+          RuntimeExceptionCode.TASK_NOT_OPEN,
+          `task '${taskId}' is already ${task.state}`,
         );
-        if (current?.state !== 'open') {
-          throw new RuntimeException(
-            RuntimeExceptionCode.TASK_NOT_OPEN,
-            `task '${taskId}' is already ${current?.state ?? 'gone'}`,
-          );
-        }
-      },
-    );
+      }
+      const command: InstanceCommand = {
+        type: 'completeTask',
+        taskKey: row.target_key ?? '',
+        variables,
+      };
+      return this.apply(tx, row, command, actor, options);
+    });
+    await this.kick(outbox);
+    return summary;
   }
 
   /**
    * Withdraws a service task whose job failed for good and raises an incident on its element
-   * (resolving it creates a new job). A task no longer open is refused like a completion.
+   * (resolving it creates a new job): one step locked through the task row, which must still
+   * be open (409-style refusal otherwise, so a repeated report has one effect).
    */
   async failTask(taskId: string, message: string, actor: string): Promise<InstanceSummary> {
-    const task = await this.openTask(taskId);
-    return this.execute(
-      task.instance_id,
-      { type: 'failTask', taskKey: task.engine_key, message },
-      actor,
-      async (manager) => {
-        const [current] = await manager.query<{ state: string }[]>(
-          `SELECT state FROM tasks WHERE id = $1`,
-          [taskId],
+    const { summary, outbox } = await this.step({ kind: 'task', id: taskId }, (tx, row) => {
+      if (!row) {
+        throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${taskId}'`);
+      }
+      if (row.target_state !== 'open') {
+        throw new RuntimeException(
+          RuntimeExceptionCode.TASK_NOT_OPEN,
+          `task '${taskId}' is already ${row.target_state ?? 'gone'}`,
         );
-        if (current?.state !== 'open') {
-          throw new RuntimeException(
-            RuntimeExceptionCode.TASK_NOT_OPEN,
-            `task '${taskId}' is already ${current?.state ?? 'gone'}`,
-          );
-        }
-      },
-    );
+      }
+      const command: InstanceCommand = { type: 'failTask', taskKey: row.target_key ?? '', message };
+      return this.apply(tx, row, command, actor, {});
+    });
+    await this.kick(outbox);
+    return summary;
   }
 
-  /** Fires a timer by its row id; a timer that already fired or was cancelled is ignored. */
-  async fireTimer(timerId: string): Promise<boolean> {
-    const [timer] = await this.dataSource.query<
-      { instance_id: string; engine_key: string; state: string }[]
-    >(`SELECT instance_id, engine_key, state FROM timers WHERE id = $1`, [timerId]);
-    if (timer?.state !== 'scheduled') return false;
-    await this.execute(
-      timer.instance_id,
-      { type: 'fireTimer', timerKey: timer.engine_key },
-      'system:timer',
-    );
+  /**
+   * Fires a timer by its row id; a timer that already fired or was cancelled is ignored
+   * (false). `check` (optional) sees the timer's row as locked (undefined: there is none) and
+   * may refuse by throwing.
+   */
+  async fireTimer(
+    timerId: string,
+    check?: (timer: { readonly instanceId: string; readonly state: string } | undefined) => void,
+  ): Promise<boolean> {
+    const fired = await this.step({ kind: 'timer', id: timerId }, (tx, row) => {
+      if (check) check(row && { instanceId: row.id, state: row.target_state ?? '' });
+      if (row?.target_state !== 'scheduled') return null;
+      const command: InstanceCommand = { type: 'fireTimer', timerKey: row.target_key ?? '' };
+      return this.apply(tx, row, command, 'system:timer', {});
+    });
+    if (fired === null) return false;
+    await this.kick(fired.outbox);
     return true;
   }
 
-  async openTask(
-    taskId: string,
-  ): Promise<{ instance_id: string; engine_key: string; kind: string }> {
-    const [task] = await this.dataSource.query<
-      { instance_id: string; engine_key: string; kind: string; state: string }[]
-    >(`SELECT instance_id, engine_key, kind, state FROM tasks WHERE id = $1`, [taskId]);
-    if (!task)
-      throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${taskId}'`);
-    if (task.state !== 'open') {
-      throw new RuntimeException(
-        RuntimeExceptionCode.TASK_NOT_OPEN,
-        `task '${taskId}' is already ${task.state}`,
-      );
+  /**
+   * One step's transaction on a connection of its own, in two round trips: `BEGIN` and the
+   * statement that locks the target's instance row go in one message, the step's writes and
+   * `COMMIT` in another (see StepTransaction). An instance without a chain head (its rows
+   * written by hand) gets one first.
+   */
+  private async step<T>(
+    target: LockTarget,
+    work: (tx: StepTransaction, row: InstanceRow | undefined) => Promise<T> | T,
+  ): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as pg.PoolClient;
+    const tx = new StepTransaction(client, runner.manager);
+    try {
+      let [row] = await tx.begin<InstanceRow>(LOCK_SQL[target.kind], [target.id]);
+      if (!row) {
+        const [owner] = await tx.manager.query<{ instance_id: string }[]>(
+          INSTANCE_OF_SQL[target.kind],
+          [target.id],
+        );
+        if (owner) {
+          await tx.manager.query(
+            `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (stream) DO NOTHING`,
+            [owner.instance_id, GENESIS_HASH],
+          );
+          [row] = await tx.manager.query<InstanceRow[]>(LOCK_SQL[target.kind], [target.id]);
+        }
+      }
+      const result = await work(tx, row);
+      await tx.commit();
+      return result;
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    } finally {
+      await runner.release();
     }
-    return task;
   }
 
-  private async persistEffects(
-    manager: EntityManager,
-    instanceId: string,
+  /** The engine step on a locked instance, and every write it implies in one statement. */
+  private async apply(
+    tx: StepTransaction,
+    row: InstanceRow,
+    command: InstanceCommand,
+    actor: string,
+    options: StepOptions,
+  ): Promise<Written> {
+    const now = this.clock.now();
+    await this.definitions.ensure(refsOf(row.engine_state), tx.manager);
+    const result = engine(() => step(this.context(), row.engine_state, command, now));
+    const changed = result.effects.length > 0;
+    const summary: InstanceSummary = {
+      id: row.id,
+      templateKey: row.template_key,
+      version: row.version,
+      businessKey: row.business_key,
+      orgUnitId: row.org_unit_id,
+      state: displayState(result.state),
+      engineState: result.state,
+      startedBy: row.started_by,
+      createdAt: row.created_at,
+      updatedAt: new Date(now),
+      endedAt: result.state.endedAt === null ? null : new Date(result.state.endedAt),
+      variables: rootVariables(result.state),
+    };
+    if (!changed) {
+      if (!options.openTasks) return { summary, outbox: [] };
+      const listed = await tx.manager.query<TaskListingRow[]>(OPEN_TASKS_SQL, [row.id]);
+      return { summary: { ...summary, openTasks: sortTasks(listed) }, outbox: [] };
+    }
+    const batch = new WriteBatch();
+    batch.add(
+      `UPDATE process_instances
+          SET engine_state = $2, state = $3, variables = $4, revision = revision + 1, updated_at = $5, ended_at = $6
+        WHERE id = $1`,
+      [
+        row.id,
+        JSON.stringify(result.state),
+        displayState(result.state),
+        JSON.stringify(rootVariables(result.state)),
+        new Date(now),
+        result.state.endedAt === null ? null : new Date(result.state.endedAt),
+      ],
+    );
+    // The open tasks after the step are the engine's; only those it did not create in this
+    // step need their rows read (ids, claims) — none in a sequence of single tasks.
+    const created = new Set(
+      result.effects.flatMap((effect) => (effect.type === 'task.created' ? [effect.task.key] : [])),
+    );
+    const readBefore =
+      options.openTasks === true &&
+      Object.keys(result.state.tasks).some((key) => !created.has(key));
+    if (readBefore) batch.read(OPEN_TASKS_SQL, [row.id], 'open_tasks');
+    const extra: AuditEventInput[] =
+      command.type === 'cancel'
+        ? [
+            {
+              type: 'instance.cancelled',
+              actor,
+              instanceId: row.id,
+              elementId: null,
+              at: now,
+              data: {},
+            },
+          ]
+        : [];
+    const written = this.addEffects(
+      batch,
+      summary,
+      result,
+      actor,
+      now,
+      { seq: row.audit_seq, hash: row.audit_hash },
+      extra,
+    );
+    const out = await tx.commitWith(batch);
+    return written(
+      out,
+      !options.openTasks ? null : readBefore ? (out.open_tasks as TaskListingRow[]) : [],
+    );
+  }
+
+  /**
+   * Adds the step's projected rows, audit events (chained onto `head`, or a new chain when
+   * null) and outbox jobs to the batch; returns how to read the result once it ran.
+   */
+  private addEffects(
+    batch: WriteBatch,
+    summary: InstanceSummary,
     result: StepResult,
     actor: string,
     now: number,
-    leading: Parameters<typeof appendAudit>[2],
-  ): Promise<string[]> {
-    const projection = await projectEffects(manager, result.effects, {
-      instanceId,
+    head: { seq: number; hash: string } | null,
+    leading: readonly AuditEventInput[],
+  ): (
+    out: Record<string, unknown[]>,
+    /** The open task rows before the step, when the result lists open tasks (else null). */
+    before: TaskListingRow[] | null,
+  ) => Written {
+    const projection = projectEffects(batch, result.effects, {
+      instanceId: summary.id,
       actor,
       now,
       zone: this.options.timeZone,
       registry: this.definitions,
       reminderOffsets: this.options.reminderOffsets,
+      orgUnitId: summary.orgUnitId,
     });
-    await appendAudit(manager, instanceId, [...leading, ...projection.audit]);
-    return writeOutbox(manager, projection.jobs);
+    const events = [...leading, ...projection.audit];
+    if (events.length > 0) {
+      const chained = chainAudit(summary.id, head ?? { seq: 0, hash: GENESIS_HASH }, events);
+      batch.add(chained.insert.sql, chained.insert.params);
+      batch.add(
+        head === null
+          ? `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, $2, $3)`
+          : `UPDATE audit_streams SET seq = $2, hash = $3 WHERE stream = $1`,
+        [summary.id, chained.head.seq, chained.head.hash],
+      );
+    }
+    if (projection.jobs.length > 0) {
+      const insert = outboxInsert(projection.jobs);
+      batch.add(insert.sql, insert.params, 'outbox');
+    }
+    return (out, before) => {
+      const outbox = ((out.outbox ?? []) as OutboxRow[]).map((row) => ({
+        ...row,
+        id: String(row.id),
+        not_before: new Date(row.not_before),
+      }));
+      if (before === null) return { summary, outbox };
+      const ended = new Set(projection.endedTaskKeys);
+      const open = new Map<string, TaskListingRow>();
+      for (const task of before ?? []) {
+        if (!ended.has(task.engine_key)) open.set(task.id, task);
+      }
+      for (const task of projection.createdTasks) {
+        if (task.state === 'open') open.set(task.id, task);
+      }
+      return { summary: { ...summary, openTasks: sortTasks([...open.values()]) }, outbox };
+    };
   }
 
-  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    // PostgreSQL's default level (READ COMMITTED); naming it costs TypeORM an extra round trip.
-    return this.dataSource.transaction(work);
-  }
-
-  private async kick(ids: readonly string[]): Promise<void> {
-    if (!this.outbox || ids.length === 0) return;
+  private async kick(rows: readonly OutboxRow[]): Promise<void> {
+    if (!this.outbox || rows.length === 0) return;
     try {
-      await this.outbox.dispatch({ ids });
+      await this.outbox.deliver(rows);
     } catch (error) {
       // Committed rows stay in the outbox; the reconciler delivers them.
       this.onDispatchError(error);
     }
   }
+}
+
+/** Open tasks as the instance lists them: creation order, then engine key. */
+function sortTasks(rows: readonly (TaskListingRow | ProjectedTask)[]): OpenTaskRow[] {
+  return rows
+    .map((row) => ({
+      key: row.engine_key,
+      createdAt: new Date(row.created_at).getTime(),
+      task: {
+        id: row.id,
+        kind: row.kind,
+        element_id: row.element_id,
+        name: row.name,
+        assignee: row.assignee,
+        candidate_groups: row.candidate_groups,
+        due_at: row.due_at === null ? null : new Date(row.due_at),
+        claimed_by: row.claimed_by,
+      },
+    }))
+    .sort(
+      (a, b) =>
+        a.createdAt - b.createdAt ||
+        a.key.length - b.key.length ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    )
+    .map((entry) => entry.task);
 }
 
 function refsOf(state: InstanceState): string[] {

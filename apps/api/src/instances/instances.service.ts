@@ -1,7 +1,12 @@
 import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
-import { InstanceRuntime, RuntimeException, RuntimeExceptionCode } from '@app/store';
+import {
+  InstanceRuntime,
+  type InstanceSummary,
+  RuntimeException,
+  RuntimeExceptionCode,
+} from '@app/store';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
@@ -94,7 +99,7 @@ export class InstancesService {
       },
       actorOf(caller.principal),
     );
-    return this.get(summary.id);
+    return this.fromStep(summary);
   }
 
   /** Cancels an instance: a secretary of its unit or a supervisor over it. */
@@ -105,8 +110,39 @@ export class InstancesService {
       await this.orgUnitOf(id),
       `cancelling instance '${id}'`,
     );
-    await this.runtime.execute(id, { type: 'cancel' }, actorOf(caller.principal));
-    return this.get(id);
+    return this.fromStep(
+      await this.runtime.execute(id, { type: 'cancel' }, actorOf(caller.principal), {
+        openTasks: true,
+      }),
+    );
+  }
+
+  /**
+   * The instance as a step just committed it, from what the step had in hand (no read after
+   * commit); the same answer as `get` would give right then.
+   */
+  fromStep(summary: InstanceSummary): InstanceDto {
+    if (!summary.openTasks) throw new Error('fromStep: the step did not list the open tasks');
+    return {
+      id: summary.id,
+      templateKey: summary.templateKey,
+      version: summary.version,
+      businessKey: summary.businessKey,
+      orgUnitId: summary.orgUnitId,
+      state: summary.state,
+      startedBy: summary.startedBy,
+      createdAt: summary.createdAt,
+      endedAt: summary.endedAt,
+      variables: summary.variables,
+      updatedAt: summary.updatedAt,
+      openTasks: summary.openTasks.map(toOpenTask),
+      incidents: Object.values(summary.engineState.incidents ?? {}).map((incident) => ({
+        key: incident.key,
+        elementId: incident.elementId,
+        message: incident.message,
+        createdAt: new Date(incident.createdAt).toISOString(),
+      })),
+    };
   }
 
   /** Resolves an open incident (retrying what failed): as for cancelling. */
@@ -122,12 +158,14 @@ export class InstancesService {
       await this.orgUnitOf(id),
       `resolving an incident of instance '${id}'`,
     );
-    await this.runtime.execute(
-      id,
-      { type: 'resolveIncident', incidentKey, variables: input.variables },
-      actorOf(caller.principal),
+    return this.fromStep(
+      await this.runtime.execute(
+        id,
+        { type: 'resolveIncident', incidentKey, variables: input.variables },
+        actorOf(caller.principal),
+        { openTasks: true },
+      ),
     );
-    return this.get(id);
   }
 
   /**

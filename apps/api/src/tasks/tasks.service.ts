@@ -1,6 +1,5 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
-import type { JsonValue } from '@app/feel';
 import { type AssignableTask, canActOnTask } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
@@ -185,50 +184,40 @@ export class TasksService {
   }
 
   /**
-   * Completes an open task: its form (if any) checks the values first (400 naming the
-   * fields); inside the step transaction the task row is locked and must still be open and
-   * not claimed by someone else, so of two concurrent completions one wins, the other is 409.
+   * Completes an open task in one step transaction: with the instance and the task row locked,
+   * the task must still be open and not claimed by someone else (so of two concurrent
+   * completions one wins, the other is 409), then its form (if any) checks the values (400
+   * naming the fields). The answer is the instance as the step committed it.
    */
   async complete(id: string, input: CompleteTaskDto, caller: Caller): Promise<InstanceDto> {
     const who = actorOf(caller.principal);
     const variables = input.variables ?? {};
+    // Who may act is decided on the row as it stands (the step re-checks it is still open)
     const task = await this.load(id);
     await this.access.assertCanAct(caller, toAssignable(task), task.org_unit_id);
-    assertCompletable(id, task, who);
-    const form = task.kind === 'user' ? this.forms.get(task.form_key) : undefined;
-    if (form) {
-      const [instance] = await this.dataSource.query<{ variables: Record<string, JsonValue> }[]>(
-        `SELECT variables FROM process_instances WHERE id = $1`,
-        [task.instance_id],
-      );
-      const problems = validateForm(form, {
-        submitted: variables,
-        current: instance?.variables ?? {},
-        feel: { now: this.clock.now(), zone: this.env.TIME_ZONE },
-      });
-      if (problems.length > 0) {
-        throw new RuntimeException(
-          RuntimeExceptionCode.INVALID_VARIABLES,
-          `the values do not fit form '${task.form_key ?? ''}': ${[
-            ...new Set(problems.map((problem) => problem.field)),
-          ].join(', ')}`,
-          problems,
-        );
-      }
-    }
-    await this.runtime.execute(
-      task.instance_id,
-      { type: 'completeTask', taskKey: task.engine_key, variables },
-      who,
-      async (manager) => {
-        const [current] = await manager.query<{ state: TaskRowState; claimed_by: string | null }[]>(
-          `SELECT state, claimed_by FROM tasks WHERE id = $1 FOR UPDATE`,
-          [id],
-        );
-        assertCompletable(id, current, who);
+    const summary = await this.runtime.completeTask(id, variables, who, {
+      openTasks: true,
+      check: (task, current) => {
+        assertCompletable(id, { state: task.state, claimed_by: task.claimedBy }, who);
+        const form = task.kind === 'user' ? this.forms.get(task.formKey) : undefined;
+        if (!form) return;
+        const problems = validateForm(form, {
+          submitted: variables,
+          current,
+          feel: { now: this.clock.now(), zone: this.env.TIME_ZONE },
+        });
+        if (problems.length > 0) {
+          throw new RuntimeException(
+            RuntimeExceptionCode.INVALID_VARIABLES,
+            `the values do not fit form '${task.formKey ?? ''}': ${[
+              ...new Set(problems.map((problem) => problem.field)),
+            ].join(', ')}`,
+            problems,
+          );
+        }
       },
-    );
-    return this.instances.get(task.instance_id);
+    });
+    return this.instances.fromStep(summary);
   }
 
   private async load(id: string): Promise<TaskRow> {

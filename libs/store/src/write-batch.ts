@@ -1,0 +1,113 @@
+import type { EntityManager } from 'typeorm';
+import { inlineParams } from './sql-literal.js';
+
+/** PostgreSQL's limit of bind parameters in one statement. */
+const MAX_PARAMS = 65_535;
+
+interface Part {
+  readonly name: string;
+  readonly read: boolean;
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * Statements of one step sent to PostgreSQL as a single `WITH` chain: one round trip for all
+ * the step's writes instead of one each. Every part is written with its own `$1 … $n`
+ * (renumbered here) and becomes one CTE; PostgreSQL runs every data-modifying CTE exactly once.
+ *
+ * All parts run against the snapshot taken when the statement starts: a part does not see the
+ * rows another part writes (a plain SELECT part reads the state before the step's writes), and
+ * no two parts may modify the same row. A part registered with `output` gives back its
+ * `RETURNING` (or SELECT) rows as JSON values (timestamps as ISO strings).
+ */
+export class WriteBatch {
+  private readonly parts: Part[] = [];
+  private readonly outputs = new Set<string>();
+
+  get size(): number {
+    return this.parts.length;
+  }
+
+  add(sql: string, params: readonly unknown[], output?: string): void {
+    this.push(sql, params, output, false);
+  }
+
+  /** A plain SELECT whose rows come back as `output`; it reads the state before the writes. */
+  read(sql: string, params: readonly unknown[], output: string): void {
+    this.push(sql, params, output, true);
+  }
+
+  private push(sql: string, params: readonly unknown[], output: string | undefined, read: boolean) {
+    const name = output ?? `w${this.parts.length}`;
+    if (this.parts.some((part) => part.name === name)) {
+      throw new Error(`write batch: two parts named '${name}'`);
+    }
+    this.parts.push({ name, read, sql, params });
+    if (output !== undefined) this.outputs.add(output);
+  }
+
+  /**
+   * The statements to send: one (the whole chain) unless the parts have more parameters than
+   * PostgreSQL takes in one statement (a huge multi-instance fan-out); then one per part,
+   * reads first so that they still see the state before the writes. Each statement answers
+   * one row; `collect` turns the answers into the outputs. `inline`: values inlined as
+   * literals (see inlineParams), no parameters.
+   */
+  /** Whether the batch goes as one statement (else `run` needs a transaction to be atomic). */
+  get single(): boolean {
+    return this.parts.reduce((n, part) => n + part.params.length, 0) <= MAX_PARAMS;
+  }
+
+  statements(options: { inline?: boolean } = {}): { sql: string; params: unknown[] }[] {
+    const groups = this.single
+      ? [this.parts]
+      : [...this.parts.filter((p) => p.read), ...this.parts.filter((p) => !p.read)].map((part) => [
+          part,
+        ]);
+    return groups.map((group) => {
+      const params: unknown[] = [];
+      const ctes = group.map((part) => {
+        if (options.inline) return `${part.name} AS (${inlineParams(part.sql, part.params)})`;
+        const offset = params.length;
+        params.push(...part.params);
+        return `${part.name} AS (${renumber(part.sql, offset)})`;
+      });
+      const wanted = group.filter((part) => this.outputs.has(part.name));
+      const select =
+        wanted.length === 0
+          ? 'SELECT 1'
+          : `SELECT ${wanted
+              .map(
+                (part) =>
+                  `(SELECT coalesce(json_agg(${part.name}), '[]'::json) FROM ${part.name}) AS ${part.name}`,
+              )
+              .join(', ')}`;
+      return { sql: `WITH ${ctes.join(',\n')}\n${select}`, params };
+    });
+  }
+
+  /** The outputs, from the one row each of `statements()` answered. */
+  collect(answers: readonly (Record<string, unknown> | undefined)[]): Record<string, unknown[]> {
+    const result: Record<string, unknown[]> = {};
+    for (const name of this.outputs) {
+      result[name] = answers.flatMap((row) => (row?.[name] as unknown[] | undefined) ?? []);
+    }
+    return result;
+  }
+
+  /** Runs every part (through the manager's connection); returns the outputs. */
+  async run(manager: EntityManager): Promise<Record<string, unknown[]>> {
+    if (this.parts.length === 0) return this.collect([]);
+    const answers: (Record<string, unknown> | undefined)[] = [];
+    for (const statement of this.statements()) {
+      const [row] = await manager.query<Record<string, unknown>[]>(statement.sql, statement.params);
+      answers.push(row);
+    }
+    return this.collect(answers);
+  }
+}
+
+function renumber(sql: string, offset: number): string {
+  return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+}
