@@ -82,6 +82,11 @@ export interface LockedTask {
   readonly state: 'open' | 'completed' | 'cancelled';
   readonly claimedBy: string | null;
   readonly formKey: string | null;
+  readonly assignee: string | null;
+  readonly candidateGroups: readonly string[];
+  readonly candidateUsers: readonly string[];
+  /** The instance's org unit. */
+  readonly orgUnitId: string | null;
 }
 
 export interface StepOptions {
@@ -95,7 +100,10 @@ export interface CompleteTaskOptions extends StepOptions {
    * throwing (e.g. a claim by someone else, form values that do not fit). The default refuses
    * a task that is not open (TASK_NOT_OPEN).
    */
-  readonly check?: (task: LockedTask, variables: InstanceState['variables'][string]) => void;
+  readonly check?: (
+    task: LockedTask,
+    variables: InstanceState['variables'][string],
+  ) => void | Promise<void>;
 }
 
 interface InstanceRow {
@@ -115,6 +123,9 @@ interface InstanceRow {
   target_kind?: 'user' | 'service';
   target_claimed_by?: string | null;
   target_form_key?: string | null;
+  target_assignee?: string | null;
+  target_candidate_groups?: string[];
+  target_candidate_users?: string[];
 }
 
 /** What the step's transaction locks: the instance row, through a task or timer row or not. */
@@ -142,7 +153,9 @@ const LOCK_SQL: Record<LockTarget['kind'], string> = {
       FROM process_instances p JOIN audit_streams s ON s.stream = p.id::text
      WHERE p.id = $1 FOR NO KEY UPDATE OF p, s`,
   task: `SELECT ${LOCKED_COLUMNS}, t.engine_key AS target_key, t.state AS target_state,
-         t.kind AS target_kind, t.claimed_by AS target_claimed_by, t.form_key AS target_form_key
+         t.kind AS target_kind, t.claimed_by AS target_claimed_by, t.form_key AS target_form_key,
+         t.assignee AS target_assignee, t.candidate_groups AS target_candidate_groups,
+         t.candidate_users AS target_candidate_users
       FROM process_instances p JOIN tasks t ON t.instance_id = p.id
       JOIN audit_streams s ON s.stream = p.id::text
      WHERE t.id = $1 FOR NO KEY UPDATE OF p, t, s`,
@@ -324,7 +337,7 @@ export class InstanceRuntime {
     actor: string,
     options: CompleteTaskOptions = {},
   ): Promise<InstanceSummary> {
-    const { summary, outbox } = await this.step({ kind: 'task', id: taskId }, (tx, row) => {
+    const { summary, outbox } = await this.step({ kind: 'task', id: taskId }, async (tx, row) => {
       if (!row) {
         throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${taskId}'`);
       }
@@ -335,8 +348,12 @@ export class InstanceRuntime {
         state: (row.target_state ?? 'open') as LockedTask['state'],
         claimedBy: row.target_claimed_by ?? null,
         formKey: row.target_form_key ?? null,
+        assignee: row.target_assignee ?? null,
+        candidateGroups: row.target_candidate_groups ?? [],
+        candidateUsers: row.target_candidate_users ?? [],
+        orgUnitId: row.org_unit_id,
       };
-      if (options.check) options.check(task, rootVariables(row.engine_state));
+      if (options.check) await options.check(task, rootVariables(row.engine_state));
       else if (task.state !== 'open') {
         throw new RuntimeException(
           RuntimeExceptionCode.TASK_NOT_OPEN,

@@ -192,12 +192,17 @@ export class TasksService {
   async complete(id: string, input: CompleteTaskDto, caller: Caller): Promise<InstanceDto> {
     const who = actorOf(caller.principal);
     const variables = input.variables ?? {};
-    // Who may act is decided on the row as it stands (the step re-checks it is still open)
-    const task = await this.load(id);
-    await this.access.assertCanAct(caller, toAssignable(task), task.org_unit_id);
-    const summary = await this.runtime.completeTask(id, variables, who, {
+    // Who may act, whether the task is still open and unclaimed by others, and whether the
+    // values fit its form are all decided on the task row as the step has it locked.
+    let refused: string | null = null;
+    const step = this.runtime.completeTask(id, variables, who, {
       openTasks: true,
-      check: (task, current) => {
+      check: async (task, current) => {
+        const unitPath = await this.access.unitPath(task.orgUnitId);
+        if (!canActOnTask(caller.principal, task, unitPath)) {
+          refused = `task '${id}' (${task.orgUnitId === null ? 'no org unit' : `org unit '${task.orgUnitId}'`}) is not assigned or offered to you`;
+          throw new Error(refused);
+        }
         assertCompletable(id, { state: task.state, claimed_by: task.claimedBy }, who);
         const form = task.kind === 'user' ? this.forms.get(task.formKey) : undefined;
         if (!form) return;
@@ -216,6 +221,11 @@ export class TasksService {
           );
         }
       },
+    });
+    const summary = await step.catch(async (error: unknown) => {
+      // The refusal is audited once the step's transaction has been rolled back
+      if (refused !== null) return this.access.forbid(caller.principal, caller, refused);
+      throw error;
     });
     return this.instances.fromStep(summary);
   }
