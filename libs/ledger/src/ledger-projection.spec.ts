@@ -1,15 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { type NewUserTask, ledgerStepWrites } from './ledger-projection.js';
+import { type NewUserTask, ledgerStepWrites, taskItemId } from './ledger-projection.js';
 
 const ctx = {
-  instanceId: 'i-1',
+  instanceId: '0b0f6a52-5a0e-4f38-9d3e-3c4f0f1b2a10',
   orgUnitId: 'branch-rd',
   actor: 'alice',
   now: Date.parse('2026-03-02T09:00:00+08:00'),
 };
+const AT = new Date(ctx.now);
 
 const plan: NewUserTask = {
-  itemId: 'item-1',
+  engineKey: '7',
   taskId: 't-2',
   elementId: 'Plan',
   title: '制定计划',
@@ -18,8 +19,16 @@ const plan: NewUserTask = {
   dueAt: Date.parse('2026-03-05T23:59:59+08:00'),
   ended: null,
 };
+const ITEM = taskItemId(ctx.instanceId, '7');
 
 describe('ledger projection', () => {
+  it('derives a task item’s id from the instance and the task’s engine key (a v5 uuid)', () => {
+    expect(ITEM).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(taskItemId(ctx.instanceId, '7')).toBe(ITEM);
+    expect(taskItemId(ctx.instanceId, '8')).not.toBe(ITEM);
+    expect(taskItemId('0b0f6a52-5a0e-4f38-9d3e-3c4f0f1b2a11', '7')).not.toBe(ITEM);
+  });
+
   it('writes nothing for a step that creates and ends no user task', () => {
     expect(ledgerStepWrites([], [], ctx)).toEqual({ writes: [], audit: [] });
   });
@@ -29,28 +38,28 @@ describe('ledger projection', () => {
     expect(writes).toHaveLength(2);
     expect(writes[0].sql).toContain('INSERT INTO ledger_items');
     expect(writes[0].params).toEqual([
-      'i-1',
+      ctx.instanceId,
       'branch-rd',
       'alice',
-      new Date(ctx.now),
-      ['item-1'],
-      ['t-2'],
-      ['制定计划'],
-      ['按时制定计划'],
-      ['secretary'],
-      [new Date(plan.dueAt!)],
-      ['open'],
-      [null],
+      AT,
+      ITEM,
+      't-2',
+      '制定计划',
+      '按时制定计划',
+      'secretary',
+      new Date(plan.dueAt!),
+      'open',
+      null,
     ]);
     expect(writes[1].sql).toContain('INSERT INTO ledger_entries');
-    expect(writes[1].params.slice(2)).toEqual([['item-1'], ['opened'], ['{"taskId":"t-2"}']]);
+    expect(writes[1].params).toEqual(['alice', AT, ITEM, 'opened', '{"taskId":"t-2"}']);
     expect(audit).toEqual([
       {
         type: 'ledger.opened',
         actor: 'alice',
-        instanceId: 'i-1',
+        instanceId: ctx.instanceId,
         elementId: 'Plan',
-        data: { itemId: 'item-1', taskId: 't-2', list: 'task' },
+        data: { itemId: ITEM, taskId: 't-2', list: 'task' },
         at: ctx.now,
       },
     ]);
@@ -59,16 +68,19 @@ describe('ledger projection', () => {
   it('inserts an item whose task ended in the same step already submitted, evidence and all', () => {
     const done = { ...plan, ended: { state: 'completed' as const, variables: { ok: true } } };
     const { writes, audit } = ledgerStepWrites([done], [], ctx);
-    expect(writes[0].params.slice(10)).toEqual([['submitted'], [new Date(ctx.now)]]);
+    expect(writes[0].params.slice(-2)).toEqual(['submitted', AT]);
     expect(writes[1].params.slice(2)).toEqual([
-      ['item-1', 'item-1'],
-      ['opened', 'submitted'],
-      ['{"taskId":"t-2"}', '{"taskId":"t-2","evidence":{"ok":true}}'],
+      ITEM,
+      'opened',
+      '{"taskId":"t-2"}',
+      ITEM,
+      'submitted',
+      '{"taskId":"t-2","evidence":{"ok":true}}',
     ]);
     expect(audit.map((event) => event.type)).toEqual(['ledger.opened', 'ledger.submitted']);
   });
 
-  it('submits or cancels the items of tasks that were open, by engine key', () => {
+  it('submits or cancels the items of tasks that were open, by primary key', () => {
     const { writes, audit } = ledgerStepWrites(
       [],
       [
@@ -77,27 +89,36 @@ describe('ledger projection', () => {
       ],
       ctx,
     );
-    expect(writes.map((write) => write.sql.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual([
-      'UPDATE ledger_items l',
-      'INSERT INTO ledger_entries',
+    const [three, five] = [taskItemId(ctx.instanceId, '3'), taskItemId(ctx.instanceId, '5')];
+    expect(writes.map((write) => write.sql.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'UPDATE ledger_items',
+      'UPDATE ledger_items',
+      'INSERT INTO',
     ]);
-    expect(writes[0].params).toEqual([
-      'i-1',
-      new Date(ctx.now),
-      ['3', '5'],
-      ['completed', 'cancelled'],
+    expect(writes[0].params).toEqual([three, 'submitted', AT]);
+    expect(writes[1].params).toEqual([five, 'cancelled', AT]);
+    // Entries only for items that were open or in progress, as the updates
+    expect(writes[2].sql).toContain('JOIN ledger_items');
+    expect(writes[2].params).toEqual([
+      'alice',
+      AT,
+      three,
+      'submitted',
+      '{"evidence":{"n":1}}',
+      five,
+      'cancelled',
+      '{}',
     ]);
-    expect(writes[1].params[5]).toEqual(['{"n":1}', null]);
     expect(audit).toEqual([
       expect.objectContaining({
         type: 'ledger.submitted',
         elementId: 'Record',
-        data: { taskKey: '3', by: 'task' },
+        data: { itemId: three, taskKey: '3', by: 'task' },
       }),
       expect.objectContaining({
         type: 'ledger.cancelled',
         elementId: 'Other',
-        data: { taskKey: '5', by: 'task' },
+        data: { itemId: five, taskKey: '5', by: 'task' },
       }),
     ]);
   });

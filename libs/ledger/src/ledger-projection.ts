@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AuditEventInput } from '@app/audit';
 
 /**
@@ -7,9 +8,10 @@ import type { AuditEventInput } from '@app/audit';
  * cancelled one is cancelled.
  *
  * The statements run as parts of one `WITH` chain against the snapshot taken before the step
- * (see WriteBatch in libs/store): they read only rows the step does not change (org units,
- * items and tasks as they were), write only ledger rows, and the ids of new items are chosen
- * here, so the audit events can be written in the same batch.
+ * (see WriteBatch in libs/store), and are kept simple to plan (this is on every step's path):
+ * a task's item has an id derived from (instance, task engine key) — `taskItemId` — so items
+ * are opened, moved and given entries by primary key, with no lookup through the tasks table,
+ * and the audit events can be written in the same batch.
  */
 export interface LedgerStepContext {
   readonly instanceId: string;
@@ -21,8 +23,7 @@ export interface LedgerStepContext {
 
 /** A user task the step created (and perhaps ended in the same step). */
 export interface NewUserTask {
-  /** The new ledger item's id. */
-  readonly itemId: string;
+  readonly engineKey: string;
   /** The tasks row id. */
   readonly taskId: string;
   readonly elementId: string;
@@ -53,6 +54,25 @@ export interface LedgerWrite {
   readonly params: unknown[];
 }
 
+/**
+ * The id of the ledger item of an instance's task: a name-based (version 5) uuid of the
+ * instance id and the task's engine key, which are unique together, so the step that ends a
+ * task finds its item without reading anything.
+ */
+export function taskItemId(instanceId: string, engineKey: string): string {
+  const hash = createHash('sha1')
+    .update(ITEM_NAMESPACE)
+    .update(`${instanceId}/${engineKey}`, 'utf8')
+    .digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The uuid namespace of task ledger items (a fixed random uuid, as bytes). */
+const ITEM_NAMESPACE = Buffer.from('5c1e0b7e4b5a4f0e9d3a2f6b8c7d1e90', 'hex');
+
 /** The statements and audit events of the ledger for one step. */
 export function ledgerStepWrites(
   created: readonly NewUserTask[],
@@ -71,107 +91,98 @@ export function ledgerStepWrites(
       data,
       at: ctx.now,
     });
+  const entries: { itemId: string; kind: string; data: object }[] = [];
 
   if (created.length > 0) {
-    writes.push({
-      sql: `INSERT INTO ledger_items (id, list, source, task_id, instance_id, title, standard, org_unit_id,
-          responsible, assessing_unit_id, due_at, state, submitted_at, created_by, created_at, updated_at)
-        SELECT n.id, 'task', 'task', n.task_id, $1::uuid, n.title, n.standard, $2::text, n.responsible,
-               (SELECT o.parent_id FROM org_units o WHERE o.id = $2::text), n.due_at,
-               n.state::ledger_state, n.submitted_at, $3, $4::timestamptz, $4::timestamptz
-          FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::timestamptz[],
-                      $11::text[], $12::timestamptz[])
-               AS n (id, task_id, title, standard, responsible, due_at, state, submitted_at)`,
-      params: [
-        ctx.instanceId,
-        ctx.orgUnitId,
-        ctx.actor,
-        at,
-        created.map((task) => task.itemId),
-        created.map((task) => task.taskId),
-        created.map((task) => task.title),
-        created.map((task) => task.standard),
-        created.map((task) => task.responsible),
-        created.map((task) => (task.dueAt === null ? null : new Date(task.dueAt))),
-        created.map((task) => itemState(task.ended)),
-        created.map((task) => (task.ended?.state === 'completed' ? at : null)),
-      ],
-    });
-    const entries: { itemId: string; kind: string; data: object }[] = [];
-    for (const task of created) {
-      entries.push({ itemId: task.itemId, kind: 'opened', data: { taskId: task.taskId } });
-      event('ledger.opened', task.elementId, {
-        itemId: task.itemId,
-        taskId: task.taskId,
-        list: 'task',
-      });
+    const params: unknown[] = [ctx.instanceId, ctx.orgUnitId, ctx.actor, at];
+    const rows = created.map((task) => {
+      const itemId = taskItemId(ctx.instanceId, task.engineKey);
+      entries.push({ itemId, kind: 'opened', data: { taskId: task.taskId } });
+      event('ledger.opened', task.elementId, { itemId, taskId: task.taskId, list: 'task' });
       if (task.ended) {
         const kind = itemState(task.ended);
-        entries.push({ itemId: task.itemId, kind, data: entryData(task.taskId, task.ended) });
-        event(`ledger.${kind}`, task.elementId, {
-          itemId: task.itemId,
-          taskId: task.taskId,
-          by: 'task',
-        });
+        entries.push({ itemId, kind, data: entryData(task.taskId, task.ended) });
+        event(`ledger.${kind}`, task.elementId, { itemId, taskId: task.taskId, by: 'task' });
       }
-    }
+      const values = [
+        itemId,
+        task.taskId,
+        task.title,
+        task.standard,
+        task.responsible,
+        task.dueAt === null ? null : new Date(task.dueAt),
+        itemState(task.ended),
+        task.ended?.state === 'completed' ? at : null,
+      ];
+      const base = params.length;
+      params.push(...values);
+      const [id, taskId, title, standard, responsible, due, state, submitted] = values.map(
+        (_, i) => `$${base + i + 1}`,
+      );
+      return `(${id}::uuid, 'task'::ledger_list, 'task', ${taskId}::uuid, $1::uuid, ${title}, ${standard},
+        $2::text, ${responsible}, ${due}::timestamptz, ${state}::ledger_state, ${submitted}::timestamptz)`;
+    });
     writes.push({
-      sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
-        SELECT e.item_id, e.kind::ledger_entry_kind, $1, e.data, $2::timestamptz
-          FROM unnest($3::uuid[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS e (item_id, kind, data, n)
-         ORDER BY e.n`,
-      params: [
-        ctx.actor,
-        at,
-        entries.map((entry) => entry.itemId),
-        entries.map((entry) => entry.kind),
-        entries.map((entry) => JSON.stringify(entry.data)),
-      ],
+      sql: `INSERT INTO ledger_items (id, list, source, task_id, instance_id, title, standard, org_unit_id,
+          responsible, due_at, state, submitted_at, assessing_unit_id, created_by, created_at, updated_at)
+        SELECT n.*, (SELECT o.parent_id FROM org_units o WHERE o.id = $2::text), $3, $4::timestamptz,
+               $4::timestamptz
+          FROM (VALUES ${rows.join(', ')}) AS n`,
+      params,
     });
   }
 
-  if (ended.length > 0) {
-    // The item of a task that was open is open or in progress: the API refuses to submit or
-    // close it while its task is open, so the update below always finds it.
-    const keys = ended.map((task) => task.engineKey);
-    const states = ended.map((task) => task.state);
+  if (entries.length > 0) writes.push(entryInsert(entries, ctx, at, false));
+
+  const endings: typeof entries = [];
+  for (const task of ended) {
+    // The item of a task that was open is open or in progress (the API refuses to submit or
+    // close it while its task is open); an item that is not (a task from before the ledger)
+    // is left alone by both statements.
+    const itemId = taskItemId(ctx.instanceId, task.engineKey);
+    const state = itemState(task);
     writes.push({
-      sql: `UPDATE ledger_items l
-           SET state = (CASE WHEN e.task_state = 'completed' THEN 'submitted' ELSE 'cancelled' END)::ledger_state,
-               submitted_at = CASE WHEN e.task_state = 'completed' THEN $2::timestamptz ELSE l.submitted_at END,
-               updated_at = $2::timestamptz
-          FROM tasks t JOIN unnest($3::text[], $4::text[]) AS e (engine_key, task_state)
-            ON e.engine_key = t.engine_key
-         WHERE t.instance_id = $1::uuid AND l.task_id = t.id AND l.state IN ('open', 'in_progress')`,
-      params: [ctx.instanceId, at, keys, states],
+      sql: `UPDATE ledger_items SET state = $2::ledger_state, updated_at = $3::timestamptz,
+               submitted_at = CASE WHEN $2::text = 'submitted' THEN $3::timestamptz ELSE submitted_at END
+         WHERE id = $1::uuid AND state IN ('open', 'in_progress')`,
+      params: [itemId, state, at],
     });
-    writes.push({
-      sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
-        SELECT l.id, (CASE WHEN e.task_state = 'completed' THEN 'submitted' ELSE 'cancelled' END)::ledger_entry_kind,
-               $5,
-               CASE WHEN e.task_state = 'completed'
-                    THEN jsonb_build_object('taskId', t.id, 'evidence', COALESCE(e.variables, '{}'::jsonb))
-                    ELSE jsonb_build_object('taskId', t.id) END,
-               $2::timestamptz
-          FROM ledger_items l JOIN tasks t ON t.id = l.task_id
-          JOIN unnest($3::text[], $4::text[], $6::jsonb[]) WITH ORDINALITY AS e (engine_key, task_state, variables, n)
-            ON e.engine_key = t.engine_key
-         WHERE t.instance_id = $1::uuid AND l.state IN ('open', 'in_progress')
-         ORDER BY e.n`,
-      params: [
-        ctx.instanceId,
-        at,
-        keys,
-        states,
-        ctx.actor,
-        ended.map((task) => (task.variables == null ? null : JSON.stringify(task.variables))),
-      ],
-    });
-    for (const task of ended) {
-      event(`ledger.${itemState(task)}`, task.elementId, { taskKey: task.engineKey, by: 'task' });
-    }
+    endings.push({ itemId, kind: state, data: entryData(null, task) });
+    event(`ledger.${state}`, task.elementId, { itemId, taskKey: task.engineKey, by: 'task' });
   }
+  if (endings.length > 0) writes.push(entryInsert(endings, ctx, at, true));
   return { writes, audit };
+}
+
+/**
+ * Entries of items, in order. `existing`: only for items that were open or in progress before
+ * the step (the snapshot the statement sees), as the item update is; their task id is added
+ * from the item.
+ */
+function entryInsert(
+  entries: readonly { itemId: string; kind: string; data: object }[],
+  ctx: LedgerStepContext,
+  at: Date,
+  existing: boolean,
+): LedgerWrite {
+  const params: unknown[] = [ctx.actor, at];
+  const rows = entries.map((entry) => {
+    params.push(entry.itemId, entry.kind, JSON.stringify(entry.data));
+    const n = params.length;
+    return `($${n - 2}::uuid, $${n - 1}::ledger_entry_kind, $${n}::jsonb)`;
+  });
+  const values = `(VALUES ${rows.join(', ')}) AS v (item_id, kind, data)`;
+  return {
+    sql: existing
+      ? `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
+         SELECT v.item_id, v.kind, $1, jsonb_build_object('taskId', l.task_id) || v.data,
+                $2::timestamptz
+           FROM ${values}
+           JOIN ledger_items l ON l.id = v.item_id AND l.state IN ('open', 'in_progress')`
+      : `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
+         SELECT v.item_id, v.kind, $1, v.data, $2::timestamptz FROM ${values}`,
+    params,
+  };
 }
 
 function itemState(ended: EndedTask | null): 'open' | 'submitted' | 'cancelled' {
@@ -179,6 +190,8 @@ function itemState(ended: EndedTask | null): 'open' | 'submitted' | 'cancelled' 
   return ended.state === 'completed' ? 'submitted' : 'cancelled';
 }
 
-function entryData(taskId: string, ended: EndedTask): object {
-  return ended.state === 'completed' ? { taskId, evidence: ended.variables ?? {} } : { taskId };
+/** An entry's data: the task (when known) and, for a completion, its variables as evidence. */
+function entryData(taskId: string | null, ended: EndedTask): object {
+  const task = taskId === null ? {} : { taskId };
+  return ended.state === 'completed' ? { ...task, evidence: ended.variables ?? {} } : task;
 }

@@ -230,7 +230,7 @@ export function projectEffects(
     newTasks
       .filter(({ task }) => task.kind === 'user')
       .map(({ id, task }) => ({
-        itemId: randomUUID(),
+        engineKey: task.key,
         taskId: id,
         elementId: task.elementId,
         title: task.name ?? task.elementId,
