@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import {
   EscalationService,
   LedgerEscalation,
@@ -201,5 +202,66 @@ describe('ledger: overdue escalation up the tree', () => {
       [`user:${supervisorGeneral.userId}`, `user:${supervisorCommittee.userId}`].sort(),
     );
     expect(await recipients(withoutUnit.id)).toEqual(['group:supervisor']);
+  });
+
+  it('the real theme-day template: a plan not made by the 5th is escalated to the general branch', async () => {
+    await h.deploy('theme-day', readFileSync('process-templates/theme-day.bpmn', 'utf8'));
+    // Given May's theme day of branch A, started as the monthly kick-off starts it
+    h.clock.set(Date.parse('2026-05-01T00:00:00+08:00'));
+    const instance = await h.runtime.start(
+      {
+        templateKey: 'theme-day',
+        businessKey: `theme-day:${h.org.branchA}:2026-05`,
+        orgUnitId: h.org.branchA,
+        variables: { branchId: h.org.branchA, month: '2026-05', memberCount: 0, memberIds: [] },
+      },
+      'system:schedule',
+    );
+    const [plan] = await h.dataSource.query<{ id: string; due_at: Date; standard: string }[]>(
+      `SELECT id, due_at, standard FROM ledger_items WHERE instance_id = $1`,
+      [instance.id],
+    );
+    // The plan's item carries the template's standard and is due at the end of the 5th
+    expect(plan.due_at.toISOString()).toBe('2026-05-05T15:59:59.000Z');
+    expect(plan.standard).toContain('5日前');
+    // When the 5th passes without a plan, the sweep escalates it to the general branch
+    h.clock.set(Date.parse('2026-05-06T09:00:00+08:00'));
+    await sweep.sweep();
+    expect(
+      await itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${plan.id}`)),
+    ).toMatchObject({
+      title: '确定主题和活动方案',
+      orgUnitId: h.org.branchA,
+      assessingUnitId: h.org.general,
+      light: 'red',
+      escalations: 1,
+      escalatedTo: h.org.general,
+    });
+    expect(await notificationsOf(`ledger-escalation-${plan.id}-1`)).toEqual(
+      [`user:${secretaryGeneral.userId}`, `user:${supervisorGeneral.userId}`].sort(),
+    );
+    // And once the secretary makes the plan, the item is submitted and escalates no more
+    const [task] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE instance_id = $1 AND state = 'open'`,
+      [instance.id],
+    );
+    const done = await secretaryA.http.post(`/api/tasks/${task.id}/complete`).send({
+      variables: {
+        theme: '学习党章',
+        activityDate: '2026-05-20',
+        startTime: '2026-05-20T14:30',
+        place: '活动室',
+        plan: '集体学习',
+      },
+    });
+    expect(done.status).toBe(200);
+    h.clock.set(Date.parse('2026-05-08T09:00:00+08:00'));
+    await sweep.sweep();
+    expect(
+      await itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${plan.id}`)),
+    ).toMatchObject({
+      state: 'submitted',
+      escalations: 1,
+    });
   });
 });
