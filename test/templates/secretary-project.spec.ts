@@ -3,60 +3,17 @@
  * the simulated clock (the engine's simulator). Every completion a walk makes is first checked
  * against the task's real form, as the api does.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { compileBpmn } from '@app/bpmn';
-import {
-  type EngineContext,
-  type ScenarioStep,
-  type SimulationResult,
-  type Variables,
-  registryOf,
-  simulate,
-} from '@app/engine';
-import type { FormSchema } from '../../apps/api/src/tasks/forms/form-schema.js';
-import { validateForm } from '../../apps/api/src/tasks/forms/form-validation.js';
+import { type ScenarioStep, type SimulationResult, type Variables } from '@app/engine';
+import { TemplateWalk } from './support/template-harness.js';
 
 const KEY = 'secretary-project';
-const TEMPLATES = new URL('../../process-templates/', import.meta.url);
-const FEEL = { now: Date.parse('2026-01-05T09:00:00+08:00'), zone: 'Asia/Shanghai' };
-
-let compiled: Promise<EngineContext> | undefined;
-function context(): Promise<EngineContext> {
-  compiled ??= compileBpmn(readFileSync(new URL(`${KEY}.bpmn`, TEMPLATES), 'utf8')).then(
-    (definitions) => ({ processes: registryOf(definitions) }),
-  );
-  return compiled;
-}
-
-function problems(formId: string, submitted: Variables) {
-  const schema = JSON.parse(
-    readFileSync(new URL(`forms/${formId}.form`, TEMPLATES), 'utf8'),
-  ) as FormSchema;
-  return validateForm(schema, { submitted, current: {}, feel: FEEL });
-}
-
-/** Runs a scenario from 5 Jan 2026; each user-task completion must first pass its form. */
-async function walk(
-  steps: readonly ScenarioStep[],
-  start: Variables = START,
-): Promise<SimulationResult> {
-  const ctx = await context();
-  const graph = ctx.processes.latest(KEY)!;
-  for (const item of steps) {
-    if (!('complete' in item)) continue;
-    const node = graph.nodes[item.complete];
-    if (node?.kind !== 'userTask' || node.formId === null) continue;
-    expect({ task: item.complete, problems: problems(node.formId, item.variables ?? {}) }).toEqual({
-      task: item.complete,
-      problems: [],
-    });
-  }
-  return simulate(ctx, KEY, {
-    start: { at: '2026-01-05T09:00:00+08:00', variables: start },
-    steps,
-  });
-}
+const template = new TemplateWalk(KEY, '2026-01-05T09:00:00+08:00');
+const problems = (formId: string, submitted: Variables, current: Variables = {}) =>
+  template.problems(formId, submitted, current);
+/** Runs a scenario from 2026-01-05T09:00:00+08:00; each user-task completion must first pass its form. */
+const walk = (steps: readonly ScenarioStep[], start: Variables = START) =>
+  template.walk(start, steps);
 
 const START: Variables = { branchId: 'branch-7', orgUnitId: 'branch-7' };
 

@@ -4,59 +4,19 @@
  * checked against the task's real form, as the api does; the refusals are tested against the
  * form validator directly.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { compileBpmn } from '@app/bpmn';
-import {
-  type EngineContext,
-  type Scenario,
-  type ScenarioStep,
-  type SimulationResult,
-  type Variables,
-  registryOf,
-  simulate,
-} from '@app/engine';
-import type { FormSchema } from '../../apps/api/src/tasks/forms/form-schema.js';
-import { validateForm } from '../../apps/api/src/tasks/forms/form-validation.js';
+import { type ScenarioStep, type SimulationResult, type Variables } from '@app/engine';
+import { TemplateWalk } from './support/template-harness.js';
 
 const KEY = 'theme-day';
-const TEMPLATES = new URL('../../process-templates/', import.meta.url);
-const FEEL = { now: Date.parse('2026-03-01T00:00:00+08:00'), zone: 'Asia/Shanghai' };
-
-let compiled: Promise<EngineContext> | undefined;
-function context(): Promise<EngineContext> {
-  compiled ??= compileBpmn(readFileSync(new URL(`${KEY}.bpmn`, TEMPLATES), 'utf8')).then(
-    (definitions) => ({ processes: registryOf(definitions) }),
-  );
-  return compiled;
-}
-
-function form(id: string): FormSchema {
-  return JSON.parse(readFileSync(new URL(`forms/${id}.form`, TEMPLATES), 'utf8')) as FormSchema;
-}
-
-function problems(formId: string, submitted: Variables, current: Variables = {}) {
-  return validateForm(form(formId), { submitted, current, feel: FEEL });
-}
-
-/** Runs a scenario; each user-task completion must first pass that task's form. */
-async function walk(start: Variables, steps: readonly ScenarioStep[]): Promise<SimulationResult> {
-  const ctx = await context();
-  const graph = ctx.processes.latest(KEY)!;
-  for (const item of steps) {
-    if (!('complete' in item)) continue;
-    const node = graph.nodes[item.complete];
-    if (node?.kind !== 'userTask' || node.formId === null) continue;
-    expect({ task: item.complete, problems: problems(node.formId, item.variables ?? {}) }).toEqual({
-      task: item.complete,
-      problems: [],
-    });
-  }
-  const scenario: Scenario = { start: { at: MONTH_START, variables: start }, steps };
-  return simulate(ctx, KEY, scenario);
-}
-
 const MONTH_START = '2026-03-01T00:00:00+08:00';
+const template = new TemplateWalk(KEY, MONTH_START);
+const context = () => template.context();
+const problems = (formId: string, submitted: Variables, current: Variables = {}) =>
+  template.problems(formId, submitted, current);
+/** Runs a scenario; each user-task completion must first pass that task's form. */
+const walk = (start: Variables, steps: readonly ScenarioStep[]) => template.walk(start, steps);
+
 const MEMBERS = ['m01', 'm02', 'm03', 'm04', 'm05', 'm06', 'm07', 'm08', 'm09', 'm10'];
 const START: Variables = {
   branchId: 'branch-7',
