@@ -227,9 +227,7 @@ describe('ledger: overdue escalation up the tree', () => {
     // When the 5th passes without a plan, the sweep escalates it to the general branch
     h.clock.set(Date.parse('2026-05-06T09:00:00+08:00'));
     await sweep.sweep();
-    expect(
-      await itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${plan.id}`)),
-    ).toMatchObject({
+    expect(itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${plan.id}`))).toMatchObject({
       title: '确定主题和活动方案',
       orgUnitId: h.org.branchA,
       assessingUnitId: h.org.general,
@@ -257,9 +255,7 @@ describe('ledger: overdue escalation up the tree', () => {
     expect(done.status).toBe(200);
     h.clock.set(Date.parse('2026-05-08T09:00:00+08:00'));
     await sweep.sweep();
-    expect(
-      await itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${plan.id}`)),
-    ).toMatchObject({
+    expect(itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${plan.id}`))).toMatchObject({
       state: 'submitted',
       escalations: 1,
     });
