@@ -25,11 +25,15 @@ let dataSource: DataSource;
 let directory: OrgDirectory;
 
 function cli(...args: string[]): Promise<Run> {
+  return cliWith({}, ...args);
+}
+
+function cliWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', '@swc-node/register/esm-register', 'apps/cli/src/main.ts', ...args],
-      { cwd: ROOT, timeout: 60_000, env: { ...process.env, DATABASE_URL: databaseUrl } },
+      { cwd: ROOT, timeout: 60_000, env: { ...process.env, DATABASE_URL: databaseUrl, ...env } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         resolve({ code, stdout, stderr });
@@ -52,6 +56,8 @@ async function counts(): Promise<Record<string, number>> {
 }
 
 let seed: Run;
+let notSeeded: Run;
+let unitsBefore: number;
 
 beforeAll(async () => {
   const database = await isolatedDatabase('org_cli');
@@ -59,6 +65,8 @@ beforeAll(async () => {
   drop = database.drop;
   dataSource = await testDataSource(2, databaseUrl);
   directory = new OrgDirectory(dataSource, systemClock);
+  notSeeded = await cliWith({ SEED_SAMPLE_ON_START: 'false' }, 'seed', '--if-empty');
+  unitsBefore = (await counts()).units;
   seed = await cli('seed');
 }, 120_000);
 
@@ -68,6 +76,12 @@ afterAll(async () => {
 });
 
 describe('cli seed', () => {
+  it('given SEED_SAMPLE_ON_START=false, when npm start seeds (--if-empty), then nothing is written', () => {
+    expect(notSeeded).toMatchObject({ code: 0, stdout: '' });
+    expect(notSeeded.stderr).toContain('SEED_SAMPLE_ON_START=false');
+    expect(unitsBefore).toBe(0);
+  });
+
   it('given an empty database, when seeded, then exit 0 and the tree is one committee, two general branches, six branches', async () => {
     expect(seed.code).toBe(0);
     expect(seed.stdout).toMatch(/^seeded the sample organisation: 9 org units, 60 members/);

@@ -8,7 +8,8 @@ const USAGE = 'usage: cli seed [--if-empty]';
 /**
  * `seed [--if-empty]`: writes the sample organisation with its development tokens into an
  * empty database. On a database that has org units already: exit 1 (nothing changed), or with
- * `--if-empty` exit 0 and a note (what `npm start` runs).
+ * `--if-empty` exit 0 and a note (what `npm start` runs; with SEED_SAMPLE_ON_START=false it
+ * seeds nothing).
  */
 export async function seedCommand(args: readonly string[]): Promise<number> {
   let ifEmpty: boolean;
@@ -24,7 +25,11 @@ export async function seedCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     return 2;
   }
-  return withDatabase(async ({ dataSource, directory }) => {
+  return withDatabase(async ({ dataSource, directory, env }) => {
+    if (ifEmpty && env.SEED_SAMPLE_ON_START === 'false') {
+      process.stderr.write('SEED_SAMPLE_ON_START=false: the sample organisation was not seeded\n');
+      return 0;
+    }
     const result = await seedSampleOrganisation(dataSource, directory, systemClock);
     if (!result.seeded) {
       process.stderr.write(

@@ -80,6 +80,13 @@ export class Env {
   })
   LEDGER_ESCALATION_EVERY = 'P1D';
 
+  /**
+   * `npm start` loads the sample organisation (with its well-known development tokens) into an
+   * empty database unless this is `false` (set it wherever real people will use the database).
+   */
+  @IsIn(['true', 'false'], { message: 'SEED_SAMPLE_ON_START must be true or false' })
+  SEED_SAMPLE_ON_START = 'true';
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
     message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
