@@ -4,8 +4,6 @@
  * `member-status` service tasks are completed at once, each status change recorded with the
  * simulated time and the stage it came after.
  */
-import { readFileSync } from 'node:fs';
-import { compileBpmn } from '@app/bpmn';
 import {
   type Effect,
   type EngineContext,
@@ -13,7 +11,6 @@ import {
   type Task,
   type Variables,
   nextTimer,
-  registryOf,
   step,
 } from '@app/engine';
 import type { JsonValue } from '@app/feel';
@@ -24,21 +21,18 @@ import {
   parseDateTime,
   parseDuration,
 } from '@app/time';
-import type { FormSchema } from '../../../apps/api/src/tasks/forms/form-schema.js';
+import { TEMPLATES, TemplateWalk, loadForm } from './template-harness.js';
 import { validateForm } from '../../../apps/api/src/tasks/forms/form-validation.js';
 
-export const TEMPLATES = new URL('../../../process-templates/', import.meta.url);
+export { TEMPLATES, loadForm };
 export const BPMN_FILE = new URL('member-development.bpmn', TEMPLATES);
 export const PROCESS_ID = 'member-development';
 
-let compiled: Promise<EngineContext> | undefined;
+const template = new TemplateWalk(PROCESS_ID, '2026-03-02T09:00:00+08:00');
 
 /** The engine context over process-templates/member-development.bpmn (compiled once). */
 export function templateContext(): Promise<EngineContext> {
-  compiled ??= compileBpmn(readFileSync(BPMN_FILE, 'utf8')).then((definitions) => ({
-    processes: registryOf(definitions),
-  }));
-  return compiled;
+  return template.context();
 }
 
 /** Epoch ms of an ISO date or date-time (wall-clock text is read in Asia/Shanghai). */
@@ -196,11 +190,6 @@ export class MemberDevelopment {
       }
     }
   }
-}
-
-/** The form-js schema `process-templates/forms/<id>.form`. */
-export function loadForm(id: string): FormSchema {
-  return JSON.parse(readFileSync(new URL(`forms/${id}.form`, TEMPLATES), 'utf8')) as FormSchema;
 }
 
 /** What the api's form validation says about a completion (field names of the problems). */
