@@ -298,6 +298,9 @@ async function adminQuery(admin: URL, sql: string): Promise<pg.QueryResult> {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
+/** Extra node arguments for the api and worker (`BENCH_NODE_ARGS`, e.g. `--cpu-prof`). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 /** The product's api or worker, started as `npm run start:*` does (node + swc, no build). */
 class AppProcess {
   private child: ChildProcess | null = null;
@@ -318,7 +321,12 @@ class AppProcess {
   start(): void {
     const child = spawn(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', `apps/${this.entry}/src/main.ts`],
+      [
+        ...NODE_ARGS,
+        '--import',
+        '@swc-node/register/esm-register',
+        `apps/${this.entry}/src/main.ts`,
+      ],
       { cwd: ROOT, env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const keep = (chunk: Buffer) => {

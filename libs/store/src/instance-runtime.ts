@@ -19,6 +19,7 @@ import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
 import { type ProjectedTask, projectEffects, rootVariables } from './effects-projection.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
+import { pipeline } from './pipeline.js';
 import { StepTransaction } from './step-transaction.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -288,10 +289,7 @@ export class InstanceRuntime {
     const written = this.addEffects(batch, summary, result, actor, now, null, [started]);
     let out: Record<string, unknown[]>;
     try {
-      // One statement is one transaction; a batch too big for one needs an explicit one.
-      out = batch.single
-        ? await batch.run(this.dataSource.manager)
-        : await this.dataSource.transaction((manager) => batch.run(manager));
+      out = await this.runAlone(batch);
     } catch (error) {
       if (isUniqueViolation(error, 'process_instances_business_key_uq')) {
         throw new RuntimeException(
@@ -305,6 +303,24 @@ export class InstanceRuntime {
     const done = written(out, []);
     await this.kick(done.outbox);
     return done.summary;
+  }
+
+  /**
+   * Runs a batch on a pooled connection as one pipeline: its statements (one, unless the batch
+   * is too big for one) up to the pipeline's Sync are one implicit transaction.
+   */
+  private async runAlone(batch: WriteBatch): Promise<Record<string, unknown[]>> {
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as pg.PoolClient;
+    try {
+      const statements = batch.statements().map((s) => ({ text: s.sql, values: s.params }));
+      const results = await pipeline(client, statements);
+      return batch.collect(
+        results.map((result) => result.rows[0] as Record<string, unknown> | undefined),
+      );
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Runs one command against an instance. */
