@@ -1,5 +1,4 @@
 import type { EntityManager } from 'typeorm';
-import { inlineParams } from './sql-literal.js';
 
 /** PostgreSQL's limit of bind parameters in one statement. */
 const MAX_PARAMS = 65_535;
@@ -47,19 +46,18 @@ export class WriteBatch {
     if (output !== undefined) this.outputs.add(output);
   }
 
-  /**
-   * The statements to send: one (the whole chain) unless the parts have more parameters than
-   * PostgreSQL takes in one statement (a huge multi-instance fan-out); then one per part,
-   * reads first so that they still see the state before the writes. Each statement answers
-   * one row; `collect` turns the answers into the outputs. `inline`: values inlined as
-   * literals (see inlineParams), no parameters.
-   */
   /** Whether the batch goes as one statement (else `run` needs a transaction to be atomic). */
   get single(): boolean {
     return this.parts.reduce((n, part) => n + part.params.length, 0) <= MAX_PARAMS;
   }
 
-  statements(options: { inline?: boolean } = {}): { sql: string; params: unknown[] }[] {
+  /**
+   * The statements to send: one (the whole chain) unless the parts have more parameters than
+   * PostgreSQL takes in one statement (a huge multi-instance fan-out); then one per part,
+   * reads first so that they still see the state before the writes. Each statement answers
+   * one row; `collect` turns the answers into the outputs.
+   */
+  statements(): { sql: string; params: unknown[] }[] {
     const groups = this.single
       ? [this.parts]
       : [...this.parts.filter((p) => p.read), ...this.parts.filter((p) => !p.read)].map((part) => [
@@ -68,7 +66,6 @@ export class WriteBatch {
     return groups.map((group) => {
       const params: unknown[] = [];
       const ctes = group.map((part) => {
-        if (options.inline) return `${part.name} AS (${inlineParams(part.sql, part.params)})`;
         const offset = params.length;
         params.push(...part.params);
         return `${part.name} AS (${renumber(part.sql, offset)})`;
