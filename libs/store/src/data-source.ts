@@ -3,6 +3,7 @@ import { InitialSchema1795000000000 } from '../../../migrations/1795000000000-In
 import { TokensView1795100000000 } from '../../../migrations/1795100000000-TokensView.js';
 import { Organisation1795200000000 } from '../../../migrations/1795200000000-Organisation.js';
 import { Ledger1795300000000 } from '../../../migrations/1795300000000-Ledger.js';
+import { TasksInstanceIndex1795400000000 } from '../../../migrations/1795400000000-TasksInstanceIndex.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   TokensView1795100000000,
   Organisation1795200000000,
   Ledger1795300000000,
+  TasksInstanceIndex1795400000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

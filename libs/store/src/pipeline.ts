@@ -109,7 +109,7 @@ class PipelineQuery extends (pg.Query as unknown as new (config: {
     callback: Callback,
   ) {
     super({
-      text: statements.map((statement) => statement.text).join(';\n'),
+      text: statements[0]?.text ?? '',
       callback: (error, results) => {
         if (error && this.cache) for (const name of this.parsed) this.cache.forget(name);
         callback(error, results);

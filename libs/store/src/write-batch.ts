@@ -105,6 +105,22 @@ export class WriteBatch {
   }
 }
 
+/** Renumbered texts by offset, per statement text (the texts are the call sites' constants). */
+const renumbered = new Map<string, Map<number, string>>();
+
 function renumber(sql: string, offset: number): string {
-  return offset === 0 ? sql : sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  if (offset === 0) return sql;
+  let byOffset = renumbered.get(sql);
+  if (!byOffset) {
+    // Bounded: texts built per call (a VALUES list as long as the rows) are not kept.
+    if (renumbered.size >= 1_000) renumbered.clear();
+    byOffset = new Map();
+    renumbered.set(sql, byOffset);
+  }
+  let text = byOffset.get(offset);
+  if (text === undefined) {
+    text = sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    if (byOffset.size < 64) byOffset.set(offset, text);
+  }
+  return text;
 }
