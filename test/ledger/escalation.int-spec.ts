@@ -173,7 +173,7 @@ describe('ledger: overdue escalation up the tree', () => {
     expect((await get()).state).toBe('submitted');
   });
 
-  it("notifies an overdue task's escalation to the supervisors over the instance's unit", async () => {
+  it('escalates an overdue task once: through its ledger item when the instance has an org unit, by the task sweep when it has none', async () => {
     h.clock.set(Date.parse('2026-05-01T00:00:00+08:00'));
     const instance = await h.runtime.start(
       {
@@ -187,21 +187,66 @@ describe('ledger: overdue escalation up the tree', () => {
       { templateKey: 'theme-esc', variables: { dueAt: '2026-05-10T18:00:00+08:00' } },
       'test',
     );
-    h.clock.set(Date.parse('2026-05-11T09:00:00+08:00'));
-    const escalation = h.worker!.get(EscalationService);
-    expect(await escalation.sweep()).toBe(2);
-    const recipients = async (instanceId: string) =>
+    const taskAndItem = async (instanceId: string) => {
+      const [row] = await h.dataSource.query<
+        { task_id: string; task_escalations: number; item_id: string; item_escalations: number }[]
+      >(
+        `SELECT t.id AS task_id, t.escalations AS task_escalations, l.id AS item_id,
+                l.escalations AS item_escalations
+           FROM tasks t JOIN ledger_items l ON l.task_id = t.id WHERE t.instance_id = $1`,
+        [instanceId],
+      );
+      return row;
+    };
+    const notices = async (instanceId: string) =>
+      h.dataSource.query<{ dedupe_key: string; recipient: string }[]>(
+        // The cause (a recipient after the first gets `<cause>/<recipient>`)
+        `SELECT split_part(dedupe_key, '/', 1) AS dedupe_key, recipient FROM notifications
+          WHERE instance_id = $1 AND kind = 'escalation' ORDER BY dedupe_key, recipient`,
+        [instanceId],
+      );
+    const auditTypes = async (instanceId: string) =>
       (
-        await h.dataSource.query<{ recipient: string }[]>(
-          `SELECT recipient FROM notifications WHERE instance_id = $1 AND kind = 'escalation'
-             AND dedupe_key LIKE 'escalation-%' ORDER BY recipient`,
+        await h.dataSource.query<{ type: string }[]>(
+          `SELECT type FROM audit_events WHERE instance_id = $1 AND type LIKE '%escalated' ORDER BY seq`,
           [instanceId],
         )
-      ).map((row) => row.recipient);
-    expect(await recipients(instance.id)).toEqual(
-      [`user:${supervisorGeneral.userId}`, `user:${supervisorCommittee.userId}`].sort(),
+      ).map((row) => row.type);
+
+    // When both are overdue and both sweeps run, each twice (as on two workers)
+    h.clock.set(Date.parse('2026-05-11T09:00:00+08:00'));
+    const taskSweep = h.worker!.get(EscalationService);
+    expect(await taskSweep.sweep()).toBe(1);
+    expect(await sweep.sweep()).toBe(1);
+    expect(await taskSweep.sweep()).toBe(0);
+    expect(await sweep.sweep()).toBe(0);
+
+    // Then the task in branch B was escalated once, through its ledger item: one level up, to
+    // the general branch's secretary and supervisor; the task sweep left it alone
+    const inUnit = await taskAndItem(instance.id);
+    expect(inUnit).toMatchObject({ task_escalations: 0, item_escalations: 1 });
+    expect(await notices(instance.id)).toEqual(
+      [secretaryGeneral, supervisorGeneral]
+        .map((user) => ({
+          dedupe_key: `ledger-escalation-${inUnit.item_id}-1`,
+          recipient: `user:${user.userId}`,
+        }))
+        .sort((a, b) => a.recipient.localeCompare(b.recipient)),
     );
-    expect(await recipients(withoutUnit.id)).toEqual(['group:supervisor']);
+    expect(await auditTypes(instance.id)).toEqual(['ledger.escalated']);
+
+    // And the task without an org unit was escalated by the task sweep, to the supervisors'
+    // group; the ledger left its item alone (there is no tree to climb)
+    const noUnit = await taskAndItem(withoutUnit.id);
+    expect(noUnit).toMatchObject({ task_escalations: 1, item_escalations: 0 });
+    expect(await notices(withoutUnit.id)).toEqual([
+      { dedupe_key: `escalation-${noUnit.task_id}-1`, recipient: 'group:supervisor' },
+    ]);
+    expect(await auditTypes(withoutUnit.id)).toEqual(['task.escalated']);
+
+    // Leave both done so that later sweeps have nothing of theirs
+    await h.runtime.completeTask(inUnit.task_id, { held: true }, 'test');
+    await h.runtime.completeTask(noUnit.task_id, { held: true }, 'test');
   });
 
   it('the real theme-day template: a plan not made by the 5th is escalated to the general branch', async () => {

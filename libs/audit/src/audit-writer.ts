@@ -41,8 +41,9 @@ export function chainAudit(
 ): { insert: AuditStatement; head: AuditHead } {
   let seq = head.seq;
   let hash = head.hash;
-  // One array per column (ten parameters however many events: a huge step stays one statement)
-  const columns: unknown[][] = Array.from({ length: 9 }, () => []);
+  // All events as one JSON array (two parameters however many events: a huge step stays one
+  // statement, and JSON.stringify is the only encoding on the way).
+  const rows: Record<string, unknown>[] = [];
   for (const event of events) {
     seq += 1;
     const fields = {
@@ -57,27 +58,26 @@ export function chainAudit(
     };
     const prevHash = hash;
     hash = auditHash(prevHash, fields);
-    [
+    rows.push({
       seq,
-      fields.instanceId,
-      fields.type,
-      fields.actor,
-      fields.elementId,
-      JSON.stringify(fields.data),
-      new Date(fields.at),
+      instanceId: fields.instanceId,
+      type: fields.type,
+      actor: fields.actor,
+      elementId: fields.elementId,
+      data: fields.data,
+      at: new Date(fields.at).toISOString(),
       prevHash,
       hash,
-    ].forEach((value, i) => columns[i].push(value));
+    });
   }
   return {
     insert: {
       sql: `INSERT INTO audit_events (stream, seq, instance_id, type, actor, element_id, data, at, prev_hash, hash)
-     SELECT $1, e.seq, e.instance_id, e.type, e.actor, e.element_id, e.data, e.at, e.prev_hash, e.hash
-       FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
-                   $8::timestamptz[], $9::text[], $10::text[])
-            WITH ORDINALITY AS e (seq, instance_id, type, actor, element_id, data, at, prev_hash, hash, n)
+     SELECT $1, (e.v->>'seq')::int, (e.v->>'instanceId')::uuid, e.v->>'type', e.v->>'actor',
+            e.v->>'elementId', e.v->'data', (e.v->>'at')::timestamptz, e.v->>'prevHash', e.v->>'hash'
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e (v, n)
       ORDER BY e.n`,
-      params: [stream, ...columns],
+      params: [stream, JSON.stringify(rows)],
     },
     head: { seq, hash },
   };

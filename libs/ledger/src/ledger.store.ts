@@ -154,6 +154,15 @@ interface TransitionSpec {
 }
 
 /**
+ * Which overdue items the ledger escalates (督办): manual ones, and a task's item when it has
+ * an org unit to climb from (the condition in `escalate` is the same). A user task whose
+ * instance has no org unit is left to the runtime's task escalation (apps/worker
+ * EscalationService), which skips every task whose item this covers — so an overdue task is
+ * escalated by one of the two sweeps, never both.
+ */
+export const LEDGER_OWNS_ESCALATION = `(source <> 'task' OR org_unit_id IS NOT NULL)`;
+
+/**
  * The 挂账销号 ledger in PostgreSQL. Every change is one transaction: the item row is locked, its
  * state checked (409 with the current state otherwise), updated with a conditional UPDATE, an
  * entry written to `ledger_entries`, and an audit event appended — to the instance's stream for
@@ -592,6 +601,7 @@ export class LedgerStore {
       `SELECT id FROM ledger_items
         WHERE state IN ('open', 'in_progress') AND due_at < $1
           AND (escalated_at IS NULL OR escalated_at <= $2)
+          AND ${LEDGER_OWNS_ESCALATION}
         ORDER BY due_at, id LIMIT ${ESCALATION_BATCH}`,
       [new Date(now), new Date(notSince)],
     );
@@ -622,6 +632,7 @@ export class LedgerStore {
               END
         WHERE l.id = $1 AND l.state IN ('open', 'in_progress') AND l.due_at < $2
           AND (l.escalated_at IS NULL OR l.escalated_at <= $3)
+          AND (l.source <> 'task' OR l.org_unit_id IS NOT NULL)
         RETURNING l.id`,
       [itemId, new Date(now), new Date(notSince)],
     );

@@ -20,6 +20,14 @@ const BATCH = 500;
 
 export const ESCALATION_ACTOR = 'system:escalation';
 
+/**
+ * The tasks this sweep escalates: those whose ledger item the ledger's 督办 does not take
+ * (LEDGER_OWNS_ESCALATION in @app/ledger: a task's item with an org unit climbs the org tree
+ * there, with its own notices). So an overdue task is escalated by one sweep, never both.
+ */
+const TASK_SWEEP_OWNS = `NOT EXISTS (SELECT 1 FROM ledger_items l
+              WHERE l.task_id = tasks.id AND l.org_unit_id IS NOT NULL)`;
+
 interface EscalatedRow {
   instance_id: string;
   org_unit_id: string | null;
@@ -33,11 +41,13 @@ interface EscalatedRow {
 }
 
 /**
- * Overdue escalation (督办): every open user task past its due date whose last escalation is
- * unset or a day old gets `escalations + 1`, `escalated_at = now`, a notification to the
- * supervisors over its instance's org unit (`user:<id>`; the supervisors' group when there is
- * no unit or no supervisor) and a `task.escalated` audit event — one transaction per task, behind a
- * conditional UPDATE, so two sweeps running at once escalate a task once.
+ * Overdue escalation (督办) of the user tasks the ledger leaves alone (TASK_SWEEP_OWNS: tasks
+ * of instances without an org unit, and tasks from before the ledger): every open one past its
+ * due date whose last escalation is unset or a day old gets `escalations + 1`,
+ * `escalated_at = now`, a notification to the supervisors over its instance's org unit
+ * (`user:<id>`; the supervisors' group when there is no unit or no supervisor) and a
+ * `task.escalated` audit event — one transaction per task, behind a conditional UPDATE, so two
+ * sweeps running at once escalate a task once.
  */
 @Injectable()
 export class EscalationService {
@@ -56,6 +66,7 @@ export class EscalationService {
       `SELECT id FROM tasks
         WHERE state = 'open' AND kind = 'user' AND due_at < $1
           AND (escalated_at IS NULL OR escalated_at <= $2)
+          AND ${TASK_SWEEP_OWNS}
         ORDER BY due_at LIMIT ${BATCH}`,
       [new Date(now), new Date(now - ESCALATION_REPEAT_MS)],
     );
@@ -109,6 +120,7 @@ export class EscalationService {
       `UPDATE tasks SET escalations = escalations + 1, escalated_at = $2
         WHERE id = $1 AND state = 'open' AND kind = 'user' AND due_at < $2
           AND (escalated_at IS NULL OR escalated_at <= $3)
+          AND ${TASK_SWEEP_OWNS}
         RETURNING instance_id, element_id, name, assignee, candidate_users, candidate_groups, due_at, escalations,
           (SELECT p.org_unit_id FROM process_instances p WHERE p.id = tasks.instance_id) AS org_unit_id`,
       [taskId, new Date(now), new Date(now - ESCALATION_REPEAT_MS)],
