@@ -32,7 +32,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -438,63 +438,136 @@ async function waitFor(
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP (node:http with keep-alive: a lighter client than fetch, on a machine the client shares)
+// HTTP: a lean HTTP/1.1 client over kept-alive sockets. The load generator shares the two
+// cores with what it measures (pgbench's client is C), so it does no more than the protocol
+// needs: one request at a time per socket, answers framed by Content-Length (the api sets it;
+// anything else fails the run).
 
 interface Reply {
   readonly status: number;
   readonly text: string;
 }
 
+interface Pending {
+  resolve(reply: Reply): void;
+  reject(error: Error): void;
+}
+
+/** One kept-alive connection: one request in flight at a time. */
+class Connection {
+  private buffer: Buffer = Buffer.alloc(0);
+  private pending: Pending | null = null;
+  private closed = false;
+
+  constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const fail = (error: Error) => {
+      this.closed = true;
+      const pending = this.pending;
+      this.pending = null;
+      pending?.reject(error);
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed before the answer')));
+  }
+
+  get usable(): boolean {
+    return !this.closed && !this.socket.destroyed;
+  }
+
+  send(head: string, body: Buffer | undefined): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.socket.write(body ? Buffer.concat([Buffer.from(head, 'latin1'), body]) : head, 'latin1');
+    });
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    const end = this.buffer.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = this.buffer.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const match = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!match) {
+      this.socket.destroy(new Error(`answer without Content-Length: ${head.slice(0, 200)}`));
+      return;
+    }
+    const total = end + 4 + Number(match[1]);
+    if (this.buffer.length < total) return;
+    const text = this.buffer.toString('utf8', end + 4, total);
+    this.buffer = this.buffer.subarray(total);
+    const pending = this.pending;
+    this.pending = null;
+    pending?.resolve({ status, text });
+  }
+}
+
 class Http {
-  private agent = Http.newAgent();
+  private readonly idle = new Map<number, Connection[]>();
 
   /** `token`: the bearer token every request carries. */
   constructor(private readonly token: string) {}
 
-  private static newAgent(): http.Agent {
-    return new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
-  }
-
-  /** Drops idle sockets between phases (the server closes them after 5 s anyway). */
+  /** Drops idle connections between phases (the server closes them after 5 s anyway). */
   reset(): void {
-    this.agent.destroy();
-    this.agent = Http.newAgent();
+    for (const connections of this.idle.values()) for (const c of connections) c.destroy();
+    this.idle.clear();
   }
 
-  request(
+  async request(
     port: number,
     method: 'GET' | 'POST',
     path: string,
     body?: string,
     type = 'application/json',
   ): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method,
-          path,
-          agent: this.agent,
-          headers: {
-            authorization: `Bearer ${this.token}`,
-            ...(body === undefined
-              ? {}
-              : { 'content-type': type, 'content-length': Buffer.byteLength(body) }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+    const idle = this.idle.get(port) ?? [];
+    this.idle.set(port, idle);
+    let connection = idle.pop();
+    while (connection && !connection.usable) connection = idle.pop();
+    connection ??= await Http.connect(port);
+    const bytes = body === undefined ? undefined : Buffer.from(body, 'utf8');
+    const head =
+      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+      `Authorization: Bearer ${this.token}\r\n` +
+      (bytes ? `Content-Type: ${type}\r\nContent-Length: ${bytes.length}\r\n` : '') +
+      '\r\n';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const reply = await Promise.race([
+        connection.send(head, bytes),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`${method} ${path}: no answer in 30 s`)),
+            30_000,
           );
-          res.on('error', reject);
-        },
-      );
-      req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
-      req.on('error', reject);
-      req.end(body);
+        }),
+      ]);
+      idle.push(connection);
+      return reply;
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private static connect(port: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new Connection(socket));
+      });
+      socket.once('error', reject);
     });
   }
 
