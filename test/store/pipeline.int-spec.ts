@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PREPARED_PER_CONNECTION, pipeline } from '@app/store';
+import { PREPARED_PER_CONNECTION, pipeline, preparedQuery } from '@app/store';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { testDataSource } from '../support/database.js';
@@ -108,6 +108,16 @@ describe('pipeline: several statements, prepared once per connection, in one rou
     expect(names.map((row) => row.statement)).toContain(
       `SELECT $1::int + ${PREPARED_PER_CONNECTION + 9} AS n`,
     );
+  });
+
+  it('preparedQuery: one read on a pooled connection, its errors as PostgreSQL gives them', async () => {
+    const rows = await preparedQuery<{ n: number }>(dataSource, `SELECT $1::int * 2 AS n`, [21]);
+    expect(rows).toEqual([{ n: 42 }]);
+    await expect(preparedQuery(dataSource, `SELECT 1 / $1::int AS n`, [0])).rejects.toMatchObject({
+      code: '22012',
+    });
+    // The pool's connection is usable afterwards
+    expect(await preparedQuery(dataSource, `SELECT $1::int * 2 AS n`, [2])).toEqual([{ n: 4 }]);
   });
 
   it('refuses a value pg cannot send without writing anything', async () => {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 
 // pg's own conversion of a parameter to its text form (dates, arrays, JSON), as for any query.
 const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as {
@@ -172,4 +173,28 @@ export function pipeline(
     });
     void client.query(query as unknown as pg.QueryConfig);
   });
+}
+
+/**
+ * One statement, prepared (see pipeline), on a connection of the data source's pool: for the
+ * reads on hot paths, which PostgreSQL would otherwise plan afresh every time.
+ */
+export async function preparedQuery<R>(
+  dataSource: DataSource,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
+  const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const [result] = await pipeline(client, [{ text, values }]);
+    return result.rows as R[];
+  } catch (error) {
+    // An error of the statement leaves the connection usable; any other may not.
+    if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
