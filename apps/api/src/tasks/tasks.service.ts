@@ -8,6 +8,7 @@ import {
   RuntimeException,
   RuntimeExceptionCode,
   type TaskRowState,
+  preparedQuery,
 } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
@@ -79,7 +80,8 @@ export class TasksService {
       where.push(`o.path LIKE $${params.length}`);
     }
     if (query.instanceId !== undefined) {
-      const [instance] = await this.dataSource.query<{ org_unit_id: string | null }[]>(
+      const [instance] = await preparedQuery<{ org_unit_id: string | null }>(
+        this.dataSource,
         `SELECT org_unit_id FROM process_instances WHERE id = $1`,
         [query.instanceId],
       );
@@ -107,7 +109,9 @@ export class TasksService {
       filter(`NOT (t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < ?)`, now);
     }
     const clause = where.join(' AND ');
-    const rows = await this.dataSource.query<(TaskRow & { total: number })[]>(
+    // Prepared: the list is polled (one shape per combination of filters)
+    const rows = await preparedQuery<TaskRow & { total: number }>(
+      this.dataSource,
       `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
          FROM ${FROM}
         WHERE ${clause}
