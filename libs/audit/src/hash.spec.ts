@@ -65,7 +65,7 @@ describe('canonicalJson', () => {
 
   it('is the same text for the same object whatever its key order (as after jsonb)', () => {
     const value = { x: 1, a: [{ q: 'é', p: true }], m: { '10': 1, '9': 2 } };
-    const reordered = JSON.parse(
+    const reordered: unknown = JSON.parse(
       JSON.stringify({ m: { '9': 2, '10': 1 }, a: [{ p: true, q: 'é' }], x: 1 }),
     );
     expect(canonicalJson(reordered)).toBe(canonicalJson(value));
