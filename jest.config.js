@@ -13,9 +13,19 @@ const swc = [
   },
 ];
 
+// @fastify/static (CommonJS, loaded by the api's OpenAPI UI) requires content-disposition 3, an
+// ES module: Node >= 20.19 loads it (require(esm)), jest's CommonJS loader does not before
+// Node 24.9, so that package is compiled to CommonJS for the tests.
+const requiredEsm = '/node_modules/@fastify/static/node_modules/content-disposition/';
+const swcCommonJs = [
+  '@swc/jest',
+  { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' }, module: { type: 'commonjs' } },
+];
+
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, [`${requiredEsm}.+\\.js$`]: swcCommonJs },
+  transformIgnorePatterns: [`^(?!.*${requiredEsm}).*/node_modules/`],
   moduleNameMapper: {
     '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

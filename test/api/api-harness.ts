@@ -8,7 +8,7 @@ import { DATA_SOURCE } from '@app/runtime';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApiApp } from '../../apps/api/src/app.factory.js';
 import { TestClock } from '../support/database.js';
 
@@ -26,7 +26,7 @@ export interface SuiteOrg {
 }
 
 export interface ApiHarness {
-  readonly app: NestExpressApplication;
+  readonly app: NestFastifyApplication;
   /** As the suite's administrator: supervisor, secretary and integrator on the committee. */
   readonly http: ApiClient;
   /** Requests without a token. */

@@ -3,10 +3,11 @@ import type { Env } from '@app/config';
 import type { Clock } from '@app/store';
 import type { LogLevel, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { ErrorResponseDto } from './common/error-response.dto.js';
+import { ApiFastifyAdapter } from './platform/api-fastify-adapter.js';
 import { XML_MEDIA_TYPES } from './templates/templates.controller.js';
 
 export interface ApiAppOptions {
@@ -24,14 +25,16 @@ export function logLevels(level: string): LogLevel[] {
 }
 
 /**
- * Builds the api application, initialised but not listening: `/api` prefix, JSON and XML
- * body parsers, the global validation pipe and exception filter (in AppModule), OpenAPI at
- * `/api/docs`. main.ts listens on it; the tests drive it in-process with supertest.
+ * Builds the api application on Fastify, initialised (and Fastify ready) but not listening:
+ * `/api` prefix, JSON (1 MB) and XML (5 MB) body parsers (see ApiFastifyAdapter), the global
+ * validation pipe and exception filter (in AppModule), OpenAPI at `/api/docs`. main.ts
+ * listens on it; the tests drive it in-process with supertest.
  */
-export async function createApiApp(options: ApiAppOptions): Promise<NestExpressApplication> {
+export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyApplication> {
   const { env } = options;
-  const app = await NestFactory.create<NestExpressApplication>(
+  const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ env, clock: options.clock }),
+    new ApiFastifyAdapter({ jsonLimit: '1mb', textTypes: XML_MEDIA_TYPES, textLimit: '5mb' }),
     {
       bodyParser: false,
       abortOnError: false,
@@ -39,9 +42,6 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestExpressA
     },
   );
   app.setGlobalPrefix('api');
-  app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: '1mb' });
-  app.useBodyParser('text', { type: XML_MEDIA_TYPES, limit: '5mb' });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -60,5 +60,7 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestExpressA
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   await app.init();
+  // Plugins (the docs' static files) load and the routes are fixed when Fastify is ready
+  await app.getHttpAdapter().getInstance().ready();
   return app;
 }

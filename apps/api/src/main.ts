@@ -3,6 +3,7 @@ import { type Env, EnvException, loadEnv } from '@app/config';
 import { deployTemplates } from '@app/runtime';
 import { DeploymentService } from '@app/store';
 import { Logger } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApiApp } from './app.factory.js';
 
 /**
@@ -31,8 +32,21 @@ async function bootstrap(): Promise<void> {
       `template ${item.key} v${item.version} from ${item.file}${item.created ? ' deployed' : ' unchanged'}`,
     );
   }
-  await app.listen(env.PORT);
+  await listenOnAllInterfaces(app, env.PORT);
   logger.log(`listening on port ${env.PORT} (OpenAPI at /api/docs)`);
+}
+
+/**
+ * Every interface, as a Node server listening on a port alone does (Fastify would take
+ * `localhost` only): `::`, which takes IPv4 too, or `0.0.0.0` where there is no IPv6.
+ */
+async function listenOnAllInterfaces(app: NestFastifyApplication, port: number): Promise<void> {
+  try {
+    await app.listen(port, '::');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw error;
+    await app.listen(port, '0.0.0.0');
+  }
 }
 
 bootstrap().catch((error: unknown) => {

@@ -6,7 +6,7 @@ import { OrgDirectory, type Role } from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
 import { DeploymentService, InstanceRuntime } from '@app/store';
 import type { INestApplicationContext } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -38,7 +38,7 @@ export interface LedgerUser {
 }
 
 export interface LedgerHarness {
-  readonly api: NestExpressApplication;
+  readonly api: NestFastifyApplication;
   /** The worker app (not processing queues), when asked for. */
   readonly worker: INestApplicationContext | null;
   readonly env: Env;

@@ -75,15 +75,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<RequestLike>();
-    const response = http.getResponse<{ headersSent?: boolean }>();
+    const response = http.getResponse<unknown>();
+    const { httpAdapter } = this.adapterHost;
     const body = errorBody(exception, request, (errorId, req, error) =>
       this.logger.error(
         `error ${errorId} on ${req.method ?? '?'} ${req.url ?? '?'}: ${describe(error)}`,
         error instanceof Error ? error.stack : undefined,
       ),
     );
-    const { httpAdapter } = this.adapterHost;
-    if (response.headersSent) {
+    if (httpAdapter.isHeadersSent(response)) {
       this.logger.warn(`error after the response was sent: ${body.message}`);
       httpAdapter.end(response);
       return;

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { attachmentTooLarge } from '@app/ledger';
 import type { Principal } from '@app/org';
 import { ENV } from '@app/runtime';
@@ -27,7 +26,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { HttpProblem } from '../common/http-problem.js';
@@ -234,7 +233,7 @@ export class LedgerController {
   @ApiErrors(400, 401, 403, 404, 409, 413)
   async upload(
     @CurrentPrincipal() principal: Principal,
-    @Req() request: IncomingMessage & RequestInfo,
+    @Req() request: FastifyRequest,
     @UuidParam() id: string,
     @Query() query: UploadQueryDto,
     @Headers('content-type') contentType: string | undefined,
@@ -262,12 +261,13 @@ export class LedgerController {
     @Req() request: RequestInfo,
     @UuidParam() id: string,
     @UuidParam('attachmentId') attachmentId: string,
-    @Res() response: Response,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const file = await this.ledger.download(principal, request, id, attachmentId);
-    response
+    // Sent as it is: the ETag is the file's, and never a 304 (as express's res.end)
+    void reply
       .status(HttpStatus.OK)
-      .set({
+      .headers({
         'Content-Type': file.contentType,
         'Content-Length': String(file.sizeBytes),
         ETag: `"${file.sha256}"`,
@@ -277,7 +277,7 @@ export class LedgerController {
         'Cache-Control': 'private, no-cache',
         'X-Content-Type-Options': 'nosniff',
       })
-      .end(file.content);
+      .send(file.content);
   }
 
   @Post('items/:id/submit')
@@ -371,19 +371,19 @@ function attachmentName(fileName: string): string {
 /**
  * The raw request body, at most `maxBytes`. A larger body is read to its end (so the client
  * gets the answer instead of a reset connection) but not kept, and refused with 413 naming the
- * limit. A body one of the app's parsers already took (JSON, XML text) is refused with 415.
+ * limit. A body one of the app's parsers already took is kept as its UTF-8 bytes when it was
+ * XML text, refused with 415 when it was JSON.
  */
-async function readBody(
-  request: IncomingMessage & { body?: unknown; _body?: boolean },
-  maxBytes: number,
-): Promise<Buffer> {
-  if (request._body === true || request.readableEnded) {
-    if (typeof request.body === 'string') {
-      const text = Buffer.from(request.body, 'utf8');
+async function readBody(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
+  const raw = request.raw;
+  if (raw.readableEnded) {
+    const body = request.body;
+    if (typeof body === 'string') {
+      const text = Buffer.from(body, 'utf8');
       if (text.length > maxBytes) throw attachmentTooLarge(maxBytes);
       return text;
     }
-    if (Buffer.isBuffer(request.body)) return request.body;
+    if (Buffer.isBuffer(body)) return body;
     throw new HttpProblem(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       'a JSON body is read as a request, not a file: upload JSON evidence as application/octet-stream',
@@ -392,14 +392,14 @@ async function readBody(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on('data', (chunk: Buffer) => {
+    raw.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= maxBytes) chunks.push(chunk);
       else chunks.length = 0;
     });
-    request.on('end', () =>
+    raw.on('end', () =>
       size > maxBytes ? reject(attachmentTooLarge(maxBytes)) : resolve(Buffer.concat(chunks)),
     );
-    request.on('error', reject);
+    raw.on('error', reject);
   });
 }

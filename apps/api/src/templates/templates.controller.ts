@@ -8,7 +8,8 @@ import {
   ApiTags,
   ApiBearerAuth,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import typeis from 'type-is';
 import { AccessService } from '../auth/access.service.js';
 import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
@@ -50,14 +51,14 @@ export class TemplatesController {
   @ApiOkResponse({ type: DeployResultDto, description: 'Unchanged: already deployed.' })
   @ApiErrors(400, 401, 403, 415, 422)
   async deploy(
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
     @Body() body: unknown,
     @Query() query: DeployQueryDto,
     @CurrentCaller() caller: Caller,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<DeployResultDto> {
     await this.access.assertRole(caller, ['integrator'], 'deploying a template');
-    if (!request.is(XML_MEDIA_TYPES)) {
+    if (!typeis(request.raw, XML_MEDIA_TYPES)) {
       throw new HttpProblem(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         'send the BPMN file as application/xml or text/xml',
