@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { GENESIS_HASH, auditHash, canonicalJson } from './hash.js';
 
@@ -82,6 +83,30 @@ describe('canonicalJson', () => {
 });
 
 describe('auditHash', () => {
+  it('is sha256 of the previous hash, a newline and the event in canonical JSON (first implementation)', () => {
+    const next = random(7);
+    let prev = GENESIS_HASH;
+    for (let i = 0; i < 500; i++) {
+      const event = {
+        stream: `s${i % 3}`,
+        seq: i + 1,
+        instanceId: next() < 0.3 ? null : `i-${i}`,
+        type: 'task.created',
+        actor: 'u' + String(value(next, 3)),
+        elementId: next() < 0.5 ? null : 'Task_1',
+        data: value(next, 0),
+        at: 1_700_000_000_000 + i,
+      };
+      const expected = createHash('sha256')
+        .update(prev)
+        .update('\n')
+        .update(reference(event))
+        .digest('hex');
+      expect(auditHash(prev, event)).toBe(expected);
+      prev = expected;
+    }
+  });
+
   it('chains: the hash depends on the previous hash and on every field', () => {
     const event = {
       stream: 's',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The hash that stands before the first event of every stream. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -21,17 +21,20 @@ export interface HashedAuditFields {
  * so the same event hashes the same after a round trip through jsonb, which reorders keys.
  */
 export function auditHash(prevHash: string, event: HashedAuditFields): string {
-  const body = canonicalJson({
-    stream: event.stream,
-    seq: event.seq,
-    instanceId: event.instanceId,
-    type: event.type,
-    actor: event.actor,
-    elementId: event.elementId,
-    data: event.data,
-    at: event.at,
-  });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+  // canonicalJson of the event, written out: its members in key order, undefined ones left out
+  let body = '';
+  const member = (key: string, value: unknown) => {
+    if (value !== undefined) body += `${body === '' ? '{' : ','}"${key}":${canonicalJson(value)}`;
+  };
+  member('actor', event.actor);
+  member('at', event.at);
+  member('data', event.data);
+  member('elementId', event.elementId);
+  member('instanceId', event.instanceId);
+  member('seq', event.seq);
+  member('stream', event.stream);
+  member('type', event.type);
+  return hash('sha256', `${prevHash}\n${body === '' ? '{' : body}}`, 'hex');
 }
 
 export function canonicalJson(value: unknown): string {

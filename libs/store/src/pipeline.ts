@@ -98,10 +98,11 @@ type Callback = (error: Error | null, results?: pg.QueryResult | pg.QueryResult[
  * never reached after a failed write, and outside an explicit transaction block the statements
  * before the Sync are one implicit transaction, rolled back together.
  */
-class PipelineQuery extends (pg.Query as unknown as new (config: {
-  text: string;
-  callback: Callback;
-}) => object) {
+class PipelineQuery extends (pg.Query as unknown as new (
+  text: string,
+  values: undefined,
+  callback: Callback,
+) => object) {
   private readonly parsed: string[] = [];
   private cache: PreparedStatements | undefined;
 
@@ -109,12 +110,11 @@ class PipelineQuery extends (pg.Query as unknown as new (config: {
     private readonly statements: readonly Statement[],
     callback: Callback,
   ) {
-    super({
-      text: statements[0]?.text ?? '',
-      callback: (error, results) => {
-        if (error && this.cache) for (const name of this.parsed) this.cache.forget(name);
-        callback(error, results);
-      },
+    // The text only names the query (pg's errors and events); a string is taken as it is,
+    // where a config object would be copied property by property.
+    super(statements[0]?.text ?? '', undefined, (error, results) => {
+      if (error && this.cache) for (const name of this.parsed) this.cache.forget(name);
+      callback(error, results);
     });
   }
 
