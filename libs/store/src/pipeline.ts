@@ -34,14 +34,19 @@ class PreparedStatements {
   private orphans: string[] = [];
   private counter = 0;
 
-  /** Names to close before anything else: forgotten after a failed pipeline. */
+  constructor(private readonly limit: number) {}
+
+  /** Names to close before anything else: forgotten or evicted in a failed pipeline. */
   takeOrphans(): string[] {
     const orphans = this.orphans;
     this.orphans = [];
     return orphans;
   }
 
-  constructor(private readonly limit: number) {}
+  /** Names whose Close a failed pipeline may have skipped: closed with the next one. */
+  orphan(names: readonly string[]): void {
+    this.orphans.push(...names);
+  }
 
   /** The name to bind, whether it must be parsed first, and names to close to stay in limit. */
   use(text: string): { name: string; parse: boolean; close: string[] } {
@@ -104,6 +109,7 @@ class PipelineQuery extends (pg.Query as unknown as new (
   callback: Callback,
 ) => object) {
   private readonly parsed: string[] = [];
+  private readonly closed: string[] = [];
   private cache: PreparedStatements | undefined;
 
   constructor(
@@ -113,7 +119,10 @@ class PipelineQuery extends (pg.Query as unknown as new (
     // The text only names the query (pg's errors and events); a string is taken as it is,
     // where a config object would be copied property by property.
     super(statements[0]?.text ?? '', undefined, (error, results) => {
-      if (error && this.cache) for (const name of this.parsed) this.cache.forget(name);
+      if (error && this.cache) {
+        for (const name of this.parsed) this.cache.forget(name);
+        this.cache.orphan(this.closed);
+      }
       callback(error, results);
     });
   }
@@ -134,13 +143,13 @@ class PipelineQuery extends (pg.Query as unknown as new (
     this.cache = cache;
     connection.stream.cork?.();
     try {
-      for (const name of cache.takeOrphans()) connection.close({ type: 'S', name });
+      for (const name of cache.takeOrphans()) this.close(connection, name);
       this.statements.forEach((statement, i) => {
         const keep =
           statement.text.length <= MAX_PREPARED_TEXT &&
           statement.values.length <= MAX_PREPARED_VALUES;
         const use = keep ? cache.use(statement.text) : { name: '', parse: true, close: [] };
-        for (const name of use.close) connection.close({ type: 'S', name });
+        for (const name of use.close) this.close(connection, name);
         if (use.parse) {
           connection.parse({ text: statement.text, name: use.name, types: [] });
           if (use.name) this.parsed.push(use.name);
@@ -154,6 +163,11 @@ class PipelineQuery extends (pg.Query as unknown as new (
       connection.stream.uncork?.();
     }
     return null;
+  }
+
+  private close(connection: Connection, name: string): void {
+    connection.close({ type: 'S', name });
+    this.closed.push(name);
   }
 }
 
