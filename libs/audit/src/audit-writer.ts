@@ -31,7 +31,7 @@ export interface AuditStatement {
 /**
  * Chains events onto a stream's head: the `INSERT INTO audit_events` of them (hashes computed
  * here) and the head after them. The caller must hold the stream's head row locked (or have
- * just created it) and write the new head in the same transaction; the unique (stream, seq)
+ * just created it) and write the new head in the same transaction; the primary key (stream, seq)
  * constraint refuses a second writer that read the same head.
  */
 export function chainAudit(

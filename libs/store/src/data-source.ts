@@ -4,6 +4,7 @@ import { TokensView1795100000000 } from '../../../migrations/1795100000000-Token
 import { Organisation1795200000000 } from '../../../migrations/1795200000000-Organisation.js';
 import { Ledger1795300000000 } from '../../../migrations/1795300000000-Ledger.js';
 import { TasksInstanceIndex1795400000000 } from '../../../migrations/1795400000000-TasksInstanceIndex.js';
+import { StepIndexes1795500000000 } from '../../../migrations/1795500000000-StepIndexes.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -31,6 +32,7 @@ export const MIGRATIONS = [
   Organisation1795200000000,
   Ledger1795300000000,
   TasksInstanceIndex1795400000000,
+  StepIndexes1795500000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

@@ -1,19 +1,22 @@
 import type { JsonValue } from '@app/feel';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Generated, PrimaryColumn } from 'typeorm';
 
 /**
  * Append-only (a trigger refuses UPDATE, DELETE and TRUNCATE) and hash-chained per stream: a
- * stream is one instance (its id) or `system` (deployments and other events without one).
+ * stream is one instance (its id), `ledger:<itemId>` for an item opened by hand, or `system`
+ * (deployments and other events without one). Keyed by (stream, seq); `id` numbers the events
+ * in the order they were written, across streams.
  */
 @Entity({ name: 'audit_events' })
 export class AuditEventEntity {
-  @PrimaryGeneratedColumn({ type: 'bigint' })
+  @Column({ type: 'bigint' })
+  @Generated('increment')
   id!: string;
 
-  @Column({ type: 'text' })
+  @PrimaryColumn({ type: 'text' })
   stream!: string;
 
-  @Column({ type: 'integer' })
+  @PrimaryColumn({ type: 'integer' })
   seq!: number;
 
   @Column({ name: 'instance_id', type: 'uuid', nullable: true })
