@@ -1628,19 +1628,23 @@ async function main(resources: Resources, config: Config): Promise<void> {
   for (const step of setup) if (step.status === 'rejected') throw step.reason;
 
   // 1. The floor, with nothing of ours running.
-  let pgbenchPid = 0;
-  const floor = await runPgbench(
-    config,
-    owned,
-    sampler,
-    (pid) => {
-      pgbenchPid = pid;
-      known.set(pid, 'pgbench');
-    },
-    report,
-  );
-  known.delete(pgbenchPid);
-  report(`  ${floor.tps.toFixed(0)} tps`);
+  const pgbench = async (): Promise<PgbenchResult> => {
+    let pid = 0;
+    const result = await runPgbench(
+      config,
+      owned,
+      sampler,
+      (spawned) => {
+        pid = spawned;
+        known.set(spawned, 'pgbench');
+      },
+      report,
+    );
+    known.delete(pid);
+    report(`  ${result.tps.toFixed(0)} tps`);
+    return result;
+  };
+  const floor = await pgbench();
 
   // 2. The product: one api, one worker.
   const env: Record<string, string> = {
@@ -1693,18 +1697,7 @@ async function main(resources: Resources, config: Config): Promise<void> {
 
   // The floor again, right after: what the machine gave pgbench can drift over a run (the
   // machines are shared); the ratio is taken against the mean of the two.
-  const floorAfter = await runPgbench(
-    config,
-    owned,
-    sampler,
-    (pid) => {
-      pgbenchPid = pid;
-      known.set(pid, 'pgbench');
-    },
-    report,
-  );
-  known.delete(pgbenchPid);
-  report(`  ${floorAfter.tps.toFixed(0)} tps`);
+  const floorAfter = await pgbench();
   await adminQuery(config.postgresUrl, `DROP DATABASE IF EXISTS "${owned.pgbenchDb}" WITH (FORCE)`);
   const floorTps = (floor.tps + floorAfter.tps) / 2;
   const runs = measured.map((r) => ({ ...r, oursOverPgbench: r.completionsPerSecond / floorTps }));
