@@ -1,5 +1,3 @@
-import type { EntityManager } from 'typeorm';
-
 /** PostgreSQL's limit of bind parameters in one statement. */
 const MAX_PARAMS = 65_535;
 
@@ -24,10 +22,6 @@ export class WriteBatch {
   private readonly parts: Part[] = [];
   private readonly outputs = new Set<string>();
 
-  get size(): number {
-    return this.parts.length;
-  }
-
   add(sql: string, params: readonly unknown[], output?: string): void {
     this.push(sql, params, output, false);
   }
@@ -46,8 +40,8 @@ export class WriteBatch {
     if (output !== undefined) this.outputs.add(output);
   }
 
-  /** Whether the batch goes as one statement (else `run` needs a transaction to be atomic). */
-  get single(): boolean {
+  /** Whether the batch goes as one statement (else as one per part, see statements). */
+  private get single(): boolean {
     return this.parts.reduce((n, part) => n + part.params.length, 0) <= MAX_PARAMS;
   }
 
@@ -91,17 +85,6 @@ export class WriteBatch {
       result[name] = answers.flatMap((row) => (row?.[name] as unknown[] | undefined) ?? []);
     }
     return result;
-  }
-
-  /** Runs every part (through the manager's connection); returns the outputs. */
-  async run(manager: EntityManager): Promise<Record<string, unknown[]>> {
-    if (this.parts.length === 0) return this.collect([]);
-    const answers: (Record<string, unknown> | undefined)[] = [];
-    for (const statement of this.statements()) {
-      const [row] = await manager.query<Record<string, unknown>[]>(statement.sql, statement.params);
-      answers.push(row);
-    }
-    return this.collect(answers);
   }
 }
 
