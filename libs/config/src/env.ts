@@ -63,6 +63,15 @@ export class Env {
   @Min(1, { message: 'WORKER_CONCURRENCY must be at least 1' })
   WORKER_CONCURRENCY = 8;
 
+  /**
+   * Instances each api or worker process keeps in memory so that the next completion of one of
+   * their tasks takes one round trip to PostgreSQL (checked against the locked rows; 0: none).
+   */
+  @IsInt({ message: 'STEP_CACHE_SIZE must be a whole number' })
+  @Min(0, { message: 'STEP_CACHE_SIZE must be 0 or more' })
+  @Max(1_000_000, { message: 'STEP_CACHE_SIZE must be at most 1000000' })
+  STEP_CACHE_SIZE = 10_000;
+
   /** Largest evidence file a ledger item accepts, in bytes (default 10 MiB). */
   @IsInt({ message: 'LEDGER_ATTACHMENT_MAX_BYTES must be a whole number' })
   @Min(1, { message: 'LEDGER_ATTACHMENT_MAX_BYTES must be at least 1' })
@@ -110,6 +119,7 @@ const NUMERIC: readonly (keyof Env)[] = [
   'RECONCILE_INTERVAL_MS',
   'ESCALATION_INTERVAL_MS',
   'WORKER_CONCURRENCY',
+  'STEP_CACHE_SIZE',
   'LEDGER_ATTACHMENT_MAX_BYTES',
   'LEDGER_YELLOW_DAYS',
 ];

@@ -107,7 +107,11 @@ export class RuntimeModule implements OnApplicationShutdown {
               dataSource,
               cache,
               clock,
-              { timeZone: env.TIME_ZONE, reminderOffsets: env.reminderOffsets },
+              {
+                timeZone: env.TIME_ZONE,
+                reminderOffsets: env.reminderOffsets,
+                stepCacheSize: env.STEP_CACHE_SIZE,
+              },
               dispatcher,
               (error) =>
                 logger.warn(

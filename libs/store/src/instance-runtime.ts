@@ -13,13 +13,14 @@ import {
   step,
 } from '@app/engine';
 import { type OutboxRow, outboxInsert } from '@app/queue';
-import type pg from 'pg';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
 import { type ProjectedTask, projectEffects, rootVariables } from './effects-projection.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
-import { pipeline } from './pipeline.js';
+import { pipeline, pooledPipeline } from './pipeline.js';
+import { type CachedInstance, StepCache } from './step-cache.js';
 import { StepTransaction } from './step-transaction.js';
 import { WriteBatch } from './write-batch.js';
 
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   readonly timeZone: string;
   /** Default reminder offsets before a task's due date, e.g. ['P3D', 'P1D', 'PT0S']. */
   readonly reminderOffsets: readonly string[];
+  /** Instances kept for one-round-trip completions (see StepCache); default 10,000, 0: none. */
+  readonly stepCacheSize?: number;
 }
 
 /** Delivers committed outbox rows; absent in processes that leave it to the reconciler. */
@@ -97,9 +100,11 @@ export interface StepOptions {
 
 export interface CompleteTaskOptions extends StepOptions {
   /**
-   * Runs with the instance and the task row locked, before the engine step; may refuse by
-   * throwing (e.g. a claim by someone else, form values that do not fit). The default refuses
-   * a task that is not open (TASK_NOT_OPEN).
+   * Runs before the engine step on the task and the instance's variables as they are locked —
+   * or, for a completion from the cache, as cached, and then again on the locked rows if it
+   * refuses there (only the locked rows' verdict stands). May refuse by throwing (e.g. a claim
+   * by someone else, form values that do not fit). The default refuses a task that is not
+   * open (TASK_NOT_OPEN).
    */
   readonly check?: (
     task: LockedTask,
@@ -116,9 +121,11 @@ interface InstanceRow {
   engine_state: InstanceState;
   started_by: string;
   created_at: Date;
+  revision: number;
   audit_seq: number;
   audit_hash: string;
   /** The task or timer the lock went through, when it went through one. */
+  target_id?: string;
   target_key?: string;
   target_state?: string;
   target_kind?: 'user' | 'service';
@@ -136,7 +143,7 @@ type LockTarget =
   | { readonly kind: 'timer'; readonly id: string };
 
 const LOCKED_COLUMNS = `p.id, p.template_key, p.version, p.business_key, p.org_unit_id, p.engine_state,
-  p.started_by, p.created_at, s.seq AS audit_seq, s.hash AS audit_hash`;
+  p.started_by, p.created_at, p.revision, s.seq AS audit_seq, s.hash AS audit_hash`;
 
 /**
  * One statement locks the instance row, the row the step goes through (a task, a timer) and
@@ -153,7 +160,7 @@ const LOCK_SQL: Record<LockTarget['kind'], string> = {
   instance: `SELECT ${LOCKED_COLUMNS}
       FROM process_instances p JOIN audit_streams s ON s.stream = p.id::text
      WHERE p.id = $1 FOR NO KEY UPDATE OF p, s`,
-  task: `SELECT ${LOCKED_COLUMNS}, t.engine_key AS target_key, t.state AS target_state,
+  task: `SELECT ${LOCKED_COLUMNS}, t.id AS target_id, t.engine_key AS target_key, t.state AS target_state,
          t.kind AS target_kind, t.claimed_by AS target_claimed_by, t.form_key AS target_form_key,
          t.assignee AS target_assignee, t.candidate_groups AS target_candidate_groups,
          t.candidate_users AS target_candidate_users
@@ -165,6 +172,20 @@ const LOCK_SQL: Record<LockTarget['kind'], string> = {
       JOIN audit_streams s ON s.stream = p.id::text
      WHERE m.id = $1 FOR NO KEY UPDATE OF p, m, s`,
 };
+
+/**
+ * The first statement of a completion from the cache: locks what LOCK_SQL.task locks, in the
+ * same order, and fails (serialization_failure, see migration StepExpectFresh) unless the rows
+ * are as cached — the instance's revision (every step bumps it), the task open with the same
+ * claim, the audit head at the same seq. The rows are compared as locked: a row another
+ * transaction changed meanwhile is re-read once that one ends.
+ */
+const CACHED_TASK_GUARD_SQL = `SELECT step_expect_fresh(count(*) = 1, 'instance ' || $2::text) AS fresh FROM (
+    SELECT 1 FROM process_instances p JOIN tasks t ON t.instance_id = p.id
+      JOIN audit_streams s ON s.stream = p.id::text
+     WHERE t.id = $1 AND p.id = $2 AND p.revision = $3 AND t.state = 'open'
+       AND t.claimed_by IS NOT DISTINCT FROM $4 AND s.seq = $5
+       FOR NO KEY UPDATE OF p, t, s) locked`;
 
 /** Where a target's instance id is, when the lock finds no row. */
 const INSTANCE_OF_SQL: Record<LockTarget['kind'], string> = {
@@ -189,6 +210,13 @@ interface Written {
   readonly outbox: OutboxRow[];
 }
 
+/** What a step changed that the cache keeps (see remember). */
+interface StepMark {
+  readonly head: { readonly seq: number; readonly hash: string };
+  readonly endedTaskKeys: readonly string[];
+  readonly createdTasks: readonly ProjectedTask[];
+}
+
 type InstanceCommand = Exclude<Command, StartCommand>;
 
 /**
@@ -197,7 +225,14 @@ type InstanceCommand = Exclude<Command, StartCommand>;
  * events, outbox jobs), commit; then hand the outbox rows to the dispatcher. Nothing else
  * writes instance state.
  */
+/** Instances a runtime keeps for completions in one round trip, unless told otherwise. */
+export const DEFAULT_STEP_CACHE_SIZE = 10_000;
+
 export class InstanceRuntime {
+  private readonly cache: StepCache;
+  private fromCache = 0;
+  private leftToLocks = 0;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly definitions: DefinitionCache,
@@ -205,7 +240,22 @@ export class InstanceRuntime {
     private readonly options: RuntimeOptions,
     private readonly outbox: OutboxKick | null,
     private readonly onDispatchError: (error: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.cache = new StepCache(options.stepCacheSize ?? DEFAULT_STEP_CACHE_SIZE);
+  }
+
+  /**
+   * Completions this runtime made from its cache in one round trip, those where it had to
+   * leave the decision to the locked path (stale cache, a refusal, an error), and the
+   * instances it keeps.
+   */
+  get cacheStats(): { fromCache: number; leftToLocks: number; instances: number } {
+    return {
+      fromCache: this.fromCache,
+      leftToLocks: this.leftToLocks,
+      instances: this.cache.size,
+    };
+  }
 
   private context(): EngineContext {
     return { processes: this.definitions, timeZone: this.options.timeZone };
@@ -301,6 +351,7 @@ export class InstanceRuntime {
     }
     if (out.instance.length === 0) throw new Error(`definition ${graph.ref} vanished`);
     const done = written(out, []);
+    this.remember(1, done.summary, done, new Map());
     await this.kick(done.outbox);
     return done.summary;
   }
@@ -353,38 +404,102 @@ export class InstanceRuntime {
     actor: string,
     options: CompleteTaskOptions = {},
   ): Promise<InstanceSummary> {
-    const { summary, outbox } = await this.step({ kind: 'task', id: taskId }, async (tx, row) => {
-      if (!row) {
-        throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${taskId}'`);
-      }
-      const task: LockedTask = {
-        id: taskId,
-        instanceId: row.id,
-        kind: row.target_kind ?? 'user',
-        state: (row.target_state ?? 'open') as LockedTask['state'],
-        claimedBy: row.target_claimed_by ?? null,
-        formKey: row.target_form_key ?? null,
-        assignee: row.target_assignee ?? null,
-        candidateGroups: row.target_candidate_groups ?? [],
-        candidateUsers: row.target_candidate_users ?? [],
-        orgUnitId: row.org_unit_id,
-      };
-      if (options.check) await options.check(task, rootVariables(row.engine_state));
-      else if (task.state !== 'open') {
-        throw new RuntimeException(
-          RuntimeExceptionCode.TASK_NOT_OPEN,
-          `task '${taskId}' is already ${task.state}`,
-        );
-      }
-      const command: InstanceCommand = {
-        type: 'completeTask',
-        taskKey: row.target_key ?? '',
-        variables,
-      };
-      return this.apply(tx, row, command, actor, options);
-    });
+    const cached = this.cache.byTask(taskId);
+    const fast = cached && (await this.completeCached(cached, taskId, variables, actor, options));
+    const { summary, outbox } =
+      fast ||
+      (await this.step({ kind: 'task', id: taskId }, async (tx, row) => {
+        if (!row) {
+          throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${taskId}'`);
+        }
+        await checkTask(taskId, row, options);
+        const command: InstanceCommand = {
+          type: 'completeTask',
+          taskKey: row.target_key ?? '',
+          variables,
+        };
+        return this.apply(tx, row, command, actor, options);
+      }));
     await this.kick(outbox);
     return summary;
+  }
+
+  /**
+   * Completes a task of an instance as this process cached it, in one round trip: the
+   * statement that locks the instance, the task and the audit head (as the locked path does)
+   * also checks they are as cached, and is sent with the step's writes in one implicit
+   * transaction — if anything changed, it fails and nothing is written. Answers null whenever
+   * the locked path must decide instead: the cache was stale, the check refused (it is run
+   * again on the locked rows), or the step writes nothing.
+   */
+  private async completeCached(
+    cached: CachedInstance,
+    taskId: string,
+    variables: Variables,
+    actor: string,
+    options: CompleteTaskOptions,
+  ): Promise<Written | null> {
+    const known = cached.tasks.get(taskId);
+    const task = known && cached.engineState.tasks[known.key];
+    if (!known || !task) {
+      this.cache.drop(cached.id);
+      return null;
+    }
+    const row: InstanceRow = {
+      id: cached.id,
+      template_key: cached.templateKey,
+      version: cached.version,
+      business_key: cached.businessKey,
+      org_unit_id: cached.orgUnitId,
+      engine_state: cached.engineState,
+      started_by: cached.startedBy,
+      created_at: cached.createdAt,
+      revision: cached.revision,
+      audit_seq: cached.auditSeq,
+      audit_hash: cached.auditHash,
+      target_id: taskId,
+      target_key: known.key,
+      target_state: 'open',
+      target_kind: task.kind,
+      target_claimed_by: known.claimedBy,
+      target_form_key: task.formKey ?? task.formId,
+      target_assignee: task.assignee,
+      target_candidate_groups: [...task.candidateGroups],
+      target_candidate_users: [...task.candidateUsers],
+    };
+    let sent = false;
+    try {
+      await checkTask(taskId, row, options);
+      await this.definitions.ensure(refsOf(row.engine_state));
+      const command: InstanceCommand = { type: 'completeTask', taskKey: known.key, variables };
+      const planned = this.plan(row, command, actor, options, cached.tasks);
+      if (!planned.batch) {
+        this.leftToLocks++;
+        return null;
+      }
+      const statements = planned.batch.statements().map((s) => ({ text: s.sql, values: s.params }));
+      sent = true;
+      const results = await pooledPipeline(this.dataSource, [
+        {
+          text: CACHED_TASK_GUARD_SQL,
+          values: [taskId, cached.id, cached.revision, known.claimedBy, cached.auditSeq],
+        },
+        ...statements,
+      ]);
+      this.fromCache++;
+      return planned.finish(
+        planned.batch.collect(
+          results.slice(1).map((result) => result.rows[0] as Record<string, unknown> | undefined),
+        ),
+      );
+    } catch (error) {
+      this.leftToLocks++;
+      this.cache.drop(cached.id);
+      // PostgreSQL answered (so the transaction was rolled back): the locked path decides.
+      // Anything else after sending may have committed or not: not retried.
+      if (sent && !(error instanceof pg.DatabaseError)) throw error;
+      return null;
+    }
   }
 
   /**
@@ -477,10 +592,60 @@ export class InstanceRuntime {
     actor: string,
     options: StepOptions,
   ): Promise<Written> {
-    const now = this.clock.now();
     await this.definitions.ensure(refsOf(row.engine_state), tx.manager);
+    const planned = this.plan(row, command, actor, options, this.knownTasks(row));
+    if (!planned.batch) {
+      if (!options.openTasks) return { summary: planned.summary, outbox: [] };
+      const listed = await tx.manager.query<TaskListingRow[]>(OPEN_TASKS_SQL, [row.id]);
+      return {
+        summary: { ...planned.summary, openTasks: sortTasks(listed) },
+        outbox: [],
+      };
+    }
+    let out: Record<string, unknown[]>;
+    try {
+      out = await tx.commitWith(planned.batch);
+    } catch (error) {
+      this.cache.drop(row.id);
+      throw error;
+    }
+    return planned.finish(out);
+  }
+
+  /**
+   * The open task rows of a locked instance this process knows: those of its cached entry
+   * when that entry is the row's revision, and the task the lock went through.
+   */
+  private knownTasks(row: InstanceRow): Map<string, { key: string; claimedBy: string | null }> {
+    const cached = this.cache.get(row.id);
+    const known = new Map(cached?.revision === row.revision ? cached.tasks : []);
+    if (row.target_kind !== undefined && row.target_key !== undefined) {
+      for (const [id, task] of known) if (task.key === row.target_key) known.delete(id);
+      if (row.target_state === 'open' && row.target_id !== undefined) {
+        known.set(row.target_id, { key: row.target_key, claimedBy: row.target_claimed_by ?? null });
+      }
+    }
+    return known;
+  }
+
+  /**
+   * Runs the engine step on an instance as `row` has it and builds every write it implies
+   * (no batch when the step changed nothing); `finish` reads the batch's answer and keeps the
+   * instance as the step left it in the cache.
+   */
+  private plan(
+    row: InstanceRow,
+    command: InstanceCommand,
+    actor: string,
+    options: StepOptions,
+    known: ReadonlyMap<string, { key: string; claimedBy: string | null }>,
+  ): {
+    summary: InstanceSummary;
+    batch: WriteBatch | null;
+    finish: (out: Record<string, unknown[]>) => Written;
+  } {
+    const now = this.clock.now();
     const result = engine(() => step(this.context(), row.engine_state, command, now));
-    const changed = result.effects.length > 0;
     const summary: InstanceSummary = {
       id: row.id,
       templateKey: row.template_key,
@@ -495,10 +660,8 @@ export class InstanceRuntime {
       endedAt: result.state.endedAt === null ? null : new Date(result.state.endedAt),
       variables: rootVariables(result.state),
     };
-    if (!changed) {
-      if (!options.openTasks) return { summary, outbox: [] };
-      const listed = await tx.manager.query<TaskListingRow[]>(OPEN_TASKS_SQL, [row.id]);
-      return { summary: { ...summary, openTasks: sortTasks(listed) }, outbox: [] };
+    if (result.effects.length === 0) {
+      return { summary, batch: null, finish: () => ({ summary, outbox: [] }) };
     }
     const batch = new WriteBatch();
     batch.add(
@@ -545,11 +708,18 @@ export class InstanceRuntime {
       { seq: row.audit_seq, hash: row.audit_hash },
       extra,
     );
-    const out = await tx.commitWith(batch);
-    return written(
-      out,
-      !options.openTasks ? null : readBefore ? (out.open_tasks as TaskListingRow[]) : [],
-    );
+    return {
+      summary,
+      batch,
+      finish: (out) => {
+        const done = written(
+          out,
+          !options.openTasks ? null : readBefore ? (out.open_tasks as TaskListingRow[]) : [],
+        );
+        this.remember(row.revision + 1, done.summary, done, known);
+        return done;
+      },
+    };
   }
 
   /**
@@ -568,7 +738,7 @@ export class InstanceRuntime {
     out: Record<string, unknown[]>,
     /** The open task rows before the step, when the result lists open tasks (else null). */
     before: TaskListingRow[] | null,
-  ) => Written {
+  ) => Written & StepMark {
     const projection = projectEffects(batch, result.effects, {
       instanceId: summary.id,
       actor,
@@ -579,8 +749,10 @@ export class InstanceRuntime {
       orgUnitId: summary.orgUnitId,
     });
     const events = [...leading, ...projection.audit];
+    let newHead = head ?? { seq: 0, hash: GENESIS_HASH };
     if (events.length > 0) {
-      const chained = chainAudit(summary.id, head ?? { seq: 0, hash: GENESIS_HASH }, events);
+      const chained = chainAudit(summary.id, newHead, events);
+      newHead = chained.head;
       batch.add(chained.insert.sql, chained.insert.params);
       batch.add(
         head === null
@@ -599,7 +771,12 @@ export class InstanceRuntime {
         id: String(row.id),
         not_before: new Date(row.not_before),
       }));
-      if (before === null) return { summary, outbox };
+      const mark: StepMark = {
+        head: newHead,
+        endedTaskKeys: projection.endedTaskKeys,
+        createdTasks: projection.createdTasks,
+      };
+      if (before === null) return { summary, outbox, ...mark };
       const ended = new Set(projection.endedTaskKeys);
       const open = new Map<string, TaskListingRow>();
       for (const task of before ?? []) {
@@ -608,8 +785,48 @@ export class InstanceRuntime {
       for (const task of projection.createdTasks) {
         if (task.state === 'open') open.set(task.id, task);
       }
-      return { summary: { ...summary, openTasks: sortTasks([...open.values()]) }, outbox };
+      return {
+        summary: { ...summary, openTasks: sortTasks([...open.values()]) },
+        outbox,
+        ...mark,
+      };
     };
+  }
+
+  /**
+   * Keeps an instance as a committed step left it (see StepCache): `known` are the open task
+   * rows known before the step; the step's ended tasks leave, its new open ones join.
+   */
+  private remember(
+    revision: number,
+    summary: InstanceSummary,
+    mark: StepMark,
+    known: ReadonlyMap<string, { key: string; claimedBy: string | null }>,
+  ): void {
+    if (summary.endedAt !== null) {
+      this.cache.drop(summary.id);
+      return;
+    }
+    const ended = new Set(mark.endedTaskKeys);
+    const tasks = new Map<string, { key: string; claimedBy: string | null }>();
+    for (const [id, task] of known) if (!ended.has(task.key)) tasks.set(id, task);
+    for (const task of mark.createdTasks) {
+      if (task.state === 'open') tasks.set(task.id, { key: task.engine_key, claimedBy: null });
+    }
+    this.cache.put({
+      id: summary.id,
+      templateKey: summary.templateKey,
+      version: summary.version,
+      businessKey: summary.businessKey,
+      orgUnitId: summary.orgUnitId,
+      startedBy: summary.startedBy,
+      createdAt: summary.createdAt,
+      revision,
+      engineState: summary.engineState,
+      auditSeq: mark.head.seq,
+      auditHash: mark.head.hash,
+      tasks,
+    });
   }
 
   private async kick(rows: readonly OutboxRow[]): Promise<void> {
@@ -620,6 +837,34 @@ export class InstanceRuntime {
       // Committed rows stay in the outbox; the reconciler delivers them.
       this.onDispatchError(error);
     }
+  }
+}
+
+/** The task a completion is for, as its locked (or cached) row has it. */
+function lockedTask(taskId: string, row: InstanceRow): LockedTask {
+  return {
+    id: taskId,
+    instanceId: row.id,
+    kind: row.target_kind ?? 'user',
+    state: (row.target_state ?? 'open') as LockedTask['state'],
+    claimedBy: row.target_claimed_by ?? null,
+    formKey: row.target_form_key ?? null,
+    assignee: row.target_assignee ?? null,
+    candidateGroups: row.target_candidate_groups ?? [],
+    candidateUsers: row.target_candidate_users ?? [],
+    orgUnitId: row.org_unit_id,
+  };
+}
+
+/** The completion's check (default: the task must be open); refuses by throwing. */
+async function checkTask(taskId: string, row: InstanceRow, options: CompleteTaskOptions) {
+  const task = lockedTask(taskId, row);
+  if (options.check) await options.check(task, rootVariables(row.engine_state));
+  else if (task.state !== 'open') {
+    throw new RuntimeException(
+      RuntimeExceptionCode.TASK_NOT_OPEN,
+      `task '${taskId}' is already ${task.state}`,
+    );
   }
 }
 

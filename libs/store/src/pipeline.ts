@@ -190,6 +190,28 @@ export function pipeline(
 }
 
 /**
+ * A pipeline (see pipeline) on a connection of the data source's pool, taken for it alone:
+ * its statements up to the Sync are one implicit transaction.
+ */
+export async function pooledPipeline(
+  dataSource: DataSource,
+  statements: readonly Statement[],
+): Promise<pg.QueryResult[]> {
+  const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await pipeline(client, statements);
+  } catch (error) {
+    // An error of a statement leaves the connection usable; any other may not.
+    if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
  * One statement, prepared (see pipeline), on a connection of the data source's pool: for the
  * reads on hot paths, which PostgreSQL would otherwise plan afresh every time.
  */
@@ -198,17 +220,6 @@ export async function preparedQuery<R>(
   text: string,
   values: readonly unknown[],
 ): Promise<R[]> {
-  const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    const [result] = await pipeline(client, [{ text, values }]);
-    return result.rows as R[];
-  } catch (error) {
-    // An error of the statement leaves the connection usable; any other may not.
-    if (!(error instanceof pg.DatabaseError)) broken = error as Error;
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  const [result] = await pooledPipeline(dataSource, [{ text, values }]);
+  return result.rows as R[];
 }
