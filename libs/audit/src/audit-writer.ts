@@ -72,10 +72,13 @@ export function chainAudit(
   }
   return {
     insert: {
+      // json (parsed once, straight into typed columns), not jsonb: the array itself is never
+      // stored, only each event's data
       sql: `INSERT INTO audit_events (stream, seq, instance_id, type, actor, element_id, data, at, prev_hash, hash)
-     SELECT $1, (e.v->>'seq')::int, (e.v->>'instanceId')::uuid, e.v->>'type', e.v->>'actor',
-            e.v->>'elementId', e.v->'data', (e.v->>'at')::timestamptz, e.v->>'prevHash', e.v->>'hash'
-       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e (v, n)
+     SELECT $1, e.seq, e."instanceId", e.type, e.actor, e."elementId", e.data, e.at, e."prevHash", e.hash
+       FROM ROWS FROM (json_to_recordset($2::json) AS (seq int, "instanceId" uuid, type text,
+              actor text, "elementId" text, data jsonb, at timestamptz, "prevHash" text, hash text))
+            WITH ORDINALITY AS e (seq, "instanceId", type, actor, "elementId", data, at, "prevHash", hash, n)
       ORDER BY e.n`,
       params: [stream, JSON.stringify(rows)],
     },

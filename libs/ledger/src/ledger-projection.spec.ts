@@ -27,6 +27,10 @@ describe('ledger projection', () => {
     expect(taskItemId(ctx.instanceId, '7')).toBe(ITEM);
     expect(taskItemId(ctx.instanceId, '8')).not.toBe(ITEM);
     expect(taskItemId('0b0f6a52-5a0e-4f38-9d3e-3c4f0f1b2a11', '7')).not.toBe(ITEM);
+    // Stored ids depend on it: the value the first implementation gave stays
+    expect(taskItemId('00000000-0000-4000-8000-000000000001', '7')).toBe(
+      'c7062934-136e-5b13-8311-a9391fcce82f',
+    );
   });
 
   it('writes nothing for a step that creates and ends no user task', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as cryptoHash } from 'node:crypto';
 import type { AuditEventInput } from '@app/audit';
 
 /**
@@ -60,10 +60,11 @@ export interface LedgerWrite {
  * task finds its item without reading anything.
  */
 export function taskItemId(instanceId: string, engineKey: string): string {
-  const hash = createHash('sha1')
-    .update(ITEM_NAMESPACE)
-    .update(`${instanceId}/${engineKey}`, 'utf8')
-    .digest();
+  const hash = cryptoHash(
+    'sha1',
+    Buffer.concat([ITEM_NAMESPACE, Buffer.from(`${instanceId}/${engineKey}`, 'utf8')]),
+    'buffer',
+  );
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');

@@ -287,6 +287,7 @@ export class InstanceRuntime {
     const version = Number(graph.ref.slice(graph.ref.lastIndexOf(':') + 1));
     const id = randomUUID();
     const batch = new WriteBatch();
+    const stateJson = JSON.stringify(result.state);
     batch.add(
       `INSERT INTO process_instances (id, definition_id, template_key, version, business_key, org_unit_id, state,
          engine_state, variables, started_by, created_at, updated_at, ended_at)
@@ -299,7 +300,7 @@ export class InstanceRuntime {
         input.businessKey ?? null,
         input.orgUnitId ?? null,
         displayState(result.state),
-        JSON.stringify(result.state),
+        stateJson,
         JSON.stringify(rootVariables(result.state)),
         actor,
         new Date(now),
@@ -351,7 +352,7 @@ export class InstanceRuntime {
     }
     if (out.instance.length === 0) throw new Error(`definition ${graph.ref} vanished`);
     const done = written(out, []);
-    this.remember(1, done.summary, done, new Map());
+    this.remember(1, stateJson.length, done.summary, done, new Map());
     await this.kick(done.outbox);
     return done.summary;
   }
@@ -664,13 +665,14 @@ export class InstanceRuntime {
       return { summary, batch: null, finish: () => ({ summary, outbox: [] }) };
     }
     const batch = new WriteBatch();
+    const stateJson = JSON.stringify(result.state);
     batch.add(
       `UPDATE process_instances
           SET engine_state = $2, state = $3, variables = $4, revision = revision + 1, updated_at = $5, ended_at = $6
         WHERE id = $1`,
       [
         row.id,
-        JSON.stringify(result.state),
+        stateJson,
         displayState(result.state),
         JSON.stringify(rootVariables(result.state)),
         new Date(now),
@@ -716,7 +718,7 @@ export class InstanceRuntime {
           out,
           !options.openTasks ? null : readBefore ? (out.open_tasks as TaskListingRow[]) : [],
         );
-        this.remember(row.revision + 1, done.summary, done, known);
+        this.remember(row.revision + 1, stateJson.length, done.summary, done, known);
         return done;
       },
     };
@@ -799,6 +801,7 @@ export class InstanceRuntime {
    */
   private remember(
     revision: number,
+    bytes: number,
     summary: InstanceSummary,
     mark: StepMark,
     known: ReadonlyMap<string, { key: string; claimedBy: string | null }>,
@@ -825,6 +828,7 @@ export class InstanceRuntime {
       engineState: summary.engineState,
       auditSeq: mark.head.seq,
       auditHash: mark.head.hash,
+      bytes,
       tasks,
     });
   }

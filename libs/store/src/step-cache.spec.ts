@@ -2,7 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import type { InstanceState } from '@app/engine';
 import { type CachedInstance, StepCache } from './step-cache.js';
 
-function entry(id: string, revision: number, taskIds: readonly string[]): CachedInstance {
+function entry(
+  id: string,
+  revision: number,
+  taskIds: readonly string[],
+  bytes = 100,
+): CachedInstance {
   return {
     id,
     templateKey: 'p',
@@ -15,6 +20,7 @@ function entry(id: string, revision: number, taskIds: readonly string[]): Cached
     engineState: {} as InstanceState,
     auditSeq: revision * 3,
     auditHash: `h${revision}`,
+    bytes,
     tasks: new Map(taskIds.map((taskId) => [taskId, { key: `k-${taskId}`, claimedBy: null }])),
   };
 }
@@ -65,6 +71,27 @@ describe('StepCache', () => {
     cache.drop('i1');
     expect(cache.byTask('t1')).toBeUndefined();
     expect(cache.size).toBe(0);
+  });
+
+  it('given engine states heavier in all than the byte bound, when one more is put, then the least recently used go until it fits', () => {
+    const cache = new StepCache(1000, 64 * 100);
+    for (let i = 0; i < 64; i++) cache.put(entry(`i${i}`, 1, [`t${i}`], 100));
+    expect(cache.weight).toBe(6400);
+    cache.put(entry('i64', 1, ['t64'], 100));
+    expect(cache.size).toBe(64);
+    expect(cache.weight).toBe(6400);
+    expect(cache.byTask('t0')).toBeUndefined();
+    expect(cache.byTask('t64')?.id).toBe('i64');
+  });
+
+  it('given an engine state heavier than a 64th of the byte bound, when it is put, then it is not kept and its older entry goes', () => {
+    const cache = new StepCache(1000, 64 * 100);
+    cache.put(entry('i1', 1, ['t1'], 100));
+    cache.put(entry('i1', 2, ['t2'], 101));
+    expect(cache.size).toBe(0);
+    expect(cache.weight).toBe(0);
+    expect(cache.byTask('t1')).toBeUndefined();
+    expect(cache.byTask('t2')).toBeUndefined();
   });
 
   it('given a limit of 0, when instances are put, then nothing is kept', () => {
