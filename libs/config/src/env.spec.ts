@@ -37,6 +37,14 @@ describe('loadEnv', () => {
     );
   });
 
+  it('given a step cache size, when loaded, then 0 (no cache) is taken and a negative one named', () => {
+    expect(loadEnv({}).STEP_CACHE_SIZE).toBe(10_000);
+    expect(loadEnv({ STEP_CACHE_SIZE: '0' }).STEP_CACHE_SIZE).toBe(0);
+    expect(() => loadEnv({ STEP_CACHE_SIZE: '-1' })).toThrow(
+      /STEP_CACHE_SIZE=-1: STEP_CACHE_SIZE must be 0 or more/,
+    );
+  });
+
   it('given ledger settings, when loaded, then defaults apply and bad ones are named', () => {
     const env = loadEnv({ LEDGER_YELLOW_DAYS: '5' });
     expect([
