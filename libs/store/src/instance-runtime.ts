@@ -640,11 +640,13 @@ export class InstanceRuntime {
     actor: string,
     options: StepOptions,
     known: ReadonlyMap<string, { key: string; claimedBy: string | null }>,
-  ): {
-    summary: InstanceSummary;
-    batch: WriteBatch | null;
-    finish: (out: Record<string, unknown[]>) => Written;
-  } {
+  ):
+    | { summary: InstanceSummary; batch: null }
+    | {
+        summary: InstanceSummary;
+        batch: WriteBatch;
+        finish: (out: Record<string, unknown[]>) => Written;
+      } {
     const now = this.clock.now();
     const result = engine(() => step(this.context(), row.engine_state, command, now));
     const summary: InstanceSummary = {
@@ -662,7 +664,7 @@ export class InstanceRuntime {
       variables: rootVariables(result.state),
     };
     if (result.effects.length === 0) {
-      return { summary, batch: null, finish: () => ({ summary, outbox: [] }) };
+      return { summary, batch: null };
     }
     const batch = new WriteBatch();
     const stateJson = JSON.stringify(result.state);
