@@ -6,6 +6,7 @@ import { Ledger1795300000000 } from '../../../migrations/1795300000000-Ledger.js
 import { TasksInstanceIndex1795400000000 } from '../../../migrations/1795400000000-TasksInstanceIndex.js';
 import { StepIndexes1795500000000 } from '../../../migrations/1795500000000-StepIndexes.js';
 import { StepExpectFresh1795600000000 } from '../../../migrations/1795600000000-StepExpectFresh.js';
+import { PartialIndexesWithoutNulls1795700000000 } from '../../../migrations/1795700000000-PartialIndexesWithoutNulls.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -35,6 +36,7 @@ export const MIGRATIONS = [
   TasksInstanceIndex1795400000000,
   StepIndexes1795500000000,
   StepExpectFresh1795600000000,
+  PartialIndexesWithoutNulls1795700000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
