@@ -19,7 +19,7 @@ import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
 import { type ProjectedTask, projectEffects, rootVariables } from './effects-projection.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
-import { pipeline, pooledPipeline } from './pipeline.js';
+import { pooledPipeline } from './pipeline.js';
 import { type CachedInstance, StepCache } from './step-cache.js';
 import { StepTransaction } from './step-transaction.js';
 import { WriteBatch } from './write-batch.js';
@@ -362,17 +362,10 @@ export class InstanceRuntime {
    * is too big for one) up to the pipeline's Sync are one implicit transaction.
    */
   private async runAlone(batch: WriteBatch): Promise<Record<string, unknown[]>> {
-    const runner = this.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as pg.PoolClient;
-    try {
-      const statements = batch.statements().map((s) => ({ text: s.sql, values: s.params }));
-      const results = await pipeline(client, statements);
-      return batch.collect(
-        results.map((result) => result.rows[0] as Record<string, unknown> | undefined),
-      );
-    } finally {
-      await runner.release();
-    }
+    const results = await pooledPipeline(this.dataSource, batch.statements());
+    return batch.collect(
+      results.map((result) => result.rows[0] as Record<string, unknown> | undefined),
+    );
   }
 
   /** Runs one command against an instance. */
@@ -478,7 +471,7 @@ export class InstanceRuntime {
         this.leftToLocks++;
         return null;
       }
-      const statements = planned.batch.statements().map((s) => ({ text: s.sql, values: s.params }));
+      const statements = planned.batch.statements();
       sent = true;
       const results = await pooledPipeline(this.dataSource, [
         {

@@ -31,7 +31,7 @@ export class StepTransaction {
 
   /** Runs the batch and commits in the same round trip; returns the batch's outputs. */
   async commitWith(batch: WriteBatch): Promise<Record<string, unknown[]>> {
-    const statements = batch.statements().map((s) => ({ text: s.sql, values: s.params }));
+    const statements = batch.statements();
     const results = await pipeline(this.client, [...statements, COMMIT]);
     this.state = 'committed';
     return batch.collect(

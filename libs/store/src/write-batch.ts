@@ -1,3 +1,5 @@
+import type { Statement } from './pipeline.js';
+
 /** PostgreSQL's limit of bind parameters in one statement. */
 const MAX_PARAMS = 65_535;
 
@@ -51,7 +53,7 @@ export class WriteBatch {
    * reads first so that they still see the state before the writes. Each statement answers
    * one row; `collect` turns the answers into the outputs.
    */
-  statements(): { sql: string; params: unknown[] }[] {
+  statements(): Statement[] {
     const groups = this.single
       ? [this.parts]
       : [...this.parts.filter((p) => p.read), ...this.parts.filter((p) => !p.read)].map((part) => [
@@ -74,7 +76,7 @@ export class WriteBatch {
                   `(SELECT coalesce(json_agg(${part.name}), '[]'::json) FROM ${part.name}) AS ${part.name}`,
               )
               .join(', ')}`;
-      return { sql: `WITH ${ctes.join(',\n')}\n${select}`, params };
+      return { text: `WITH ${ctes.join(',\n')}\n${select}`, values: params };
     });
   }
 
