@@ -16,6 +16,15 @@ export interface ProjectionContext {
   readonly reminderOffsets: readonly string[];
   /** The instance's org unit (the ledger items' responsible unit). */
   readonly orgUnitId: string | null;
+  /**
+   * A task row the step must find open with this claim: the UPDATE that ends it is expected
+   * to change one row (WriteBatch.expectOne), else the statement fails.
+   */
+  readonly expectedTask?: {
+    readonly id: string;
+    readonly key: string;
+    readonly claimedBy: string | null;
+  };
 }
 
 /** A task row this step inserts, as the instance's answer lists open tasks. */
@@ -252,19 +261,30 @@ export function projectEffects(
   for (const write of ledger.writes) batch.add(write.sql, write.params);
   audit.push(...ledger.audit);
   for (const [key, ended] of endedTasks) {
-    batch.add(
-      `UPDATE tasks SET state = $3::task_state, ended_at = $4, variables = $5,
+    const update = `UPDATE tasks SET state = $3::task_state, ended_at = $4, variables = $5,
          completed_by = CASE WHEN $3::text = 'completed' THEN $6 ELSE NULL END
-        WHERE instance_id = $1 AND engine_key = $2 AND state = 'open'`,
-      [
-        ctx.instanceId,
-        key,
-        ended.state,
-        new Date(ctx.now),
-        ended.variables === null ? null : JSON.stringify(ended.variables),
-        ctx.actor,
-      ],
-    );
+        WHERE instance_id = $1 AND engine_key = $2 AND state = 'open'`;
+    const values = [
+      ctx.instanceId,
+      key,
+      ended.state,
+      new Date(ctx.now),
+      ended.variables === null ? null : JSON.stringify(ended.variables),
+      ctx.actor,
+    ];
+    const expected = ctx.expectedTask;
+    if (expected?.key === key) {
+      batch.expectOne(
+        batch.add(`${update} AND id = $7 AND claimed_by IS NOT DISTINCT FROM $8 RETURNING 1`, [
+          ...values,
+          expected.id,
+          expected.claimedBy,
+        ]),
+        `task ${expected.id}`,
+      );
+    } else {
+      batch.add(update, values);
+    }
   }
   if (newTimers.length > 0) {
     const values: unknown[] = [];

@@ -19,3 +19,4 @@ export * from './entities/task.entity.js';
 export * from './entities/timer.entity.js';
 export * from './migrate.js';
 export { PREPARED_PER_CONNECTION, type Statement, pipeline, preparedQuery } from './pipeline.js';
+export { WriteBatch } from './write-batch.js';

@@ -174,18 +174,19 @@ const LOCK_SQL: Record<LockTarget['kind'], string> = {
 };
 
 /**
- * The first statement of a completion from the cache: locks what LOCK_SQL.task locks, in the
- * same order, and fails (serialization_failure, see migration StepExpectFresh) unless the rows
- * are as cached — the instance's revision (every step bumps it), the task open with the same
- * claim, the audit head at the same seq. The rows are compared as locked: a row another
- * transaction changed meanwhile is re-read once that one ends.
+ * What a completion from the cache expects of the rows it writes: the instance at the cached
+ * revision (every step bumps it), the task open with the same claim, the audit head at the
+ * cached seq. Each is a condition of the step's own UPDATE of that row, and the statement
+ * fails (WriteBatch.expectOne) unless each UPDATE changed its row — the instance, the task,
+ * the audit head, in this order, before any other write, as LOCK_SQL.task locks them. An
+ * UPDATE compares the row as it locks it: a row another transaction changed meanwhile is
+ * re-read once that one ends.
  */
-const CACHED_TASK_GUARD_SQL = `SELECT step_expect_fresh(count(*) = 1, 'instance ' || $2::text) AS fresh FROM (
-    SELECT 1 FROM process_instances p JOIN tasks t ON t.instance_id = p.id
-      JOIN audit_streams s ON s.stream = p.id::text
-     WHERE t.id = $1 AND p.id = $2 AND p.revision = $3 AND t.state = 'open'
-       AND t.claimed_by IS NOT DISTINCT FROM $4 AND s.seq = $5
-       FOR NO KEY UPDATE OF p, t, s) locked`;
+interface Expected {
+  readonly revision: number;
+  readonly auditSeq: number;
+  readonly task: { readonly id: string; readonly key: string; readonly claimedBy: string | null };
+}
 
 /** Where a target's instance id is, when the lock finds no row. */
 const INSTANCE_OF_SQL: Record<LockTarget['kind'], string> = {
@@ -466,24 +467,23 @@ export class InstanceRuntime {
       await checkTask(taskId, row, options);
       await this.definitions.ensure(refsOf(row.engine_state));
       const command: InstanceCommand = { type: 'completeTask', taskKey: known.key, variables };
-      const planned = this.plan(row, command, actor, options, cached.tasks);
-      if (!planned.batch) {
+      const planned = this.plan(row, command, actor, options, cached.tasks, {
+        revision: cached.revision,
+        auditSeq: cached.auditSeq,
+        task: { id: taskId, key: known.key, claimedBy: known.claimedBy },
+      });
+      // All three rows expected (the step ended the task), in one statement: else locked
+      if (!planned.batch || planned.batch.expectations !== 3 || !planned.batch.oneStatement) {
         this.leftToLocks++;
         return null;
       }
       const statements = planned.batch.statements();
       sent = true;
-      const results = await pooledPipeline(this.dataSource, [
-        {
-          text: CACHED_TASK_GUARD_SQL,
-          values: [taskId, cached.id, cached.revision, known.claimedBy, cached.auditSeq],
-        },
-        ...statements,
-      ]);
+      const results = await pooledPipeline(this.dataSource, statements);
       this.fromCache++;
       return planned.finish(
         planned.batch.collect(
-          results.slice(1).map((result) => result.rows[0] as Record<string, unknown> | undefined),
+          results.map((result) => result.rows[0] as Record<string, unknown> | undefined),
         ),
       );
     } catch (error) {
@@ -633,6 +633,7 @@ export class InstanceRuntime {
     actor: string,
     options: StepOptions,
     known: ReadonlyMap<string, { key: string; claimedBy: string | null }>,
+    expected?: Expected,
   ):
     | { summary: InstanceSummary; batch: null }
     | {
@@ -661,19 +662,25 @@ export class InstanceRuntime {
     }
     const batch = new WriteBatch();
     const stateJson = JSON.stringify(result.state);
-    batch.add(
-      `UPDATE process_instances
+    const values = [
+      row.id,
+      stateJson,
+      displayState(result.state),
+      JSON.stringify(rootVariables(result.state)),
+      new Date(now),
+      result.state.endedAt === null ? null : new Date(result.state.endedAt),
+    ];
+    const update = `UPDATE process_instances
           SET engine_state = $2, state = $3, variables = $4, revision = revision + 1, updated_at = $5, ended_at = $6
-        WHERE id = $1`,
-      [
-        row.id,
-        stateJson,
-        displayState(result.state),
-        JSON.stringify(rootVariables(result.state)),
-        new Date(now),
-        result.state.endedAt === null ? null : new Date(result.state.endedAt),
-      ],
-    );
+        WHERE id = $1`;
+    if (expected) {
+      batch.expectOne(
+        batch.add(`${update} AND revision = $7 RETURNING 1`, [...values, expected.revision]),
+        `instance ${row.id}`,
+      );
+    } else {
+      batch.add(update, values);
+    }
     // The open tasks after the step are the engine's; only those it did not create in this
     // step need their rows read (ids, claims) — none in a sequence of single tasks.
     const created = new Set(
@@ -704,6 +711,7 @@ export class InstanceRuntime {
       now,
       { seq: row.audit_seq, hash: row.audit_hash },
       extra,
+      expected,
     );
     return {
       summary,
@@ -731,6 +739,7 @@ export class InstanceRuntime {
     now: number,
     head: { seq: number; hash: string } | null,
     leading: readonly AuditEventInput[],
+    expected?: Expected,
   ): (
     out: Record<string, unknown[]>,
     /** The open task rows before the step, when the result lists open tasks (else null). */
@@ -744,6 +753,7 @@ export class InstanceRuntime {
       registry: this.definitions,
       reminderOffsets: this.options.reminderOffsets,
       orgUnitId: summary.orgUnitId,
+      expectedTask: expected?.task,
     });
     const events = [...leading, ...projection.audit];
     let newHead = head ?? { seq: 0, hash: GENESIS_HASH };
@@ -751,12 +761,20 @@ export class InstanceRuntime {
       const chained = chainAudit(summary.id, newHead, events);
       newHead = chained.head;
       batch.add(chained.insert.sql, chained.insert.params);
-      batch.add(
-        head === null
-          ? `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, $2, $3)`
-          : `UPDATE audit_streams SET seq = $2, hash = $3 WHERE stream = $1`,
-        [summary.id, chained.head.seq, chained.head.hash],
-      );
+      const values = [summary.id, chained.head.seq, chained.head.hash];
+      if (head === null) {
+        batch.add(`INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, $2, $3)`, values);
+      } else if (expected) {
+        batch.expectOne(
+          batch.add(
+            `UPDATE audit_streams SET seq = $2, hash = $3 WHERE stream = $1 AND seq = $4 RETURNING 1`,
+            [...values, expected.auditSeq],
+          ),
+          `audit head of ${summary.id}`,
+        );
+      } else {
+        batch.add(`UPDATE audit_streams SET seq = $2, hash = $3 WHERE stream = $1`, values);
+      }
     }
     if (projection.jobs.length > 0) {
       const insert = outboxInsert(projection.jobs);

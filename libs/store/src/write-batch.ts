@@ -23,9 +23,39 @@ interface Part {
 export class WriteBatch {
   private readonly parts: Part[] = [];
   private readonly outputs = new Set<string>();
+  private readonly expected: { readonly name: string; readonly what: string }[] = [];
 
-  add(sql: string, params: readonly unknown[], output?: string): void {
-    this.push(sql, params, output, false);
+  /** Adds a part; answers its name (for expectOne). */
+  add(sql: string, params: readonly unknown[], output?: string): string {
+    return this.push(sql, params, output, false);
+  }
+
+  /**
+   * The statement fails with `serialization_failure` (step_expect_fresh, see migration
+   * StepExpectFresh) unless each part named here — a write ending in `RETURNING` — answers
+   * exactly one row; `what` names its row in the error. The expected parts run first, in the
+   * order they were named here (the final SELECT reads them before anything else, and a part
+   * that is read runs when first read; the others run after the SELECT), so the rows they
+   * lock are locked in that order, and one that answers no row fails the statement before
+   * any other part runs. Only for a batch that goes as one statement (see oneStatement).
+   */
+  expectOne(name: string, what: string): void {
+    if (!this.parts.some((part) => part.name === name)) {
+      throw new Error(`write batch: no part named '${name}'`);
+    }
+    this.expected.push({ name, what });
+  }
+
+  /** How many parts expectOne names. */
+  get expectations(): number {
+    return this.expected.length;
+  }
+
+  /** Whether the batch goes as one statement (else as one per part, see statements). */
+  get oneStatement(): boolean {
+    const params = this.parts.reduce((n, part) => n + part.params.length, 0);
+    // expectOne's message is one more parameter
+    return params + (this.expected.length > 0 ? 1 : 0) <= MAX_PARAMS;
   }
 
   /** A plain SELECT whose rows come back as `output`; it reads the state before the writes. */
@@ -33,18 +63,19 @@ export class WriteBatch {
     this.push(sql, params, output, true);
   }
 
-  private push(sql: string, params: readonly unknown[], output: string | undefined, read: boolean) {
+  private push(
+    sql: string,
+    params: readonly unknown[],
+    output: string | undefined,
+    read: boolean,
+  ): string {
     const name = output ?? `w${this.parts.length}`;
     if (this.parts.some((part) => part.name === name)) {
       throw new Error(`write batch: two parts named '${name}'`);
     }
     this.parts.push({ name, read, sql, params });
     if (output !== undefined) this.outputs.add(output);
-  }
-
-  /** Whether the batch goes as one statement (else as one per part, see statements). */
-  private get single(): boolean {
-    return this.parts.reduce((n, part) => n + part.params.length, 0) <= MAX_PARAMS;
+    return name;
   }
 
   /**
@@ -54,7 +85,11 @@ export class WriteBatch {
    * one row; `collect` turns the answers into the outputs.
    */
   statements(): Statement[] {
-    const groups = this.single
+    const single = this.oneStatement;
+    if (this.expected.length > 0 && !single) {
+      throw new Error('write batch: expectOne needs a batch that goes as one statement');
+    }
+    const groups = single
       ? [this.parts]
       : [...this.parts.filter((p) => p.read), ...this.parts.filter((p) => !p.read)].map((part) => [
           part,
@@ -66,16 +101,18 @@ export class WriteBatch {
         params.push(...part.params);
         return `${part.name} AS (${renumber(part.sql, offset)})`;
       });
-      const wanted = group.filter((part) => this.outputs.has(part.name));
-      const select =
-        wanted.length === 0
-          ? 'SELECT 1'
-          : `SELECT ${wanted
-              .map(
-                (part) =>
-                  `(SELECT coalesce(json_agg(${part.name}), '[]'::json) FROM ${part.name}) AS ${part.name}`,
-              )
-              .join(', ')}`;
+      const columns = group
+        .filter((part) => this.outputs.has(part.name))
+        .map(
+          (part) =>
+            `(SELECT coalesce(json_agg(${part.name}), '[]'::json) FROM ${part.name}) AS ${part.name}`,
+        );
+      if (this.expected.length > 0) {
+        params.push([...new Set(this.expected.map((part) => part.what))].join(', '));
+        const each = this.expected.map((part) => `(SELECT count(*) FROM ${part.name}) = 1`);
+        columns.unshift(`step_expect_fresh(${each.join(' AND ')}, $${params.length}) AS fresh`);
+      }
+      const select = columns.length === 0 ? 'SELECT 1' : `SELECT ${columns.join(', ')}`;
       return { text: `WITH ${ctes.join(',\n')}\n${select}`, values: params };
     });
   }
