@@ -58,6 +58,14 @@ describe('ledger: the life of an item', () => {
     );
     return { instanceId: instance.id, taskId: task.id, itemId: item.id };
   };
+  /** When the item left the working set (closed or cancelled; see LedgerItemsHotUpdates). */
+  const settledAt = async (itemId: string) =>
+    (
+      await h.dataSource.query<{ settled_at: Date | null }[]>(
+        `SELECT settled_at FROM ledger_items WHERE id = $1`,
+        [itemId],
+      )
+    )[0].settled_at?.toISOString() ?? null;
 
   it('opens an item for every user task, with the 四个明确 filled in', async () => {
     const { instanceId, taskId, itemId } = await startMonth();
@@ -100,6 +108,7 @@ describe('ledger: the life of an item', () => {
     await h.runtime.completeTask(taskId, { attendance: 18 }, secretaryA.userId);
     const item = itemOf(await secretaryA.http.get(`/api/ledger/items/${itemId}`));
     expect(item.state).toBe('submitted');
+    expect(await settledAt(itemId)).toBeNull();
     expect(item.entries.at(-1)).toMatchObject({
       kind: 'submitted',
       data: { taskId, evidence: { attendance: 18 } },
@@ -177,6 +186,7 @@ describe('ledger: the life of an item', () => {
       closedAt: new Date(h.clock.now()).toISOString(),
     });
     expect(itemOf(closed).entries.at(-1)).toMatchObject({ kind: 'closed', data: { onTime: true } });
+    expect(await settledAt(itemId)).toBe(itemOf(closed).closedAt);
     // Closing twice is a conflict naming the state
     const again = await supervisorGeneral.http.post(`/api/ledger/items/${itemId}/verify`).send({});
     expect(again.status).toBe(409);
@@ -201,6 +211,7 @@ describe('ledger: the life of an item', () => {
       closedAt: null,
       dueAt: new Date('2026-04-15T18:00:00+08:00').toISOString(),
     });
+    expect(await settledAt(itemId)).toBeNull();
     expect(itemOf(reopened).entries.map((e: { kind: string }) => e.kind)).toEqual([
       'opened',
       'submitted',
@@ -317,6 +328,7 @@ describe('ledger: the life of an item', () => {
     await h.runtime.execute(instanceId, { type: 'cancel' }, 'test');
     const item = itemOf(await secretaryA.http.get(`/api/ledger/items/${itemId}`));
     expect(item).toMatchObject({ state: 'cancelled', light: null });
+    expect(await settledAt(itemId)).toBe(new Date(h.clock.now()).toISOString());
     const progress = await secretaryA.http
       .post(`/api/ledger/items/${itemId}/progress`)
       .send({ note: 'x' });

@@ -53,7 +53,8 @@ describe('ledger projection', () => {
       'secretary',
       new Date(plan.dueAt!),
       'open',
-      null,
+      null, // submitted_at
+      null, // settled_at
     ]);
     expect(writes[1].sql).toContain('INSERT INTO ledger_entries');
     expect(writes[1].params).toEqual(['alice', AT, ITEM, 'opened', '{"taskId":"t-2"}']);
@@ -72,7 +73,8 @@ describe('ledger projection', () => {
   it('inserts an item whose task ended in the same step already submitted, evidence and all', () => {
     const done = { ...plan, ended: { state: 'completed' as const, variables: { ok: true } } };
     const { writes, audit } = ledgerStepWrites([done], [], ctx);
-    expect(writes[0].params.slice(-2)).toEqual(['submitted', AT]);
+    // state, submitted_at, settled_at (a submitted item is not settled)
+    expect(writes[0].params.slice(-3)).toEqual(['submitted', AT, null]);
     expect(writes[1].params.slice(2)).toEqual([
       ITEM,
       'opened',
@@ -82,6 +84,12 @@ describe('ledger projection', () => {
       '{"taskId":"t-2","evidence":{"ok":true}}',
     ]);
     expect(audit.map((event) => event.type)).toEqual(['ledger.opened', 'ledger.submitted']);
+  });
+
+  it('inserts an item whose task was cancelled in the same step already cancelled and settled', () => {
+    const cancelled = { ...plan, ended: { state: 'cancelled' as const, variables: null } };
+    const { writes } = ledgerStepWrites([cancelled], [], ctx);
+    expect(writes[0].params.slice(-3)).toEqual(['cancelled', null, AT]);
   });
 
   it('submits or cancels the items of tasks that were open, by primary key', () => {
@@ -99,8 +107,16 @@ describe('ledger projection', () => {
       'UPDATE ledger_items',
       'INSERT INTO',
     ]);
-    expect(writes[0].params).toEqual([three, 'submitted', AT]);
-    expect(writes[1].params).toEqual([five, 'cancelled', AT]);
+    expect(writes[0].params).toEqual([three, AT]);
+    expect(writes[0].sql).toContain(
+      "SET state = 'submitted', updated_at = $2::timestamptz, submitted_at",
+    );
+    // A submission leaves settled_at (indexed) alone: a HOT update; a cancellation settles
+    expect(writes[0].sql).not.toContain('settled_at');
+    expect(writes[1].params).toEqual([five, AT]);
+    expect(writes[1].sql).toContain(
+      "SET state = 'cancelled', updated_at = $2::timestamptz, settled_at",
+    );
     // Entries only for items that were open or in progress, as the updates
     expect(writes[2].sql).toContain('JOIN ledger_items');
     expect(writes[2].params).toEqual([

@@ -114,18 +114,21 @@ export function ledgerStepWrites(
         task.dueAt === null ? null : new Date(task.dueAt),
         itemState(task.ended),
         task.ended?.state === 'completed' ? at : null,
+        task.ended?.state === 'cancelled' ? at : null,
       ];
       const base = params.length;
       params.push(...values);
-      const [id, taskId, title, standard, responsible, due, state, submitted] = values.map(
+      const [id, taskId, title, standard, responsible, due, state, submitted, settled] = values.map(
         (_, i) => `$${base + i + 1}`,
       );
       return `(${id}::uuid, 'task'::ledger_list, 'task', ${taskId}::uuid, $1::uuid, ${title}, ${standard},
-        $2::text, ${responsible}, ${due}::timestamptz, ${state}::ledger_state, ${submitted}::timestamptz)`;
+        $2::text, ${responsible}, ${due}::timestamptz, ${state}::ledger_state, ${submitted}::timestamptz,
+        ${settled}::timestamptz)`;
     });
     writes.push({
       sql: `INSERT INTO ledger_items (id, list, source, task_id, instance_id, title, standard, org_unit_id,
-          responsible, due_at, state, submitted_at, assessing_unit_id, created_by, created_at, updated_at)
+          responsible, due_at, state, submitted_at, settled_at, assessing_unit_id, created_by, created_at,
+          updated_at)
         SELECT n.*, (SELECT o.parent_id FROM org_units o WHERE o.id = $2::text), $3, $4::timestamptz,
                $4::timestamptz
           FROM (VALUES ${rows.join(', ')}) AS n`,
@@ -143,10 +146,15 @@ export function ledgerStepWrites(
     const itemId = taskItemId(ctx.instanceId, task.engineKey);
     const state = itemState(task);
     writes.push({
-      sql: `UPDATE ledger_items SET state = $2::ledger_state, updated_at = $3::timestamptz,
-               submitted_at = CASE WHEN $2::text = 'submitted' THEN $3::timestamptz ELSE submitted_at END
+      // A submission sets nothing an index covers (a HOT update, see migration
+      // LedgerItemsHotUpdates); a cancellation settles the item.
+      sql:
+        state === 'submitted'
+          ? `UPDATE ledger_items SET state = 'submitted', updated_at = $2::timestamptz, submitted_at = $2::timestamptz
+         WHERE id = $1::uuid AND state IN ('open', 'in_progress')`
+          : `UPDATE ledger_items SET state = 'cancelled', updated_at = $2::timestamptz, settled_at = $2::timestamptz
          WHERE id = $1::uuid AND state IN ('open', 'in_progress')`,
-      params: [itemId, state, at],
+      params: [itemId, at],
     });
     endings.push({ itemId, kind: state, data: entryData(null, task) });
     event(`ledger.${state}`, task.elementId, { itemId, taskKey: task.engineKey, by: 'task' });

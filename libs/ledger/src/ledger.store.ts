@@ -415,7 +415,7 @@ export class LedgerStore {
       to: 'closed',
       kind: 'closed',
       note: note?.trim() || null,
-      set: { closed_at: now, closed_by: actor },
+      set: { closed_at: now, closed_by: actor, settled_at: now },
       check: (_manager, item) =>
         Promise.resolve({
           onTime:
@@ -450,6 +450,7 @@ export class LedgerStore {
       set: {
         closed_at: null,
         closed_by: null,
+        settled_at: null,
         reopened: { sql: 'reopened + 1' },
         ...(dueAt === null
           ? {}
@@ -594,12 +595,13 @@ export class LedgerStore {
 
   /**
    * Items to escalate at `now`: open or in progress, past due, not escalated since
-   * `notSince` (now minus LEDGER_ESCALATION_EVERY).
+   * `notSince` (now minus LEDGER_ESCALATION_EVERY). (`settled_at IS NULL` holds for each of
+   * them; said here, it lets PostgreSQL read them from the partial index over unsettled items.)
    */
   async dueForEscalation(now: number, notSince: number): Promise<string[]> {
     const rows = await this.dataSource.query<{ id: string }[]>(
       `SELECT id FROM ledger_items
-        WHERE state IN ('open', 'in_progress') AND due_at < $1
+        WHERE state IN ('open', 'in_progress') AND due_at < $1 AND settled_at IS NULL
           AND (escalated_at IS NULL OR escalated_at <= $2)
           AND ${LEDGER_OWNS_ESCALATION}
         ORDER BY due_at, id LIMIT ${ESCALATION_BATCH}`,

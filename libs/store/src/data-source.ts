@@ -7,6 +7,7 @@ import { TasksInstanceIndex1795400000000 } from '../../../migrations/17954000000
 import { StepIndexes1795500000000 } from '../../../migrations/1795500000000-StepIndexes.js';
 import { StepExpectFresh1795600000000 } from '../../../migrations/1795600000000-StepExpectFresh.js';
 import { PartialIndexesWithoutNulls1795700000000 } from '../../../migrations/1795700000000-PartialIndexesWithoutNulls.js';
+import { LedgerItemsHotUpdates1795800000000 } from '../../../migrations/1795800000000-LedgerItemsHotUpdates.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   StepIndexes1795500000000,
   StepExpectFresh1795600000000,
   PartialIndexesWithoutNulls1795700000000,
+  LedgerItemsHotUpdates1795800000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
