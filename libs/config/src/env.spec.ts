@@ -37,6 +37,14 @@ describe('loadEnv', () => {
     );
   });
 
+  it('given a pool size, when loaded, then 1 is the least taken and 0 is named', () => {
+    expect(loadEnv({}).DATABASE_POOL_SIZE).toBe(20);
+    expect(loadEnv({ DATABASE_POOL_SIZE: '1' }).DATABASE_POOL_SIZE).toBe(1);
+    expect(() => loadEnv({ DATABASE_POOL_SIZE: '0' })).toThrow(
+      /DATABASE_POOL_SIZE="?0"?: DATABASE_POOL_SIZE must be between 1 and 1000/,
+    );
+  });
+
   it('given a step cache size, when loaded, then 0 (no cache) is taken and a negative one named', () => {
     expect(loadEnv({}).STEP_CACHE_SIZE).toBe(10_000);
     expect(loadEnv({ STEP_CACHE_SIZE: '0' }).STEP_CACHE_SIZE).toBe(0);

@@ -19,6 +19,16 @@ export class Env {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/branchflow';
 
+  /**
+   * PostgreSQL connections each api or worker process keeps at most. A step holds one
+   * connection and never waits for a second, so even 1 cannot deadlock; more let more steps
+   * run at once.
+   */
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be a whole number' })
+  @Min(1, { message: 'DATABASE_POOL_SIZE must be between 1 and 1000' })
+  @Max(1000, { message: 'DATABASE_POOL_SIZE must be between 1 and 1000' })
+  DATABASE_POOL_SIZE = 20;
+
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -115,6 +125,7 @@ export class EnvException extends Error {
 }
 
 const NUMERIC: readonly (keyof Env)[] = [
+  'DATABASE_POOL_SIZE',
   'PORT',
   'RECONCILE_INTERVAL_MS',
   'ESCALATION_INTERVAL_MS',

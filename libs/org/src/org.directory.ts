@@ -85,8 +85,11 @@ export class OrgDirectory {
     return toUnit(row);
   }
 
-  async findUnit(id: string): Promise<OrgUnit | null> {
-    const [row] = await this.dataSource.query<UnitRow[]>(
+  async findUnit(
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<OrgUnit | null> {
+    const [row] = await manager.query<UnitRow[]>(
       `SELECT id, parent_id, kind, name, path FROM org_units WHERE id = $1`,
       [id],
     );
@@ -372,11 +375,10 @@ export class OrgDirectory {
   async holders(
     role: Role,
     unitId: string,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<{ userId: string; name: string; orgUnitId: string }[]> {
-    const unit = await this.unit(unitId);
-    const rows = await this.dataSource.query<
-      { user_id: string; name: string; org_unit_id: string }[]
-    >(
+    const unit = await this.unit(unitId, manager);
+    const rows = await manager.query<{ user_id: string; name: string; org_unit_id: string }[]>(
       `SELECT u.id AS user_id, u.name, r.org_unit_id
          FROM user_roles r JOIN users u ON u.id = r.user_id AND u.disabled_at IS NULL
          JOIN org_units o ON o.id = r.org_unit_id

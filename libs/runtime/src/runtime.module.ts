@@ -60,7 +60,9 @@ export class RuntimeModule implements OnApplicationShutdown {
           provide: DATA_SOURCE,
           inject: [ENV],
           useFactory: async (env: Env) => {
-            const dataSource = createDataSource(env.DATABASE_URL, { poolSize: 20 });
+            const dataSource = createDataSource(env.DATABASE_URL, {
+              poolSize: env.DATABASE_POOL_SIZE,
+            });
             await dataSource.initialize();
             return dataSource;
           },

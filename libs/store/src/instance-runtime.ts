@@ -14,7 +14,7 @@ import {
 } from '@app/engine';
 import { type OutboxRow, outboxInsert } from '@app/queue';
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
 import { type ProjectedTask, projectEffects, rootVariables } from './effects-projection.js';
@@ -104,11 +104,14 @@ export interface CompleteTaskOptions extends StepOptions {
    * or, for a completion from the cache, as cached, and then again on the locked rows if it
    * refuses there (only the locked rows' verdict stands). May refuse by throwing (e.g. a claim
    * by someone else, form values that do not fit). The default refuses a task that is not
-   * open (TASK_NOT_OPEN).
+   * open (TASK_NOT_OPEN). Reads it needs go through `manager`: on the locked path, the step's
+   * own connection (a step never waits for a second connection of the pool, which could all be
+   * held by steps waiting the same way).
    */
   readonly check?: (
     task: LockedTask,
     variables: InstanceState['variables'][string],
+    manager: EntityManager,
   ) => void | Promise<void>;
 }
 
@@ -407,7 +410,7 @@ export class InstanceRuntime {
         if (!row) {
           throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${taskId}'`);
         }
-        await checkTask(taskId, row, options);
+        await checkTask(taskId, row, options, tx.manager);
         const command: InstanceCommand = {
           type: 'completeTask',
           taskKey: row.target_key ?? '',
@@ -464,7 +467,8 @@ export class InstanceRuntime {
     };
     let sent = false;
     try {
-      await checkTask(taskId, row, options);
+      // No connection is held yet
+      await checkTask(taskId, row, options, this.dataSource.manager);
       await this.definitions.ensure(refsOf(row.engine_state));
       const command: InstanceCommand = { type: 'completeTask', taskKey: known.key, variables };
       const planned = this.plan(row, command, actor, options, cached.tasks, {
@@ -874,9 +878,14 @@ function lockedTask(taskId: string, row: InstanceRow): LockedTask {
 }
 
 /** The completion's check (default: the task must be open); refuses by throwing. */
-async function checkTask(taskId: string, row: InstanceRow, options: CompleteTaskOptions) {
+async function checkTask(
+  taskId: string,
+  row: InstanceRow,
+  options: CompleteTaskOptions,
+  manager: EntityManager,
+) {
   const task = lockedTask(taskId, row);
-  if (options.check) await options.check(task, rootVariables(row.engine_state));
+  if (options.check) await options.check(task, rootVariables(row.engine_state), manager);
   else if (task.state !== 'open') {
     throw new RuntimeException(
       RuntimeExceptionCode.TASK_NOT_OPEN,

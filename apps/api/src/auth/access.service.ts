@@ -10,7 +10,7 @@ import {
 import { CLOCK, DATA_SOURCE } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { HttpProblem } from '../common/http-problem.js';
 import type { Caller } from './caller.decorator.js';
 
@@ -29,12 +29,15 @@ export class AccessService {
     private readonly org: OrgDirectory,
   ) {}
 
-  /** The path of an org unit, or null when there is no such unit (or no unit at all). */
-  async unitPath(orgUnitId: string | null): Promise<string | null> {
+  /**
+   * The path of an org unit, or null when there is no such unit (or no unit at all). Inside a
+   * transaction, pass its manager: the lookup then uses the transaction's connection.
+   */
+  async unitPath(orgUnitId: string | null, manager?: EntityManager): Promise<string | null> {
     if (orgUnitId === null) return null;
     const known = this.paths.get(orgUnitId);
     if (known !== undefined) return known;
-    const unit = await this.org.findUnit(orgUnitId);
+    const unit = await this.org.findUnit(orgUnitId, manager);
     if (!unit) return null;
     this.paths.set(orgUnitId, unit.path);
     return unit.path;

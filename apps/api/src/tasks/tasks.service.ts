@@ -201,8 +201,8 @@ export class TasksService {
     let refused: string | null = null;
     const step = this.runtime.completeTask(id, variables, who, {
       openTasks: true,
-      check: async (task, current) => {
-        const unitPath = await this.access.unitPath(task.orgUnitId);
+      check: async (task, current, manager) => {
+        const unitPath = await this.access.unitPath(task.orgUnitId, manager);
         if (!canActOnTask(caller.principal, task, unitPath)) {
           refused = `task '${id}' (${task.orgUnitId === null ? 'no org unit' : `org unit '${task.orgUnitId}'`}) is not assigned or offered to you`;
           throw new Error(refused);

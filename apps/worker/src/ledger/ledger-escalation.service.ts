@@ -5,7 +5,7 @@ import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { subtractDuration } from '@app/time';
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   Notifier,
   SUPERVISOR_GROUP,
@@ -66,7 +66,7 @@ export class LedgerEscalation {
         {
           cause: `ledger-escalation-${itemId}-${escalation.escalations}`,
           kind: 'escalation',
-          recipients: await this.recipients(escalation.escalatedTo),
+          recipients: await this.recipients(escalation.escalatedTo, manager),
           ...this.message(escalation),
           taskId: escalation.item.taskId,
           instanceId: escalation.item.instanceId,
@@ -83,11 +83,17 @@ export class LedgerEscalation {
   /**
    * The supervisors and secretaries nearest to the unit (on it, else on its closest ancestor
    * that has one), as `user:<id>`; the supervisors' group when there is nobody (or no unit).
+   * Inside a transaction, pass its manager (the lookups then use its connection).
    */
-  async recipients(unitId: string | null): Promise<string[]> {
-    if (unitId === null || (await this.org.findUnit(unitId)) === null) return [SUPERVISOR_GROUP];
+  async recipients(
+    unitId: string | null,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string[]> {
+    if (unitId === null || (await this.org.findUnit(unitId, manager)) === null) {
+      return [SUPERVISOR_GROUP];
+    }
     const nearest = async (role: Role) => {
-      const holders = await this.org.holders(role, unitId);
+      const holders = await this.org.holders(role, unitId, manager);
       const level = holders[0]?.orgUnitId;
       return holders
         .filter((holder) => holder.orgUnitId === level)

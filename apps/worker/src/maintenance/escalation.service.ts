@@ -85,7 +85,10 @@ export class EscalationService {
         {
           cause: `escalation-${taskId}-${task.escalations}`,
           kind: 'escalation',
-          recipients: escalationRecipients(task, await this.supervisorsOver(task.org_unit_id)),
+          recipients: escalationRecipients(
+            task,
+            await this.supervisorsOver(task.org_unit_id, manager),
+          ),
           ...escalationMessage(task, task.escalations, this.env.TIME_ZONE),
           taskId,
           instanceId: task.instance_id,
@@ -128,9 +131,12 @@ export class EscalationService {
     return rows[0];
   }
 
-  /** The user ids holding `supervisor` over the unit (on it or an ancestor); none without a unit. */
-  private async supervisorsOver(unitId: string | null): Promise<string[]> {
-    if (unitId === null || (await this.org.findUnit(unitId)) === null) return [];
-    return (await this.org.holders('supervisor', unitId)).map((holder) => holder.userId);
+  /**
+   * The user ids holding `supervisor` over the unit (on it or an ancestor); none without a unit.
+   * Read on the escalation's own connection (`manager`): it never waits for a second one.
+   */
+  private async supervisorsOver(unitId: string | null, manager: EntityManager): Promise<string[]> {
+    if (unitId === null || (await this.org.findUnit(unitId, manager)) === null) return [];
+    return (await this.org.holders('supervisor', unitId, manager)).map((holder) => holder.userId);
   }
 }
