@@ -92,6 +92,35 @@ describe('ledger projection', () => {
     expect(writes[0].params.slice(-3)).toEqual(['cancelled', null, AT]);
   });
 
+  it('gives a completion that opens the next item one statement for both entries', () => {
+    const { writes } = ledgerStepWrites(
+      [plan],
+      [{ engineKey: '3', elementId: 'Record', state: 'completed', variables: { n: 1 } }],
+      ctx,
+    );
+    const three = taskItemId(ctx.instanceId, '3');
+    expect(writes.map((write) => write.sql.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual([
+      'INSERT INTO ledger_items',
+      'UPDATE ledger_items SET',
+      'INSERT INTO ledger_entries',
+    ]);
+    // The opened entry as it is; the submitted one only if its item was open, with its task id
+    expect(writes[2].sql).toMatch(/\(\$3::uuid, \$4::ledger_entry_kind, \$5::jsonb, false, 0\)/);
+    expect(writes[2].sql).toMatch(/\(\$6::uuid, \$7::ledger_entry_kind, \$8::jsonb, true, 1\)/);
+    expect(writes[2].sql).toContain("WHERE NOT v.existing OR l.state IN ('open', 'in_progress')");
+    expect(writes[2].sql).toContain('ORDER BY v.n');
+    expect(writes[2].params).toEqual([
+      'alice',
+      AT,
+      ITEM,
+      'opened',
+      '{"taskId":"t-2"}',
+      three,
+      'submitted',
+      '{"evidence":{"n":1}}',
+    ]);
+  });
+
   it('submits or cancels the items of tasks that were open, by primary key', () => {
     const { writes, audit } = ledgerStepWrites(
       [],

@@ -92,17 +92,17 @@ export function ledgerStepWrites(
       data,
       at: ctx.now,
     });
-  const entries: { itemId: string; kind: string; data: object }[] = [];
+  const entries: Entry[] = [];
 
   if (created.length > 0) {
     const params: unknown[] = [ctx.instanceId, ctx.orgUnitId, ctx.actor, at];
     const rows = created.map((task) => {
       const itemId = taskItemId(ctx.instanceId, task.engineKey);
-      entries.push({ itemId, kind: 'opened', data: { taskId: task.taskId } });
+      entries.push({ itemId, kind: 'opened', data: { taskId: task.taskId }, existing: false });
       event('ledger.opened', task.elementId, { itemId, taskId: task.taskId, list: 'task' });
       if (task.ended) {
         const kind = itemState(task.ended);
-        entries.push({ itemId, kind, data: entryData(task.taskId, task.ended) });
+        entries.push({ itemId, kind, data: entryData(task.taskId, task.ended), existing: false });
         event(`ledger.${kind}`, task.elementId, { itemId, taskId: task.taskId, by: 'task' });
       }
       const values = [
@@ -136,9 +136,6 @@ export function ledgerStepWrites(
     });
   }
 
-  if (entries.length > 0) writes.push(entryInsert(entries, ctx, at, false));
-
-  const endings: typeof entries = [];
   for (const task of ended) {
     // The item of a task that was open is open or in progress (the API refuses to submit or
     // close it while its task is open); an item that is not (a task from before the ledger)
@@ -156,40 +153,50 @@ export function ledgerStepWrites(
          WHERE id = $1::uuid AND state IN ('open', 'in_progress')`,
       params: [itemId, at],
     });
-    endings.push({ itemId, kind: state, data: entryData(null, task) });
+    entries.push({ itemId, kind: state, data: entryData(null, task), existing: true });
     event(`ledger.${state}`, task.elementId, { itemId, taskKey: task.engineKey, by: 'task' });
   }
-  if (endings.length > 0) writes.push(entryInsert(endings, ctx, at, true));
+  if (entries.length > 0) writes.push(entryInsert(entries, ctx, at));
   return { writes, audit };
 }
 
+/** An entry of the step; `existing`: of an item opened before the step (a task that ended). */
+interface Entry {
+  readonly itemId: string;
+  readonly kind: string;
+  readonly data: object;
+  readonly existing: boolean;
+}
+
 /**
- * Entries of items, in order. `existing`: only for items that were open or in progress before
- * the step (the snapshot the statement sees), as the item update is; their task id is added
- * from the item.
+ * The step's entries, in order, in one statement. Those of `existing` items only for items
+ * that were open or in progress before the step (the snapshot the statement sees), as the item
+ * update is, with the task id added from the item.
  */
-function entryInsert(
-  entries: readonly { itemId: string; kind: string; data: object }[],
-  ctx: LedgerStepContext,
-  at: Date,
-  existing: boolean,
-): LedgerWrite {
+function entryInsert(entries: readonly Entry[], ctx: LedgerStepContext, at: Date): LedgerWrite {
   const params: unknown[] = [ctx.actor, at];
-  const rows = entries.map((entry) => {
+  const rows = entries.map((entry, i) => {
     params.push(entry.itemId, entry.kind, JSON.stringify(entry.data));
     const n = params.length;
-    return `($${n - 2}::uuid, $${n - 1}::ledger_entry_kind, $${n}::jsonb)`;
+    return `($${n - 2}::uuid, $${n - 1}::ledger_entry_kind, $${n}::jsonb, ${entry.existing}, ${i})`;
   });
-  const values = `(VALUES ${rows.join(', ')}) AS v (item_id, kind, data)`;
+  const values = `(VALUES ${rows.join(', ')}) AS v (item_id, kind, data, existing, n)`;
+  if (!entries.some((entry) => entry.existing)) {
+    return {
+      sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
+         SELECT v.item_id, v.kind, $1, v.data, $2::timestamptz FROM ${values}`,
+      params,
+    };
+  }
   return {
-    sql: existing
-      ? `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
-         SELECT v.item_id, v.kind, $1, jsonb_build_object('taskId', l.task_id) || v.data,
+    sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
+         SELECT v.item_id, v.kind, $1,
+                CASE WHEN v.existing THEN jsonb_build_object('taskId', l.task_id) || v.data ELSE v.data END,
                 $2::timestamptz
            FROM ${values}
-           JOIN ledger_items l ON l.id = v.item_id AND l.state IN ('open', 'in_progress')`
-      : `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
-         SELECT v.item_id, v.kind, $1, v.data, $2::timestamptz FROM ${values}`,
+           LEFT JOIN ledger_items l ON v.existing AND l.id = v.item_id
+          WHERE NOT v.existing OR l.state IN ('open', 'in_progress')
+          ORDER BY v.n`,
     params,
   };
 }
