@@ -181,13 +181,6 @@ function entryInsert(entries: readonly Entry[], ctx: LedgerStepContext, at: Date
     return `($${n - 2}::uuid, $${n - 1}::ledger_entry_kind, $${n}::jsonb, ${entry.existing}, ${i})`;
   });
   const values = `(VALUES ${rows.join(', ')}) AS v (item_id, kind, data, existing, n)`;
-  if (!entries.some((entry) => entry.existing)) {
-    return {
-      sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
-         SELECT v.item_id, v.kind, $1, v.data, $2::timestamptz FROM ${values}`,
-      params,
-    };
-  }
   return {
     sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
          SELECT v.item_id, v.kind, $1,

@@ -83,12 +83,9 @@ export class LedgerEscalation {
   /**
    * The supervisors and secretaries nearest to the unit (on it, else on its closest ancestor
    * that has one), as `user:<id>`; the supervisors' group when there is nobody (or no unit).
-   * Inside a transaction, pass its manager (the lookups then use its connection).
+   * Read on the escalation's own connection (`manager`): it never waits for a second one.
    */
-  async recipients(
-    unitId: string | null,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<string[]> {
+  async recipients(unitId: string | null, manager: EntityManager): Promise<string[]> {
     if (unitId === null || (await this.org.findUnit(unitId, manager)) === null) {
       return [SUPERVISOR_GROUP];
     }
