@@ -123,6 +123,10 @@ describe('api: tasks', () => {
     expect(first).toEqual(expect.objectContaining({ total: 3, page: 1, pageSize: 2 }));
     expect(first.items.map((task) => task.id)).toEqual([reviewOf(0), reviewOf(1)]);
     expect(second.items.map((task) => task.id)).toEqual([reviewOf(2)]);
+    // A page past the end is empty and still counts every match
+    expect(await list(`assignee=${LI}&pageSize=2&page=3`)).toEqual(
+      expect.objectContaining({ items: [], total: 3, page: 3 }),
+    );
     const tooBig = expectError(await api.http.get('/api/tasks?pageSize=101'), 400);
     expect(tooBig.details).toEqual([
       { field: 'pageSize', message: 'pageSize must not be greater than 100' },

@@ -7,8 +7,9 @@ import {
   InstanceRuntime,
   RuntimeException,
   RuntimeExceptionCode,
+  type Statement,
   type TaskRowState,
-  preparedQuery,
+  pooledPipeline,
 } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
@@ -79,20 +80,6 @@ export class TasksService {
       params.push(`${path ?? ''}%`);
       where.push(`o.path LIKE $${params.length}`);
     }
-    if (query.instanceId !== undefined) {
-      const [instance] = await preparedQuery<{ org_unit_id: string | null }>(
-        this.dataSource,
-        `SELECT org_unit_id FROM process_instances WHERE id = $1`,
-        [query.instanceId],
-      );
-      if (instance) {
-        await this.access.assertCanRead(
-          caller,
-          instance.org_unit_id,
-          `instance '${query.instanceId}'`,
-        );
-      }
-    }
     const filter = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replaceAll('?', `$${params.length}`));
@@ -109,17 +96,41 @@ export class TasksService {
       filter(`NOT (t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < ?)`, now);
     }
     const clause = where.join(' AND ');
-    // Prepared: the list is polled (one shape per combination of filters)
-    const rows = await preparedQuery<TaskRow & { total: number }>(
-      this.dataSource,
-      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
+    // One round trip: the page (prepared: the list is polled, one shape per combination of
+    // filters) and, for an instance's tasks, the instance's unit for the access check. The
+    // page is limited to the caller's scope already; the check only turns an instance outside
+    // it into 403 instead of an empty page.
+    const page: Statement = {
+      text: `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
          FROM ${FROM}
         WHERE ${clause}
         ORDER BY t.due_at ASC NULLS LAST, t.created_at, t.id
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, query.pageSize, query.offset],
-    );
-    let total = rows[0]?.total;
+      values: [...params, query.pageSize, query.offset],
+    };
+    const results =
+      query.instanceId === undefined
+        ? await pooledPipeline(this.dataSource, [page])
+        : await pooledPipeline(this.dataSource, [
+            {
+              text: `SELECT org_unit_id FROM process_instances WHERE id = $1`,
+              values: [query.instanceId],
+            },
+            page,
+          ]);
+    if (query.instanceId !== undefined) {
+      const [instance] = results[0].rows as { org_unit_id: string | null }[];
+      if (instance) {
+        await this.access.assertCanRead(
+          caller,
+          instance.org_unit_id,
+          `instance '${query.instanceId}'`,
+        );
+      }
+    }
+    const rows = results[results.length - 1].rows as (TaskRow & { total: number })[];
+    // An empty first page means no match at all; past the first, count the matches.
+    let total = rows[0]?.total ?? (query.offset === 0 ? 0 : undefined);
     if (total === undefined) {
       const [row] = await this.dataSource.query<{ n: number }[]>(
         `SELECT count(*)::int AS n FROM ${FROM} WHERE ${clause}`,
