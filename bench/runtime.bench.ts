@@ -31,7 +31,7 @@
  *                             WORKER_CONCURRENCY / RECONCILE_INTERVAL_MS (default: the product's)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,7 @@ import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '../test/support/processes.js';
+import { type CpuLabel, CpuSampler, type CpuSplit } from './cpu-sampler.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEQUENTIAL_FIXTURE = new URL('./fixtures/sequential-10.bpmn', import.meta.url);
@@ -611,161 +612,6 @@ interface TaskList {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CPU: who used the two cores during a phase (Linux /proc; null elsewhere)
-
-type CpuLabel =
-  'api' | 'worker' | 'client' | 'pgbench' | 'postgres' | 'postgresOtherDbs' | 'redis' | 'other';
-
-/**
- * Cores busy on average over a phase (1.0 = one core fully busy): the machine as a whole
- * (/proc/stat, without the time the hypervisor stole, shown apart) and per kind of process
- * (/proc/<pid>/stat). `other` is the rest of the machine; `otherTop` names its biggest users.
- */
-type CpuSplit = Record<CpuLabel, number> & {
-  readonly machine: number;
-  readonly steal: number;
-  readonly cores: number;
-  readonly otherTop: readonly { readonly name: string; readonly cores: number }[];
-};
-
-class CpuSampler {
-  private static readonly HZ = 100;
-  private first = new Map<number, number>();
-  private last = new Map<number, number>();
-  /** A CpuLabel, or the name of a process the bench does not know (counted as other). */
-  private names = new Map<number, { label: CpuLabel | null; name: string }>();
-  private machineFirst = machineTicks();
-  private startedAt = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly available = process.platform === 'linux';
-
-  constructor(
-    private readonly known: () => ReadonlyMap<number, CpuLabel>,
-    private readonly ownDatabases: readonly string[],
-  ) {}
-
-  start(): void {
-    if (!this.available) return;
-    this.first = new Map();
-    this.last = new Map();
-    this.startedAt = performance.now();
-    this.machineFirst = machineTicks();
-    this.sample(true);
-    this.timer = setInterval(() => this.sample(false), 500);
-    this.timer.unref();
-  }
-
-  stop(): CpuSplit | null {
-    if (!this.available || this.timer === null) return null;
-    clearInterval(this.timer);
-    this.timer = null;
-    this.sample(false);
-    const machineLast = machineTicks();
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    const cores = (ticks: number) => ticks / CpuSampler.HZ / seconds;
-    const split: Record<CpuLabel, number> = {
-      api: 0,
-      worker: 0,
-      client: 0,
-      pgbench: 0,
-      postgres: 0,
-      postgresOtherDbs: 0,
-      redis: 0,
-      other: 0,
-    };
-    const others = new Map<string, number>();
-    for (const [pid, ticks] of this.last) {
-      const used = cores(ticks - (this.first.get(pid) ?? 0));
-      const { label, name } = this.names.get(pid) ?? { label: null, name: '?' };
-      if (label) split[label] += used;
-      else others.set(name, (others.get(name) ?? 0) + used);
-    }
-    const machine = cores(machineLast.busy - this.machineFirst.busy);
-    const accounted = Object.values(split).reduce((a, b) => a + b, 0);
-    split.other = Math.max(0, machine - accounted);
-    return {
-      ...split,
-      machine,
-      steal: cores(machineLast.steal - this.machineFirst.steal),
-      cores: os.cpus().length,
-      otherTop: [...others]
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 3)
-        .filter(([, used]) => used >= 0.05)
-        .map(([name, used]) => ({ name, cores: used })),
-    };
-  }
-
-  private sample(initial: boolean): void {
-    const known = this.known();
-    let pids: string[];
-    try {
-      pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-    } catch {
-      return;
-    }
-    for (const name of pids) {
-      const pid = Number(name);
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue; // gone
-      }
-      if (!this.names.has(pid)) {
-        const label = known.get(pid);
-        this.names.set(pid, label ? { label, name: label } : this.classify(pid, stat));
-      }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, all threads
-      if (initial) this.first.set(pid, ticks);
-      this.last.set(pid, ticks);
-    }
-  }
-
-  private classify(pid: number, stat: string): { label: CpuLabel | null; name: string } {
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const of = (label: CpuLabel | null) => ({ label, name: comm });
-    if (pid === process.pid) return of('client');
-    if (comm === 'redis-server') return of('redis');
-    if (comm === 'pgbench') return of('pgbench');
-    let args: string[] = [];
-    try {
-      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      // gone, or not ours to read
-    }
-    if (comm === 'postgres') {
-      // A client backend's title names its database ("postgres: 15/main: user db
-      // 127.0.0.1(port) state"); background processes (walwriter, checkpointer, autovacuum
-      // workers, ...) count as PostgreSQL serving the bench.
-      const backend = /^postgres: [^:]+: \S+ (\S+) (\S+\(\d+\)|\[local\]) /.exec(args.join(' '));
-      if (!backend || this.ownDatabases.includes(backend[1])) return of('postgres');
-      return of('postgresOtherDbs');
-    }
-    // Someone else's process: named by its command and script (node jest.js, node main.ts).
-    const script = args.slice(1).find((arg) => /\.(c|m)?(j|t)s$/.test(arg));
-    return { label: null, name: script ? `${comm} ${script.split('/').pop()}` : comm };
-  }
-}
-
-/** Busy (user, nice, system, irq, softirq) and stolen ticks of the whole machine. */
-function machineTicks(): { busy: number; steal: number } {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-    // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest is in user)
-    const [user, nice, system, , , irq, softirq, steal] = line
-      .trim()
-      .split(/\s+/)
-      .slice(1)
-      .map(Number);
-    return { busy: user + nice + system + irq + softirq, steal: steal ?? 0 };
-  } catch {
-    return { busy: 0, steal: 0 };
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The workload: 10 sequential user tasks per instance
 
 interface Cursor {
@@ -1122,7 +968,7 @@ async function runPgbench(
     ],
     { env, onSpawn: onPid },
   );
-  const cpu = sampler.stop();
+  const cpu = await sampler.stop();
   const tps = /^tps = ([\d.]+)/m.exec(out);
   if (!tps) throw new BenchError(`pgbench printed no 'tps =' line:\n${out}`);
   const latency = /^latency average = ([\d.]+) ms/m.exec(out);
@@ -1225,7 +1071,7 @@ async function throughput(
   await topUp(workload, ports, warmRate * 1.3, config.seconds, config.clients, 32);
   sampler.start();
   const phase = await workload.saturate(ports, config.clients, config.seconds);
-  const cpu = sampler.stop();
+  const cpu = await sampler.stop();
   const rate = phase.samples.completions / phase.seconds;
   report(
     `  ${label}: ${phase.samples.completions} completions in ${phase.seconds.toFixed(1)} s ` +
@@ -1257,7 +1103,7 @@ async function halfLoad(
   report(`  half load: ${Math.round(target)} completions/s for ${config.seconds} s`);
   sampler.start();
   const phase = await workload.paced(port, config.clients, config.seconds, target);
-  const cpu = sampler.stop();
+  const cpu = await sampler.stop();
   return {
     clients: config.clients,
     seconds: phase.seconds,
@@ -1498,7 +1344,7 @@ async function timers(
     alive();
     left = await scheduled();
   }
-  const cpu = sampler.stop();
+  const cpu = await sampler.stop();
   const { rows } = await db.query<{ ms: number; state: string }>(
     `SELECT state::text, (extract(epoch FROM fired_at - due_at) * 1000)::float8 AS ms
        FROM timers WHERE due_at = $1`,
