@@ -1195,7 +1195,7 @@ async function inProcessStarter(resources: Resources): Promise<TimerStarter> {
     REDIS_URL: resources.redisUrl(),
     BULLMQ_PREFIX: resources.owned.prefix,
   });
-  const dataSource = createDataSource(env.DATABASE_URL, { poolSize: 20 });
+  const dataSource = createDataSource(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE });
   await dataSource.initialize();
   const dispatcher = new OutboxDispatcher(dataSource, {
     connection: resources.redisConnection(),

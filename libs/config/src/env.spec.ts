@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import { EnvException, loadEnv } from './env.js';
 
@@ -38,7 +39,7 @@ describe('loadEnv', () => {
   });
 
   it('given a pool size, when loaded, then 1 is the least taken and 0 is named', () => {
-    expect(loadEnv({}).DATABASE_POOL_SIZE).toBe(20);
+    expect(loadEnv({}).DATABASE_POOL_SIZE).toBe(availableParallelism() + 1);
     expect(loadEnv({ DATABASE_POOL_SIZE: '1' }).DATABASE_POOL_SIZE).toBe(1);
     expect(() => loadEnv({ DATABASE_POOL_SIZE: '0' })).toThrow(
       /DATABASE_POOL_SIZE="?0"?: DATABASE_POOL_SIZE must be between 1 and 1000/,
