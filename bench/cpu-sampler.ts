@@ -81,10 +81,6 @@ export class CpuSampler {
     this.answer = null;
     answer?.(split);
   }
-
-  async close(): Promise<void> {
-    await this.worker?.terminate();
-  }
 }
 
 /** The sampling itself, in the worker thread. */

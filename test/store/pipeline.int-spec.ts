@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PREPARED_PER_CONNECTION, pipeline, preparedQuery } from '@app/store';
+import { PREPARED_PER_CONNECTION, pipeline, pooledPipeline } from '@app/store';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { testDataSource } from '../support/database.js';
@@ -110,14 +110,22 @@ describe('pipeline: several statements, prepared once per connection, in one rou
     );
   });
 
-  it('preparedQuery: one read on a pooled connection, its errors as PostgreSQL gives them', async () => {
-    const rows = await preparedQuery<{ n: number }>(dataSource, `SELECT $1::int * 2 AS n`, [21]);
-    expect(rows).toEqual([{ n: 42 }]);
-    await expect(preparedQuery(dataSource, `SELECT 1 / $1::int AS n`, [0])).rejects.toMatchObject({
+  it('pooledPipeline: reads on a pooled connection in one round trip, errors as PostgreSQL gives them', async () => {
+    const rows = (statements: { text: string; values: unknown[] }[]) =>
+      pooledPipeline(dataSource, statements).then((results) =>
+        results.map((r) => r.rows as unknown[]),
+      );
+    expect(
+      await rows([
+        { text: `SELECT $1::int * 2 AS n`, values: [21] },
+        { text: `SELECT $1::text AS s`, values: ['x'] },
+      ]),
+    ).toEqual([[{ n: 42 }], [{ s: 'x' }]]);
+    await expect(rows([{ text: `SELECT 1 / $1::int AS n`, values: [0] }])).rejects.toMatchObject({
       code: '22012',
     });
     // The pool's connection is usable afterwards
-    expect(await preparedQuery(dataSource, `SELECT $1::int * 2 AS n`, [2])).toEqual([{ n: 4 }]);
+    expect(await rows([{ text: `SELECT $1::int * 2 AS n`, values: [2] }])).toEqual([[{ n: 4 }]]);
   });
 
   it('refuses a value pg cannot send without writing anything', async () => {

@@ -18,11 +18,5 @@ export * from './entities/process-instance.entity.js';
 export * from './entities/task.entity.js';
 export * from './entities/timer.entity.js';
 export * from './migrate.js';
-export {
-  PREPARED_PER_CONNECTION,
-  type Statement,
-  pipeline,
-  pooledPipeline,
-  preparedQuery,
-} from './pipeline.js';
+export { PREPARED_PER_CONNECTION, type Statement, pipeline, pooledPipeline } from './pipeline.js';
 export { WriteBatch } from './write-batch.js';

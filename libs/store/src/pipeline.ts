@@ -210,16 +210,3 @@ export async function pooledPipeline(
     client.release(broken);
   }
 }
-
-/**
- * One statement, prepared (see pipeline), on a connection of the data source's pool: for the
- * reads on hot paths, which PostgreSQL would otherwise plan afresh every time.
- */
-export async function preparedQuery<R>(
-  dataSource: DataSource,
-  text: string,
-  values: readonly unknown[],
-): Promise<R[]> {
-  const [result] = await pooledPipeline(dataSource, [{ text, values }]);
-  return result.rows as R[];
-}
