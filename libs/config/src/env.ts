@@ -26,7 +26,8 @@ export class Env {
    * run at once. By default the machine's cores plus one (3 on two cores): on one machine
    * PostgreSQL's work is CPU-bound, and steps beyond the cores only contend for them (on two
    * cores, 20 connections gave a p99 a quarter higher and maxima three times as long as 2–4,
-   * at the same throughput; bench/README.md). Where PostgreSQL has more cores of its own, raise it.
+   * at the same throughput; bench/README.md). Where PostgreSQL has more cores of its own,
+   * raise it.
    */
   @IsInt({ message: 'DATABASE_POOL_SIZE must be a whole number' })
   @Min(1, { message: 'DATABASE_POOL_SIZE must be between 1 and 1000' })

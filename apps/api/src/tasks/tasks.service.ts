@@ -108,27 +108,22 @@ export class TasksService {
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       values: [...params, query.pageSize, query.offset],
     };
-    const results =
+    const instance: Statement | null =
       query.instanceId === undefined
-        ? await pooledPipeline(this.dataSource, [page])
-        : await pooledPipeline(this.dataSource, [
-            {
-              text: `SELECT org_unit_id FROM process_instances WHERE id = $1`,
-              values: [query.instanceId],
-            },
-            page,
-          ]);
-    if (query.instanceId !== undefined) {
-      const [instance] = results[0].rows as { org_unit_id: string | null }[];
-      if (instance) {
-        await this.access.assertCanRead(
-          caller,
-          instance.org_unit_id,
-          `instance '${query.instanceId}'`,
-        );
-      }
+        ? null
+        : {
+            text: `SELECT org_unit_id FROM process_instances WHERE id = $1`,
+            values: [query.instanceId],
+          };
+    const [found, unit] = await pooledPipeline(
+      this.dataSource,
+      instance ? [page, instance] : [page],
+    );
+    const [owner] = (unit?.rows ?? []) as { org_unit_id: string | null }[];
+    if (owner) {
+      await this.access.assertCanRead(caller, owner.org_unit_id, `instance '${query.instanceId}'`);
     }
-    const rows = results[results.length - 1].rows as (TaskRow & { total: number })[];
+    const rows = found.rows as (TaskRow & { total: number })[];
     // An empty first page means no match at all; past the first, count the matches.
     let total = rows[0]?.total ?? (query.offset === 0 ? 0 : undefined);
     if (total === undefined) {
