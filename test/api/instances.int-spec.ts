@@ -130,7 +130,8 @@ describe('api: instances', () => {
       { role: 'secretary', orgUnitId: api.org.branchB },
     ]);
     const path = `/api/instances/${id}/incidents/${incidents[0].key}/resolve`;
-    expectError(await other.http.post(path).send({ variables: { score: 70 } }), 403);
+    // Out of scope is absent: the same 404 as an unknown instance
+    expectError(await other.http.post(path).send({ variables: { score: 70 } }), 404);
     const resolved = await api.http.post(path).send({ variables: { score: 70 } });
     expect(resolved.status).toBe(200);
     expect(resolved.body).toEqual(expect.objectContaining({ incidents: [] }));
@@ -200,7 +201,7 @@ describe('api: instances', () => {
     expectError(await api.http.get('/api/instances?state=sleeping'), 400);
   });
 
-  it('refuses every instance endpoint to a token from the wrong branch (403) and to no token (401)', async () => {
+  it('answers a token from the wrong branch as for a missing instance (404) and refuses no token (401)', async () => {
     const started = (await start({ templateKey: key, orgUnitId: api.org.branchA }))
       .body as Instance;
     const other = await api.user(`other-${api.tag}`, [
@@ -209,16 +210,25 @@ describe('api: instances', () => {
     const own = await api.user(`own-${api.tag}`, [
       { role: 'secretary', orgUnitId: api.org.branchA },
     ]);
-    expectError(await other.http.get(`/api/instances/${started.id}`), 403);
-    expectError(await other.http.get(`/api/instances/${started.id}/history`), 403);
-    expectError(await other.http.post(`/api/instances/${started.id}/cancel`), 403);
+    expectError(await other.http.get(`/api/instances/${started.id}`), 404, 'INSTANCE_NOT_FOUND');
+    expectError(
+      await other.http.get(`/api/instances/${started.id}/history`),
+      404,
+      'INSTANCE_NOT_FOUND',
+    );
+    expectError(
+      await other.http.post(`/api/instances/${started.id}/cancel`),
+      404,
+      'INSTANCE_NOT_FOUND',
+    );
     expectError(
       await other.http
         .post('/api/instances')
         .send({ templateKey: key, orgUnitId: api.org.branchA }),
       403,
     );
-    expectError(await other.http.get(`/api/instances?orgUnitId=${api.org.branchA}`), 403);
+    // A unit outside the scope is answered as an unknown unit
+    expectError(await other.http.get(`/api/instances?orgUnitId=${api.org.branchA}`), 400);
     const listed = await other.http.get('/api/instances');
     expect((listed.body as { items: Instance[] }).items.map((item) => item.id)).not.toContain(
       started.id,

@@ -192,9 +192,13 @@ describe('api: tasks', () => {
       409,
       'TASK_CLAIMED',
     );
-    // The other branch's secretary may neither claim nor complete it
-    expectError(await outsider.http.post(`/api/tasks/${id}/claim`), 403);
-    expectError(await outsider.http.post(`/api/tasks/${id}/complete`).send({}), 403);
+    // The other branch's secretary may neither claim nor complete it: out of scope is absent
+    expectError(await outsider.http.post(`/api/tasks/${id}/claim`), 404, 'TASK_NOT_FOUND');
+    expectError(
+      await outsider.http.post(`/api/tasks/${id}/complete`).send({}),
+      404,
+      'TASK_NOT_FOUND',
+    );
     expectError(await wang.http.post(`/api/tasks/${randomUUID()}/claim`), 404, 'TASK_NOT_FOUND');
 
     // When the claimant completes it
@@ -231,18 +235,20 @@ describe('api: tasks', () => {
     expectError(await wang.http.post(`/api/tasks/${id}/claim`), 409, 'TASK_NOT_OPEN');
   });
 
-  it('lets the assignee (or the branch secretary for them) complete an assigned task, and nobody else (403)', async () => {
+  it('lets the assignee (or the branch secretary for them) complete an assigned task; to anyone else it is absent (404)', async () => {
     const id = reviewOf(1);
     const otherMember = await api.user('other-member', [
       { role: 'member', orgUnitId: api.org.branchA },
     ]);
     expectError(
       await otherMember.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID }),
-      403,
+      404,
+      'TASK_NOT_FOUND',
     );
     expectError(
       await outsider.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID }),
-      403,
+      404,
+      'TASK_NOT_FOUND',
     );
     const done = await li.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
     expect(done.status).toBe(200);
@@ -257,13 +263,18 @@ describe('api: tasks', () => {
     expect((await list(`assignee=${LI}&state=completed`)).items.map((t) => t.id)).toEqual([id]);
   });
 
-  it('lists only the tasks in scope: the other branch sees none of branch A, and may not ask', async () => {
+  it('lists only the tasks in scope: the other branch sees none of branch A, and learns nothing by asking', async () => {
     const mine = await outsider.http.get('/api/tasks');
     expect(mine.status).toBe(200);
     expect((mine.body as { total: number }).total).toBe(0);
-    expectError(await outsider.http.get(`/api/tasks?orgUnitId=${api.org.branchA}`), 403);
-    expectError(await outsider.http.get(`/api/tasks?instanceId=${instances[0].id}`), 403);
-    expectError(await outsider.http.get(`/api/tasks/${reviewOf(0)}`), 403);
+    // A unit outside the scope is an unknown unit; an instance outside it lists nothing
+    expectError(await outsider.http.get(`/api/tasks?orgUnitId=${api.org.branchA}`), 400);
+    const probed = await outsider.http.get(`/api/tasks?instanceId=${instances[0].id}`);
+    expect({ status: probed.status, total: (probed.body as { total: number }).total }).toEqual({
+      status: 200,
+      total: 0,
+    });
+    expectError(await outsider.http.get(`/api/tasks/${reviewOf(0)}`), 404, 'TASK_NOT_FOUND');
     // The assignee sees their own tasks, wherever they are
     const own = await li.http.get('/api/tasks?state=open');
     expect((own.body as { items: Task[] }).items.map((task) => task.id)).toContain(reviewOf(2));

@@ -159,8 +159,11 @@ describe('ledger: overdue escalation up the tree', () => {
     const refused = await secretaryB.http
       .get('/api/ledger/overdue')
       .query({ orgUnitId: h.org.branchA });
-    expect(refused.status).toBe(403);
-    expect(errorOf(refused).message).toContain(h.org.branchA);
+    // Out of scope is absent: answered as an unknown unit
+    expect(refused.status).toBe(400);
+    expect(errorOf(refused).details).toEqual([
+      { field: 'orgUnitId', message: `no org unit '${h.org.branchA}'` },
+    ]);
 
     // Once the task is done the item is submitted and escalation stops
     const [{ id: taskId }] = await h.dataSource.query<{ id: string }[]>(

@@ -300,14 +300,14 @@ describe('ledger: the life of an item', () => {
     ).toBe(200);
   });
 
-  it('refuses a supervisor of another subtree and a secretary of another branch (403, audited)', async () => {
+  it('answers a supervisor of another subtree and a secretary of another branch as for a missing item (404, audited)', async () => {
     const { itemId, taskId } = await startMonth();
     await h.runtime.completeTask(taskId, {}, secretaryA.userId);
     const other = await supervisorOther.http.post(`/api/ledger/items/${itemId}/verify`).send({});
-    expect(other.status).toBe(403);
-    expect(errorOf(other).message).toContain('supervisor');
+    expect(other.status).toBe(404);
+    expect(errorOf(other).message).toBe(`no ledger item '${itemId}'`);
     const read = await secretaryB.http.get(`/api/ledger/items/${itemId}`);
-    expect(read.status).toBe(403);
+    expect(read.status).toBe(404);
     const refusals = await h.dataSource.query<{ actor: string }[]>(
       `SELECT actor FROM audit_events WHERE type = 'access.refused' AND data->>'path' LIKE $1`,
       [`%${itemId}%`],
@@ -363,9 +363,9 @@ describe('ledger: the life of an item', () => {
       'assessingUnitId',
       'standard',
     ]);
-    // A secretary may not open one; a supervisor of another tree may not either
+    // A secretary may not open one (403); to a supervisor of another tree the unit is unknown
     expect((await secretaryB.http.post('/api/ledger/items').send(body)).status).toBe(403);
-    expect((await supervisorOther.http.post('/api/ledger/items').send(body)).status).toBe(403);
+    expect((await supervisorOther.http.post('/api/ledger/items').send(body)).status).toBe(400);
     // Its audit stream is its own
     const [event] = await h.dataSource.query<{ type: string }[]>(
       `SELECT type FROM audit_events WHERE stream = $1`,

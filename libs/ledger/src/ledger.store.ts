@@ -903,6 +903,9 @@ function tooLarge(maxBytes: number): LedgerException {
 /** Exported for the api, which refuses an oversized upload before reading it all. */
 export { tooLarge as attachmentTooLarge };
 
+/** Exported for the api: an item outside the caller's scope gets exactly this (404). */
+export { notFound as ledgerItemNotFound };
+
 function required(text: string | null | undefined, field: string, message: string): string {
   const value = text?.trim() ?? '';
   if (value === '') {

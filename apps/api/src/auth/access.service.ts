@@ -9,14 +9,19 @@ import {
 } from '@app/org';
 import { CLOCK, DATA_SOURCE } from '@app/runtime';
 import type { Clock } from '@app/store';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { HttpProblem } from '../common/http-problem.js';
 import type { Caller } from './caller.decorator.js';
 
 /**
- * Refusals and the org lookups access checks need. Every refusal (401 and 403) is written to
- * the audit trail (system stream, `access.refused`) before the error reaches the client.
+ * Refusals and the org lookups access checks need. Every refusal (401, 403, and the 404 / 400
+ * that conceals an object or unit outside the caller's scope) is written to the audit trail
+ * (system stream, `access.refused`, with the real reason) before the error reaches the client.
+ *
+ * Out of scope is absent: a caller who may not read an object gets exactly what a caller
+ * asking for a missing one gets. 403 is only for an object the caller reads but may not act
+ * on (a secretary who sees a supervisor's step; see apps/api/README.md, "Refusals").
  */
 @Injectable()
 export class AccessService {
@@ -43,28 +48,93 @@ export class AccessService {
     return unit.path;
   }
 
-  /** Refuses (403) unless the caller reads the unit (secretary of it, supervisor over it). */
-  async assertCanRead(caller: Caller, orgUnitId: string | null, what: string): Promise<void> {
+  /**
+   * Out of scope is absent: unless the caller reads the unit (secretary of it, supervisor over
+   * it), the refusal is audited with the real unit and the client gets `absent()` — the very
+   * error a missing object gets (404, same body), so it learns nothing of the object.
+   */
+  async assertCanSee(
+    caller: Caller,
+    orgUnitId: string | null,
+    what: string,
+    absent: () => Error,
+  ): Promise<void> {
     if (canReadUnit(caller.principal, await this.unitPath(orgUnitId))) return;
-    await this.forbid(
+    await this.conceal(
       caller.principal,
       caller,
       `${what} belongs to ${unitName(orgUnitId)}, outside your scope`,
+      absent(),
     );
   }
 
-  /** Refuses (403) unless the caller may claim / complete the task (see canActOnTask). */
+  /**
+   * For a list filtered by an object the caller may not read (which the list's scope already
+   * leaves out, as for an unknown id): audits the probe, throws nothing.
+   */
+  async noteHidden(caller: Caller, orgUnitId: string | null, what: string): Promise<void> {
+    if (canReadUnit(caller.principal, await this.unitPath(orgUnitId))) return;
+    await this.record(
+      caller.principal.userId,
+      HttpStatus.OK,
+      caller,
+      `${what} belongs to ${unitName(orgUnitId)}, outside your scope: left out of the list`,
+    );
+  }
+
+  /**
+   * The path of an org unit a list is filtered by, when the caller reads it. An unknown unit
+   * and a unit outside the caller's scope get the same 400 (`no org unit`); the second is
+   * audited with the truth.
+   */
+  async readableUnit(
+    principal: Principal,
+    request: { method?: string; url?: string },
+    orgUnitId: string,
+    field = 'orgUnitId',
+  ): Promise<string> {
+    const path = await this.unitPath(orgUnitId);
+    const absent = new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${field}`, [
+      { field, message: `no org unit '${orgUnitId}'` },
+    ]);
+    if (path === null) throw absent;
+    if (!canReadUnit(principal, path)) {
+      await this.conceal(
+        principal,
+        request,
+        `org unit '${orgUnitId}' (${field}) is outside your scope`,
+        absent,
+      );
+    }
+    return path;
+  }
+
+  /**
+   * Refuses unless the caller may claim / complete the task (see canActOnTask): 403 when the
+   * caller reads the task's unit (it sees the task, but it is not theirs), else `absent()`.
+   */
   async assertCanAct(
     caller: Caller,
     task: AssignableTask & { id: string },
     orgUnitId: string | null,
+    absent: () => Error,
   ): Promise<void> {
-    if (canActOnTask(caller.principal, task, await this.unitPath(orgUnitId))) return;
-    await this.forbid(
-      caller.principal,
-      caller,
-      `task '${task.id}' (${unitName(orgUnitId)}) is not assigned or offered to you`,
-    );
+    const path = await this.unitPath(orgUnitId);
+    if (canActOnTask(caller.principal, task, path)) return;
+    await this.refuseTask(caller, task.id, orgUnitId, path, absent);
+  }
+
+  /** The refusal of a task the caller may not act on: 403 if it sees the task, else absent. */
+  async refuseTask(
+    caller: Caller,
+    taskId: string,
+    orgUnitId: string | null,
+    path: string | null,
+    absent: () => Error,
+  ): Promise<never> {
+    const reason = `task '${taskId}' (${unitName(orgUnitId)}) is not assigned or offered to you`;
+    if (canReadUnit(caller.principal, path)) return this.forbid(caller.principal, caller, reason);
+    return this.conceal(caller.principal, caller, reason, absent());
   }
 
   /** Refuses (403) unless the caller holds one of `roles` over the unit. */
@@ -101,6 +171,21 @@ export class AccessService {
   ): Promise<never> {
     await this.record(principal.userId, HttpStatus.FORBIDDEN, request, reason);
     throw new HttpProblem(HttpStatus.FORBIDDEN, reason);
+  }
+
+  /**
+   * Audits the refusal (with `reason`, the truth) and throws `absent`: what the client gets
+   * for a missing object, so an object outside its scope is indistinguishable from none.
+   */
+  async conceal(
+    principal: Principal,
+    request: { method?: string; url?: string },
+    reason: string,
+    absent: Error,
+  ): Promise<never> {
+    const status = absent instanceof HttpException ? absent.getStatus() : HttpStatus.NOT_FOUND;
+    await this.record(principal.userId, status, request, reason);
+    throw absent;
   }
 
   /** Audits the refusal and throws 401. */

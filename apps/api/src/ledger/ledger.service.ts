@@ -10,6 +10,7 @@ import {
   canReadItem,
   canRespond,
   canSupervise,
+  ledgerItemNotFound,
   periodsBetween,
   trafficLight,
 } from '@app/ledger';
@@ -41,8 +42,10 @@ export interface RequestInfo {
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * The ledger over HTTP: access checks (404 for an unknown item first, then 403 — audited by
- * AccessService.forbid — when the caller may not see or do it), then the store's transition.
+ * The ledger over HTTP: access checks, then the store's transition. Out of scope is absent: an
+ * item the caller may not read gets what an unknown item gets (404 `no ledger item`), a unit it
+ * may not read what an unknown unit gets (400); 403 only when the caller reads the item but
+ * may not do the step (a secretary asked to 销号). Every refusal is audited (AccessService).
  */
 @Injectable()
 export class LedgerService {
@@ -153,6 +156,10 @@ export class LedgerService {
       ]);
     }
     if (!canSupervise(principal, { unitPath, assessingPath: null })) {
+      if (!canReadUnit(principal, unitPath)) {
+        // An org unit outside the caller's scope is answered as an unknown one
+        await this.access.readableUnit(principal, request, body.orgUnitId);
+      }
       await this.access.forbid(
         principal,
         request,
@@ -309,34 +316,19 @@ export class LedgerService {
     };
   }
 
-  /** The unit's path when the caller reads it (secretary of it, supervisor over it); else 403. */
-  private async readableUnit(
-    principal: Principal,
-    request: RequestInfo,
-    orgUnitId: string,
-  ): Promise<string> {
-    const path = await this.access.unitPath(orgUnitId);
-    if (path === null) {
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, 'invalid request: orgUnitId', [
-        { field: 'orgUnitId', message: `no org unit '${orgUnitId}'` },
-      ]);
-    }
-    if (!canReadUnit(principal, path)) {
-      await this.access.forbid(
-        principal,
-        request,
-        `the ledger of org unit '${orgUnitId}' is outside your scope`,
-      );
-    }
-    return path;
+  /** The unit's path when the caller reads it (secretary of it, supervisor over it); else 400. */
+  private readableUnit(principal: Principal, request: RequestInfo, orgUnitId: string) {
+    return this.access.readableUnit(principal, request, orgUnitId);
   }
 
+  /** Refuses an item the caller may not read as if it did not exist (404, audited). */
   private async assertRead(principal: Principal, request: RequestInfo, item: LedgerItem) {
     if (canReadItem(principal, facts(item))) return;
-    await this.access.forbid(
+    await this.access.conceal(
       principal,
       request,
       `ledger item '${item.id}' (${unitText(item)}) is outside your scope`,
+      ledgerItemNotFound(item.id),
     );
   }
 
@@ -348,6 +340,7 @@ export class LedgerService {
   ) {
     const item = await this.store.item(id);
     if (canRespond(principal, facts(item))) return item;
+    await this.assertRead(principal, request, item);
     return this.access.forbid(
       principal,
       request,
@@ -363,6 +356,7 @@ export class LedgerService {
   ) {
     const item = await this.store.item(id);
     if (canSupervise(principal, facts(item))) return item;
+    await this.assertRead(principal, request, item);
     return this.access.forbid(
       principal,
       request,

@@ -75,9 +75,8 @@ export class TasksService {
     const where = ['t.kind = $1::task_kind'];
     where.push(taskScopeSql(caller.principal, { task: 't', unitPath: 'o.path' }, params));
     if (query.orgUnitId !== undefined) {
-      await this.access.assertCanRead(caller, query.orgUnitId, 'the tasks asked for');
-      const path = await this.access.unitPath(query.orgUnitId);
-      params.push(`${path ?? ''}%`);
+      const path = await this.access.readableUnit(caller.principal, caller, query.orgUnitId);
+      params.push(`${path}%`);
       where.push(`o.path LIKE $${params.length}`);
     }
     const filter = (sql: string, value: unknown) => {
@@ -98,8 +97,8 @@ export class TasksService {
     const clause = where.join(' AND ');
     // One round trip: the page (prepared: the list is polled, one shape per combination of
     // filters) and, for an instance's tasks, the instance's unit for the access check. The
-    // page is limited to the caller's scope already; the check only turns an instance outside
-    // it into 403 instead of an empty page.
+    // page is limited to the caller's scope already (an instance outside it lists what an
+    // unknown id lists: the caller's own tasks in it, if any); the check only audits the probe.
     const page: Statement = {
       text: `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
          FROM ${FROM}
@@ -121,7 +120,11 @@ export class TasksService {
     );
     const [owner] = (unit?.rows ?? []) as { org_unit_id: string | null }[];
     if (owner) {
-      await this.access.assertCanRead(caller, owner.org_unit_id, `instance '${query.instanceId}'`);
+      await this.access.noteHidden(
+        caller,
+        owner.org_unit_id,
+        `instance '${query.instanceId}' (tasks listed)`,
+      );
     }
     const rows = found.rows as (TaskRow & { total: number })[];
     // An empty first page means no match at all; past the first, count the matches.
@@ -150,7 +153,9 @@ export class TasksService {
         await this.access.unitPath(row.org_unit_id),
       )
     ) {
-      await this.access.assertCanRead(caller, row.org_unit_id, `task '${id}'`);
+      await this.access.assertCanSee(caller, row.org_unit_id, `task '${id}'`, () =>
+        taskNotFound(id),
+      );
     }
     const form = row.kind === 'user' ? (this.forms.get(row.form_key) ?? null) : null;
     return { ...this.toTask(row), form };
@@ -162,7 +167,9 @@ export class TasksService {
    */
   async claim(id: string, caller: Caller): Promise<TaskDto> {
     const task = await this.load(id);
-    await this.access.assertCanAct(caller, toAssignable(task), task.org_unit_id);
+    await this.access.assertCanAct(caller, toAssignable(task), task.org_unit_id, () =>
+      taskNotFound(id),
+    );
     const user = actorOf(caller.principal);
     await this.dataSource.transaction(async (manager) => {
       const [claimed] = await updateReturning<{ instance_id: string; element_id: string }>(
@@ -204,14 +211,14 @@ export class TasksService {
     const variables = input.variables ?? {};
     // Who may act, whether the task is still open and unclaimed by others, and whether the
     // values fit its form are all decided on the task row as the step has it locked.
-    let refused: string | null = null;
+    let refused: { orgUnitId: string | null; path: string | null } | null = null;
     const step = this.runtime.completeTask(id, variables, who, {
       openTasks: true,
       check: async (task, current, manager) => {
         const unitPath = await this.access.unitPath(task.orgUnitId, manager);
         if (!canActOnTask(caller.principal, task, unitPath)) {
-          refused = `task '${id}' (${task.orgUnitId === null ? 'no org unit' : `org unit '${task.orgUnitId}'`}) is not assigned or offered to you`;
-          throw new Error(refused);
+          refused = { orgUnitId: task.orgUnitId, path: unitPath };
+          throw new Error(`task '${id}' is not assigned or offered to the caller`);
         }
         assertCompletable(id, { state: task.state, claimed_by: task.claimedBy }, who);
         const form = task.kind === 'user' ? this.forms.get(task.formKey) : undefined;
@@ -234,7 +241,10 @@ export class TasksService {
     });
     const summary = await step.catch(async (error: unknown) => {
       // The refusal is audited once the step's transaction has been rolled back
-      if (refused !== null) return this.access.forbid(caller.principal, caller, refused);
+      if (refused !== null) {
+        const { orgUnitId, path } = refused;
+        return this.access.refuseTask(caller, id, orgUnitId, path, () => taskNotFound(id));
+      }
       throw error;
     });
     return this.instances.fromStep(summary);
@@ -245,7 +255,7 @@ export class TasksService {
       `SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1`,
       [id],
     );
-    if (!row) throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${id}'`);
+    if (!row) throw taskNotFound(id);
     return row;
   }
 
@@ -283,13 +293,18 @@ function toAssignable(row: TaskRow): AssignableTask & { id: string } {
   };
 }
 
+/** What a missing task gets, and a task outside the caller's scope (out of scope is absent). */
+function taskNotFound(id: string): RuntimeException {
+  return new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${id}'`);
+}
+
 /** Refuses a task that is gone, no longer open, or claimed by someone other than `user`. */
 function assertCompletable(
   id: string,
   row: { state: TaskRowState; claimed_by: string | null } | undefined,
   user: string,
 ): void {
-  if (!row) throw new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, `no task '${id}'`);
+  if (!row) throw taskNotFound(id);
   if (row.state !== 'open') {
     throw new RuntimeException(
       RuntimeExceptionCode.TASK_NOT_OPEN,
