@@ -4,9 +4,11 @@ import * as time from './index.js';
 describe('@app/time entry point', () => {
   it('given the entry point, when imported, then it exports exactly the public API', () => {
     expect(Object.keys(time).sort()).toEqual([
+      'DEFAULT_TIMER_LIMITS',
       'DEFAULT_TIME_ZONE',
       'TimeExpressionError',
       'addDuration',
+      'checkCycleLimits',
       'checkTimerExpression',
       'cycleDueAt',
       'firstDueAt',

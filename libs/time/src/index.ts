@@ -21,6 +21,8 @@
  * - `checkTimerExpression(kind, text)` validates a static timeDate / timeDuration / timeCycle
  *   (null or a one-line message); `firstDueAt(kind, text, activatedAt, zone)` is when a timer
  *   created at `activatedAt` first falls due.
+ * - `checkCycleLimits(text, cycle, limits, open)`: null, or which of the TimerLimits (minimum
+ *   period, most repetitions, minimum period of an open-ended cycle) a cycle breaks.
  *
  * `zone` is an IANA name or a ±HH:MM offset, default `DEFAULT_TIME_ZONE` (Asia/Shanghai, UTC+8,
  * no DST). Bad text or an unknown zone throws `TimeExpressionError`, whose message quotes the
@@ -32,3 +34,4 @@ export { type IsoDuration, addDuration, parseDuration, subtractDuration } from '
 export { formatInstant, parseDateTime } from './date-time.js';
 export { type TimerCycle, cycleDueAt, parseCycle } from './cycle.js';
 export { type TimerKind, checkTimerExpression, firstDueAt } from './timer.js';
+export { DEFAULT_TIMER_LIMITS, type TimerLimits, checkCycleLimits } from './limits.js';
