@@ -89,14 +89,15 @@ export function chainAudit(
 /**
  * Appends events to one stream inside the caller's transaction, in two statements. The
  * stream's head row is locked, so concurrent writers of one stream queue up and the chain
- * stays linear; streams of different instances never wait for each other.
+ * stays linear; streams of different instances never wait for each other. Answers the new
+ * head (null when there was nothing to append).
  */
 export async function appendAudit(
   manager: EntityManager,
   stream: string,
   events: readonly AuditEventInput[],
-): Promise<void> {
-  if (events.length === 0) return;
+): Promise<AuditHead | null> {
+  if (events.length === 0) return null;
   // Creates the head row if missing, else locks it (DO UPDATE takes the row lock) and reads it.
   const [head] = await manager.query<AuditHead[]>(
     `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, 0, $2)
@@ -111,4 +112,5 @@ export async function appendAudit(
      UPDATE audit_streams SET seq = $${n + 2}, hash = $${n + 3} WHERE stream = $${n + 1}`,
     [...chained.insert.params, stream, chained.head.seq, chained.head.hash],
   );
+  return chained.head;
 }
