@@ -34,7 +34,13 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
   const { env } = options;
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ env, clock: options.clock }),
-    new ApiFastifyAdapter({ jsonLimit: '1mb', textTypes: XML_MEDIA_TYPES, textLimit: '5mb' }),
+    new ApiFastifyAdapter({
+      jsonLimit: '1mb',
+      jsonMaxDepth: env.JSON_MAX_DEPTH,
+      textTypes: XML_MEDIA_TYPES,
+      textLimit: '5mb',
+      trustProxy: env.trustProxy,
+    }),
     {
       bodyParser: false,
       abortOnError: false,

@@ -68,4 +68,24 @@ describe('loadEnv', () => {
       /LEDGER_ATTACHMENT_MAX_BYTES=0/,
     );
   });
+
+  it('given throttling and input limits, when loaded, then defaults apply and bad ones are named', () => {
+    const env = loadEnv({});
+    expect([
+      env.AUTH_FAILURES_PER_MINUTE,
+      env.AUTH_LOCKOUT_SECONDS,
+      env.REFUSAL_FLUSH_SECONDS,
+      env.JSON_MAX_DEPTH,
+      env.trustProxy,
+    ]).toEqual([20, 300, 60, 64, false]);
+    expect(loadEnv({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadEnv({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadEnv({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+    expect(() => loadEnv({ TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY="yes please"/);
+    expect(() => loadEnv({ AUTH_FAILURES_PER_MINUTE: '0' })).toThrow(/AUTH_FAILURES_PER_MINUTE=0/);
+    expect(() => loadEnv({ JSON_MAX_DEPTH: '1' })).toThrow(/JSON_MAX_DEPTH=1/);
+  });
 });

@@ -111,6 +111,49 @@ export class Env {
   @IsIn(['true', 'false'], { message: 'SEED_SAMPLE_ON_START must be true or false' })
   SEED_SAMPLE_ON_START = 'true';
 
+  /**
+   * Failed authentications (401) one client address may make per minute before every request
+   * from it is answered 429 for AUTH_LOCKOUT_SECONDS, before any database work. Counted in
+   * Redis (shared by every api process), in the process while Redis is down.
+   */
+  @IsInt({ message: 'AUTH_FAILURES_PER_MINUTE must be a whole number' })
+  @Min(1, { message: 'AUTH_FAILURES_PER_MINUTE must be between 1 and 100000' })
+  @Max(100_000, { message: 'AUTH_FAILURES_PER_MINUTE must be between 1 and 100000' })
+  AUTH_FAILURES_PER_MINUTE = 20;
+
+  /** How long an address over AUTH_FAILURES_PER_MINUTE is answered 429 (Retry-After). */
+  @IsInt({ message: 'AUTH_LOCKOUT_SECONDS must be a whole number' })
+  @Min(1, { message: 'AUTH_LOCKOUT_SECONDS must be between 1 and 86400' })
+  @Max(86_400, { message: 'AUTH_LOCKOUT_SECONDS must be between 1 and 86400' })
+  AUTH_LOCKOUT_SECONDS = 300;
+
+  /**
+   * Whether the api sits behind a proxy whose `X-Forwarded-For` names the client (what the
+   * throttle and the refusal records take as the address): `false` (the socket's address),
+   * `true` (trust every hop: only behind a proxy that overwrites the header), a number of hops,
+   * or the proxies' addresses / CIDRs, comma-separated.
+   */
+  @Matches(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count or comma-separated addresses / CIDRs',
+  })
+  TRUST_PROXY = 'false';
+
+  /**
+   * Repeated refusals (401 / 403 / 429) from one source (address, actor, status, route) are
+   * written as one `access.refused` event at once and then one summary with a count per this
+   * many seconds.
+   */
+  @IsInt({ message: 'REFUSAL_FLUSH_SECONDS must be a whole number' })
+  @Min(1, { message: 'REFUSAL_FLUSH_SECONDS must be between 1 and 3600' })
+  @Max(3600, { message: 'REFUSAL_FLUSH_SECONDS must be between 1 and 3600' })
+  REFUSAL_FLUSH_SECONDS = 60;
+
+  /** Deepest nesting of arrays and objects a JSON body may have (400 naming the path beyond). */
+  @IsInt({ message: 'JSON_MAX_DEPTH must be a whole number' })
+  @Min(2, { message: 'JSON_MAX_DEPTH must be between 2 and 1000' })
+  @Max(1000, { message: 'JSON_MAX_DEPTH must be between 2 and 1000' })
+  JSON_MAX_DEPTH = 64;
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
     message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
@@ -119,6 +162,14 @@ export class Env {
 
   get reminderOffsets(): string[] {
     return this.REMINDER_OFFSETS.split(',');
+  }
+
+  /** TRUST_PROXY as Fastify's `trustProxy` option. */
+  get trustProxy(): boolean | number | string[] {
+    if (this.TRUST_PROXY === 'true') return true;
+    if (this.TRUST_PROXY === 'false') return false;
+    if (/^\d+$/.test(this.TRUST_PROXY)) return Number(this.TRUST_PROXY);
+    return this.TRUST_PROXY.split(',');
   }
 }
 
@@ -138,6 +189,10 @@ const NUMERIC: readonly (keyof Env)[] = [
   'STEP_CACHE_SIZE',
   'LEDGER_ATTACHMENT_MAX_BYTES',
   'LEDGER_YELLOW_DAYS',
+  'AUTH_FAILURES_PER_MINUTE',
+  'AUTH_LOCKOUT_SECONDS',
+  'REFUSAL_FLUSH_SECONDS',
+  'JSON_MAX_DEPTH',
 ];
 
 /** Validates the given variables (default: process.env); throws naming every bad variable. */

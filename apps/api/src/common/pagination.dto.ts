@@ -4,13 +4,17 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_PAGE_SIZE = 100;
 
-/** `page` (1-based) and `pageSize` (at most 100) of a list query. */
+/** The last page number taken (an int4; far past any list's end, and a safe OFFSET). */
+export const MAX_PAGE = 2_147_483_647;
+
+/** `page` (1-based, at most MAX_PAGE) and `pageSize` (at most 100) of a list query. */
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 })

@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { Matches } from 'class-validator';
 import type { FieldProblem } from './http-problem.js';
 
 /**
@@ -15,6 +16,14 @@ export function fieldProblems(errors: readonly ValidationError[], parent = ''): 
     problems.push(...fieldProblems(error.children ?? [], field));
   }
   return problems;
+}
+
+/**
+ * A required text that must hold more than white space (the service stores it trimmed, so
+ * `"   "` would be stored as an empty text).
+ */
+export function NotBlank(field: string): PropertyDecorator {
+  return Matches(/\S/, { message: `${field} must not be blank` });
 }
 
 /** The global pipe: unknown properties are refused, payloads become DTO instances. */

@@ -1,13 +1,15 @@
 import { METHODS } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Readable } from 'node:stream';
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, HttpStatus } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import bodyParser from 'body-parser';
 import createETag from 'etag';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import finalhandler from 'finalhandler';
 import fresh from 'fresh';
+import { HttpProblem } from '../common/http-problem.js';
+import { type InputProblem, jsonProblem, paramsProblem } from './input-guard.js';
 
 export interface ApiBodyOptions {
   /** Largest JSON body (`application/json`), in body-parser's notation, e.g. `1mb`. */
@@ -16,6 +18,13 @@ export interface ApiBodyOptions {
   readonly textTypes: readonly string[];
   /** Largest text body, e.g. `5mb`. */
   readonly textLimit: string;
+  /** Deepest nesting of a JSON body (the body itself is level 1). */
+  readonly jsonMaxDepth: number;
+}
+
+export interface ApiPlatformOptions extends ApiBodyOptions {
+  /** Fastify's `trustProxy`: whose `X-Forwarded-For` names the client (`request.ip`). */
+  readonly trustProxy: boolean | number | string[];
 }
 
 /** Methods Fastify parses a body for; here none of them is (see ApiFastifyAdapter). */
@@ -29,6 +38,10 @@ const BODY_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY'];
  *   request and method, before the guards: same types, limits (413), charsets (415),
  *   `Content-Encoding` inflation, strict JSON and its messages (400), an empty JSON body read
  *   as `{}`. Any other body is left unread on `request.raw` for the handler (attachments).
+ * - What PostgreSQL cannot store or later code cannot walk is refused there with a 400 naming
+ *   the field: a NUL character or an unpaired surrogate in any string or key of the JSON body,
+ *   the text body, the query or the path parameters, and a JSON body nested deeper than
+ *   `jsonMaxDepth` (see input-guard.ts).
  *   Fastify's own content-type parsing is switched off: it would answer 415 before the route
  *   for a content type nobody registered.
  * - Responses sent whole (JSON, text) carry express's weak `ETag`, and a GET/HEAD whose
@@ -43,8 +56,11 @@ const BODY_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'QUERY'];
 export class ApiFastifyAdapter extends FastifyAdapter {
   private errorHandler: ((error: Error, request: unknown, reply: unknown) => unknown) | null = null;
 
-  constructor(body: ApiBodyOptions) {
+  constructor(options: ApiPlatformOptions) {
     super({
+      // a hop count as proxy-addr's function form (Nest's option type lacks the number form)
+      trustProxy:
+        typeof options.trustProxy === 'number' ? trustHops(options.trustProxy) : options.trustProxy,
       // A malformed percent-encoding in the path: express's 400, through the exception filter
       frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
         if (error.code === 'FST_ERR_BAD_URL' && this.errorHandler) {
@@ -78,7 +94,7 @@ export class ApiFastifyAdapter extends FastifyAdapter {
         instance.addHttpMethod(method, { hasBody: false, overrideExisting: true });
       }
     }
-    instance.addHook('preValidation', bodyParsers(body));
+    instance.addHook('preValidation', bodyParsers(options));
     instance.addHook('onSend', weakETag);
   }
 
@@ -111,6 +127,11 @@ function bodyParsers(options: ApiBodyOptions) {
   return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const raw = request.raw as FastifyRequest['raw'] & { body?: unknown };
     const headers = raw.headers;
+    const inPath = paramsProblem(request.params) ?? paramsProblem(request.query);
+    if (inPath) {
+      done(refusal(inPath));
+      return;
+    }
     // No body (type-is' hasBody): nothing for either parser to do
     if (headers['transfer-encoding'] === undefined && headers['content-length'] === undefined) {
       done();
@@ -126,11 +147,30 @@ function bodyParsers(options: ApiBodyOptions) {
           done(error as Error);
           return;
         }
+        const inBody = jsonProblem(raw.body, options.jsonMaxDepth);
+        if (inBody) {
+          done(refusal(inBody));
+          return;
+        }
         request.body = raw.body;
         done();
       });
     });
   };
+}
+
+/** Trusts the `hops` nearest proxies (proxy-addr counts hops from the socket, from 0). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
+/** The 400 for input that cannot be taken, naming the field. */
+function refusal(problem: InputProblem): HttpProblem {
+  return new HttpProblem(
+    HttpStatus.BAD_REQUEST,
+    `invalid request: ${problem.field} ${problem.message}`,
+    [problem],
+  );
 }
 
 /**

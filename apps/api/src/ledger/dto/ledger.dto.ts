@@ -26,6 +26,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
+import { NotBlank } from '../../common/validation.js';
 
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
@@ -159,6 +160,7 @@ export class CreateLedgerItemDto {
   @ApiProperty({ example: '组织生活会整改：党员学习记录不全' })
   @IsString()
   @IsNotEmpty({ message: 'title must not be empty' })
+  @NotBlank('title')
   @MaxLength(500)
   title!: string;
 
@@ -168,6 +170,7 @@ export class CreateLedgerItemDto {
   })
   @IsString()
   @IsNotEmpty({ message: 'standard must not be empty' })
+  @NotBlank('standard')
   @MaxLength(5000)
   standard!: string;
 
@@ -178,6 +181,7 @@ export class CreateLedgerItemDto {
   @ApiProperty({ description: '责任人: the responsible person.', example: '张书记' })
   @IsString()
   @IsNotEmpty({ message: 'responsible must not be empty' })
+  @NotBlank('responsible')
   @MaxLength(200)
   responsible!: string;
 

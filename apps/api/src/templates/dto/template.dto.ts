@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export class DeployQueryDto {
   @ApiPropertyOptional({
@@ -15,11 +15,17 @@ export class DeployQueryDto {
 }
 
 export class TemplateVersionQueryDto {
-  @ApiPropertyOptional({ description: 'A version other than the latest.', minimum: 1 })
+  @ApiPropertyOptional({
+    description: 'A version other than the latest.',
+    minimum: 1,
+    maximum: 2_147_483_647,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  // versions are int4: a larger number is no version, and would fail in PostgreSQL
+  @Max(2_147_483_647)
   version?: number;
 }
 
