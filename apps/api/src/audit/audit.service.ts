@@ -1,24 +1,112 @@
-import { verifyAudit } from '@app/audit';
+import { type AuditVerification, SYSTEM_STREAM, verifyAudit } from '@app/audit';
+import type { Principal } from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { AccessService } from '../auth/access.service.js';
+import type { Caller } from '../auth/caller.decorator.js';
+import { HttpProblem } from '../common/http-problem.js';
 import type { AuditVerificationDto } from './dto/audit-verification.dto.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LEDGER_STREAM = /^ledger:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+/**
+ * Verification of the audit trail, scoped like reading (docs/audit.md):
+ * - the whole trail (no `stream`), the system stream, and streams that belong to no unit:
+ *   a supervisor of a committee (a root unit) only — anyone else gets 403 for the whole trail
+ *   and the absent stream's 404 for the others;
+ * - an instance's stream (its id) or a hand-opened ledger item's (`ledger:<id>`): whoever reads
+ *   its unit; for anyone else it is absent (the same 404 as an unknown stream, no unit named).
+ */
 @Injectable()
 export class AuditService {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+  ) {}
 
-  /** Recomputes the hash chains (all, or one stream) and names the first broken link. */
-  async verify(stream?: string): Promise<AuditVerificationDto> {
-    const result = await verifyAudit(
-      this.dataSource.manager,
-      stream === undefined ? {} : { stream },
-    );
-    return {
-      ok: result.ok,
-      streams: result.streams,
-      events: result.events,
-      broken: result.broken && { ...result.broken },
-    };
+  async verify(caller: Caller, stream?: string): Promise<AuditVerificationDto> {
+    const committee = isCommitteeSupervisor(caller.principal);
+    if (stream === undefined) {
+      if (!committee) {
+        await this.access.forbid(
+          caller.principal,
+          caller,
+          'verifying the whole audit trail needs the role supervisor on a committee (a root unit); ' +
+            'pass stream=<instance id> to verify the stream of an instance you read',
+        );
+      }
+      return toDto(await verifyAudit(this.dataSource.manager));
+    }
+    const owner = await this.ownerOf(stream);
+    if (typeof owner === 'string') {
+      await this.access.assertCanSee(caller, owner, `audit stream '${stream}'`, () =>
+        absent(stream),
+      );
+    } else {
+      // The system stream, or one that belongs to no unit: the committee's alone
+      if (owner === undefined && !(await this.exists(stream))) throw absent(stream);
+      if (!committee) {
+        await this.access.assertCanSee(caller, null, `audit stream '${stream}'`, () =>
+          absent(stream),
+        );
+      }
+    }
+    return toDto(await verifyAudit(this.dataSource.manager, { stream }));
   }
+
+  /**
+   * The org unit a stream belongs to: its instance's or hand-opened ledger item's (a string);
+   * null for the system stream and an instance or item without a unit; undefined when no
+   * instance or item has this id.
+   */
+  private async ownerOf(stream: string): Promise<string | null | undefined> {
+    if (stream === SYSTEM_STREAM) return null;
+    const ledger = LEDGER_STREAM.exec(stream);
+    const [row] = ledger
+      ? await this.dataSource.query<{ org_unit_id: string | null }[]>(
+          `SELECT org_unit_id FROM ledger_items WHERE id = $1`,
+          [ledger[1]],
+        )
+      : UUID.test(stream)
+        ? await this.dataSource.query<{ org_unit_id: string | null }[]>(
+            `SELECT org_unit_id FROM process_instances WHERE id = $1`,
+            [stream],
+          )
+        : [];
+    return row === undefined ? undefined : row.org_unit_id;
+  }
+
+  /** Whether anything of the stream is left: an event, a head or a checkpoint anchor. */
+  private async exists(stream: string): Promise<boolean> {
+    const [row] = await this.dataSource.query<{ found: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM audit_events WHERE stream = $1)
+           OR EXISTS (SELECT 1 FROM audit_streams WHERE stream = $1)
+           OR EXISTS (SELECT 1 FROM audit_anchors WHERE stream = $1) AS found`,
+      [stream],
+    );
+    return row?.found === true;
+  }
+}
+
+/** A supervisor on a root unit (a committee): the one who answers for the whole trail. */
+function isCommitteeSupervisor(principal: Principal): boolean {
+  return principal.grants.some(
+    (grant) => grant.role === 'supervisor' && /^\/[^/]+\/$/.test(grant.path),
+  );
+}
+
+/** What an unknown stream and a stream outside the caller's scope both get. */
+function absent(stream: string): HttpProblem {
+  return new HttpProblem(HttpStatus.NOT_FOUND, `no audit stream '${stream}'`);
+}
+
+function toDto(result: AuditVerification): AuditVerificationDto {
+  return {
+    ok: result.ok,
+    streams: result.streams,
+    events: result.events,
+    broken: result.broken && { ...result.broken },
+  };
 }

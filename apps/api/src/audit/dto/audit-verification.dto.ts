@@ -3,7 +3,9 @@ import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class VerifyAuditQueryDto {
   @ApiPropertyOptional({
-    description: 'Verify one stream only: an instance id, or `system` (deployments).',
+    description:
+      'Verify one stream only: an instance id, `ledger:<item id>` (a hand-opened ledger item), ' +
+      'or `system` (deployments, org changes, refusals, checkpoints).',
   })
   @IsOptional()
   @IsString()
@@ -13,21 +15,30 @@ export class VerifyAuditQueryDto {
 }
 
 export class BrokenLinkDto {
-  @ApiProperty({ description: 'The audit event’s id.' })
-  id!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The audit event’s id; null when the link is missing (deleted events or stream).',
+  })
+  id!: string | null;
 
   @ApiProperty()
   stream!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The event’s seq, or the first missing one.' })
   seq!: number;
 
-  @ApiProperty({ example: 'hash does not match the event’s content' })
+  @ApiProperty({
+    example: 'events 4–5 are missing: the head is at seq 5, the events end at 3',
+  })
   reason!: string;
 }
 
 export class AuditVerificationDto {
-  @ApiProperty({ description: 'Every chain recomputed and intact.' })
+  @ApiProperty({
+    description:
+      'Every chain recomputed and intact, ending at its head, reaching its checkpoint anchor.',
+  })
   ok!: boolean;
 
   @ApiProperty({ description: 'Streams checked (one per instance, plus `system`).' })
