@@ -8,12 +8,20 @@ import { type BpmnProblem, problem } from './problems.js';
 export class CompileContext {
   readonly problems: BpmnProblem[] = [];
 
+  private readonly unresolved = new Map<ModdleElement, Set<string>>();
+
   /** `unresolved`: references moddle could not resolve (already reported as problems). */
-  constructor(private readonly unresolved: readonly UnresolvedReference[] = []) {}
+  constructor(unresolved: readonly UnresolvedReference[] = []) {
+    for (const { element, property } of unresolved) {
+      const properties = this.unresolved.get(element) ?? new Set<string>();
+      properties.add(property);
+      this.unresolved.set(element, properties);
+    }
+  }
 
   /** Whether a reference of `element` (e.g. `bpmn:targetRef`) named an id that does not exist. */
   isUnresolved(element: ModdleElement, property: string): boolean {
-    return this.unresolved.some((r) => r.element === element && r.property === property);
+    return this.unresolved.get(element)?.has(property) ?? false;
   }
 
   report(element: ModdleElement, message: string): void {

@@ -8,6 +8,7 @@ import {
   type SequenceFlow,
   isActivity,
 } from './model.js';
+import { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits, checkLimits } from './limits.js';
 import { type ModdleElement, parseBpmnXml } from './parse.js';
 import { type BpmnProblem, BpmnValidationError, problem } from './problems.js';
 
@@ -17,35 +18,53 @@ export interface LintResult {
   readonly definitions: CompiledDefinitions | null;
 }
 
-/** Parses, validates and compiles; reports every problem at once and never throws. */
-export async function lintBpmn(xml: string): Promise<LintResult> {
+/**
+ * Parses, validates and compiles; reports every problem at once (up to `maxProblems`, then
+ * how many more) and never throws. Time and memory grow linearly with the document; a
+ * document over a size limit gets one problem naming the limit and is not compiled.
+ */
+export async function lintBpmn(
+  xml: string,
+  options: Partial<TemplateLimits> = {},
+): Promise<LintResult> {
+  const limits: TemplateLimits = { ...DEFAULT_TEMPLATE_LIMITS, ...options };
   const parsed = await parseBpmnXml(xml);
   if (!parsed.definitions) return { problems: parsed.problems, definitions: null };
   const ctx = new CompileContext(parsed.unresolved);
   ctx.problems.push(...parsed.problems);
-  const definitions = compileDefinitions(parsed.definitions, ctx);
-  const problems = dedupe(ctx.problems);
+  const definitions = compileDefinitions(parsed.definitions, ctx, limits);
+  const problems = capped(dedupe(ctx.problems), limits.maxProblems);
   return { problems, definitions: problems.length === 0 ? definitions : null };
 }
 
 /** Parses and compiles BPMN XML; throws {@link BpmnValidationError} listing every problem. */
-export async function compileBpmn(xml: string): Promise<CompiledDefinitions> {
-  const { problems, definitions } = await lintBpmn(xml);
+export async function compileBpmn(
+  xml: string,
+  options: Partial<TemplateLimits> = {},
+): Promise<CompiledDefinitions> {
+  const { problems, definitions } = await lintBpmn(xml, options);
   if (!definitions) throw new BpmnValidationError(problems);
   return definitions;
 }
 
-function compileDefinitions(definitions: ModdleElement, ctx: CompileContext): CompiledDefinitions {
+function compileDefinitions(
+  definitions: ModdleElement,
+  ctx: CompileContext,
+  limits: TemplateLimits,
+): CompiledDefinitions {
   const roots = Array.isArray(definitions.rootElements)
     ? (definitions.rootElements as ModdleElement[])
     : [];
+  const executable = roots.filter(
+    (root) => root.$type === 'bpmn:Process' && root.isExecutable === true,
+  );
   const processes: Record<string, ProcessGraph> = {};
-  for (const root of roots) {
-    if (root.$type !== 'bpmn:Process' || root.isExecutable !== true) continue;
+  if (!checkLimits(executable, limits, ctx)) return { id: definitions.id ?? null, processes };
+  for (const root of executable) {
     const graph = new ProcessCompiler(root, ctx).compile();
     processes[graph.id] = graph;
   }
-  if (Object.keys(processes).length === 0) {
+  if (executable.length === 0) {
     ctx.report(
       definitions,
       'the document has no executable process (a bpmn:process with isExecutable="true")',
@@ -74,7 +93,8 @@ class ProcessCompiler {
     const id = this.process.id ?? '-';
     this.walk(this.process, id);
     this.checkFlows();
-    for (const node of Object.values(this.nodes)) this.checkNode(node);
+    const reported = new Set(this.ctx.problems.map((p) => p.elementId));
+    for (const node of Object.values(this.nodes)) this.checkNode(node, reported);
     for (const [scopeId, scope] of this.scopes) this.checkStartEvents(scopeId, scope);
     const processScope = this.scopes.get(id)?.nodes ?? [];
     const starts = processScope
@@ -98,12 +118,25 @@ class ProcessCompiler {
     const scope: Scope = { element: container, nodes: [] };
     this.scopes.set(scopeId, scope);
     const flows = elements.filter((element) => element.$type === 'bpmn:SequenceFlow');
-    for (const flow of flows) if (flow.id) this.flowElements.set(flow.id, flow);
+    // Each element's flows, indexed once (in document order) rather than scanned per element.
+    const incoming = new Map<string, string[]>();
+    const outgoing = new Map<string, string[]>();
+    for (const flow of flows) {
+      if (!flow.id) continue;
+      this.flowElements.set(flow.id, flow);
+      for (const [end, index] of [
+        ['targetRef', incoming],
+        ['sourceRef', outgoing],
+      ] as const) {
+        const id = (flow[end] as ModdleElement | undefined)?.id;
+        if (id !== undefined) append(index, id, flow.id);
+      }
+    }
     const boundaries = new Map<string, string[]>();
     for (const element of elements) {
       const host = (element.attachedToRef as ModdleElement | undefined)?.id;
       if (element.$type === 'bpmn:BoundaryEvent' && host && element.id) {
-        boundaries.set(host, [...(boundaries.get(host) ?? []), element.id]);
+        append(boundaries, host, element.id);
       }
     }
     for (const element of elements) {
@@ -138,8 +171,8 @@ class ProcessCompiler {
           name: this.ctx.attr(element, 'name'),
           documentation: documentation === '' ? null : documentation,
           scope: scopeId,
-          incoming: flowIds(flows, 'targetRef', element.id),
-          outgoing: flowIds(flows, 'sourceRef', element.id),
+          incoming: incoming.get(element.id) ?? [],
+          outgoing: outgoing.get(element.id) ?? [],
           boundaryEvents: boundaries.get(element.id) ?? [],
         },
         this.ctx,
@@ -210,7 +243,8 @@ class ProcessCompiler {
     }
   }
 
-  private checkNode(node: FlowNode): void {
+  /** `reported`: ids of the elements with a problem so far (a refused host, for one). */
+  private checkNode(node: FlowNode, reported: ReadonlySet<string>): void {
     const report = (message: string) =>
       this.ctx.problems.push(problem(node.id, node.bpmnType, message));
     if (node.kind === 'startEvent' || node.kind === 'boundaryEvent') {
@@ -228,7 +262,7 @@ class ProcessCompiler {
       case 'boundaryEvent': {
         const host = this.nodes[node.attachedTo];
         // An activity that was refused (and reported) is not compiled: nothing more to say.
-        const refused = !host && this.ctx.problems.some((p) => p.elementId === node.attachedTo);
+        const refused = !host && reported.has(node.attachedTo);
         if (!host || !isActivity(host)) {
           if (!refused) report(`is attached to '${node.attachedTo}', which is not an activity`);
         } else if (host.scope !== node.scope) {
@@ -315,42 +349,50 @@ class ProcessCompiler {
   /**
    * For every converging inclusive gateway: which of its incoming flows a token at each node
    * of the same scope can still reach, following sequence flows and boundary events, without
-   * passing through the gateway itself.
+   * passing through the gateway itself. Searched backwards from each incoming flow (one
+   * search per flow, not one per node and gateway).
    */
   private inclusiveJoinReach(): Record<string, Record<string, string[]>> {
     const result: Record<string, Record<string, string[]>> = {};
     for (const gateway of Object.values(this.nodes)) {
       if (gateway.kind !== 'inclusiveGateway' || gateway.incoming.length < 2) continue;
+      const scope = this.scopes.get(gateway.scope)?.nodes ?? [];
       const table: Record<string, string[]> = {};
-      for (const start of this.scopes.get(gateway.scope)?.nodes ?? []) {
-        if (start === gateway.id) continue;
-        const reached = new Set<string>();
-        const seen = new Set<string>([start]);
-        const stack = [start];
-        while (stack.length > 0) {
-          const node = this.nodes[stack.pop() as string];
-          if (!node) continue;
-          const exits = [...node.outgoing];
-          if (isActivity(node)) {
-            for (const boundary of node.boundaryEvents)
-              exits.push(...(this.nodes[boundary]?.outgoing ?? []));
-          }
-          for (const flowId of exits) {
-            const flow = this.flows[flowId];
-            if (!flow) continue;
-            if (flow.target === gateway.id) {
-              reached.add(flowId);
-            } else if (!seen.has(flow.target)) {
-              seen.add(flow.target);
-              stack.push(flow.target);
-            }
-          }
-        }
-        table[start] = gateway.incoming.filter((flowId) => reached.has(flowId));
+      for (const nodeId of scope) if (nodeId !== gateway.id) table[nodeId] = [];
+      for (const flowId of gateway.incoming) {
+        const source = this.flows[flowId]?.source;
+        if (source === undefined || source === gateway.id) continue;
+        for (const nodeId of this.reachingBack(source, gateway.id)) table[nodeId]?.push(flowId);
       }
       result[gateway.id] = table;
     }
     return result;
+  }
+
+  /**
+   * The nodes from which `target` can be reached without passing through `avoid`: `target`
+   * itself, the sources of flows into a reached node, and the host of a boundary event whose
+   * flow leads there (a token at the host may leave through the boundary event).
+   */
+  private reachingBack(target: string, avoid: string): Set<string> {
+    const seen = new Set<string>();
+    const stack: string[] = [];
+    const visit = (nodeId: string) => {
+      if (nodeId === avoid || seen.has(nodeId)) return;
+      seen.add(nodeId);
+      stack.push(nodeId);
+      const node = this.nodes[nodeId];
+      if (node?.kind === 'boundaryEvent') visit(node.attachedTo);
+    };
+    visit(target);
+    while (stack.length > 0) {
+      const node = this.nodes[stack.pop() as string];
+      for (const flowId of node?.incoming ?? []) {
+        const source = this.flows[flowId]?.source;
+        if (source !== undefined) visit(source);
+      }
+    }
+    return seen;
   }
 }
 
@@ -358,10 +400,23 @@ function flowElementsOf(container: ModdleElement): ModdleElement[] {
   return Array.isArray(container.flowElements) ? (container.flowElements as ModdleElement[]) : [];
 }
 
-function flowIds(flows: readonly ModdleElement[], end: 'sourceRef' | 'targetRef', id: string) {
-  return flows
-    .filter((flow) => (flow[end] as ModdleElement | undefined)?.id === id && flow.id)
-    .map((flow) => flow.id as string);
+function append(index: Map<string, string[]>, key: string, value: string): void {
+  const list = index.get(key);
+  if (list) list.push(value);
+  else index.set(key, [value]);
+}
+
+/** At most `max` problems, then one that says how many more there are. */
+function capped(problems: BpmnProblem[], max: number): BpmnProblem[] {
+  if (problems.length <= max) return problems;
+  return [
+    ...problems.slice(0, max),
+    problem(
+      '-',
+      'bpmn:Definitions',
+      `${problems.length - max} more problems are not listed (the first ${max} are)`,
+    ),
+  ];
 }
 
 function dedupe(problems: readonly BpmnProblem[]): BpmnProblem[] {

@@ -47,6 +47,9 @@ export interface ParsedDefinitions {
 const DEFINITIONS = 'bpmn:Definitions';
 const BPMN_NAMESPACE = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
 
+/** How many unreadable parts of a document are placed (line, enclosing element) and listed. */
+const MAX_PLACED = 20;
+
 /** The namespaces of the model that the compiler reads; DI and colour attributes are ignored. */
 const EXECUTED_PREFIXES: ReadonlySet<string> = new Set(['bpmn', 'zeebe']);
 
@@ -72,9 +75,11 @@ export async function parseBpmnXml(xml: string): Promise<ParsedDefinitions> {
   try {
     const result = await getModdle().fromXML(xml, 'bpmn:Definitions');
     const warnings = (result.warnings ?? []) as readonly ModdleWarning[];
+    // Placing one in the text reads the text up to it: only the first few are placed.
+    const unreadable = warnings.filter((warning) => !warning.element);
     const unparsable = new Map(
-      warnings
-        .filter((warning) => !warning.element)
+      unreadable
+        .slice(0, MAX_PLACED)
         .map((warning) => [warning, unparsableToProblem(warning.message, source, false)]),
     );
     // A reference to an element moddle could not read is a consequence, not another problem.
@@ -84,7 +89,7 @@ export async function parseBpmnXml(xml: string): Promise<ParsedDefinitions> {
     for (const warning of warnings) {
       const { element } = warning;
       const unread = unparsable.get(warning);
-      if (!element || unread) {
+      if (!element) {
         if (unread) problems.push(unread.problem);
         continue;
       }
@@ -94,6 +99,15 @@ export async function parseBpmnXml(xml: string): Promise<ParsedDefinitions> {
       }
       const converted = warningToProblem(warning, element);
       if (converted) problems.push(converted);
+    }
+    if (unreadable.length > MAX_PLACED) {
+      problems.push(
+        problem(
+          '-',
+          DEFINITIONS,
+          `${unreadable.length - MAX_PLACED} more parts of the document could not be read (the first ${MAX_PLACED} are listed)`,
+        ),
+      );
     }
     return { definitions: result.rootElement as ModdleElement, problems, unresolved };
   } catch (error) {
