@@ -137,7 +137,8 @@ describe('api: health, OpenAPI, audit, notifications and the error body', () => 
 
     // Nobody else reads or marks them
     expectError(await api.http.get(`/api/notifications?recipient=${recipient}`), 403);
-    expectError(await api.http.post(`/api/notifications/${ids[1]}/read`), 403);
+    // Someone else's notice is answered as a missing one
+    expectError(await api.http.post(`/api/notifications/${ids[1]}/read`), 404);
     const read = await reader.http.post(`/api/notifications/${ids[1]}/read`);
     expect(read.status).toBe(200);
     expect(read.body).toEqual(

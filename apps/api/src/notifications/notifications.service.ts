@@ -24,9 +24,17 @@ interface NotificationRow {
   read_at: Date | null;
 }
 
-const COLUMNS = 'id, recipient, kind, task_id, instance_id, title, body, created_at, read_at';
+const COLUMNS = `n.id, n.recipient, n.kind, n.task_id, n.instance_id, n.title, n.body, n.created_at,
+  r.read_at`;
 
-/** The in-app inbox (rows the worker's notification jobs write). */
+/**
+ * The notices with the caller's own read mark (alias `r`; `$1` is the caller's user id): read
+ * state is per person, so one member reading a `group:members` notice reads it for nobody else.
+ */
+const FROM = `notifications n
+  LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = $1::uuid`;
+
+/** The in-app inbox (rows the worker's notification jobs write; read marks per person). */
 @Injectable()
 export class NotificationsService {
   constructor(
@@ -37,7 +45,7 @@ export class NotificationsService {
 
   /** The caller's inbox (see `mine`), optionally one recipient of it. */
   async list(query: ListNotificationsQueryDto, caller: Caller): Promise<NotificationListDto> {
-    const params: unknown[] = [];
+    const params: unknown[] = [caller.principal.userId];
     const where = [mine(caller, params)];
     if (query.recipient !== undefined) {
       if (!isOwnRecipient(caller, query.recipient)) {
@@ -48,20 +56,20 @@ export class NotificationsService {
         );
       }
       params.push(query.recipient);
-      where.push(`recipient = $${params.length}`);
+      where.push(`n.recipient = $${params.length}`);
     }
     const clause = where.join(' AND ');
-    const unreadOnly = query.unread === true ? 'AND read_at IS NULL' : '';
+    const unreadOnly = query.unread === true ? 'AND r.read_at IS NULL' : '';
     const rows = await this.dataSource.query<(NotificationRow & { total: number })[]>(
-      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM notifications n
+      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM ${FROM}
         WHERE ${clause} ${unreadOnly}
-        ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        ORDER BY n.created_at DESC, n.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.pageSize, query.offset],
     );
     const [counts] = await this.dataSource.query<{ total: number; unread: number }[]>(
       `SELECT count(*) FILTER (WHERE TRUE ${unreadOnly})::int AS total,
-              count(*) FILTER (WHERE read_at IS NULL)::int AS unread
-         FROM notifications n WHERE ${clause}`,
+              count(*) FILTER (WHERE r.read_at IS NULL)::int AS unread
+         FROM ${FROM} WHERE ${clause}`,
       params,
     );
     return {
@@ -73,23 +81,40 @@ export class NotificationsService {
     };
   }
 
-  /** Marks one of the caller's notifications read; reading it again keeps the first time. */
+  /**
+   * Marks one of the caller's notifications read for the caller alone; reading it again keeps
+   * the first time. Someone else's notification is answered as a missing one (404, audited).
+   */
   async markRead(id: string, caller: Caller): Promise<NotificationDto> {
-    const params: unknown[] = [id, new Date(this.clock.now())];
+    const params: unknown[] = [caller.principal.userId, id];
     const condition = mine(caller, params);
-    const [rows] = await this.dataSource.query<[NotificationRow[], number]>(
-      `UPDATE notifications n SET read_at = COALESCE(read_at, $2) WHERE id = $1 AND ${condition}
-       RETURNING ${COLUMNS}`,
+    const [row] = await this.dataSource.query<NotificationRow[]>(
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE n.id = $2 AND ${condition}`,
       params,
     );
-    const [row] = rows;
-    if (row) return toNotification(row);
-    const exists = await this.dataSource.query<unknown[]>(
-      `SELECT 1 FROM notifications WHERE id = $1`,
-      [id],
+    if (!row) {
+      const absent = new HttpProblem(HttpStatus.NOT_FOUND, `no notification '${id}'`);
+      const exists = await this.dataSource.query<unknown[]>(
+        `SELECT 1 FROM notifications WHERE id = $1`,
+        [id],
+      );
+      if (exists.length === 0) throw absent;
+      return this.access.conceal(
+        caller.principal,
+        caller,
+        `notification '${id}' is not yours`,
+        absent,
+      );
+    }
+    if (row.read_at !== null) return toNotification(row);
+    // Of two marks at once the first stays: the conflict keeps (and returns) its time
+    const [mark] = await this.dataSource.query<{ read_at: Date }[]>(
+      `INSERT INTO notification_reads (notification_id, user_id, read_at) VALUES ($1, $2, $3)
+       ON CONFLICT (notification_id, user_id) DO UPDATE SET read_at = notification_reads.read_at
+       RETURNING read_at`,
+      [id, caller.principal.userId, new Date(this.clock.now())],
     );
-    if (exists.length === 0) throw new HttpProblem(HttpStatus.NOT_FOUND, `no notification '${id}'`);
-    return this.access.forbid(caller.principal, caller, `notification '${id}' is not yours`);
+    return toNotification({ ...row, read_at: mark?.read_at ?? null });
   }
 }
 
