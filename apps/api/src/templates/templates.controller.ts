@@ -24,6 +24,11 @@ import {
 } from './dto/template.dto.js';
 import { TemplatesService } from './templates.service.js';
 
+const READERS =
+  'Integrators, secretaries and supervisors read every template. Anyone else (members) reads ' +
+  'only the templates of instances in which they have an open task, in that version; any ' +
+  'other template is answered 404, as one that is not deployed.';
+
 /** The media types a BPMN upload may be sent as (the text parser accepts exactly these). */
 export const XML_MEDIA_TYPES = ['application/xml', 'text/xml', 'application/*+xml'];
 
@@ -79,21 +84,30 @@ export class TemplatesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List templates (the latest version of each key)' })
+  @ApiOperation({
+    summary: 'List templates (the latest version of each key)',
+    description: READERS,
+  })
   @ApiOkResponse({ type: TemplateListDto })
-  async list(): Promise<TemplateListDto> {
-    const items = await this.templates.list();
+  async list(@CurrentCaller() caller: Caller): Promise<TemplateListDto> {
+    const items = await this.templates.list(caller.principal);
     return { items, total: items.length };
   }
 
   @Get(':key')
-  @ApiOperation({ summary: 'Get a template: its latest version (or `?version=`) and its XML' })
+  @ApiOperation({
+    summary: 'Get a template: its latest version (or `?version=`) and its XML',
+    description: READERS,
+  })
   @ApiOkResponse({ type: TemplateDetailDto })
-  @ApiErrors(400, 404)
+  @ApiErrors(400, 401, 404)
   get(
     @Param('key') key: string,
     @Query() query: TemplateVersionQueryDto,
+    @CurrentCaller() caller: Caller,
   ): Promise<TemplateDetailDto> {
-    return this.templates.get(key, query.version);
+    return this.templates.get(key, query.version, caller.principal, (reason, absent) =>
+      this.access.conceal(caller.principal, caller, reason, absent),
+    );
   }
 }
