@@ -55,14 +55,11 @@ export function nestedSubProcesses(id: string, depth: number): string {
  * `called` may be a FEEL expression (`=...`), which no deploy-time check can follow.
  */
 export function caller(id: string, called: string): string {
-  const attribute = called.startsWith('=')
-    ? `processIdExpression="${called}"`
-    : `processId="${called}"`;
   return definitions(
     `<bpmn:process id="${id}" isExecutable="true">
 <bpmn:startEvent id="s"/>
 <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="Call"/>
-<bpmn:callActivity id="Call"><bpmn:extensionElements><zeebe:calledElement ${attribute}/></bpmn:extensionElements></bpmn:callActivity>
+<bpmn:callActivity id="Call"><bpmn:extensionElements><zeebe:calledElement processId="${called}"/></bpmn:extensionElements></bpmn:callActivity>
 <bpmn:sequenceFlow id="f2" sourceRef="Call" targetRef="e"/>
 <bpmn:endEvent id="e"/>
 </bpmn:process>`,

@@ -1,4 +1,5 @@
 import { stripExpressionMarker } from '@app/feel';
+import { callCycleProblems, staticCalls } from './call-graph.js';
 import { CompileContext } from './compile-context.js';
 import { ELEMENT_TYPES, IGNORED_TYPES, SUPPORTED_TYPES_TEXT } from './element-types.js';
 import {
@@ -64,6 +65,8 @@ function compileDefinitions(
     const graph = new ProcessCompiler(root, ctx).compile();
     processes[graph.id] = graph;
   }
+  const graphs = Object.values(processes);
+  ctx.problems.push(...callCycleProblems(graphs.flatMap(staticCalls), Object.keys(processes)));
   if (executable.length === 0) {
     ctx.report(
       definitions,

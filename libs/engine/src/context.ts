@@ -12,7 +12,21 @@ export interface EngineContext {
   readonly processes: ProcessRegistry;
   /** IANA zone for calendar arithmetic and FEEL now()/today(); default Asia/Shanghai. */
   readonly timeZone?: string;
+  /**
+   * How deep call activities may nest called processes (a process calling itself, or two
+   * calling each other); the call activity at the limit gets an incident. Default 10.
+   */
+  readonly callActivityMaxDepth?: number;
+  /**
+   * How many elements one step may activate (a loop of pass-through elements, a fan-out);
+   * over it, every further activation in the step becomes an incident. Default 10,000.
+   */
+  readonly stepMaxActivations?: number;
 }
+
+/** The defaults of CALL_ACTIVITY_MAX_DEPTH and STEP_MAX_ACTIVATIONS. */
+export const DEFAULT_CALL_ACTIVITY_MAX_DEPTH = 10;
+export const DEFAULT_STEP_MAX_ACTIVATIONS = 10_000;
 
 /** A registry over compiled documents held in memory (simulator, tests, one deployment). */
 export function registryOf(...documents: readonly CompiledDefinitions[]): ProcessRegistry {

@@ -23,7 +23,11 @@ import {
   parseDuration,
 } from '@app/time';
 import { BEHAVIOURS, multiInstanceBody } from './behaviours/index.js';
-import { type EngineContext, contextZone } from './context.js';
+import {
+  DEFAULT_STEP_MAX_ACTIVATIONS,
+  type EngineContext,
+  contextZone,
+} from './context.js';
 import type { Effect } from './effects.js';
 import { EngineException, EngineExceptionCode, IncidentError } from './errors.js';
 import type {
@@ -71,6 +75,8 @@ export class Run {
   private readonly queue: Work[] = [];
   /** Position of the next work item in `queue` while draining. */
   private head = 0;
+  /** Elements activated in this step, against the context's stepMaxActivations. */
+  private activations = 0;
   elements: Record<string, ElementInstance>;
   variables: Record<string, Variables>;
   tasks: Record<string, Task>;
@@ -217,6 +223,18 @@ export class Run {
     this.elements[instance.key] = instance;
     if (work.local) this.variables[instance.key] = work.local;
     if (!isBody) this.emitElement('element.activated', instance, node);
+    this.activations += 1;
+    const budget = this.ctx.stepMaxActivations ?? DEFAULT_STEP_MAX_ACTIVATIONS;
+    if (this.activations > budget) {
+      // A loop without a wait state, or a fan-out too wide: the token stops here, visibly.
+      this.raiseIncident(
+        instance.key,
+        `one step activated more than ${budget} elements (the limit, STEP_MAX_ACTIVATIONS); '${node.id}' stops here (a loop without a wait state?)`,
+        'activate',
+        null,
+      );
+      return;
+    }
     this.runActivation(instance, node);
   }
 

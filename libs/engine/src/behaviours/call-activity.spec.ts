@@ -1,4 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
+import { compileBpmn } from '@app/bpmn';
+import { caller } from '../../../../test/support/hostile-bpmn.js';
+import { flow, processXml } from '../../../bpmn/src/testing/fixtures.js';
+import { type EngineContext, registryOf } from '../context.js';
+import { simulate } from '../simulation/simulate.js';
 import { Driver, effectTrace, simulateFixture, trace } from '../testing/fixtures.js';
 
 const START = '2026-03-02T09:00:00+08:00';
@@ -131,5 +136,72 @@ describe('call activity', () => {
       ]);
       expect(driver.state.elements).toEqual({});
     });
+  });
+});
+
+describe('call activity recursion', () => {
+  /** Process `self` whose call activity calls, through FEEL, the process named in `target`. */
+  async function selfCalling(limits: Partial<EngineContext> = {}): Promise<EngineContext> {
+    const definitions = await compileBpmn(caller('self', '=target'));
+    return { processes: registryOf(definitions), ...limits };
+  }
+
+  it('given a process that calls itself through FEEL, when started, then the call activity at the depth limit gets an incident and the step ends', async () => {
+    const ctx = await selfCalling({ callActivityMaxDepth: 3 });
+
+    const result = simulate(ctx, 'self', {
+      start: { at: START, variables: { target: 'self' } },
+      steps: [],
+    });
+
+    expect(result.state).toBe('incident');
+    expect(result.incidents).toEqual([
+      {
+        elementId: 'Call',
+        message:
+          "call activity 'Call' would start process 'self' 4 calls deep; called processes nest at most 3 deep (the limit, CALL_ACTIVITY_MAX_DEPTH)",
+      },
+    ]);
+    expect(trace(result).filter((line) => line === 'element.activated Call')).toHaveLength(4);
+  });
+
+  it('given no limit in the context, when a process calls itself, then the default depth of 10 stops it', async () => {
+    const result = simulate(await selfCalling(), 'self', {
+      start: { at: START, variables: { target: 'self' } },
+      steps: [],
+    });
+
+    expect(result.incidents[0]?.message).toContain('nest at most 10 deep');
+    expect(trace(result).filter((line) => line === 'element.activated Call')).toHaveLength(11);
+  });
+});
+
+describe('activations in one step', () => {
+  it('given a loop without a wait state, when started, then the step stops at the activation budget with an incident', async () => {
+    const xml = processXml(
+      [
+        '<bpmn:startEvent id="s"/>',
+        flow('f1', 's', 'Loop'),
+        '<bpmn:exclusiveGateway id="Loop"/>',
+        flow('f2', 'Loop', 'Again'),
+        '<bpmn:task id="Again"/>',
+        flow('f3', 'Again', 'Loop'),
+      ].join('\n'),
+    );
+    const ctx: EngineContext = {
+      processes: registryOf(await compileBpmn(xml)),
+      stepMaxActivations: 50,
+    };
+
+    const result = simulate(ctx, 'p', { start: { at: START }, steps: [] });
+
+    expect(result.state).toBe('incident');
+    expect(result.incidents).toEqual([
+      {
+        elementId: 'Again',
+        message:
+          "one step activated more than 50 elements (the limit, STEP_MAX_ACTIVATIONS); 'Again' stops here (a loop without a wait state?)",
+      },
+    ]);
   });
 });

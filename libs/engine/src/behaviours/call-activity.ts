@@ -1,4 +1,5 @@
 import type { CallActivityNode } from '@app/bpmn';
+import { DEFAULT_CALL_ACTIVITY_MAX_DEPTH } from '../context.js';
 import { IncidentError } from '../errors.js';
 import type { Behaviour } from './behaviour.js';
 import { AttributeReader } from './values.js';
@@ -17,6 +18,17 @@ export const callActivity: Behaviour<CallActivityNode> = {
     if (!graph) {
       throw new IncidentError(
         `call activity '${node.id}' calls process '${processId}', which is not deployed`,
+      );
+    }
+    // Called processes run in this step and this state: a call to itself would never end.
+    const maxDepth = run.ctx.callActivityMaxDepth ?? DEFAULT_CALL_ACTIVITY_MAX_DEPTH;
+    let depth = 0;
+    for (let key = instance.parentKey; key !== null; key = run.elements[key]?.parentKey ?? null) {
+      if (run.elements[key]?.kind === 'process' && run.elements[key]?.parentKey !== null) depth++;
+    }
+    if (depth >= maxDepth) {
+      throw new IncidentError(
+        `call activity '${node.id}' would start process '${graph.id}' ${maxDepth + 1} calls deep; called processes nest at most ${maxDepth} deep (the limit, CALL_ACTIVITY_MAX_DEPTH)`,
       );
     }
     if (graph.noneStartEvent === null) {
