@@ -88,4 +88,20 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ AUTH_FAILURES_PER_MINUTE: '0' })).toThrow(/AUTH_FAILURES_PER_MINUTE=0/);
     expect(() => loadEnv({ JSON_MAX_DEPTH: '1' })).toThrow(/JSON_MAX_DEPTH=1/);
   });
+
+  it('given audit checkpoint settings, when loaded, then defaults apply and bad ones are named', () => {
+    const env = loadEnv({});
+    expect([
+      env.AUDIT_CHECKPOINT_EVERY,
+      env.AUDIT_CHECKPOINT_FILE,
+      env.AUDIT_CHECKPOINT_WEBHOOK,
+    ]).toEqual(['PT1H', '', '']);
+    expect(loadEnv({ AUDIT_CHECKPOINT_EVERY: 'P1D' }).AUDIT_CHECKPOINT_EVERY).toBe('P1D');
+    expect(() => loadEnv({ AUDIT_CHECKPOINT_EVERY: 'P1M' })).toThrow(
+      /AUDIT_CHECKPOINT_EVERY="P1M"/,
+    );
+    expect(() => loadEnv({ AUDIT_CHECKPOINT_WEBHOOK: 'ftp://x' })).toThrow(
+      /AUDIT_CHECKPOINT_WEBHOOK="ftp:\/\/x"/,
+    );
+  });
 });

@@ -105,6 +105,30 @@ export class Env {
   LEDGER_ESCALATION_EVERY = 'P1D';
 
   /**
+   * How often the worker takes an audit checkpoint (docs/audit.md): the digest over every
+   * stream's head, written as an event of the system stream; once per period however many
+   * workers run. Weeks, days, hours, minutes, seconds (fixed lengths).
+   */
+  @Matches(/^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, {
+    message:
+      'AUDIT_CHECKPOINT_EVERY must be an ISO-8601 duration in weeks, days, hours, minutes or seconds, e.g. PT1H',
+  })
+  AUDIT_CHECKPOINT_EVERY = 'PT1H';
+
+  /**
+   * A file each checkpoint is appended to as one JSON line (empty: none). Keep it off the
+   * database's machine (a mounted share) or collect it from there.
+   */
+  @IsString()
+  AUDIT_CHECKPOINT_FILE = '';
+
+  /** A URL each checkpoint is POSTed to as JSON (empty: none). */
+  @Matches(/^(https?:\/\/\S+)?$/, {
+    message: 'AUDIT_CHECKPOINT_WEBHOOK must be an http:// or https:// URL',
+  })
+  AUDIT_CHECKPOINT_WEBHOOK = '';
+
+  /**
    * `npm start` loads the sample organisation (with its well-known development tokens) into an
    * empty database unless this is `false` (set it wherever real people will use the database).
    */
