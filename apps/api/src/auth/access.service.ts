@@ -7,12 +7,21 @@ import {
   canReadUnit,
   hasRoleOver,
 } from '@app/org';
-import { CLOCK, DATA_SOURCE } from '@app/runtime';
+import type { Env } from '@app/config';
+import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import {
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { HttpProblem } from '../common/http-problem.js';
 import type { Caller } from './caller.decorator.js';
+import { RefusalLog, type RefusalRequest } from './refusal-log.js';
 
 /**
  * Refusals and the org lookups access checks need. Every refusal (401, 403, and the 404 / 400
@@ -24,15 +33,42 @@ import type { Caller } from './caller.decorator.js';
  * on (a secretary who sees a supervisor's step; see apps/api/README.md, "Refusals").
  */
 @Injectable()
-export class AccessService {
+export class AccessService implements OnModuleDestroy {
   /** Org unit id → path. Paths never change once a unit exists (units are not moved). */
   private readonly paths = new Map<string, string>();
+
+  /** Refusal records, bounded and aggregated per source (see RefusalLog). */
+  private readonly refusals: RefusalLog;
+  private readonly flushTimer: NodeJS.Timeout;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly org: OrgDirectory,
-  ) {}
+    @Inject(ENV) env: Env,
+  ) {
+    this.refusals = new RefusalLog(
+      async (events) => {
+        await this.dataSource.transaction((manager) => appendAudit(manager, SYSTEM_STREAM, events));
+      },
+      () => this.clock.now(),
+    );
+    const logger = new Logger('Access');
+    this.flushTimer = setInterval(() => {
+      this.refusals.flush().catch((error: unknown) => {
+        logger.error(
+          `refusal summaries not written: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+    }, env.REFUSAL_FLUSH_SECONDS * 1000);
+    this.flushTimer.unref();
+  }
+
+  /** Writes the refusals counted since the last summary (the database is still open here). */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.refusals.flush();
+  }
 
   /**
    * The path of an org unit, or null when there is no such unit (or no unit at all). Inside a
@@ -197,22 +233,28 @@ export class AccessService {
     throw new HttpProblem(HttpStatus.UNAUTHORIZED, reason);
   }
 
+  /**
+   * Audits (aggregated, like every refusal) and throws 429: the address failed to authenticate
+   * too often (AUTH_FAILURES_PER_MINUTE) and is locked out for `retryAfterSeconds`.
+   */
+  async tooManyFailures(request: RefusalRequest, retryAfterSeconds: number): Promise<never> {
+    const reason = `too many failed authentications from this address; retry in ${retryAfterSeconds} s`;
+    await this.record('anonymous', HttpStatus.TOO_MANY_REQUESTS, request, reason);
+    throw new HttpProblem(HttpStatus.TOO_MANY_REQUESTS, reason);
+  }
+
+  /**
+   * Audits a refusal with bounded fields (method, path, query, route, address, user agent and
+   * reason, each cut to a few hundred characters); the first from a source is written at
+   * once, repeats are summed into one event per source and REFUSAL_FLUSH_SECONDS.
+   */
   private async record(
     actor: string,
     status: number,
-    request: { method?: string; url?: string },
+    request: RefusalRequest,
     reason: string,
   ): Promise<void> {
-    await this.dataSource.transaction((manager) =>
-      appendAudit(manager, SYSTEM_STREAM, [
-        {
-          type: 'access.refused',
-          actor,
-          at: this.clock.now(),
-          data: { status, method: request.method ?? null, path: request.url ?? null, reason },
-        },
-      ]),
-    );
+    await this.refusals.record(actor, status, request, reason);
   }
 }
 

@@ -15,6 +15,11 @@ const BAD_CHARACTER =
   // eslint-disable-next-line no-control-regex
   /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The text with each NUL and unpaired surrogate replaced by U+FFFD (for what is only logged). */
+export function withoutBadCharacters(text: string): string {
+  return text.replace(new RegExp(BAD_CHARACTER.source, 'g'), '\uFFFD');
+}
+
 /** Why a string cannot be stored, or null when it can. */
 export function badString(text: string): string | null {
   const match = BAD_CHARACTER.exec(text);
