@@ -1,5 +1,6 @@
 import type { CompiledDefinitions, ProcessGraph } from '@app/bpmn';
-import { DEFAULT_TIME_ZONE } from '@app/time';
+import type { FeelLimits } from '@app/feel';
+import { DEFAULT_TIME_ZONE, type TimerLimits } from '@app/time';
 
 /** Where the engine finds process graphs: pinned by ref, or the latest by process id. */
 export interface ProcessRegistry {
@@ -12,6 +13,13 @@ export interface EngineContext {
   readonly processes: ProcessRegistry;
   /** IANA zone for calendar arithmetic and FEEL now()/today(); default Asia/Shanghai. */
   readonly timeZone?: string;
+  /** What one FEEL evaluation may cost; default DEFAULT_FEEL_LIMITS of @app/feel. */
+  readonly feelLimits?: FeelLimits;
+  /**
+   * How often and how long a timer cycle may fire; default DEFAULT_TIMER_LIMITS of @app/time.
+   * Lint refuses static cycles over them; here they stop cycles computed by FEEL (an incident).
+   */
+  readonly timerLimits?: TimerLimits;
   /**
    * How deep call activities may nest called processes (a process calling itself, or two
    * calling each other); the call activity at the limit gets an incident. Default 10.

@@ -6,6 +6,7 @@ import {
   isActivity,
 } from '@app/bpmn';
 import {
+  type EvalOptions,
   FeelError,
   type JsonValue,
   evaluateAttribute,
@@ -17,17 +18,14 @@ import {
 import {
   TimeExpressionError,
   addDuration,
+  checkCycleLimits,
   cycleDueAt,
   parseCycle,
   parseDateTime,
   parseDuration,
 } from '@app/time';
 import { BEHAVIOURS, multiInstanceBody } from './behaviours/index.js';
-import {
-  DEFAULT_STEP_MAX_ACTIVATIONS,
-  type EngineContext,
-  contextZone,
-} from './context.js';
+import { DEFAULT_STEP_MAX_ACTIVATIONS, type EngineContext, contextZone } from './context.js';
 import type { Effect } from './effects.js';
 import { EngineException, EngineExceptionCode, IncidentError } from './errors.js';
 import type {
@@ -72,6 +70,7 @@ export interface CompleteOptions {
 export class Run {
   readonly effects: Effect[] = [];
   readonly zone: string;
+  private readonly feel: EvalOptions;
   private readonly queue: Work[] = [];
   /** Position of the next work item in `queue` while draining. */
   private head = 0;
@@ -93,6 +92,7 @@ export class Run {
     readonly now: number,
   ) {
     this.zone = contextZone(ctx);
+    this.feel = { now, zone: this.zone, limits: ctx.feelLimits };
     this.elements = { ...base.elements };
     this.variables = { ...base.variables };
     this.tasks = { ...base.tasks };
@@ -575,10 +575,15 @@ export class Run {
       case 'timeDuration':
         dueAt = addDuration(this.now, parseDuration(text), this.zone);
         break;
-      case 'timeCycle':
-        dueAt = cycleDueAt(parseCycle(text, this.zone), this.now, 0, this.zone);
+      case 'timeCycle': {
+        const parsed = parseCycle(text, this.zone);
+        const open = purpose === 'boundary' && this.mayWaitForEver(owner);
+        const over = checkCycleLimits(text, parsed, this.ctx.timerLimits, open);
+        if (over !== null) throw new IncidentError(`timer '${elementId}': ${over}`);
+        dueAt = cycleDueAt(parsed, this.now, 0, this.zone);
         cycle = { text, anchor: this.now, index: 0 };
         break;
+      }
     }
     if (dueAt === null) return; // a cycle that has already ended
     this.addTimer({
@@ -590,6 +595,29 @@ export class Run {
       dueAt,
       cycle,
     });
+  }
+
+  /**
+   * Whether an activity may wait for ever, as far as timers know: neither it nor any activity
+   * around it (sub-processes, the call activity of a called process) has an interrupting timer
+   * boundary event, a deadline that would end it and its cycles with it.
+   */
+  private mayWaitForEver(owner: ElementInstance): boolean {
+    for (let at: ElementInstance | undefined = owner; at;) {
+      if (at.kind !== 'process') {
+        const node = this.node(at);
+        const graph = this.graph(at.processRef);
+        const deadline =
+          isActivity(node) &&
+          node.boundaryEvents.some((id) => {
+            const boundary = graph.nodes[id];
+            return boundary?.kind === 'boundaryEvent' && boundary.cancelActivity;
+          });
+        if (deadline) return false;
+      }
+      at = at.parentKey === null ? undefined : this.elements[at.parentKey];
+    }
+    return true;
   }
 
   /** The next firing of a cycle timer, if the cycle has one. */
@@ -678,15 +706,15 @@ export class Run {
   // ---------------------------------------------------------------- expressions
 
   evaluateAttribute(attribute: string, scope: Record<string, JsonValue>): JsonValue {
-    return evaluateAttribute(attribute, scope, { now: this.now, zone: this.zone });
+    return evaluateAttribute(attribute, scope, this.feel);
   }
 
   evaluateExpression(expression: string, scope: Record<string, JsonValue>): JsonValue {
-    return evaluateExpression(expression, scope, { now: this.now, zone: this.zone });
+    return evaluateExpression(expression, scope, this.feel);
   }
 
   evaluateCondition(expression: string, scope: Record<string, JsonValue>): boolean {
-    return evaluateCondition(expression, scope, { now: this.now, zone: this.zone });
+    return evaluateCondition(expression, scope, this.feel);
   }
 
   // ---------------------------------------------------------------- events
