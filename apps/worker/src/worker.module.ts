@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { builtInHandlers } from './handlers/built-in.handlers.js';
 import { JobHandlerRegistry } from './handlers/job-handler.js';
 import { LedgerEscalation } from './ledger/ledger-escalation.service.js';
+import { AuditCheckpointService } from './maintenance/audit-checkpoint.service.js';
 import { EscalationService } from './maintenance/escalation.service.js';
 import { Reconciler } from './maintenance/reconciler.service.js';
 import { Notifier } from './notify/index.js';
@@ -65,6 +66,7 @@ export class WorkerModule {
         MaintenanceProcessor,
         Reconciler,
         EscalationService,
+        AuditCheckpointService,
         {
           provide: LedgerStore,
           inject: [DATA_SOURCE, CLOCK, ENV],

@@ -1,6 +1,8 @@
 import type { Env } from '@app/config';
+import { AUDIT_CHECKPOINT_JOB, checkpointEveryMs } from './audit-checkpoint.service.js';
 
-export type MaintenanceJobName = 'reconcile' | 'escalate-overdue' | 'ledger-escalate';
+export type MaintenanceJobName =
+  'reconcile' | 'escalate-overdue' | 'ledger-escalate' | typeof AUDIT_CHECKPOINT_JOB;
 
 export interface Schedule {
   /** Stable job scheduler id: every replica upserts the same one, so it runs once per tick. */
@@ -16,6 +18,8 @@ export function maintenanceSchedules(env: Env): Schedule[] {
     { id: 'escalate-overdue', name: 'escalate-overdue', every: env.ESCALATION_INTERVAL_MS },
     // Overdue ledger items, one level up the org tree per LEDGER_ESCALATION_EVERY.
     { id: 'ledger-escalate', name: 'ledger-escalate', every: env.ESCALATION_INTERVAL_MS },
+    // The audit checkpoint (docs/audit.md); once per period, whichever replica takes the tick.
+    { id: AUDIT_CHECKPOINT_JOB, name: AUDIT_CHECKPOINT_JOB, every: checkpointEveryMs(env) },
   ];
 }
 

@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { LedgerEscalation } from '../ledger/ledger-escalation.service.js';
+import {
+  AUDIT_CHECKPOINT_JOB,
+  AuditCheckpointService,
+} from '../maintenance/audit-checkpoint.service.js';
 import { EscalationService } from '../maintenance/escalation.service.js';
 import { type ReconcileReport, Reconciler } from '../maintenance/reconciler.service.js';
 import { type KickoffReport, MonthlyKickoff } from '../schedules/monthly-kickoff.service.js';
@@ -14,9 +18,12 @@ export class MaintenanceProcessor {
     @Inject(EscalationService) private readonly escalation: EscalationService,
     @Inject(LedgerEscalation) private readonly ledgerEscalation: LedgerEscalation,
     @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
+    @Inject(AuditCheckpointService) private readonly checkpoint: AuditCheckpointService,
   ) {}
 
-  async handle(name: string): Promise<ReconcileReport | { escalated: number } | KickoffReport> {
+  async handle(
+    name: string,
+  ): Promise<ReconcileReport | { escalated: number } | KickoffReport | { checkpoint: unknown }> {
     switch (name) {
       case 'reconcile':
         return this.reconciler.sweep();
@@ -26,6 +33,8 @@ export class MaintenanceProcessor {
         return { escalated: await this.ledgerEscalation.sweep() };
       case MONTHLY_KICKOFF_JOB:
         return this.kickoff.run();
+      case AUDIT_CHECKPOINT_JOB:
+        return this.checkpoint.run();
       default:
         throw new UnrecoverableError(`maintenance: unknown job '${name}'`);
     }
