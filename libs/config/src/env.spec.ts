@@ -104,4 +104,17 @@ describe('loadEnv', () => {
       /AUDIT_CHECKPOINT_WEBHOOK="ftp:\/\/x"/,
     );
   });
+
+  it('given template and step limits, when loaded, then defaults apply and bad ones are named', () => {
+    const env = loadEnv({});
+    expect([
+      env.TEMPLATE_MAX_ELEMENTS,
+      env.TEMPLATE_MAX_DEPTH,
+      env.CALL_ACTIVITY_MAX_DEPTH,
+      env.STEP_MAX_ACTIVATIONS,
+    ]).toEqual([10_000, 32, 10, 10_000]);
+    expect(loadEnv({ CALL_ACTIVITY_MAX_DEPTH: '3' }).CALL_ACTIVITY_MAX_DEPTH).toBe(3);
+    expect(() => loadEnv({ TEMPLATE_MAX_DEPTH: '0' })).toThrow(/TEMPLATE_MAX_DEPTH=0/);
+    expect(() => loadEnv({ STEP_MAX_ACTIVATIONS: 'many' })).toThrow(/STEP_MAX_ACTIVATIONS="many"/);
+  });
 });

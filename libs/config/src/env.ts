@@ -178,6 +178,30 @@ export class Env {
   @Max(1000, { message: 'JSON_MAX_DEPTH must be between 2 and 1000' })
   JSON_MAX_DEPTH = 64;
 
+  /** Flow elements a deployed or linted template may hold (all its processes together). */
+  @IsInt({ message: 'TEMPLATE_MAX_ELEMENTS must be a whole number' })
+  @Min(10, { message: 'TEMPLATE_MAX_ELEMENTS must be between 10 and 1000000' })
+  @Max(1_000_000, { message: 'TEMPLATE_MAX_ELEMENTS must be between 10 and 1000000' })
+  TEMPLATE_MAX_ELEMENTS = 10_000;
+
+  /** How deep a template's sub-processes may nest. */
+  @IsInt({ message: 'TEMPLATE_MAX_DEPTH must be a whole number' })
+  @Min(1, { message: 'TEMPLATE_MAX_DEPTH must be between 1 and 1000' })
+  @Max(1000, { message: 'TEMPLATE_MAX_DEPTH must be between 1 and 1000' })
+  TEMPLATE_MAX_DEPTH = 32;
+
+  /** How deep call activities may nest called processes before the next call is an incident. */
+  @IsInt({ message: 'CALL_ACTIVITY_MAX_DEPTH must be a whole number' })
+  @Min(1, { message: 'CALL_ACTIVITY_MAX_DEPTH must be between 1 and 1000' })
+  @Max(1000, { message: 'CALL_ACTIVITY_MAX_DEPTH must be between 1 and 1000' })
+  CALL_ACTIVITY_MAX_DEPTH = 10;
+
+  /** Elements one step of an instance may activate before the next one is an incident. */
+  @IsInt({ message: 'STEP_MAX_ACTIVATIONS must be a whole number' })
+  @Min(10, { message: 'STEP_MAX_ACTIVATIONS must be between 10 and 10000000' })
+  @Max(10_000_000, { message: 'STEP_MAX_ACTIVATIONS must be between 10 and 10000000' })
+  STEP_MAX_ACTIVATIONS = 10_000;
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
     message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
@@ -217,6 +241,10 @@ const NUMERIC: readonly (keyof Env)[] = [
   'AUTH_LOCKOUT_SECONDS',
   'REFUSAL_FLUSH_SECONDS',
   'JSON_MAX_DEPTH',
+  'TEMPLATE_MAX_ELEMENTS',
+  'TEMPLATE_MAX_DEPTH',
+  'CALL_ACTIVITY_MAX_DEPTH',
+  'STEP_MAX_ACTIVATIONS',
 ];
 
 /** Validates the given variables (default: process.env); throws naming every bad variable. */

@@ -74,9 +74,12 @@ export class RuntimeModule implements OnApplicationShutdown {
         },
         {
           provide: DeploymentService,
-          inject: [DATA_SOURCE, DefinitionCache, CLOCK],
-          useFactory: (dataSource: DataSource, cache: DefinitionCache, clock: Clock) =>
-            new DeploymentService(dataSource, cache, clock),
+          inject: [DATA_SOURCE, DefinitionCache, CLOCK, ENV],
+          useFactory: (dataSource: DataSource, cache: DefinitionCache, clock: Clock, env: Env) =>
+            new DeploymentService(dataSource, cache, clock, {
+              maxElements: env.TEMPLATE_MAX_ELEMENTS,
+              maxDepth: env.TEMPLATE_MAX_DEPTH,
+            }),
         },
         {
           provide: OrgDirectory,
@@ -113,6 +116,8 @@ export class RuntimeModule implements OnApplicationShutdown {
                 timeZone: env.TIME_ZONE,
                 reminderOffsets: env.reminderOffsets,
                 stepCacheSize: env.STEP_CACHE_SIZE,
+                callActivityMaxDepth: env.CALL_ACTIVITY_MAX_DEPTH,
+                stepMaxActivations: env.STEP_MAX_ACTIVATIONS,
               },
               dispatcher,
               (error) =>

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
-import { type ProcessGraph, lintBpmn } from '@app/bpmn';
-import type { DataSource } from 'typeorm';
+import {
+  type ProcessGraph,
+  type StaticCall,
+  type TemplateLimits,
+  callCycleProblems,
+  lintBpmn,
+  staticCalls,
+} from '@app/bpmn';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from './clock.js';
 import { type DefinitionCache, definitionRef } from './definition-cache.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
@@ -26,16 +33,19 @@ export interface DeployResult {
  * processes are all already deployed from the same bytes (checksum) changes nothing. An invalid
  * file is refused whole, with the problems `cli lint` prints; nothing is half-deployed (one
  * transaction, serialised by an advisory lock so two deployers cannot take the same version).
+ * A file whose call activities would form a cycle of static calls with the latest versions
+ * already deployed (A calls B, deployed B calls A) is refused like an invalid one.
  */
 export class DeploymentService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly definitions: DefinitionCache,
     private readonly clock: Clock,
+    private readonly limits: Partial<TemplateLimits> = {},
   ) {}
 
   async deploy(name: string, xml: string, actor: string): Promise<DeployResult> {
-    const { problems, definitions } = await lintBpmn(xml);
+    const { problems, definitions } = await lintBpmn(xml, this.limits);
     if (!definitions) {
       throw new RuntimeException(
         RuntimeExceptionCode.TEMPLATE_INVALID,
@@ -48,6 +58,17 @@ export class DeploymentService {
     const now = this.clock.now();
     const result = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('branchflow.deploy'))`);
+      const cycles = callCycleProblems(
+        await reachableCalls(manager, graphs),
+        graphs.map((graph) => graph.id),
+      );
+      if (cycles.length > 0) {
+        throw new RuntimeException(
+          RuntimeExceptionCode.TEMPLATE_INVALID,
+          `template '${name}' is invalid (its call activities and deployed templates call each other in a cycle)`,
+          cycles,
+        );
+      }
       const latest = await manager.query<
         { id: string; key: string; version: number; name: string | null; checksum: string }[]
       >(
@@ -135,4 +156,37 @@ export class DeploymentService {
       processes: result.processes,
     };
   }
+}
+
+/**
+ * The static calls of the new graphs and of the latest deployed version of every process
+ * they can reach (a process of this file stands for its own key), loaded level by level.
+ */
+async function reachableCalls(
+  manager: EntityManager,
+  graphs: readonly ProcessGraph[],
+): Promise<StaticCall[]> {
+  const calls = graphs.flatMap(staticCalls);
+  const known = new Set(graphs.map((graph) => graph.id));
+  let wanted = [...new Set(calls.map((call) => call.calledProcessId))].filter(
+    (key) => !known.has(key),
+  );
+  while (wanted.length > 0) {
+    for (const key of wanted) known.add(key);
+    const rows = await manager.query<{ key: string; element_id: string; called: string }[]>(
+      `SELECT d.key, n.key AS element_id, n.value->>'calledProcessId' AS called
+         FROM (SELECT DISTINCT ON (key) key, graph FROM process_definitions
+                WHERE key = ANY($1::text[]) ORDER BY key, version DESC) d,
+              jsonb_each(d.graph->'nodes') n
+        WHERE n.value->>'kind' = 'callActivity' AND left(n.value->>'calledProcessId', 1) <> '='`,
+      [wanted],
+    );
+    const next = new Set<string>();
+    for (const row of rows) {
+      calls.push({ processId: row.key, elementId: row.element_id, calledProcessId: row.called });
+      if (!known.has(row.called)) next.add(row.called);
+    }
+    wanted = [...next];
+  }
+  return calls;
 }

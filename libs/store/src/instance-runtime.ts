@@ -30,6 +30,10 @@ export interface RuntimeOptions {
   readonly reminderOffsets: readonly string[];
   /** Instances kept for one-round-trip completions (see StepCache); default 10,000, 0: none. */
   readonly stepCacheSize?: number;
+  /** How deep called processes nest (CALL_ACTIVITY_MAX_DEPTH); the engine's default: 10. */
+  readonly callActivityMaxDepth?: number;
+  /** Elements one step may activate (STEP_MAX_ACTIVATIONS); the engine's default: 10,000. */
+  readonly stepMaxActivations?: number;
 }
 
 /** Delivers committed outbox rows; absent in processes that leave it to the reconciler. */
@@ -262,7 +266,12 @@ export class InstanceRuntime {
   }
 
   private context(): EngineContext {
-    return { processes: this.definitions, timeZone: this.options.timeZone };
+    return {
+      processes: this.definitions,
+      timeZone: this.options.timeZone,
+      callActivityMaxDepth: this.options.callActivityMaxDepth,
+      stepMaxActivations: this.options.stepMaxActivations,
+    };
   }
 
   /**
