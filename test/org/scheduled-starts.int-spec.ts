@@ -297,6 +297,7 @@ describe('member-status handler', () => {
     );
     const ctx = {
       instanceId: '00000000-0000-4000-8000-000000000001',
+      orgUnitId: 'branch-marketing',
       taskId: '00000000-0000-4000-8000-000000000002',
       elementId: 'MakeCandidate',
       jobType: 'member-status',
@@ -313,6 +314,7 @@ describe('member-status handler', () => {
     const handler = h.get(JobHandlerRegistry).get('member-status')!;
     const ctx = (variables: Record<string, string | null>, headers: Record<string, string>) => ({
       instanceId: '00000000-0000-4000-8000-000000000001',
+      orgUnitId: 'branch-marketing',
       taskId: '00000000-0000-4000-8000-000000000002',
       elementId: 'Work',
       jobType: 'member-status',

@@ -127,6 +127,7 @@ describe('worker processors: delivered twice, one effect', () => {
     expect(calls).toEqual([
       {
         instanceId: instance.id,
+        orgUnitId: null,
         taskId: task.id,
         elementId: 'Work',
         jobType: 'counting',

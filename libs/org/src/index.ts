@@ -1,5 +1,6 @@
 /** @app/org — the organisation tree, members, users with scoped roles, tokens and access rules. */
 export * from './access.js';
+export * from './member-references.js';
 export * from './org.directory.js';
 export * from './org.exception.js';
 export * from './org.types.js';

@@ -1,5 +1,6 @@
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
 import type { DataSource, EntityManager } from 'typeorm';
+import { memberReferences } from './member-references.js';
 import { OrgException, OrgExceptionCode } from './org.exception.js';
 import {
   MEMBER_STATUSES,
@@ -60,6 +61,7 @@ export interface NewUser {
 }
 
 const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Actor recorded for changes made by the organisation's own maintenance (seed, CLI). */
@@ -226,8 +228,71 @@ export class OrgDirectory {
   }
 
   /**
+   * Of `ids`, those that are not members of the unit `orgUnitId` or its subtree — unknown ids,
+   * text that is no member id and members elsewhere alike (out of scope is absent). With no
+   * unit (null, or a unit that does not exist), every id.
+   */
+  async membersOutside(
+    orgUnitId: string | null,
+    ids: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string[]> {
+    const candidates = ids.filter((id) => UUID.test(id));
+    const inside = new Set<string>();
+    if (orgUnitId !== null && candidates.length > 0) {
+      const rows = await manager.query<{ id: string }[]>(
+        `SELECT m.id::text AS id
+           FROM members m
+           JOIN org_units u ON u.id = m.org_unit_id
+           JOIN org_units s ON s.id = $1
+          WHERE m.id = ANY($2::uuid[])
+            AND left(u.path, length(s.path)) = s.path`,
+        [orgUnitId, candidates],
+      );
+      for (const row of rows) inside.add(row.id.toLowerCase());
+    }
+    return ids.filter((id) => !inside.has(id.toLowerCase()));
+  }
+
+  /**
+   * What is wrong with the members the declared member variables (MEMBER_REFERENCES) among
+   * `variables` name, for an instance of the unit `orgUnitId`: one problem per variable naming a
+   * member outside the unit's subtree (or none at all), in the same words for both.
+   */
+  async memberReferenceProblems(
+    orgUnitId: string | null,
+    variables: Readonly<Record<string, unknown>>,
+    manager?: EntityManager,
+  ): Promise<{ field: string; message: string }[]> {
+    const references = memberReferences(variables);
+    if (references.length === 0) return [];
+    const outside = new Set(
+      await this.membersOutside(
+        orgUnitId,
+        references.flatMap((reference) => reference.ids),
+        manager,
+      ),
+    );
+    return references
+      .map((reference) => ({
+        variable: reference.variable,
+        bad: reference.ids.filter((id) => outside.has(id)),
+      }))
+      .filter((reference) => reference.bad.length > 0)
+      .map((reference) => ({
+        field: reference.variable,
+        message: `names no member of ${orgUnitId === null ? 'the instance (it has no org unit)' : `org unit '${orgUnitId}'`}: ${reference.bad
+          .slice(0, 5)
+          .map((id) => `'${id.slice(0, 64)}'`)
+          .join(', ')}${reference.bad.length > 5 ? ` and ${reference.bad.length - 5} more` : ''}`,
+      }));
+  }
+
+  /**
    * Sets a member's status; setting the status it already has changes nothing and returns
-   * false (a service task that runs twice has one effect). Audited.
+   * false (a service task that runs twice has one effect). Audited. With `within` (an org unit
+   * id), only a member of that unit's subtree is found: any other is MEMBER_NOT_FOUND, as an
+   * unknown one is.
    */
   async setMemberStatus(
     memberId: string,
@@ -235,15 +300,29 @@ export class OrgDirectory {
     actor: string,
     at: number,
     manager?: EntityManager,
+    options: { within?: string | null } = {},
   ): Promise<boolean> {
     checkStatus(status);
     return this.within(manager, async (tx) => {
+      const scoped = options.within !== undefined;
       const [row] = await tx.query<{ status: MemberStatus }[]>(
-        `SELECT status FROM members WHERE id = $1 FOR UPDATE`,
-        [memberId],
+        scoped
+          ? `SELECT m.status FROM members m
+               JOIN org_units u ON u.id = m.org_unit_id
+               JOIN org_units s ON s.id = $2
+              WHERE m.id = $1 AND left(u.path, length(s.path)) = s.path
+                FOR UPDATE OF m`
+          : `SELECT status FROM members WHERE id = $1 FOR UPDATE`,
+        scoped ? [memberId, options.within] : [memberId],
       );
-      if (!row)
-        throw new OrgException(OrgExceptionCode.MEMBER_NOT_FOUND, `no member '${memberId}'`);
+      if (!row) {
+        throw new OrgException(
+          OrgExceptionCode.MEMBER_NOT_FOUND,
+          scoped
+            ? `no member '${memberId}' in ${options.within === null ? 'the instance (it has no org unit)' : `org unit '${options.within}'`}`
+            : `no member '${memberId}'`,
+        );
+      }
       if (row.status === status) return false;
       await tx.query(`UPDATE members SET status = $2, status_changed_at = $3 WHERE id = $1`, [
         memberId,

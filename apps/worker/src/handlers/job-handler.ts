@@ -3,6 +3,11 @@ import type { JsonValue } from '@app/feel';
 /** What a service-task handler gets: ids, the element, and the instance's root variables. */
 export interface JobContext {
   readonly instanceId: string;
+  /**
+   * The instance's org unit: a handler that acts on org data (a member) acts only inside its
+   * subtree (see MEMBER_REFERENCES in @app/org).
+   */
+  readonly orgUnitId: string | null;
   /** The task row's id; handlers with side effects dedupe by it (a job may run twice). */
   readonly taskId: string;
   readonly elementId: string;

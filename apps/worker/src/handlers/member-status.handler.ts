@@ -19,8 +19,9 @@ export const MEMBER_STATUS_ACTOR = 'system:worker';
 
 /**
  * `member-status`: sets the status of the member in the variable `memberId` to the task header
- * `status`. Idempotent (setting the status a member has changes nothing and writes no audit
- * event), so a redelivered job has one effect. Bad input — no or unknown `memberId`, a missing
+ * `status` — only a member of the instance's org unit or its subtree; a member elsewhere is
+ * treated as absent ("no member … in org unit …": an incident, nothing written). Idempotent (setting the status a member has changes nothing and writes no audit
+ * event), so a redelivered job has one effect. Bad input — no or unknown (or out-of-scope) `memberId`, a missing
  * or unknown `status` — is an UnrecoverableError: the job fails at once (an incident on the
  * element, where it can be seen and resolved) instead of retrying what cannot succeed.
  */
@@ -40,15 +41,18 @@ export function memberStatusHandler(directory: OrgDirectory, clock: Clock): JobH
       );
     }
     try {
+      // Only a member of the instance's unit or below: any other is absent (no write).
       await directory.setMemberStatus(
         memberId,
         status as MemberStatus,
         MEMBER_STATUS_ACTOR,
         clock.now(),
+        undefined,
+        { within: ctx.orgUnitId },
       );
     } catch (error) {
       if (error instanceof OrgException && error.code === OrgExceptionCode.MEMBER_NOT_FOUND) {
-        throw new UnrecoverableError(`${where}: no member '${memberId}'`);
+        throw new UnrecoverableError(`${where}: ${error.message}`);
       }
       throw error;
     }

@@ -9,6 +9,7 @@ import { jobInput } from '../jobs/job-input.js';
 
 interface TaskRow {
   instance_id: string;
+  org_unit_id: string | null;
   kind: string;
   state: string;
   element_id: string;
@@ -42,7 +43,7 @@ export class RunJobProcessor {
   ): Promise<'completed' | 'skipped' | 'failed'> {
     const { instanceId, taskId } = jobInput.runJob(data);
     const [task] = await this.dataSource.query<TaskRow[]>(
-      `SELECT t.instance_id, t.kind, t.state, t.element_id, t.job_type, p.variables,
+      `SELECT t.instance_id, p.org_unit_id, t.kind, t.state, t.element_id, t.job_type, p.variables,
               p.engine_state -> 'tasks' -> t.engine_key -> 'headers' AS headers
          FROM tasks t JOIN process_instances p ON p.id = t.instance_id
         WHERE t.id = $1`,
@@ -93,6 +94,7 @@ export class RunJobProcessor {
     }
     const result = await handler({
       instanceId,
+      orgUnitId: task.org_unit_id,
       taskId,
       elementId: task.element_id,
       jobType,
