@@ -8,6 +8,7 @@ import { StepIndexes1795500000000 } from '../../../migrations/1795500000000-Step
 import { StepExpectFresh1795600000000 } from '../../../migrations/1795600000000-StepExpectFresh.js';
 import { PartialIndexesWithoutNulls1795700000000 } from '../../../migrations/1795700000000-PartialIndexesWithoutNulls.js';
 import { LedgerItemsHotUpdates1795800000000 } from '../../../migrations/1795800000000-LedgerItemsHotUpdates.js';
+import { BusinessKeyPerOrgUnit1795900000000 } from '../../../migrations/1795900000000-BusinessKeyPerOrgUnit.js';
 import { NotificationReads1796000000000 } from '../../../migrations/1796000000000-NotificationReads.js';
 import { AuditCheckpoints1796200000000 } from '../../../migrations/1796200000000-AuditCheckpoints.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
@@ -41,6 +42,7 @@ export const MIGRATIONS = [
   StepExpectFresh1795600000000,
   PartialIndexesWithoutNulls1795700000000,
   LedgerItemsHotUpdates1795800000000,
+  BusinessKeyPerOrgUnit1795900000000,
   NotificationReads1796000000000,
   AuditCheckpoints1796200000000,
 ];

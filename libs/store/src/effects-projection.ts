@@ -36,6 +36,7 @@ export interface ProjectedTask {
   readonly name: string | null;
   readonly assignee: string | null;
   readonly candidate_groups: string[];
+  readonly candidate_users: string[];
   readonly due_at: Date | null;
   readonly claimed_by: null;
   readonly state: 'open' | 'completed' | 'cancelled';
@@ -200,6 +201,7 @@ export function projectEffects(
         name: task.name,
         assignee: task.assignee,
         candidate_groups: [...task.candidateGroups],
+        candidate_users: [...task.candidateUsers],
         due_at: task.dueAt === null ? null : new Date(task.dueAt),
         claimed_by: null,
         state: ended?.state ?? 'open',

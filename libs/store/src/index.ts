@@ -2,6 +2,7 @@
  * @app/store — PostgreSQL persistence: entities, the shared DataSource, deployment, and the
  * transaction that applies an engine step.
  */
+export * from './business-keys.js';
 export * from './clock.js';
 export * from './data-source.js';
 export * from './definition-cache.js';

@@ -56,6 +56,7 @@ export interface OpenTaskRow {
   readonly name: string | null;
   readonly assignee: string | null;
   readonly candidate_groups: string[];
+  readonly candidate_users: string[];
   readonly due_at: Date | null;
   readonly claimed_by: string | null;
 }
@@ -204,8 +205,8 @@ const INSTANCE_OF_SQL: Record<LockTarget['kind'], string> = {
 
 // `state::text`: through the instance's index, never by scanning a partial index of every open
 // task (which `state = 'open'` would allow the planner to pick).
-const OPEN_TASKS_SQL = `SELECT id, kind, engine_key, element_id, name, assignee, candidate_groups, due_at,
-    claimed_by, created_at
+const OPEN_TASKS_SQL = `SELECT id, kind, engine_key, element_id, name, assignee, candidate_groups,
+    candidate_users, due_at, claimed_by, created_at
    FROM tasks WHERE instance_id = $1 AND state::text = 'open'`;
 
 interface TaskListingRow extends OpenTaskRow {
@@ -358,7 +359,7 @@ export class InstanceRuntime {
       if (isUniqueViolation(error, 'process_instances_business_key_uq')) {
         throw new RuntimeException(
           RuntimeExceptionCode.DUPLICATE_BUSINESS_KEY,
-          `an instance of '${input.templateKey}' with business key '${input.businessKey ?? ''}' already exists`,
+          `an instance of '${input.templateKey}' with business key '${input.businessKey ?? ''}' already exists in ${input.orgUnitId ? `org unit '${input.orgUnitId}'` : 'no org unit'}`,
         );
       }
       throw error;
@@ -916,6 +917,7 @@ function sortTasks(rows: readonly (TaskListingRow | ProjectedTask)[]): OpenTaskR
         name: row.name,
         assignee: row.assignee,
         candidate_groups: row.candidate_groups,
+        candidate_users: row.candidate_users,
         due_at: row.due_at === null ? null : new Date(row.due_at),
         claimed_by: row.claimed_by,
       },

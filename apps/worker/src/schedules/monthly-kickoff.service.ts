@@ -7,6 +7,8 @@ import {
   RuntimeException,
   RuntimeExceptionCode,
   type StartInput,
+  politicalBirthdayKey,
+  themeDayKey,
 } from '@app/store';
 import { formatInstant } from '@app/time';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -56,8 +58,10 @@ interface BirthdayRow {
 /**
  * Opens a month: a `theme-day` for every branch and a `political-birthday` for every admitted
  * member whose admission anniversary falls in it. The month is the one the clock is in, in
- * TIME_ZONE. Each instance has a business key unique per month (theme day) or year (birthday),
- * so running it again — the hourly catch-up, a second replica, a restart — starts nothing new.
+ * TIME_ZONE. Each instance has a business key unique per month (theme day) or year (birthday)
+ * within its unit, so running it again — the hourly catch-up, a second replica, a restart —
+ * starts nothing new. The keys are in the scheduler's namespace (SCHEDULED_KEY_PREFIXES): the api
+ * refuses them to people, so no one can take a key the kick-off needs.
  */
 @Injectable()
 export class MonthlyKickoff {
@@ -100,7 +104,7 @@ export class MonthlyKickoff {
     );
     return branches.map((branch) => ({
       templateKey: THEME_DAY,
-      businessKey: `${THEME_DAY}:${branch.id}:${month}`,
+      businessKey: themeDayKey(branch.id, month),
       orgUnitId: branch.id,
       variables: {
         branchId: branch.id,
@@ -134,7 +138,7 @@ export class MonthlyKickoff {
     );
     return members.map((member) => ({
       templateKey: POLITICAL_BIRTHDAY,
-      businessKey: `${POLITICAL_BIRTHDAY}:${member.id}:${year}`,
+      businessKey: politicalBirthdayKey(member.id, year),
       orgUnitId: member.branch_id,
       variables: {
         memberId: member.id,
@@ -162,19 +166,28 @@ export class MonthlyKickoff {
       }
       return { started: 0, existing: 0, skipped: true };
     }
+    // Business keys are unique per template within a unit: taken means taken in that unit.
+    const slot = (orgUnitId: string | null | undefined, businessKey: string | null | undefined) =>
+      JSON.stringify([orgUnitId ?? null, businessKey ?? null]);
     const taken = new Set(
       (
-        await this.dataSource.query<{ business_key: string }[]>(
-          `SELECT business_key FROM process_instances
-            WHERE template_key = $1 AND business_key = ANY($2::text[])`,
-          [templateKey, wanted.map((input) => input.businessKey)],
+        await this.dataSource.query<{ org_unit_id: string | null; business_key: string }[]>(
+          `SELECT p.org_unit_id, p.business_key FROM process_instances p
+             JOIN unnest($2::text[], $3::text[]) AS w (org_unit_id, business_key)
+               ON p.org_unit_id = w.org_unit_id AND p.business_key = w.business_key
+            WHERE p.template_key = $1`,
+          [
+            templateKey,
+            wanted.map((input) => input.orgUnitId ?? null),
+            wanted.map((input) => input.businessKey ?? null),
+          ],
         )
-      ).map((row) => row.business_key),
+      ).map((row) => slot(row.org_unit_id, row.business_key)),
     );
     let started = 0;
     let existing = taken.size;
     for (const input of wanted) {
-      if (taken.has(input.businessKey!)) continue;
+      if (taken.has(slot(input.orgUnitId, input.businessKey))) continue;
       try {
         await this.runtime.start(input, SCHEDULER_ACTOR);
         started += 1;
