@@ -84,7 +84,7 @@ describe('api: access control on every endpoint', () => {
 
   it('a token of the wrong branch gets what an unknown id gets, each refusal audited', async () => {
     // In the order of calls(): out of scope is absent
-    const expected = [404, 404, 400, 403, 404, 400, 200, 404, 404, 404, 404, 403, 404];
+    const expected = [404, 404, 400, 400, 404, 400, 200, 404, 404, 404, 404, 403, 404];
     const before = await refusals(wrong.userId);
     for (const [index, call] of calls().entries()) {
       const response = await send(wrong.http, call);

@@ -221,13 +221,20 @@ describe('api: instances', () => {
       404,
       'INSTANCE_NOT_FOUND',
     );
-    expectError(
+    // A unit outside the scope is answered as an unknown unit, to start in as to list by
+    const outside = expectError(
       await other.http
         .post('/api/instances')
         .send({ templateKey: key, orgUnitId: api.org.branchA }),
-      403,
+      400,
     );
-    // A unit outside the scope is answered as an unknown unit
+    const unknown = expectError(
+      await other.http.post('/api/instances').send({ templateKey: key, orgUnitId: 'no-such-unit' }),
+      400,
+    );
+    expect(JSON.stringify(outside).replaceAll(api.org.branchA, 'X')).toBe(
+      JSON.stringify(unknown).replaceAll('no-such-unit', 'X'),
+    );
     expectError(await other.http.get(`/api/instances?orgUnitId=${api.org.branchA}`), 400);
     const listed = await other.http.get('/api/instances');
     expect((listed.body as { items: Instance[] }).items.map((item) => item.id)).not.toContain(

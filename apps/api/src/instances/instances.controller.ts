@@ -28,11 +28,19 @@ export class InstancesController {
   @ApiOperation({
     summary: 'Start an instance of the latest version of a template',
     description:
-      'A `businessKey` is unique per template, whatever state the earlier instance is in: ' +
-      'starting the same template again with a business key already used is refused with ' +
-      '409 `DUPLICATE_BUSINESS_KEY` (it is not treated as an idempotent replay that returns ' +
-      'the existing instance; look that one up with `GET /api/instances?templateKey=&businessKey=`). ' +
-      'Without a business key every call starts a new instance.',
+      'In `orgUnitId` (default: the unit you hold a role on, when only one), where you are a ' +
+      'secretary or a supervisor over it; a unit that does not exist and one outside your ' +
+      'scope get the same 400 naming `orgUnitId`. ' +
+      'A `businessKey` is unique per template within the org unit, whatever state the earlier ' +
+      'instance is in: starting the same template in the same unit again with a business key ' +
+      'already used there is refused with 409 `DUPLICATE_BUSINESS_KEY` (it is not treated as an ' +
+      'idempotent replay that returns the existing instance; look that one up with ' +
+      '`GET /api/instances?templateKey=&businessKey=`); the same key in another unit is no ' +
+      'duplicate. Keys beginning `theme-day:` or `political-birthday:` belong to the scheduled ' +
+      'starts and are refused (400). Without a business key every call starts a new instance. ' +
+      'Members the variables name (`memberId`, `memberIds`, `attendance`, ' +
+      '`sponsors[].memberId`, `contacts[].memberId`) must be of the unit or below: 400 ' +
+      '`INVALID_VARIABLES` naming the variable otherwise, the same for an unknown member.',
   })
   @ApiCreatedResponse({ type: InstanceDto })
   @ApiErrors(400, 401, 403, 404, 409)

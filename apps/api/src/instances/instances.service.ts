@@ -1,12 +1,17 @@
 import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
+import { OrgDirectory, type Principal, canActOnTask } from '@app/org';
 import {
   InstanceRuntime,
   type InstanceSummary,
+  type OpenTaskRow,
   RuntimeException,
   RuntimeExceptionCode,
+  SCHEDULED_KEY_PREFIXES,
+  isScheduledBusinessKey,
 } from '@app/store';
+import type { EntityManager } from 'typeorm';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
@@ -37,16 +42,20 @@ interface InstanceRow {
   ended_at: Date | null;
 }
 
-interface TaskRow {
-  id: string;
-  kind: 'user' | 'service';
-  element_id: string;
-  name: string | null;
-  assignee: string | null;
-  candidate_groups: string[];
-  due_at: Date | null;
-  claimed_by: string | null;
+/**
+ * What of an instance a caller is shown: a unit reader (secretary, supervisor) sees it whole; a
+ * member who completed a task sees only the variables its form shows and the open tasks they
+ * may act on, no incidents.
+ */
+export interface InstanceView {
+  /** The root variables shown: all, or only these names. */
+  readonly variables: 'all' | ReadonlySet<string>;
+  /** The open tasks shown: all, or those this principal may act on in the unit at `unitPath`. */
+  readonly tasks: 'all' | { readonly principal: Principal; readonly unitPath: string | null };
+  readonly incidents: boolean;
 }
+
+export const WHOLE_VIEW: InstanceView = { variables: 'all', tasks: 'all', incidents: true };
 
 const SUMMARY_COLUMNS = `id, template_key, version, business_key, org_unit_id, state, started_by, created_at,
   updated_at, ended_at`;
@@ -57,6 +66,7 @@ export class InstancesService {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
     private readonly access: AccessService,
+    private readonly org: OrgDirectory,
   ) {}
 
   /**
@@ -79,17 +89,15 @@ export class InstancesService {
         [{ field: 'orgUnitId', message: 'is required' }],
       );
     }
-    if ((await this.access.unitPath(orgUnitId)) === null) {
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, `no org unit '${orgUnitId}'`, [
-        { field: 'orgUnitId', message: `no org unit '${orgUnitId}'` },
-      ]);
+    // Who reads a unit (its secretary, a supervisor over it) is who may start in it. A unit
+    // outside the caller's scope is answered as one that does not exist (out of scope is
+    // absent): the same 400 naming `orgUnitId`, the truth audited.
+    await this.access.readableUnit(caller.principal, caller, orgUnitId);
+    if (input.businessKey !== undefined && isScheduledBusinessKey(input.businessKey)) {
+      const message = `business keys beginning ${SCHEDULED_KEY_PREFIXES.map((prefix) => `'${prefix}'`).join(' or ')} are reserved for the scheduled starts`;
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, message, [{ field: 'businessKey', message }]);
     }
-    await this.access.assertRoleOver(
-      caller,
-      ['secretary', 'supervisor'],
-      orgUnitId,
-      `starting '${input.templateKey}'`,
-    );
+    await this.assertMembersInScope(orgUnitId, input.variables ?? {});
     const summary = await this.runtime.start(
       {
         templateKey: input.templateKey,
@@ -116,31 +124,50 @@ export class InstancesService {
   }
 
   /**
-   * The instance as a step just committed it, from what the step had in hand (no read after
-   * commit); the same answer as `get` would give right then.
+   * 400 unless every member the variables name (MEMBER_REFERENCES) is a member of the unit or
+   * its subtree; an unknown member and one elsewhere get the same answer. Inside a step, pass
+   * its manager.
    */
-  fromStep(summary: InstanceSummary): InstanceDto {
+  async assertMembersInScope(
+    orgUnitId: string | null,
+    variables: Readonly<Record<string, unknown>>,
+    manager?: EntityManager,
+  ): Promise<void> {
+    const problems = await this.org.memberReferenceProblems(orgUnitId, variables, manager);
+    if (problems.length === 0) return;
+    throw new RuntimeException(
+      RuntimeExceptionCode.INVALID_VARIABLES,
+      `variables name members outside the instance's org unit: ${problems
+        .map((problem) => `${problem.field} ${problem.message}`)
+        .join('; ')}`,
+      problems,
+    );
+  }
+
+  /**
+   * The instance as a step just committed it, from what the step had in hand (no read after
+   * commit); with the whole view, the same answer as `get` would give right then.
+   */
+  fromStep(summary: InstanceSummary, view: InstanceView = WHOLE_VIEW): InstanceDto {
     if (!summary.openTasks) throw new Error('fromStep: the step did not list the open tasks');
-    return {
-      id: summary.id,
-      templateKey: summary.templateKey,
-      version: summary.version,
-      businessKey: summary.businessKey,
-      orgUnitId: summary.orgUnitId,
-      state: summary.state,
-      startedBy: summary.startedBy,
-      createdAt: summary.createdAt,
-      endedAt: summary.endedAt,
-      variables: summary.variables,
-      updatedAt: summary.updatedAt,
-      openTasks: summary.openTasks.map(toOpenTask),
-      incidents: Object.values(summary.engineState.incidents ?? {}).map((incident) => ({
-        key: incident.key,
-        elementId: incident.elementId,
-        message: incident.message,
-        createdAt: new Date(incident.createdAt).toISOString(),
-      })),
-    };
+    return toInstance(
+      {
+        id: summary.id,
+        templateKey: summary.templateKey,
+        version: summary.version,
+        businessKey: summary.businessKey,
+        orgUnitId: summary.orgUnitId,
+        state: summary.state,
+        startedBy: summary.startedBy,
+        createdAt: summary.createdAt,
+        endedAt: summary.endedAt,
+      },
+      summary.updatedAt,
+      summary.variables,
+      summary.openTasks,
+      Object.values(summary.engineState.incidents ?? {}),
+      view,
+    );
   }
 
   /** Resolves an open incident (retrying what failed): as for cancelling. */
@@ -150,9 +177,9 @@ export class InstancesService {
     input: ResolveIncidentDto,
     caller: Caller,
   ): Promise<InstanceDto> {
-    await this.access.assertCanSee(caller, await this.orgUnitOf(id), `instance '${id}'`, () =>
-      notFound(id),
-    );
+    const orgUnitId = await this.orgUnitOf(id);
+    await this.access.assertCanSee(caller, orgUnitId, `instance '${id}'`, () => notFound(id));
+    await this.assertMembersInScope(orgUnitId, input.variables ?? {});
     return this.fromStep(
       await this.runtime.execute(
         id,
@@ -184,24 +211,21 @@ export class InstancesService {
         notFound(id),
       );
     }
-    const tasks = await this.dataSource.query<TaskRow[]>(
-      `SELECT id, kind, element_id, name, assignee, candidate_groups, due_at, claimed_by
+    const tasks = await this.dataSource.query<OpenTaskRow[]>(
+      `SELECT id, kind, element_id, name, assignee, candidate_groups, candidate_users, due_at,
+              claimed_by
          FROM tasks WHERE instance_id = $1 AND state = 'open'
         ORDER BY created_at, length(engine_key), engine_key`,
       [id],
     );
-    return {
-      ...toSummary(row),
-      variables: row.variables,
-      updatedAt: row.updated_at,
-      openTasks: tasks.map(toOpenTask),
-      incidents: Object.values(row.incidents ?? {}).map((incident) => ({
-        key: incident.key,
-        elementId: incident.elementId,
-        message: incident.message,
-        createdAt: new Date(incident.createdAt).toISOString(),
-      })),
-    };
+    return toInstance(
+      toSummary(row),
+      row.updated_at,
+      row.variables,
+      tasks,
+      Object.values(row.incidents ?? {}),
+      WHOLE_VIEW,
+    );
   }
 
   async list(query: ListInstancesQueryDto, caller: Caller): Promise<InstanceListDto> {
@@ -307,7 +331,53 @@ function toSummary(row: InstanceRow): InstanceSummaryDto {
   };
 }
 
-function toOpenTask(row: TaskRow): OpenTaskDto {
+/** The one mapping of an instance to its answer, for `get` and every step's reply. */
+function toInstance(
+  summary: InstanceSummaryDto,
+  updatedAt: Date,
+  variables: Record<string, JsonValue>,
+  tasks: readonly OpenTaskRow[],
+  incidents: readonly Incident[],
+  view: InstanceView,
+): InstanceDto {
+  const shownVariables = view.variables;
+  const shownTasks = view.tasks;
+  return {
+    ...summary,
+    variables:
+      shownVariables === 'all'
+        ? variables
+        : Object.fromEntries(
+            Object.entries(variables).filter(([name]) => shownVariables.has(name)),
+          ),
+    updatedAt,
+    openTasks: tasks
+      .filter(
+        (task) =>
+          shownTasks === 'all' ||
+          canActOnTask(
+            shownTasks.principal,
+            {
+              assignee: task.assignee,
+              candidateGroups: task.candidate_groups,
+              candidateUsers: task.candidate_users,
+            },
+            shownTasks.unitPath,
+          ),
+      )
+      .map(toOpenTask),
+    incidents: view.incidents
+      ? incidents.map((incident) => ({
+          key: incident.key,
+          elementId: incident.elementId,
+          message: incident.message,
+          createdAt: new Date(incident.createdAt).toISOString(),
+        }))
+      : [],
+  };
+}
+
+function toOpenTask(row: OpenTaskRow): OpenTaskDto {
   return {
     id: row.id,
     kind: row.kind,

@@ -42,7 +42,8 @@ export class TasksController {
   @ApiOperation({
     summary: 'Claim an open task',
     description:
-      'Only a user the task is assigned or offered to (403 otherwise). ' +
+      'Only a user the task is assigned or offered to; a service task’s job is not a ' +
+      'person’s to claim (404, as a missing task). ' +
       'Idempotent for the same user; 409 `TASK_CLAIMED` when someone else holds it, ' +
       '409 `TASK_NOT_OPEN` when it is completed or cancelled.',
   })
@@ -60,7 +61,13 @@ export class TasksController {
       'When the task has a form (`zeebe:formDefinition formId`, file `forms/<formId>.form`), the ' +
       'values are checked against it first: 400 `INVALID_VARIABLES` with one detail per field. ' +
       '409 `TASK_NOT_OPEN` when the task is already completed or cancelled (of two concurrent ' +
-      'completions exactly one succeeds), 409 `TASK_CLAIMED` when someone else claimed it.',
+      'completions exactly one succeeds), 409 `TASK_CLAIMED` when someone else claimed it. ' +
+      'Members the values name (`memberId`, `memberIds`, `attendance`, `sponsors[].memberId`, ' +
+      '`contacts[].memberId`) must be of the instance’s org unit or below (400 otherwise). A ' +
+      'service task’s job is completed by its worker only: here it is 404, as a missing task. ' +
+      'The reply is the instance as the caller reads it: whole for a secretary or supervisor ' +
+      'of its unit; for a member, only the variables the task’s form shows, the open tasks ' +
+      'assigned or offered to them, and no incidents.',
   })
   @ApiOkResponse({ type: InstanceDto })
   @ApiErrors(400, 401, 403, 404, 409)

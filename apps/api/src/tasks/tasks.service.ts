@@ -1,6 +1,6 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
-import { type AssignableTask, canActOnTask } from '@app/org';
+import { type AssignableTask, canActOnTask, canReadUnit } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
   type Clock,
@@ -18,7 +18,7 @@ import { actorOf } from '../auth/principal.decorator.js';
 import { taskScopeSql } from '../auth/scope.sql.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { InstanceDto } from '../instances/dto/instance.dto.js';
-import { InstancesService } from '../instances/instances.service.js';
+import { type InstanceView, InstancesService, WHOLE_VIEW } from '../instances/instances.service.js';
 import type {
   CompleteTaskDto,
   ListTasksQueryDto,
@@ -27,6 +27,7 @@ import type {
   TaskListDto,
 } from './dto/task.dto.js';
 import { FormRegistry } from './forms/form-registry.service.js';
+import { formVariableNames } from './forms/form-schema.js';
 import { validateForm } from './forms/form-validation.js';
 
 interface TaskRow {
@@ -170,6 +171,8 @@ export class TasksService {
     await this.access.assertCanAct(caller, toAssignable(task), task.org_unit_id, () =>
       taskNotFound(id),
     );
+    // A service task's job is the worker's, not a person's to take (see complete)
+    if (task.kind !== 'user') throw taskNotFound(id);
     const user = actorOf(caller.principal);
     await this.dataSource.transaction(async (manager) => {
       const [claimed] = await updateReturning<{ instance_id: string; element_id: string }>(
@@ -204,7 +207,10 @@ export class TasksService {
    * Completes an open task in one step transaction: with the instance and the task row locked,
    * the task must still be open and not claimed by someone else (so of two concurrent
    * completions one wins, the other is 409), then its form (if any) checks the values (400
-   * naming the fields). The answer is the instance as the step committed it.
+   * naming the fields) and the members they name must be of the instance's unit (400). A service
+   * task is not a person's (404, as if absent). The answer is the instance as the step
+   * committed it, as far as the caller reads it: whole for a reader of the unit; for anyone else
+   * (a member), only the variables the task's form shows and the open tasks they may act on.
    */
   async complete(id: string, input: CompleteTaskDto, caller: Caller): Promise<InstanceDto> {
     const who = actorOf(caller.principal);
@@ -212,6 +218,8 @@ export class TasksService {
     // Who may act, whether the task is still open and unclaimed by others, and whether the
     // values fit its form are all decided on the task row as the step has it locked.
     let refused: { orgUnitId: string | null; path: string | null } | null = null;
+    // What the reply may show the caller, from the task as the step locked it.
+    let view: InstanceView = WHOLE_VIEW;
     const step = this.runtime.completeTask(id, variables, who, {
       openTasks: true,
       check: async (task, current, manager) => {
@@ -220,23 +228,36 @@ export class TasksService {
           refused = { orgUnitId: task.orgUnitId, path: unitPath };
           throw new Error(`task '${id}' is not assigned or offered to the caller`);
         }
+        // A service task is its job's worker's to complete (its handler's effect and its
+        // variables), never a person's: to people it is not a task at all, as if absent.
+        if (task.kind !== 'user') throw taskNotFound(id);
         assertCompletable(id, { state: task.state, claimed_by: task.claimedBy }, who);
-        const form = task.kind === 'user' ? this.forms.get(task.formKey) : undefined;
-        if (!form) return;
-        const problems = validateForm(form, {
-          submitted: variables,
-          current,
-          feel: { now: this.clock.now(), zone: this.env.TIME_ZONE },
-        });
-        if (problems.length > 0) {
-          throw new RuntimeException(
-            RuntimeExceptionCode.INVALID_VARIABLES,
-            `the values do not fit form '${task.formKey ?? ''}': ${[
-              ...new Set(problems.map((problem) => problem.field)),
-            ].join(', ')}`,
-            problems,
-          );
+        const form = this.forms.get(task.formKey);
+        view = canReadUnit(caller.principal, unitPath)
+          ? WHOLE_VIEW
+          : {
+              variables: form ? formVariableNames(form) : new Set<string>(),
+              tasks: { principal: caller.principal, unitPath },
+              incidents: false,
+            };
+        if (form) {
+          const problems = validateForm(form, {
+            submitted: variables,
+            current,
+            feel: { now: this.clock.now(), zone: this.env.TIME_ZONE },
+          });
+          if (problems.length > 0) {
+            throw new RuntimeException(
+              RuntimeExceptionCode.INVALID_VARIABLES,
+              `the values do not fit form '${task.formKey ?? ''}': ${[
+                ...new Set(problems.map((problem) => problem.field)),
+              ].join(', ')}`,
+              problems,
+            );
+          }
         }
+        // Members the values name must be of the instance's unit (as at the start)
+        await this.instances.assertMembersInScope(task.orgUnitId, variables, manager);
       },
     });
     const summary = await step.catch(async (error: unknown) => {
@@ -247,7 +268,7 @@ export class TasksService {
       }
       throw error;
     });
-    return this.instances.fromStep(summary);
+    return this.instances.fromStep(summary, view);
   }
 
   private async load(id: string): Promise<TaskRow> {

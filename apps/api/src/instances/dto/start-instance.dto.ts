@@ -15,8 +15,10 @@ export class StartInstanceDto {
 
   @ApiPropertyOptional({
     description:
-      'Unique per template: a second instance of the same template with this key is refused (409).',
-    example: 'theme-day:branch-7:2026-03',
+      'Unique per template within the org unit: a second instance of the same template in the ' +
+      'same unit with this key is refused (409). Keys beginning `theme-day:` or ' +
+      '`political-birthday:` are the scheduled starts’ and refused (400).',
+    example: 'secretary-project:2026-q1',
   })
   @IsOptional()
   @IsString()
