@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { writeCheckpoint } from '@app/audit';
+import { loadEnv } from '@app/config';
 import type { EntityManager } from 'typeorm';
 import { type ApiHarness, startApi } from '../api/api-harness.js';
 import { fixtures } from '../api/fixtures.js';
 import { isolatedDatabase } from '../support/database.js';
+import { AuditCheckpointService } from '../../apps/worker/src/maintenance/audit-checkpoint.service.js';
 
 /**
  * Issue 13, finding 5: deleting audit events (as the database owner, with the append-only
@@ -277,5 +282,41 @@ describe('audit verification catches deletions', () => {
           AND data ->> 'period' = 'once'`,
     );
     expect(row.n).toBe(1);
+  });
+
+  it('the worker’s checkpoint job: once per period, exported as a JSON line; verify then catches a deleted stream', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'branchflow-checkpoints-'));
+    try {
+      const file = join(dir, 'checkpoints.jsonl');
+      const env = loadEnv({ DATABASE_URL: db.url, AUDIT_CHECKPOINT_FILE: file });
+      const job = new AuditCheckpointService(api.dataSource, api.clock, env);
+      const id = await instance();
+      api.clock.advance(3_600_000);
+      const first = await job.run();
+      const rerun = await job.run();
+      expect(first.checkpoint).toEqual(expect.objectContaining({ digest: expect.any(String) }));
+      expect(rerun.checkpoint).toBeNull();
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      expect(lines).toHaveLength(1);
+      const exported = JSON.parse(lines[0]) as { seq: number; hash: string; period: string };
+      const [event] = await api.dataSource.query<{ hash: string }[]>(
+        `SELECT hash FROM audit_events WHERE stream = 'system' AND seq = $1`,
+        [exported.seq],
+      );
+      expect(event.hash).toBe(exported.hash);
+      // The next period writes the next one
+      api.clock.advance(3_600_000);
+      expect((await job.run()).checkpoint?.period).not.toBe(exported.period);
+      const restore = await saved(id);
+      await asOwner(async (m) => {
+        await m.query(`DELETE FROM audit_events WHERE stream = $1`, [id]);
+        await m.query(`DELETE FROM audit_streams WHERE stream = $1`, [id]);
+      });
+      expect((await verify()).broken).toEqual(expect.objectContaining({ stream: id }));
+      await restore();
+      expect((await verify()).ok).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
