@@ -103,6 +103,87 @@ describe('security: the small ones', () => {
     });
   });
 
+  describe('evidence files', () => {
+    const PNG = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+      'base64',
+    );
+    const HTML = Buffer.from('<!doctype html><html><script>alert(document.cookie)</script></html>');
+    let itemId: string;
+
+    beforeAll(async () => {
+      const items = await api.http.get(`/api/ledger/items?instanceId=${instanceId}`);
+      itemId = (items.body as { items: { id: string }[] }).items[0].id;
+    });
+
+    const upload = (fileName: string, type: string, bytes: Buffer) =>
+      api.http
+        .post(`/api/ledger/items/${itemId}/attachments`)
+        .query({ fileName })
+        .set('Content-Type', type)
+        .send(bytes);
+    const download = (id: string) =>
+      api.http.get(`/api/ledger/items/${itemId}/attachments/${id}`).buffer(true);
+
+    it('serves HTML (and anything off the allow-list) as an octet-stream download, never as text/html', async () => {
+      const uploaded = await upload('页面.html', 'text/html', HTML);
+      expect(uploaded.status).toBe(201);
+      const attachment = uploaded.body as { id: string; contentType: string };
+      expect(attachment.contentType).toBe('application/octet-stream');
+      const served = await download(attachment.id);
+      expect(served.status).toBe(200);
+      expect(served.headers).toEqual(
+        expect.objectContaining({
+          'content-type': 'application/octet-stream',
+          'x-content-type-options': 'nosniff',
+          'content-disposition': `attachment; filename="__.html"; filename*=UTF-8''${encodeURIComponent('页面.html')}`,
+        }),
+      );
+      // A file kept with its declared type before the bytes decided is served the same way
+      await api.dataSource.query(
+        `UPDATE ledger_attachments SET content_type = 'text/html' WHERE id = $1`,
+        [attachment.id],
+      );
+      expect((await download(attachment.id)).headers['content-type']).toBe(
+        'application/octet-stream',
+      );
+    });
+
+    it('serves an allowed type as its bytes are, whatever was declared', async () => {
+      const uploaded = await upload('photo.png', 'text/html', PNG);
+      expect(uploaded.status).toBe(201);
+      const served = await download((uploaded.body as { id: string }).id);
+      expect(served.headers['content-type']).toBe('image/png');
+      expect(served.headers['x-content-type-options']).toBe('nosniff');
+      expect(String(served.headers['content-disposition'])).toMatch(/^attachment; /);
+    });
+
+    it.each([
+      ['a right-to-left override', 'evil\u202efdp.exe'],
+      ['a left-to-right isolate', 'a\u2066b.pdf'],
+      ['an Arabic letter mark', 'a\u061cb.pdf'],
+      ['a right-to-left mark', 'a\u200fb.pdf'],
+      ['a C1 control (NEL)', 'a\u0085b.pdf'],
+      ['DEL', 'a\u007fb.pdf'],
+      ['a tab', 'a\tb.pdf'],
+      ['too long a name', `${'长'.repeat(256)}.pdf`],
+    ])('refuses a file name with %s (400 naming fileName), keeping nothing', async (_, name) => {
+      const before = await api.dataSource.query<unknown[]>(
+        `SELECT 1 FROM ledger_attachments WHERE item_id = $1`,
+        [itemId],
+      );
+      const refused = expectError(await upload(name, 'application/pdf', PNG), 400);
+      expect(refused.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'fileName' })]),
+      );
+      const after = await api.dataSource.query<unknown[]>(
+        `SELECT 1 FROM ledger_attachments WHERE item_id = $1`,
+        [itemId],
+      );
+      expect(after.length).toBe(before.length);
+    });
+  });
+
   describe('notices to a group', () => {
     it('one member marking a group:members notice read marks it for that member alone', async () => {
       const [row] = await api.dataSource.query<{ id: string }[]>(

@@ -3,6 +3,7 @@
  * 销号, rejection, 回头看, 督办), traffic lights, roll-ups, and the part of an engine step that
  * opens and submits task items. Free of Nest; depends on @app/audit, @app/org and @app/time.
  */
+export * from './evidence-type.js';
 export * from './ledger-access.js';
 export * from './ledger-projection.js';
 export * from './ledger.exception.js';

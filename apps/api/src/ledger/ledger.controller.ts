@@ -222,8 +222,11 @@ export class LedgerController {
   @ApiOperation({
     summary: 'Upload an evidence file (佐证材料): the request body is the file',
     description:
-      'Send the raw bytes with the file’s Content-Type and `?fileName=`. Size and sha256 are ' +
-      'computed here; above LEDGER_ATTACHMENT_MAX_BYTES the answer is 413 naming the limit. The ' +
+      'Send the raw bytes and `?fileName=` (at most 255 characters, no control or bidirectional ' +
+      'characters, no / or \\: 400 naming `fileName` otherwise). Size and sha256 are computed ' +
+      'here; above LEDGER_ATTACHMENT_MAX_BYTES the answer is 413 naming the limit. The type is ' +
+      'decided by the bytes, not the Content-Type sent: JPEG, PNG, WebP, GIF, HEIC, PDF, Office ' +
+      'documents and MP4 keep theirs, anything else is kept as application/octet-stream. The ' +
       'file joins the next submission. Only while the item is open or in progress.' +
       WHO,
   })
@@ -250,8 +253,10 @@ export class LedgerController {
   @ApiOperation({
     summary: 'Download an attachment',
     description:
-      'The stored bytes with their Content-Type; `ETag` is the quoted sha256, also in ' +
-      '`X-Content-SHA256` (hex) and `Digest: sha-256=<base64>`.',
+      'The stored bytes, always as a download (`Content-Disposition: attachment` with the ' +
+      'RFC 5987 `filename*`), `X-Content-Type-Options: nosniff`, and the type its bytes are ' +
+      'when allowed (see the upload), else application/octet-stream; `ETag` is the quoted ' +
+      'sha256, also in `X-Content-SHA256` (hex) and `Digest: sha-256=<base64>`.',
   })
   @ApiProduces('application/octet-stream')
   @ApiOkResponse({ description: 'The file.' })
@@ -276,6 +281,7 @@ export class LedgerController {
         'Content-Disposition': attachmentName(file.fileName),
         'Cache-Control': 'private, no-cache',
         'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'; sandbox",
       })
       .send(file.content);
   }

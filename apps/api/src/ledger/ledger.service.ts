@@ -10,6 +10,7 @@ import {
   canReadItem,
   canRespond,
   canSupervise,
+  evidenceType,
   ledgerItemNotFound,
   periodsBetween,
   trafficLight,
@@ -199,13 +200,25 @@ export class LedgerService {
         { field: 'body', message: 'send the file’s bytes as the request body' },
       ]);
     }
-    return this.store.addAttachment(id, file, actorOf(principal), this.maxAttachmentBytes);
+    // Kept with the type its bytes are (when allowed), not the one the uploader declared
+    const contentType = await evidenceType(file.content, file.contentType);
+    return this.store.addAttachment(
+      id,
+      { ...file, contentType },
+      actorOf(principal),
+      this.maxAttachmentBytes,
+    );
   }
 
+  /**
+   * An attachment with its bytes, typed as its bytes are (allow-list, else octet-stream):
+   * files kept before the bytes decided are sniffed again here.
+   */
   async download(principal: Principal, request: RequestInfo, id: string, attachmentId: string) {
     const item = await this.store.item(id);
     await this.assertRead(principal, request, item);
-    return this.store.attachment(id, attachmentId);
+    const file = await this.store.attachment(id, attachmentId);
+    return { ...file, contentType: await evidenceType(file.content, file.contentType) };
   }
 
   async submit(

@@ -259,9 +259,11 @@ export class UploadQueryDto {
   @IsString()
   @IsNotEmpty({ message: 'fileName must not be empty' })
   @MaxLength(255)
+  // No path separators, no C0 / DEL / C1 controls, no bidirectional controls (a name that
+  // reads "evil<U+202E>fdp.exe" as "evilexe.pdf")
   // eslint-disable-next-line no-control-regex
-  @Matches(/^[^/\\\u0000-\u001f]+$/, {
-    message: 'fileName must not contain / \\ or control characters',
+  @Matches(/^[^/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/, {
+    message: 'fileName must not contain / \\, control characters or bidirectional controls',
   })
   fileName!: string;
 }
