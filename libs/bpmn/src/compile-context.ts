@@ -1,8 +1,15 @@
-import { checkExpression, isExpression, stripExpressionMarker } from '@app/feel';
-import { checkTimerExpression, parseDateTime, parseDuration } from '@app/time';
+import { type FeelLimits, checkExpression, isExpression, stripExpressionMarker } from '@app/feel';
+import { type TimerLimits, checkTimerExpression, parseDateTime, parseDuration } from '@app/time';
 import type { IoMapping, Mapping, MultiInstance, TimerDefinition, TimerKind } from './model.js';
 import type { ModdleElement, UnresolvedReference } from './parse.js';
 import { type BpmnProblem, problem } from './problems.js';
+import { cycleLimitProblem } from './timer-limits.js';
+
+/** Limits of what a template's FEEL and timers may ask for (defaults: those of @app/feel, @app/time). */
+export interface ExpressionLimits {
+  readonly feelLimits?: FeelLimits;
+  readonly timerLimits?: TimerLimits;
+}
 
 /** What a per-type compile function gets: the problem list and readers for the moddle tree. */
 export class CompileContext {
@@ -11,7 +18,10 @@ export class CompileContext {
   private readonly unresolved = new Map<ModdleElement, Set<string>>();
 
   /** `unresolved`: references moddle could not resolve (already reported as problems). */
-  constructor(unresolved: readonly UnresolvedReference[] = []) {
+  constructor(
+    unresolved: readonly UnresolvedReference[] = [],
+    private readonly limits: ExpressionLimits = {},
+  ) {
     for (const { element, property } of unresolved) {
       const properties = this.unresolved.get(element) ?? new Set<string>();
       properties.add(property);
@@ -51,7 +61,7 @@ export class CompileContext {
 
   /** Reports an invalid FEEL expression (given without the `=`). */
   feel(element: ModdleElement, label: string, expression: string): void {
-    const error = checkExpression(expression);
+    const error = checkExpression(expression, this.limits.feelLimits);
     if (error !== null) this.report(element, `${label} is not valid FEEL: ${error}`);
   }
 
@@ -78,7 +88,9 @@ export class CompileContext {
       this.feel(owner, `timer ${kind}`, stripExpressionMarker(expression));
     } else {
       const error = checkTimerExpression(kind, expression);
-      if (error !== null) this.report(owner, error);
+      const over =
+        kind === 'timeCycle' ? cycleLimitProblem(owner, expression, this.limits.timerLimits) : null;
+      if (error !== null || over !== null) this.report(owner, (error ?? over) as string);
     }
     return { kind, expression };
   }

@@ -1,6 +1,6 @@
 import { stripExpressionMarker } from '@app/feel';
 import { callCycleProblems, staticCalls } from './call-graph.js';
-import { CompileContext } from './compile-context.js';
+import { CompileContext, type ExpressionLimits } from './compile-context.js';
 import { ELEMENT_TYPES, IGNORED_TYPES, SUPPORTED_TYPES_TEXT } from './element-types.js';
 import {
   type CompiledDefinitions,
@@ -13,6 +13,9 @@ import { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits, checkLimits } from './lim
 import { type ModdleElement, parseBpmnXml } from './parse.js';
 import { type BpmnProblem, BpmnValidationError, problem } from './problems.js';
 
+/** The size limits of a template, and what its FEEL and timers may ask for. */
+export type LintOptions = Partial<TemplateLimits> & ExpressionLimits;
+
 export interface LintResult {
   readonly problems: readonly BpmnProblem[];
   /** The compiled processes, when there are no problems. */
@@ -24,14 +27,11 @@ export interface LintResult {
  * how many more) and never throws. Time and memory grow linearly with the document; a
  * document over a size limit gets one problem naming the limit and is not compiled.
  */
-export async function lintBpmn(
-  xml: string,
-  options: Partial<TemplateLimits> = {},
-): Promise<LintResult> {
+export async function lintBpmn(xml: string, options: LintOptions = {}): Promise<LintResult> {
   const limits: TemplateLimits = { ...DEFAULT_TEMPLATE_LIMITS, ...options };
   const parsed = await parseBpmnXml(xml);
   if (!parsed.definitions) return { problems: parsed.problems, definitions: null };
-  const ctx = new CompileContext(parsed.unresolved);
+  const ctx = new CompileContext(parsed.unresolved, options);
   ctx.problems.push(...parsed.problems);
   const definitions = compileDefinitions(parsed.definitions, ctx, limits);
   const problems = capped(dedupe(ctx.problems), limits.maxProblems);
@@ -41,7 +41,7 @@ export async function lintBpmn(
 /** Parses and compiles BPMN XML; throws {@link BpmnValidationError} listing every problem. */
 export async function compileBpmn(
   xml: string,
-  options: Partial<TemplateLimits> = {},
+  options: LintOptions = {},
 ): Promise<CompiledDefinitions> {
   const { problems, definitions } = await lintBpmn(xml, options);
   if (!definitions) throw new BpmnValidationError(problems);

@@ -4,6 +4,6 @@
  */
 export * from './model.js';
 export { type BpmnProblem, BpmnValidationError, formatProblem } from './problems.js';
-export { compileBpmn, lintBpmn, type LintResult } from './compile.js';
+export { compileBpmn, lintBpmn, type LintOptions, type LintResult } from './compile.js';
 export { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from './limits.js';
 export { type StaticCall, callCycleProblems, staticCalls } from './call-graph.js';
