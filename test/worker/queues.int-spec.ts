@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { OrgDirectory } from '@app/org';
 import { QueueName } from '@app/queue';
 import { createDataSource } from '@app/store';
 import { flows } from './support/bpmn.js';
@@ -147,7 +148,20 @@ describe('worker queues: service tasks, timers and reminders through BullMQ', ()
     expect(await notifications()).toHaveLength(1);
   });
 
-  it('notify-members writes one notification per recipient and completes the task', async () => {
+  it("notify-members writes one notification per recipient of the instance's unit and completes the task", async () => {
+    const org = h.get(OrgDirectory);
+    await org.createUnit({ id: 'wq-c', parentId: null, kind: 'committee', name: '党委' });
+    await org.createUnit({ id: 'wq-a', parentId: 'wq-c', kind: 'branch', name: '一支部' });
+    await org.createUnit({ id: 'wq-b', parentId: 'wq-c', kind: 'branch', name: '二支部' });
+    const member = (name: string, unit: string) =>
+      org.createMember({ orgUnitId: unit, name, status: 'full' });
+    const zhang = await member('张三', 'wq-a');
+    const li = await member('李四', 'wq-a');
+    const wang = await member('王五', 'wq-b');
+    const supervisor = await org.createUser({
+      name: '总支书记',
+      grants: [{ role: 'supervisor', orgUnitId: 'wq-c' }],
+    });
     await h.deploy(
       'notify.bpmn',
       flows.service('wq-notify', 'notify-members', {
@@ -155,10 +169,12 @@ describe('worker queues: service tasks, timers and reminders through BullMQ', ()
         message: '时间：{date}',
       }),
     );
+    const recipients = [zhang.id, `user:${li.id}`, `user:${supervisor.userId}`];
     const instance = await h.runtime.start(
       {
         templateKey: 'wq-notify',
-        variables: { theme: '学习二十大', date: '2026-03-15', recipients: ['zhang', 'li'] },
+        orgUnitId: 'wq-a',
+        variables: { theme: '学习二十大', date: '2026-03-15', recipients },
       },
       'test',
     );
@@ -169,15 +185,8 @@ describe('worker queues: service tasks, timers and reminders through BullMQ', ()
       `SELECT recipient, title, body, kind FROM notifications WHERE instance_id = $1 ORDER BY recipient`,
       [instance.id],
     );
-    expect(rows).toEqual([
-      { recipient: 'li', title: '主题党日：学习二十大', body: '时间：2026-03-15', kind: 'notice' },
-      {
-        recipient: 'zhang',
-        title: '主题党日：学习二十大',
-        body: '时间：2026-03-15',
-        kind: 'notice',
-      },
-    ]);
+    const notice = { title: '主题党日：学习二十大', body: '时间：2026-03-15', kind: 'notice' };
+    expect(rows).toEqual(recipients.sort().map((recipient) => ({ recipient, ...notice })));
     // Without `recipients` it goes to every member
     await h.deploy('notify-all.bpmn', flows.service('wq-notify-all', 'notify-members'));
     const all = await h.runtime.start({ templateKey: 'wq-notify-all' }, 'test');
@@ -187,6 +196,38 @@ describe('worker queues: service tasks, timers and reminders through BullMQ', ()
       [all.id],
     );
     expect(row).toEqual({ recipient: 'group:members' });
+
+    // A member of another branch, an unknown id or a name is nobody of the unit: an incident
+    // naming them, and nobody is notified
+    for (const outsider of [
+      wang.id,
+      `user:${wang.id}`,
+      '00000000-0000-4000-8000-000000000000',
+      'li',
+    ]) {
+      const refused = await h.runtime.start(
+        {
+          templateKey: 'wq-notify',
+          orgUnitId: 'wq-a',
+          variables: { theme: '学习', date: '2026-03-15', recipients: [zhang.id, outsider] },
+        },
+        'test',
+      );
+      await waitFor('the incident', async () => (await instanceState(refused.id)) === 'incident');
+      const [state] = await h.dataSource.query<
+        { incidents: Record<string, { message: string }> }[]
+      >(`SELECT engine_state->'incidents' AS incidents FROM process_instances WHERE id = $1`, [
+        refused.id,
+      ]);
+      expect(Object.values(state.incidents).map((i) => i.message)).toEqual([
+        expect.stringContaining(`'recipients' names nobody of org unit 'wq-a': '${outsider}'`),
+      ]);
+      const sent = await h.dataSource.query<unknown[]>(
+        `SELECT 1 FROM notifications WHERE instance_id = $1`,
+        [refused.id],
+      );
+      expect(sent).toEqual([]);
+    }
   });
 
   it('lets a running job finish when the app shuts down', async () => {

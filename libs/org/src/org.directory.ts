@@ -255,6 +255,48 @@ export class OrgDirectory {
   }
 
   /**
+   * Of the notice recipients `recipients` of an instance of the unit `orgUnitId`, those it may
+   * not reach (out of scope is absent: a process cannot notify someone its unit does not hold).
+   * A group (`group:<name>`) is always in scope: the inbox shows it only to holders of the
+   * role over the instance's unit. A member id (or `user:<member id>`) must be a member of the
+   * unit's subtree; a user id (or `user:<user id>`) an enabled user whose member is there, or who
+   * holds a role on the unit, above it or in its subtree. Anything else (unknown ids, text that
+   * is no id) is outside.
+   */
+  async recipientsOutside(
+    orgUnitId: string | null,
+    recipients: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string[]> {
+    const id = (recipient: string) => recipient.replace(/^user:/, '');
+    const candidates = [
+      ...new Set(recipients.filter((r) => !r.startsWith('group:')).map(id)),
+    ].filter((candidate) => UUID.test(candidate));
+    const inside = new Set<string>();
+    if (orgUnitId !== null && candidates.length > 0) {
+      const rows = await manager.query<{ id: string }[]>(
+        `WITH s AS (SELECT path FROM org_units WHERE id = $1)
+         SELECT c.id::text AS id FROM unnest($2::uuid[]) AS c(id), s
+          WHERE EXISTS (SELECT 1 FROM members m JOIN org_units u ON u.id = m.org_unit_id
+                         WHERE m.id = c.id AND starts_with(u.path, s.path))
+             OR EXISTS (SELECT 1 FROM users us
+                          LEFT JOIN members m ON m.id = us.member_id
+                          LEFT JOIN org_units mu ON mu.id = m.org_unit_id
+                         WHERE us.id = c.id AND us.disabled_at IS NULL
+                           AND (starts_with(mu.path, s.path) OR EXISTS (
+                                 SELECT 1 FROM user_roles r JOIN org_units o ON o.id = r.org_unit_id
+                                  WHERE r.user_id = us.id
+                                    AND (starts_with(s.path, o.path) OR starts_with(o.path, s.path)))))`,
+        [orgUnitId, candidates],
+      );
+      for (const row of rows) inside.add(row.id.toLowerCase());
+    }
+    return recipients.filter(
+      (recipient) => !recipient.startsWith('group:') && !inside.has(id(recipient).toLowerCase()),
+    );
+  }
+
+  /**
    * What is wrong with the members the declared member variables (MEMBER_REFERENCES) among
    * `variables` name, for an instance of the unit `orgUnitId`: one problem per variable naming a
    * member outside the unit's subtree (or none at all), in the same words for both.

@@ -29,10 +29,28 @@ export function memberRecipients(variables: Readonly<Record<string, JsonValue>>)
 /**
  * `notify-members`: one inbox notification per recipient (and its webhook deliveries), deduped
  * by the task id. Headers: `title` (default: the element id) and `message`, both with `{name}`
- * placeholders filled from the instance variables.
+ * placeholders filled from the instance variables. Only people of the instance's org unit are
+ * reached (see OrgDirectory.recipientsOutside): a recipient outside it fails the job (an
+ * incident naming it) and nobody is notified.
  */
-export function notifyMembersHandler(notifier: Notifier): JobHandler {
+export function notifyMembersHandler(notifier: Notifier, directory: OrgDirectory): JobHandler {
   return async (ctx: JobContext) => {
+    const recipients = memberRecipients(ctx.variables);
+    const outside = await directory.recipientsOutside(ctx.orgUnitId, recipients);
+    if (outside.length > 0) {
+      const unit =
+        ctx.orgUnitId === null
+          ? 'the instance (it has no org unit)'
+          : `org unit '${ctx.orgUnitId}'`;
+      const named = outside
+        .slice(0, 5)
+        .map((r) => `'${r.slice(0, 64)}'`)
+        .join(', ');
+      const more = outside.length > 5 ? ` and ${outside.length - 5} more` : '';
+      throw new UnrecoverableError(
+        `notify-members (${ctx.elementId}): 'recipients' names nobody of ${unit}: ${named}${more}`,
+      );
+    }
     const title = fillTemplate(ctx.headers.title ?? ctx.elementId, ctx.variables);
     const body = fillTemplate(
       ctx.headers.message ?? ctx.headers.title ?? ctx.elementId,
@@ -41,7 +59,7 @@ export function notifyMembersHandler(notifier: Notifier): JobHandler {
     await notifier.notify({
       cause: `notify-${ctx.taskId}`,
       kind: 'notice',
-      recipients: memberRecipients(ctx.variables),
+      recipients,
       title,
       body,
       taskId: ctx.taskId,
@@ -59,7 +77,7 @@ export function builtInHandlers(
   clock: Clock,
 ): JobHandlers {
   return {
-    'notify-members': notifyMembersHandler(notifier),
+    'notify-members': notifyMembersHandler(notifier, directory),
     'member-status': memberStatusHandler(directory, clock),
     noop: noopHandler,
   };
