@@ -105,6 +105,30 @@ describe('loadEnv', () => {
     );
   });
 
+  it('given FEEL and timer limits, when loaded, then defaults apply and bad ones are named', () => {
+    const env = loadEnv({});
+    expect(env.feelLimits).toEqual({
+      maxExpressionLength: 4096,
+      timeBudgetMs: 100,
+      maxListItems: 10_000,
+      maxTextLength: 1_000_000,
+      maxDepth: 64,
+    });
+    expect(env.timerLimits).toEqual({
+      minInterval: 'PT1M',
+      maxRepetitions: 1000,
+      minOpenInterval: 'P1D',
+    });
+    expect(loadEnv({ FEEL_TIME_BUDGET_MS: '250' }).feelLimits.timeBudgetMs).toBe(250);
+    expect(loadEnv({ TIMER_MIN_INTERVAL: 'PT5M' }).timerLimits.minInterval).toBe('PT5M');
+    expect(() => loadEnv({ FEEL_TIME_BUDGET_MS: '0' })).toThrow(/FEEL_TIME_BUDGET_MS=0/);
+    expect(() => loadEnv({ FEEL_MAX_LIST: 'lots' })).toThrow(/FEEL_MAX_LIST="lots"/);
+    expect(() => loadEnv({ TIMER_MIN_INTERVAL: '1 minute' })).toThrow(
+      /TIMER_MIN_INTERVAL="1 minute"/,
+    );
+    expect(() => loadEnv({ TIMER_MAX_REPETITIONS: '0' })).toThrow(/TIMER_MAX_REPETITIONS=0/);
+  });
+
   it('given template and step limits, when loaded, then defaults apply and bad ones are named', () => {
     const env = loadEnv({});
     expect([

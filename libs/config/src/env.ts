@@ -202,11 +202,76 @@ export class Env {
   @Max(10_000_000, { message: 'STEP_MAX_ACTIVATIONS must be between 10 and 10000000' })
   STEP_MAX_ACTIVATIONS = 10_000;
 
+  /** Wall time one FEEL expression that iterates or recurses may run before it is an incident. */
+  @IsInt({ message: 'FEEL_TIME_BUDGET_MS must be a whole number' })
+  @Min(1, { message: 'FEEL_TIME_BUDGET_MS must be between 1 and 10000' })
+  @Max(10_000, { message: 'FEEL_TIME_BUDGET_MS must be between 1 and 10000' })
+  FEEL_TIME_BUDGET_MS = 100;
+
+  /** List items in one FEEL result (all its lists together); iterations of literal ranges. */
+  @IsInt({ message: 'FEEL_MAX_LIST must be a whole number' })
+  @Min(1, { message: 'FEEL_MAX_LIST must be between 1 and 10000000' })
+  @Max(10_000_000, { message: 'FEEL_MAX_LIST must be between 1 and 10000000' })
+  FEEL_MAX_LIST = 10_000;
+
+  /** Characters of text in one FEEL result (all its strings and keys together). */
+  @IsInt({ message: 'FEEL_MAX_STRING must be a whole number' })
+  @Min(1, { message: 'FEEL_MAX_STRING must be between 1 and 100000000' })
+  @Max(100_000_000, { message: 'FEEL_MAX_STRING must be between 1 and 100000000' })
+  FEEL_MAX_STRING = 1_000_000;
+
+  /** Characters of one FEEL expression in a template. */
+  @IsInt({ message: 'FEEL_MAX_EXPRESSION_LENGTH must be a whole number' })
+  @Min(10, { message: 'FEEL_MAX_EXPRESSION_LENGTH must be between 10 and 1000000' })
+  @Max(1_000_000, { message: 'FEEL_MAX_EXPRESSION_LENGTH must be between 10 and 1000000' })
+  FEEL_MAX_EXPRESSION_LENGTH = 4096;
+
+  /** Shortest period of a timer cycle (ISO-8601 duration). */
+  @Matches(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?$/, {
+    message: 'TIMER_MIN_INTERVAL must be an ISO-8601 duration such as PT1M',
+  })
+  TIMER_MIN_INTERVAL = 'PT1M';
+
+  /** Largest repetition count of a timer cycle (R<n>/...). */
+  @IsInt({ message: 'TIMER_MAX_REPETITIONS must be a whole number' })
+  @Min(1, { message: 'TIMER_MAX_REPETITIONS must be between 1 and 1000000' })
+  @Max(1_000_000, { message: 'TIMER_MAX_REPETITIONS must be between 1 and 1000000' })
+  TIMER_MAX_REPETITIONS = 1000;
+
+  /**
+   * Shortest period of a timer cycle with neither count nor end on an activity that may wait
+   * for ever (a non-interrupting boundary timer with no interrupting timer around it).
+   */
+  @Matches(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?$/, {
+    message: 'TIMER_MIN_OPEN_INTERVAL must be an ISO-8601 duration such as P1D',
+  })
+  TIMER_MIN_OPEN_INTERVAL = 'P1D';
+
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
     message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
   })
   LOG_LEVEL = 'log';
+
+  /** The FEEL limits (FeelLimits of @app/feel); result depth is JSON_MAX_DEPTH. */
+  get feelLimits() {
+    return {
+      maxExpressionLength: this.FEEL_MAX_EXPRESSION_LENGTH,
+      timeBudgetMs: this.FEEL_TIME_BUDGET_MS,
+      maxListItems: this.FEEL_MAX_LIST,
+      maxTextLength: this.FEEL_MAX_STRING,
+      maxDepth: this.JSON_MAX_DEPTH,
+    };
+  }
+
+  /** The timer cycle limits (TimerLimits of @app/time). */
+  get timerLimits() {
+    return {
+      minInterval: this.TIMER_MIN_INTERVAL,
+      maxRepetitions: this.TIMER_MAX_REPETITIONS,
+      minOpenInterval: this.TIMER_MIN_OPEN_INTERVAL,
+    };
+  }
 
   get reminderOffsets(): string[] {
     return this.REMINDER_OFFSETS.split(',');
@@ -245,6 +310,11 @@ const NUMERIC: readonly (keyof Env)[] = [
   'TEMPLATE_MAX_DEPTH',
   'CALL_ACTIVITY_MAX_DEPTH',
   'STEP_MAX_ACTIVATIONS',
+  'FEEL_TIME_BUDGET_MS',
+  'FEEL_MAX_LIST',
+  'FEEL_MAX_STRING',
+  'FEEL_MAX_EXPRESSION_LENGTH',
+  'TIMER_MAX_REPETITIONS',
 ];
 
 /** Validates the given variables (default: process.env); throws naming every bad variable. */

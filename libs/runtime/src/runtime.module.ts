@@ -79,6 +79,8 @@ export class RuntimeModule implements OnApplicationShutdown {
             new DeploymentService(dataSource, cache, clock, {
               maxElements: env.TEMPLATE_MAX_ELEMENTS,
               maxDepth: env.TEMPLATE_MAX_DEPTH,
+              feelLimits: env.feelLimits,
+              timerLimits: env.timerLimits,
             }),
         },
         {
@@ -118,6 +120,8 @@ export class RuntimeModule implements OnApplicationShutdown {
                 stepCacheSize: env.STEP_CACHE_SIZE,
                 callActivityMaxDepth: env.CALL_ACTIVITY_MAX_DEPTH,
                 stepMaxActivations: env.STEP_MAX_ACTIVATIONS,
+                feelLimits: env.feelLimits,
+                timerLimits: env.timerLimits,
               },
               dispatcher,
               (error) =>

@@ -3,7 +3,7 @@ import { SYSTEM_STREAM, appendAudit } from '@app/audit';
 import {
   type ProcessGraph,
   type StaticCall,
-  type TemplateLimits,
+  type LintOptions,
   callCycleProblems,
   lintBpmn,
   staticCalls,
@@ -41,7 +41,7 @@ export class DeploymentService {
     private readonly dataSource: DataSource,
     private readonly definitions: DefinitionCache,
     private readonly clock: Clock,
-    private readonly limits: Partial<TemplateLimits> = {},
+    private readonly limits: LintOptions = {},
   ) {}
 
   async deploy(name: string, xml: string, actor: string): Promise<DeployResult> {

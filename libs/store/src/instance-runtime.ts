@@ -34,6 +34,10 @@ export interface RuntimeOptions {
   readonly callActivityMaxDepth?: number;
   /** Elements one step may activate (STEP_MAX_ACTIVATIONS); the engine's default: 10,000. */
   readonly stepMaxActivations?: number;
+  /** What one FEEL evaluation may cost (FEEL_* variables); the engine's default otherwise. */
+  readonly feelLimits?: EngineContext['feelLimits'];
+  /** Timer cycle limits (TIMER_* variables) for cycles computed at run time. */
+  readonly timerLimits?: EngineContext['timerLimits'];
 }
 
 /** Delivers committed outbox rows; absent in processes that leave it to the reconciler. */
@@ -272,6 +276,8 @@ export class InstanceRuntime {
       timeZone: this.options.timeZone,
       callActivityMaxDepth: this.options.callActivityMaxDepth,
       stepMaxActivations: this.options.stepMaxActivations,
+      feelLimits: this.options.feelLimits,
+      timerLimits: this.options.timerLimits,
     };
   }
 
