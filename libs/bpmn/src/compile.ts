@@ -9,6 +9,7 @@ import {
   type SequenceFlow,
   isActivity,
 } from './model.js';
+import { checkAttributes, checkExtensions, namespacesOf } from './extensions.js';
 import { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits, checkLimits } from './limits.js';
 import { type ModdleElement, parseBpmnXml } from './parse.js';
 import { type BpmnProblem, BpmnValidationError, problem } from './problems.js';
@@ -61,8 +62,10 @@ function compileDefinitions(
   );
   const processes: Record<string, ProcessGraph> = {};
   if (!checkLimits(executable, limits, ctx)) return { id: definitions.id ?? null, processes };
+  const namespaces = namespacesOf(definitions);
+  checkAttributes(definitions, namespaces, ctx);
   for (const root of executable) {
-    const graph = new ProcessCompiler(root, ctx).compile();
+    const graph = new ProcessCompiler(root, ctx, namespaces).compile();
     processes[graph.id] = graph;
   }
   const graphs = Object.values(processes);
@@ -90,10 +93,12 @@ class ProcessCompiler {
   constructor(
     private readonly process: ModdleElement,
     private readonly ctx: CompileContext,
+    private readonly namespaces: ReadonlyMap<string, string>,
   ) {}
 
   compile(): ProcessGraph {
     const id = this.process.id ?? '-';
+    checkExtensions(this.process, this.namespaces, this.ctx);
     this.walk(this.process, id);
     this.checkFlows();
     const reported = new Set(this.ctx.problems.map((p) => p.elementId));
@@ -143,6 +148,7 @@ class ProcessCompiler {
       }
     }
     for (const element of elements) {
+      checkExtensions(element, this.namespaces, this.ctx);
       if (element.$type === 'bpmn:SequenceFlow' || IGNORED_TYPES.has(element.$type)) continue;
       const compile = ELEMENT_TYPES[element.$type];
       if (!compile) {

@@ -173,11 +173,23 @@ describe('moddle warnings become problems that name an element', () => {
 });
 
 describe('attributes in foreign namespaces', () => {
-  it('given modeler:, camunda:, custom and DI colour attributes and foreign extension elements, when linted, then there is no problem', async () => {
-    const { problems, definitions } = await lintBpmn(lintFixture('foreign-attributes.bpmn'));
+  it('given modeler: and DI colour attributes, when linted, then they are ignored; camunda: and custom attributes and foreign extension elements are refused (issue 13: nothing accepted but ignored)', async () => {
+    const { problems } = await lintBpmn(lintFixture('foreign-attributes.bpmn'));
 
-    expect(problems).toEqual([]);
-    expect(Object.keys(definitions?.processes ?? {})).toEqual(['foreign-attributes']);
+    expect(
+      problems.map((p) => `${p.elementId}: ${p.message.split(/ is (?!a Camunda)/)[0]}`),
+    ).toEqual([
+      'Foreign: attribute party:owner (namespace https://example.org/party-building/1.0)',
+      'foreign-attributes: this is a Camunda 7 model: attribute camunda:historyTimeToLive',
+      'foreign-attributes: attribute party:category (namespace https://example.org/party-building/1.0)',
+      'Start: attribute party:icon (namespace https://example.org/party-building/1.0)',
+      'f1: attribute party:weight (namespace https://example.org/party-building/1.0)',
+      'Review: this is a Camunda 7 model: extension element <camunda:properties>',
+      'Review: extension element <party:checklist> (namespace https://example.org/party-building/1.0)',
+      'Review: this is a Camunda 7 model: attribute camunda:asyncBefore',
+      'Review: attribute party:level (namespace https://example.org/party-building/1.0)',
+    ]);
+    expect(problems.some((p) => /modeler:|bioc:|color:/.test(p.message))).toBe(false);
   });
 
   it('given a foreign namespace bound to the prefix zeebe, when linted, then its attributes are not problems', async () => {
