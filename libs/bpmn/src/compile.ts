@@ -10,7 +10,12 @@ import {
   isActivity,
 } from './model.js';
 import { checkAttributes, checkExtensions, namespacesOf } from './extensions.js';
-import { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits, checkLimits } from './limits.js';
+import {
+  DEFAULT_TEMPLATE_LIMITS,
+  type TemplateLimits,
+  checkLimits,
+  precheckXml,
+} from './limits.js';
 import { type ModdleElement, parseBpmnXml } from './parse.js';
 import { type BpmnProblem, BpmnValidationError, problem } from './problems.js';
 
@@ -30,6 +35,8 @@ export interface LintResult {
  */
 export async function lintBpmn(xml: string, options: LintOptions = {}): Promise<LintResult> {
   const limits: TemplateLimits = { ...DEFAULT_TEMPLATE_LIMITS, ...options };
+  const over = precheckXml(xml, limits);
+  if (over) return { problems: [over], definitions: null };
   const parsed = await parseBpmnXml(xml);
   if (!parsed.definitions) return { problems: parsed.problems, definitions: null };
   const ctx = new CompileContext(parsed.unresolved, options);

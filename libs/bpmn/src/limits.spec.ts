@@ -4,8 +4,17 @@ import { formatProblem, lintBpmn } from './index.js';
 import { processXml } from './testing/fixtures.js';
 
 describe('size limits of a template', () => {
-  it('given 20,000 nested sub-processes, when linted, then one problem names the depth limit (no stack overflow)', async () => {
+  it('given 20,000 nested sub-processes, when linted, then one problem names the depth limit before the document is parsed', async () => {
     const { problems, definitions } = await lintBpmn(nestedSubProcesses('deep', 20_000));
+
+    expect(problems.map(formatProblem)).toEqual([
+      '- (bpmn:Definitions): elements nest more than 48 levels deep (at <bpmn:subProcess id="sp46">): sub-processes may nest 32 deep (the limit, TEMPLATE_MAX_DEPTH)',
+    ]);
+    expect(definitions).toBeNull();
+  });
+
+  it('given 40 nested sub-processes (few XML levels more than the limit), when linted, then the compiler names the first too deep', async () => {
+    const { problems, definitions } = await lintBpmn(nestedSubProcesses('deep', 40));
 
     expect(problems.map(formatProblem)).toEqual([
       'sp32 (bpmn:SubProcess): sub-processes nest deeper than 32 levels (the limit, TEMPLATE_MAX_DEPTH): this one is at level 33',
@@ -17,6 +26,14 @@ describe('size limits of a template', () => {
     const { problems } = await lintBpmn(nestedSubProcesses('deep', 4), { maxDepth: 4 });
 
     expect(problems).toEqual([]);
+  });
+
+  it('given 48,000 flat tasks, when linted, then they are refused before parsing, naming the element limit', async () => {
+    const { problems } = await lintBpmn(flatTasks('wide', 48_000));
+
+    expect(problems.map(formatProblem)).toEqual([
+      '- (bpmn:Definitions): the document has more than 60000 XML elements outside the diagram, far more than 10000 flow elements (the limit, TEMPLATE_MAX_ELEMENTS)',
+    ]);
   });
 
   it('given more flow elements than the limit, when linted, then one problem names the limit and the count', async () => {

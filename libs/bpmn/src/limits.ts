@@ -1,5 +1,6 @@
 import type { CompileContext } from './compile-context.js';
 import type { ModdleElement } from './parse.js';
+import { type BpmnProblem, problem } from './problems.js';
 
 /** How big a document the compiler takes; beyond them it reports one problem and stops. */
 export interface TemplateLimits {
@@ -61,4 +62,76 @@ export function checkLimits(
     );
   }
   return !tooDeep && elements <= limits.maxElements;
+}
+
+/** XML elements allowed per flow element before parsing (tasks with extensions, flow refs). */
+const TAGS_PER_ELEMENT = 6;
+/** XML levels around and inside sub-processes (definitions, process, extensions, mappings). */
+const EXTRA_LEVELS = 16;
+/** Diagram interchange: drawn, never executed, not counted. */
+const DIAGRAM_PREFIXES: ReadonlySet<string> = new Set(['bpmndi', 'dc', 'di']);
+
+/**
+ * A look at the raw text before it is parsed, linear and without building anything: a document
+ * far over the limits (tens of thousands of tasks, thousands of nested sub-processes) is
+ * refused here in milliseconds instead of after seconds of parsing that hold up the process.
+ * Counts start tags outside the diagram and how deep they nest; null when within.
+ */
+export function precheckXml(xml: string, limits: TemplateLimits): BpmnProblem | null {
+  const maxTags = limits.maxElements * TAGS_PER_ELEMENT;
+  const maxLevels = limits.maxDepth + EXTRA_LEVELS;
+  let tags = 0;
+  let depth = 0;
+  let at = xml.indexOf('<');
+  while (at >= 0) {
+    const next = xml.charCodeAt(at + 1);
+    if (next === 47 /* / */) {
+      depth--;
+      at = xml.indexOf('<', at + 2);
+      continue;
+    }
+    if (next === 33 /* ! */ || next === 63 /* ? */) {
+      const close = xml.startsWith('<!--', at)
+        ? xml.indexOf('-->', at)
+        : xml.startsWith('<![CDATA[', at)
+          ? xml.indexOf(']]>', at)
+          : xml.indexOf('>', at);
+      if (close < 0) return null; // malformed: the parser says where
+      at = xml.indexOf('<', close);
+      continue;
+    }
+    let end = at + 1;
+    let quote = 0;
+    for (; end < xml.length; end++) {
+      const c = xml.charCodeAt(end);
+      if (quote !== 0) {
+        if (c === quote) quote = 0;
+      } else if (c === 34 || c === 39) {
+        quote = c;
+      } else if (c === 62 /* > */) {
+        break;
+      }
+    }
+    const colon = xml.indexOf(':', at);
+    const prefix = colon > at && colon < end ? xml.slice(at + 1, colon) : '';
+    if (!DIAGRAM_PREFIXES.has(prefix)) tags++;
+    if (xml.charCodeAt(end - 1) !== 47 /* / */) depth++;
+    if (depth > maxLevels) {
+      const tag = /^<[^\s/>]+(?:[^>]*?\sid\s*=\s*["'][^"']*["'])?/.exec(xml.slice(at, end))?.[0];
+      return problem(
+        '-',
+        'bpmn:Definitions',
+        `elements nest more than ${maxLevels} levels deep (at ${tag ?? 'an element'}>): sub-processes may nest ${limits.maxDepth} deep (the limit, TEMPLATE_MAX_DEPTH)`,
+      );
+    }
+    if (tags > maxTags) {
+      return problem(
+        '-',
+        'bpmn:Definitions',
+        `the document has more than ${maxTags} XML elements outside the diagram, far more than ${limits.maxElements} flow elements (the limit, TEMPLATE_MAX_ELEMENTS)`,
+      );
+    }
+    at = xml.indexOf('<', end);
+  }
+  return null;
 }
