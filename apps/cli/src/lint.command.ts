@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { formatProblem, lintBpmn } from '@app/bpmn';
+import {
+  type StaticCall,
+  callCycleProblems,
+  formatProblem,
+  lintBpmn,
+  staticCalls,
+} from '@app/bpmn';
 
 /** `lint FILE...`: exit 0 when every file is valid, else 1 with `FILE: ID (bpmn:Type): message` lines. */
 export async function lintCommand(files: readonly string[]): Promise<number> {
@@ -8,6 +14,9 @@ export async function lintCommand(files: readonly string[]): Promise<number> {
     return 2;
   }
   let failed = false;
+  // Cycles of static calls across the files (those within one file the file's lint reports).
+  const fileOf = new Map<string, string>();
+  const calls: StaticCall[] = [];
   for (const file of files) {
     let xml: string;
     try {
@@ -17,9 +26,22 @@ export async function lintCommand(files: readonly string[]): Promise<number> {
       failed = true;
       continue;
     }
-    const { problems } = await lintBpmn(xml);
+    const { problems, definitions } = await lintBpmn(xml);
     for (const problem of problems) process.stdout.write(`${file}: ${formatProblem(problem)}\n`);
     if (problems.length > 0) failed = true;
+    for (const graph of Object.values(definitions?.processes ?? {})) {
+      fileOf.set(graph.id, file);
+      calls.push(...staticCalls(graph));
+    }
+  }
+  for (const [processId, file] of fileOf) {
+    const own = calls.filter((call) => fileOf.get(call.processId) === file);
+    const reported = new Set(callCycleProblems(own, [processId]).map(formatProblem));
+    for (const cycle of callCycleProblems(calls, [processId])) {
+      if (reported.has(formatProblem(cycle))) continue;
+      process.stdout.write(`${file}: ${formatProblem(cycle)}\n`);
+      failed = true;
+    }
   }
   return failed ? 1 : 0;
 }
