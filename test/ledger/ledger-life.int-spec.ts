@@ -131,7 +131,11 @@ describe('ledger: the life of an item', () => {
       .post(`/api/ledger/items/${itemId}/progress`)
       .send({ note: '已补拍合影' });
     expect(progress.status).toBe(200);
-    const photo = Buffer.from('\x89PNG fake photo bytes: 主题党日合影');
+    // a real (1×1) PNG: evidence is typed by its bytes, not by the declared type
+    const photo = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+      'base64',
+    );
     const uploaded = await secretaryA.http
       .post(`/api/ledger/items/${itemId}/attachments`)
       .query({ fileName: '合影.png' })
