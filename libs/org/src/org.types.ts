@@ -14,7 +14,7 @@ export const MEMBER_STATUSES = [
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
 /** Roles a user holds, each scoped to one org unit. */
-export const ROLES = ['secretary', 'member', 'supervisor', 'integrator'] as const;
+export const ROLES = ['secretary', 'member', 'supervisor', 'integrator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface OrgUnit {

@@ -11,6 +11,7 @@ import { LedgerItemsHotUpdates1795800000000 } from '../../../migrations/17958000
 import { BusinessKeyPerOrgUnit1795900000000 } from '../../../migrations/1795900000000-BusinessKeyPerOrgUnit.js';
 import { NotificationReads1796000000000 } from '../../../migrations/1796000000000-NotificationReads.js';
 import { AuditCheckpoints1796200000000 } from '../../../migrations/1796200000000-AuditCheckpoints.js';
+import { PeopleAndOrganisation1796500000000 } from '../../../migrations/1796500000000-PeopleAndOrganisation.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -45,6 +46,7 @@ export const MIGRATIONS = [
   BusinessKeyPerOrgUnit1795900000000,
   NotificationReads1796000000000,
   AuditCheckpoints1796200000000,
+  PeopleAndOrganisation1796500000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

@@ -3,6 +3,7 @@ import {
   type AssignableTask,
   OrgDirectory,
   type Principal,
+  type Role,
   canActOnTask,
   canReadUnit,
   hasRoleOver,
@@ -176,7 +177,7 @@ export class AccessService implements OnModuleDestroy {
   /** Refuses (403) unless the caller holds one of `roles` over the unit. */
   async assertRoleOver(
     caller: Caller,
-    roles: readonly ('secretary' | 'supervisor' | 'member' | 'integrator')[],
+    roles: readonly Role[],
     orgUnitId: string | null,
     what: string,
   ): Promise<void> {
@@ -190,11 +191,7 @@ export class AccessService implements OnModuleDestroy {
   }
 
   /** Refuses (403) unless the caller holds one of `roles` anywhere. */
-  async assertRole(
-    caller: Caller,
-    roles: readonly ('secretary' | 'supervisor' | 'member' | 'integrator')[],
-    what: string,
-  ): Promise<void> {
+  async assertRole(caller: Caller, roles: readonly Role[], what: string): Promise<void> {
     if (caller.principal.grants.some((grant) => roles.includes(grant.role))) return;
     await this.forbid(caller.principal, caller, `${what} needs the role ${roles.join(' or ')}`);
   }
