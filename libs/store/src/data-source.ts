@@ -12,6 +12,7 @@ import { BusinessKeyPerOrgUnit1795900000000 } from '../../../migrations/17959000
 import { NotificationReads1796000000000 } from '../../../migrations/1796000000000-NotificationReads.js';
 import { AuditCheckpoints1796200000000 } from '../../../migrations/1796200000000-AuditCheckpoints.js';
 import { PeopleAndOrganisation1796500000000 } from '../../../migrations/1796500000000-PeopleAndOrganisation.js';
+import { Accounts1796700000000 } from '../../../migrations/1796700000000-Accounts.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -47,6 +48,7 @@ export const MIGRATIONS = [
   NotificationReads1796000000000,
   AuditCheckpoints1796200000000,
   PeopleAndOrganisation1796500000000,
+  Accounts1796700000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
