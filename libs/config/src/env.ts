@@ -129,6 +129,38 @@ export class Env {
   AUDIT_CHECKPOINT_WEBHOOK = '';
 
   /**
+   * Hosts a notification channel (group robot) may POST to, comma-separated: by default WeCom's
+   * and DingTalk's robot hosts. A channel whose URL names another host is refused (422) and
+   * never sent to; http:// is allowed only to a loopback host listed here (a local relay).
+   */
+  @Matches(/^[A-Za-z0-9.[\]:-]+(,[A-Za-z0-9.[\]:-]+)*$/, {
+    message: 'CHANNEL_HOSTS must be a comma-separated list of host names',
+  })
+  CHANNEL_HOSTS = 'qyapi.weixin.qq.com,oapi.dingtalk.com';
+
+  /** Notification channels one org unit may have (422 past it). */
+  @IsInt({ message: 'CHANNELS_PER_UNIT must be a whole number' })
+  @Min(1, { message: 'CHANNELS_PER_UNIT must be between 1 and 1000' })
+  @Max(1000, { message: 'CHANNELS_PER_UNIT must be between 1 and 1000' })
+  CHANNELS_PER_UNIT = 20;
+
+  /** How long a group robot may take to answer a notice or a test-send before it failed. */
+  @IsInt({ message: 'CHANNEL_TIMEOUT_MS must be a whole number' })
+  @Min(100, { message: 'CHANNEL_TIMEOUT_MS must be between 100 and 60000' })
+  @Max(60_000, { message: 'CHANNEL_TIMEOUT_MS must be between 100 and 60000' })
+  CHANNEL_TIMEOUT_MS = 10_000;
+
+  /**
+   * Service-task types (zeebe:taskDefinition type) that integrations' own handlers serve,
+   * comma-separated, besides the built-in ones (BUILT_IN_SERVICE_TASK_TYPES of @app/bpmn) and
+   * those a worker registers in its process. Deploy and lint refuse any other type.
+   */
+  @Matches(/^([A-Za-z0-9_.:-]{1,64}(,[A-Za-z0-9_.:-]{1,64})*)?$/, {
+    message: 'SERVICE_TASK_TYPES must be a comma-separated list of service-task types',
+  })
+  SERVICE_TASK_TYPES = '';
+
+  /**
    * `npm start` loads the sample organisation (with its well-known development tokens) into an
    * empty database unless this is `false` (set it wherever real people will use the database).
    */
@@ -273,6 +305,14 @@ export class Env {
     };
   }
 
+  get channelHosts(): string[] {
+    return this.CHANNEL_HOSTS.split(',');
+  }
+
+  get serviceTaskTypes(): string[] {
+    return this.SERVICE_TASK_TYPES === '' ? [] : this.SERVICE_TASK_TYPES.split(',');
+  }
+
   get reminderOffsets(): string[] {
     return this.REMINDER_OFFSETS.split(',');
   }
@@ -315,6 +355,8 @@ const NUMERIC: readonly (keyof Env)[] = [
   'FEEL_MAX_STRING',
   'FEEL_MAX_EXPRESSION_LENGTH',
   'TIMER_MAX_REPETITIONS',
+  'CHANNELS_PER_UNIT',
+  'CHANNEL_TIMEOUT_MS',
 ];
 
 /** Validates the given variables (default: process.env); throws naming every bad variable. */

@@ -1,5 +1,7 @@
 /** @app/org — the organisation tree, members, users with scoped roles, tokens and access rules. */
 export * from './access.js';
+export * from './channel-robot.js';
+export * from './channels.repository.js';
 export * from './member-references.js';
 export * from './org.directory.js';
 export * from './org.exception.js';

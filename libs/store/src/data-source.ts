@@ -12,6 +12,7 @@ import { BusinessKeyPerOrgUnit1795900000000 } from '../../../migrations/17959000
 import { NotificationReads1796000000000 } from '../../../migrations/1796000000000-NotificationReads.js';
 import { AuditCheckpoints1796200000000 } from '../../../migrations/1796200000000-AuditCheckpoints.js';
 import { PeopleAndOrganisation1796500000000 } from '../../../migrations/1796500000000-PeopleAndOrganisation.js';
+import { OrgUnitChannels1796900000000 } from '../../../migrations/1796900000000-OrgUnitChannels.js';
 import { Accounts1796700000000 } from '../../../migrations/1796700000000-Accounts.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
@@ -48,6 +49,7 @@ export const MIGRATIONS = [
   NotificationReads1796000000000,
   AuditCheckpoints1796200000000,
   PeopleAndOrganisation1796500000000,
+  OrgUnitChannels1796900000000,
   Accounts1796700000000,
 ];
 

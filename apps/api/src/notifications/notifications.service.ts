@@ -2,7 +2,7 @@ import { CLOCK, DATA_SOURCE } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { identities } from '@app/org';
+import { ChannelsRepository, identities } from '@app/org';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
@@ -41,7 +41,11 @@ export class NotificationsService {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly access: AccessService,
-  ) {}
+  ) {
+    this.channels = new ChannelsRepository(dataSource);
+  }
+
+  private readonly channels: ChannelsRepository;
 
   /** The caller's inbox (see `mine`), optionally one recipient of it. */
   async list(query: ListNotificationsQueryDto, caller: Caller): Promise<NotificationListDto> {
@@ -72,8 +76,12 @@ export class NotificationsService {
          FROM ${FROM} WHERE ${clause}`,
       params,
     );
+    const deliveries = await this.channels.deliveriesOf(rows.map((row) => row.id));
     return {
-      items: rows.map(toNotification),
+      items: rows.map((row) => ({
+        ...toNotification(row),
+        deliveries: deliveries.filter((delivery) => delivery.notificationId === row.id),
+      })),
       total: counts?.total ?? 0,
       unread: counts?.unread ?? 0,
       page: query.page,

@@ -5,6 +5,7 @@ import { UnrecoverableError } from 'bullmq';
 import { type Notifier, fillTemplate, groupRecipient } from '../notify/index.js';
 import type { JobContext, JobHandler, JobHandlers } from './job-handler.js';
 import { memberStatusHandler } from './member-status.handler.js';
+import { notifyHandler } from './notify.handler.js';
 
 /** Default audience of `notify-members`. */
 export const MEMBERS_RECIPIENT = groupRecipient('members');
@@ -79,6 +80,7 @@ export function builtInHandlers(
   return {
     'notify-members': notifyMembersHandler(notifier, directory),
     'member-status': memberStatusHandler(directory, clock),
+    notify: notifyHandler(notifier),
     noop: noopHandler,
   };
 }

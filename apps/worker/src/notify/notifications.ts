@@ -1,3 +1,4 @@
+import { ChannelsRepository } from '@app/org';
 import { outboxJob, writeOutbox } from '@app/queue';
 import type { EntityManager } from 'typeorm';
 
@@ -15,12 +16,21 @@ export interface NotificationInput {
   readonly body: string;
   readonly taskId?: string | null;
   readonly instanceId?: string | null;
+  /**
+   * The org units whose channels (group robots) receive the notice. By default the units it
+   * concerns (ChannelsRepository.unitsConcerned): the instance's unit, and for a 督办 the
+   * supervising units of the users it is addressed to; none without an instance.
+   */
+  readonly channelUnits?: readonly string[];
+  /** Only the channel of this name (of those units); default: every enabled one. */
+  readonly channelName?: string;
 }
 
 export interface WrittenNotifications {
   /** false when this cause was already notified (a redelivery): nothing was written. */
   readonly created: boolean;
   readonly notificationIds: readonly string[];
+  /** Channel deliveries (channel_deliveries ids). */
   readonly deliveryIds: readonly string[];
   /** Outbox rows of the `deliver-webhook` jobs, to dispatch after commit. */
   readonly outboxIds: readonly string[];
@@ -39,8 +49,10 @@ export function dedupeKeys(cause: string, recipients: readonly string[]): string
 }
 
 /**
- * Writes one inbox notification per recipient, one webhook delivery per (notification, active
- * webhook) and their `deliver-webhook` outbox jobs, inside the caller's transaction. The cause's
+ * Writes one inbox notification per recipient, one channel delivery per (notification, enabled
+ * channel of the units the notice concerns: see NotificationInput.channelUnits) and their
+ * `deliver-webhook` outbox jobs, inside the caller's transaction. A channel of another unit
+ * (another branch's group) never receives it. The cause's
  * row goes first with `ON CONFLICT DO NOTHING`: if it exists, this cause was notified already
  * and nothing is written, so a redelivered job has no second effect (a concurrent one waits on
  * the unique index and then writes nothing).
@@ -82,13 +94,20 @@ export async function writeNotifications(
   if (first.length === 0) return NOTHING;
   const rest = recipients.length > 1 ? await insert(1, recipients.length) : [];
   const notificationIds = [...first, ...rest];
-  const deliveries = await manager.query<{ id: string }[]>(
-    `INSERT INTO webhook_deliveries (notification_id, webhook_id)
-     SELECT n.id, w.id FROM unnest($1::uuid[]) AS n (id) CROSS JOIN webhooks w WHERE w.active
-     ON CONFLICT (notification_id, webhook_id) DO NOTHING RETURNING id`,
-    [notificationIds],
+  const channels = new ChannelsRepository(manager.connection);
+  const units =
+    input.channelUnits ??
+    (await channels.unitsConcerned(manager, {
+      instanceId: input.instanceId ?? null,
+      escalation: input.kind === 'escalation',
+      recipients,
+    }));
+  const deliveryIds = await channels.addDeliveries(
+    manager,
+    notificationIds,
+    units,
+    input.channelName ?? null,
   );
-  const deliveryIds = deliveries.map((row) => row.id);
   const outboxIds = await writeOutbox(
     manager,
     deliveryIds.map((deliveryId) =>

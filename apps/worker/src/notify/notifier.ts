@@ -17,7 +17,8 @@ export interface OutboxKick {
  */
 export class Notifier {
   constructor(
-    private readonly dataSource: DataSource,
+    /** The database notices are written to (handlers read channels through it). */
+    readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly outbox: OutboxKick,
     private readonly onKickError: (error: unknown) => void,

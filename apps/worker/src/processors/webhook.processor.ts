@@ -1,93 +1,74 @@
-import { CLOCK, DATA_SOURCE } from '@app/runtime';
+import type { Env } from '@app/config';
+import {
+  ChannelsRepository,
+  postToRobot,
+  robotPayload,
+  robotUrlProblem,
+  signedUrl,
+} from '@app/org';
+import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { type Attempt, SINGLE_ATTEMPT, isLastAttempt, jobInput } from '../jobs/job-input.js';
-import {
-  WEBHOOK_TIMEOUT_MS,
-  isWebhookFormat,
-  postWebhook,
-  webhookPayload,
-} from '../notify/index.js';
+import { WebhookDeliveryError } from '../notify/index.js';
 import type { WorkerAppOptions } from '../worker-options.js';
 import { WORKER_OPTIONS } from '../worker.tokens.js';
-
-interface DeliveryRow {
-  state: string;
-  url: string;
-  format: string;
-  active: boolean;
-  title: string;
-  body: string;
-  recipient: string;
-}
 
 export type DeliveryOutcome = 'delivered' | 'skipped' | 'failed';
 
 /**
- * `notifications` / `deliver-webhook`: POSTs one notification to one group robot. A delivery no
- * longer pending is done. A failure records the attempt and its error and rethrows, so BullMQ
- * retries with backoff; after the last attempt the delivery is marked `failed`. Nothing in the
+ * `notifications` / `deliver-webhook`: POSTs one notice to one channel (an org unit's group
+ * robot; DingTalk with its 加签 signature when it has a secret). A delivery already `sent` or
+ * `failed` is done. A failed attempt records `retrying` with the channel's answer and rethrows,
+ * so BullMQ retries with backoff; the last one records `failed`. A channel disabled, deleted, or
+ * whose host CHANNEL_HOSTS no longer allows is `failed` at once, saying why. Nothing in the
  * engine waits for this queue, so a failing robot never holds a process up.
  */
 @Injectable()
 export class WebhookProcessor {
+  private readonly channels: ChannelsRepository;
+
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(DATA_SOURCE) dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV) private readonly env: Env,
     @Inject(WORKER_OPTIONS) private readonly options: Pick<WorkerAppOptions, 'webhookTimeoutMs'>,
-  ) {}
+  ) {
+    this.channels = new ChannelsRepository(dataSource);
+  }
 
   async handle(data: unknown, attempt: Attempt = SINGLE_ATTEMPT): Promise<DeliveryOutcome> {
     const { deliveryId } = jobInput.deliverWebhook(data);
-    const [delivery] = await this.dataSource.query<DeliveryRow[]>(
-      `SELECT d.state, w.url, w.format, w.active, n.title, n.body, n.recipient
-         FROM webhook_deliveries d
-         JOIN webhooks w ON w.id = d.webhook_id
-         JOIN notifications n ON n.id = d.notification_id
-        WHERE d.id = $1`,
-      [deliveryId],
-    );
+    const delivery = await this.channels.deliveryToSend(deliveryId);
     if (!delivery) throw new UnrecoverableError(`deliver-webhook: no delivery '${deliveryId}'`);
-    if (delivery.state !== 'pending') return 'skipped';
-    if (!delivery.active || !isWebhookFormat(delivery.format)) {
-      const reason = delivery.active
-        ? `unknown webhook format '${delivery.format}'`
-        : 'the webhook was deactivated';
-      await this.record(deliveryId, 'failed', reason);
+    if (delivery.state === 'sent' || delivery.state === 'failed') return 'skipped';
+    const { target } = delivery;
+    const refusal = target.deleted
+      ? 'the channel was deleted'
+      : !target.enabled
+        ? 'the channel is disabled'
+        : robotUrlProblem(target.url, this.env.channelHosts);
+    if (refusal !== null) {
+      await this.channels.recordAttempt(deliveryId, 'failed', `not sent: ${refusal}`, this.now());
       return 'failed';
     }
-    try {
-      await postWebhook(
-        delivery.url,
-        webhookPayload(delivery.format, {
-          title: delivery.title,
-          body: delivery.body,
-          recipient: delivery.recipient,
-        }),
-        this.options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS,
-      );
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await this.record(deliveryId, isLastAttempt(attempt) ? 'failed' : 'pending', message);
-      throw error;
+    const { ok, answer } = await postToRobot(
+      signedUrl(target.kind, target.url, target.secret, this.now()),
+      robotPayload(target.kind, delivery),
+      this.options.webhookTimeoutMs ?? this.env.CHANNEL_TIMEOUT_MS,
+    );
+    if (!ok) {
+      const state = isLastAttempt(attempt) ? 'failed' : 'retrying';
+      await this.channels.recordAttempt(deliveryId, state, answer, this.now());
+      throw new WebhookDeliveryError(answer);
     }
-    await this.record(deliveryId, 'delivered', null);
+    await this.channels.recordAttempt(deliveryId, 'sent', answer, this.now());
     return 'delivered';
   }
 
-  private async record(
-    deliveryId: string,
-    state: 'pending' | 'delivered' | 'failed',
-    error: string | null,
-  ): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE webhook_deliveries
-          SET state = $2, attempts = attempts + 1, last_error = COALESCE($3, last_error),
-              delivered_at = CASE WHEN $2 = 'delivered' THEN $4::timestamptz ELSE NULL END
-        WHERE id = $1 AND state = 'pending'`,
-      [deliveryId, state, error, new Date(this.clock.now())],
-    );
+  private now(): number {
+    return this.clock.now();
   }
 }

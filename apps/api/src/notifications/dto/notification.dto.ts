@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ChannelDeliveryDto } from '../../channels/dto/channel.dto.js';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 
 export class ListNotificationsQueryDto extends PageQueryDto {
@@ -50,6 +51,13 @@ export class NotificationDto {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   readAt!: Date | null;
+
+  @ApiPropertyOptional({
+    type: [ChannelDeliveryDto],
+    description:
+      "In the list: the notice's deliveries to group robots (pending, retrying, sent, failed with the channel's answer).",
+  })
+  deliveries?: ChannelDeliveryDto[];
 }
 
 export class NotificationListDto {
