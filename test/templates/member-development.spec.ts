@@ -224,10 +224,16 @@ describe('member-development template (发展党员: 5 stages, 25 steps)', () =>
         'Task_04_ActivistFiling',
         'Task_08_CandidateFiling',
         'Task_11_Training',
-        'Task_13_PreReview',
         'Task_16_HigherTalk',
-        'Task_17_AdmissionApproval',
         'Task_18_RecordFiling',
+      ]);
+      // only the unit holding approval authority (a 基层党委) pre-reviews and approves
+      const byApprover = userTasks
+        .filter((t) => t.candidateGroups === 'supervisor@approving')
+        .map((t) => t.id);
+      expect(byApprover.sort()).toEqual([
+        'Task_13_PreReview',
+        'Task_17_AdmissionApproval',
         'Task_24_ConversionApproval',
       ]);
       const steps = new Set(

@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { canActOnTask, canReadUnit, covers, hasRoleOver, scopePaths } from './access.js';
+import {
+  approvingRole,
+  canActOnTask,
+  canReadUnit,
+  covers,
+  hasRoleOver,
+  needsApprovalPath,
+  scopePaths,
+} from './access.js';
 import type { Principal, RoleGrant } from './org.types.js';
 import { generateToken, hashToken } from './tokens.js';
 
@@ -57,6 +65,28 @@ describe('access rules', () => {
     expect(canActOnTask(supervisor, task({ candidateGroups: ['supervisor'] }), RD)).toBe(true);
     expect(canActOnTask(supervisor, task({ candidateGroups: ['unknown-group'] }), RD)).toBe(false);
     expect(hasRoleOver(supervisor, 'secretary', RD)).toBe(false);
+  });
+
+  it('supervisor@approving is a supervisor of the nearest unit holding approval authority', () => {
+    const approving = task({ candidateGroups: ['supervisor@approving'] });
+    const general = principal([{ role: 'supervisor', path: GENERAL }]);
+    const committee = principal([{ role: 'supervisor', path: COMMITTEE }]);
+    // the committee approves: the general branch's supervisor only reviews
+    expect(canActOnTask(general, approving, RD, COMMITTEE)).toBe(false);
+    expect(canActOnTask(committee, approving, RD, COMMITTEE)).toBe(true);
+    // the general branch granted the authority: both hold the group
+    expect(canActOnTask(general, approving, RD, GENERAL)).toBe(true);
+    expect(canActOnTask(committee, approving, RD, GENERAL)).toBe(true);
+    // no unit with the authority (or not looked up): nobody
+    expect(canActOnTask(committee, approving, RD, null)).toBe(false);
+    expect(canActOnTask(committee, approving, RD)).toBe(false);
+    expect(needsApprovalPath(approving)).toBe(true);
+    expect(needsApprovalPath(task({ candidateGroups: ['supervisor'] }))).toBe(false);
+    expect(approvingRole('secretary@approving')).toBe('secretary');
+    expect(approvingRole('nobody@approving')).toBeNull();
+    expect(
+      canActOnTask(committee, task({ candidateGroups: ['nobody@approving'] }), RD, COMMITTEE),
+    ).toBe(false);
   });
 
   it('an assigned task: the assignee (user or member id), or the branch secretary on their behalf', () => {

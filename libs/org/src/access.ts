@@ -57,7 +57,10 @@ export function identities(principal: Principal): string[] {
  * or member id), a candidate user, or — when nobody is assigned — a holder of one of its
  * candidate groups, read as roles over the instance's unit (`secretary` = that branch's
  * secretary, `supervisor` = a supervisor above it). A task that names nobody at all falls to
- * the unit's secretary (or a supervisor over it). The unit's secretary may also act for a
+ * the unit's secretary (or a supervisor over it). A group `<role>@approving` is that role held
+ * over `approvalPath`, the path of the nearest unit at or above the instance's unit holding
+ * approval authority (OrgDirectory.approvalPath; null: none, so nobody holds the group). The
+ * unit's secretary may also act for a
  * member a task is assigned to (reflections, applications handed in on paper); the audit
  * trail records who did.
  */
@@ -65,6 +68,7 @@ export function canActOnTask(
   principal: Principal,
   task: AssignableTask,
   unitPath: string | null,
+  approvalPath: string | null = null,
 ): boolean {
   const ids = identities(principal);
   if (task.assignee !== null) {
@@ -74,8 +78,31 @@ export function canActOnTask(
   if (task.candidateUsers.length === 0 && task.candidateGroups.length === 0) {
     return canReadUnit(principal, unitPath);
   }
-  return task.candidateGroups.some(
-    (group) => isRole(group) && hasRoleOver(principal, group, unitPath),
+  return task.candidateGroups.some((group) => {
+    if (isRole(group)) return hasRoleOver(principal, group, unitPath);
+    const role = approvingRole(group);
+    return role !== null && approvalPath !== null && hasRoleOver(principal, role, approvalPath);
+  });
+}
+
+/** The suffix of a candidate group held at the nearest unit with approval authority. */
+export const APPROVING_SUFFIX = '@approving';
+
+/**
+ * The role of a candidate group `<role>@approving` (e.g. `supervisor@approving`: a supervisor
+ * of the nearest unit at or above the instance's unit that approves admissions — a 基层党委, or
+ * a 党总支 granted the authority), else null.
+ */
+export function approvingRole(group: string): Role | null {
+  if (!group.endsWith(APPROVING_SUFFIX)) return null;
+  const role = group.slice(0, -APPROVING_SUFFIX.length);
+  return isRole(role) ? role : null;
+}
+
+/** Whether deciding who may act on the task needs the unit's approval path (canActOnTask). */
+export function needsApprovalPath(task: AssignableTask): boolean {
+  return (
+    task.assignee === null && task.candidateGroups.some((group) => approvingRole(group) !== null)
   );
 }
 

@@ -98,6 +98,44 @@ export class OrgDirectory {
     return row ? toUnit(row) : null;
   }
 
+  /**
+   * The path of the nearest unit at or above `unitId` that holds the authority to approve
+   * admissions (`approves_admissions`, by default a committee's), or null when there is none
+   * (or no such unit). Candidate groups `<role>@approving` are held there (canActOnTask).
+   */
+  async approvalPath(
+    unitId: string | null,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<string | null> {
+    if (unitId === null) return null;
+    const [row] = await manager.query<{ path: string }[]>(
+      `SELECT a.path FROM org_units u JOIN org_units a ON starts_with(u.path, a.path)
+        WHERE u.id = $1 AND coalesce(a.approves_admissions, a.kind = 'committee')
+        ORDER BY length(a.path) DESC LIMIT 1`,
+      [unitId],
+    );
+    return row?.path ?? null;
+  }
+
+  /** Grants or withdraws a unit's authority to approve admissions (null: as its kind says). */
+  async setApprovesAdmissions(
+    unitId: string,
+    approves: boolean | null,
+    actor: string,
+    manager?: EntityManager,
+  ): Promise<void> {
+    await this.within(manager, async (tx) => {
+      const [rows] = await tx.query<[unknown[], number]>(
+        `UPDATE org_units SET approves_admissions = $2 WHERE id = $1 RETURNING id`,
+        [unitId, approves],
+      );
+      if (rows.length === 0) {
+        throw new OrgException(OrgExceptionCode.UNIT_NOT_FOUND, `no org unit '${unitId}'`);
+      }
+      await this.audit(tx, 'org.unit.approval', { unitId, approvesAdmissions: approves }, actor);
+    });
+  }
+
   /** The unit and everything below it, parents before children. */
   async subtree(id: string): Promise<OrgUnit[]> {
     const root = await this.unit(id);

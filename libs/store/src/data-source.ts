@@ -14,6 +14,8 @@ import { AuditCheckpoints1796200000000 } from '../../../migrations/1796200000000
 import { PeopleAndOrganisation1796500000000 } from '../../../migrations/1796500000000-PeopleAndOrganisation.js';
 import { OrgUnitChannels1796900000000 } from '../../../migrations/1796900000000-OrgUnitChannels.js';
 import { Accounts1796700000000 } from '../../../migrations/1796700000000-Accounts.js';
+import { LedgerItemsByInstance1797000000000 } from '../../../migrations/1797000000000-LedgerItemsByInstance.js';
+import { ApprovalAuthority1797100000000 } from '../../../migrations/1797100000000-ApprovalAuthority.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -51,6 +53,8 @@ export const MIGRATIONS = [
   PeopleAndOrganisation1796500000000,
   OrgUnitChannels1796900000000,
   Accounts1796700000000,
+  LedgerItemsByInstance1797000000000,
+  ApprovalAuthority1797100000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

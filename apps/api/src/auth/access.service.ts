@@ -7,6 +7,7 @@ import {
   canActOnTask,
   canReadUnit,
   hasRoleOver,
+  needsApprovalPath,
 } from '@app/org';
 import type { Env } from '@app/config';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
@@ -157,8 +158,22 @@ export class AccessService implements OnModuleDestroy {
     absent: () => Error,
   ): Promise<void> {
     const path = await this.unitPath(orgUnitId);
-    if (canActOnTask(caller.principal, task, path)) return;
+    const approval = await this.approvalPath(task, orgUnitId);
+    if (canActOnTask(caller.principal, task, path, approval)) return;
     await this.refuseTask(caller, task.id, orgUnitId, path, absent);
+  }
+
+  /**
+   * For a task offered to a `<role>@approving` group, the path of the nearest unit at or above
+   * its instance's unit holding approval authority (read afresh: an administrator may grant or
+   * withdraw it); null for any other task. Inside a transaction, pass its manager.
+   */
+  async approvalPath(
+    task: AssignableTask,
+    orgUnitId: string | null,
+    manager?: EntityManager,
+  ): Promise<string | null> {
+    return needsApprovalPath(task) ? this.org.approvalPath(orgUnitId, manager) : null;
   }
 
   /** The refusal of a task the caller may not act on: 403 if it sees the task, else absent. */

@@ -147,11 +147,13 @@ export class TasksService {
 
   async get(id: string, caller: Caller): Promise<TaskDetailDto> {
     const row = await this.load(id);
+    const task = toAssignable(row);
     if (
       !canActOnTask(
         caller.principal,
-        toAssignable(row),
+        task,
         await this.access.unitPath(row.org_unit_id),
+        await this.access.approvalPath(task, row.org_unit_id),
       )
     ) {
       await this.access.assertCanSee(caller, row.org_unit_id, `task '${id}'`, () =>
@@ -224,7 +226,8 @@ export class TasksService {
       openTasks: true,
       check: async (task, current, manager) => {
         const unitPath = await this.access.unitPath(task.orgUnitId, manager);
-        if (!canActOnTask(caller.principal, task, unitPath)) {
+        const approval = await this.access.approvalPath(task, task.orgUnitId, manager);
+        if (!canActOnTask(caller.principal, task, unitPath, approval)) {
           refused = { orgUnitId: task.orgUnitId, path: unitPath };
           throw new Error(`task '${id}' is not assigned or offered to the caller`);
         }
