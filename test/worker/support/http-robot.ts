@@ -2,12 +2,15 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 
 export interface RobotRequest {
+  /** The path without the query string. */
   readonly path: string;
+  /** The query parameters (DingTalk's timestamp and sign). */
+  readonly query: URLSearchParams;
   readonly body: unknown;
 }
 
 /** How a path answers its n-th request (0-based): status and JSON body. */
-export type RobotBehaviour = (n: number) => { status: number; body: object };
+export type RobotBehaviour = (n: number, request: RobotRequest) => { status: number; body: object };
 
 /** A stand-in for WeCom / DingTalk group robots on 127.0.0.1, on a random port. */
 export class HttpRobot {
@@ -48,7 +51,7 @@ export class HttpRobot {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const path = req.url ?? '/';
+      const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
       const text = Buffer.concat(chunks).toString('utf8');
       let body: unknown = text;
       try {
@@ -56,11 +59,12 @@ export class HttpRobot {
       } catch {
         // keep the text
       }
-      this.requests.push({ path, body });
+      const request = { path, query: new URLSearchParams(search), body };
+      this.requests.push(request);
       const n = this.counts.get(path) ?? 0;
       this.counts.set(path, n + 1);
       const behaviour = this.behaviours.get(path) ?? (() => ({ status: 404, body: {} }));
-      const answer = behaviour(n);
+      const answer = behaviour(n, request);
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(answer.body));
     });
