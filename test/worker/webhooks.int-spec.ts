@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ChannelsRepository, OrgDirectory } from '@app/org';
 import { flows } from './support/bpmn.js';
 import { FAST_RETRIES, type Harness, startHarness, waitFor } from './support/harness.js';
 import { HttpRobot, OK } from './support/http-robot.js';
@@ -7,7 +8,7 @@ interface DeliveryRow {
   format: string;
   state: string;
   attempts: number;
-  last_error: string | null;
+  answer: string | null;
 }
 
 /** Group-robot webhooks (WeCom, DingTalk) through the notifications queue. */
@@ -28,7 +29,13 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
 
   beforeAll(async () => {
     await robot.start();
-    h = await startHarness('hooks', { jobOptions: FAST_RETRIES });
+    h = await startHarness('hooks', {
+      jobOptions: FAST_RETRIES,
+      env: { CHANNEL_HOSTS: '127.0.0.1' },
+    });
+    await h
+      .get(OrgDirectory)
+      .createUnit({ id: 'wh-c', parentId: null, kind: 'committee', name: '党委' });
     await h.deploy(
       'notice.bpmn',
       flows.service('wh-notice', 'notify-members', { title: '支部通知', message: '{theme}' }),
@@ -42,12 +49,19 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
 
   const deliveriesOf = (instanceId: string) =>
     h.dataSource.query<DeliveryRow[]>(
-      `SELECT w.format, d.state, d.attempts, d.last_error
-         FROM webhook_deliveries d
-         JOIN webhooks w ON w.id = d.webhook_id
+      `SELECT c.kind AS format, d.state, d.attempts, d.answer
+         FROM channel_deliveries d
+         JOIN org_unit_channels c ON c.id = d.channel_id
          JOIN notifications n ON n.id = d.notification_id
-        WHERE n.instance_id = $1 ORDER BY w.format`,
+        WHERE n.instance_id = $1 ORDER BY c.kind::text`,
       [instanceId],
+    );
+  const addChannel = (name: string, path: string, kind: 'wecom' | 'dingtalk') =>
+    new ChannelsRepository(h.dataSource).create(
+      { orgUnitId: 'wh-c', kind, name, url: robot.url(path), secret: null, enabled: true },
+      'test',
+      h.clock.now(),
+      20,
     );
   const instanceState = async (id: string) =>
     (
@@ -58,38 +72,38 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
     )[0]?.state;
 
   it('delivers a notification to each robot in its format, retrying the failed attempts', async () => {
-    await h.dataSource.query(
-      `INSERT INTO webhooks (name, url, format) VALUES ('WeCom group', $1, 'wecom'), ('DingTalk group', $2, 'dingtalk')`,
-      [robot.url('/wecom'), robot.url('/dingtalk')],
-    );
+    await addChannel('WeCom group', '/wecom', 'wecom');
+    await addChannel('DingTalk group', '/dingtalk', 'dingtalk');
     const instance = await h.runtime.start(
-      { templateKey: 'wh-notice', variables: { theme: '学习党章', recipients: 'group:branch-1' } },
+      {
+        templateKey: 'wh-notice',
+        orgUnitId: 'wh-c',
+        variables: { theme: '学习党章', recipients: 'group:members' },
+      },
       'test',
     );
     // When both robots fail twice and then accept
     const rows = await waitFor('both deliveries', async () => {
       const found = await deliveriesOf(instance.id);
-      return found.length === 2 && found.every((row) => row.state === 'delivered')
-        ? found
-        : undefined;
+      return found.length === 2 && found.every((row) => row.state === 'sent') ? found : undefined;
     });
     // Then each was delivered on the third attempt
     expect(rows).toEqual([
       {
         format: 'dingtalk',
-        state: 'delivered',
+        state: 'sent',
         attempts: 3,
-        last_error: expect.stringMatching(/^errcode 130101/),
+        answer: expect.stringMatching(/^HTTP 200/),
       },
       {
         format: 'wecom',
-        state: 'delivered',
+        state: 'sent',
         attempts: 3,
-        last_error: expect.stringMatching(/^HTTP 500/),
+        answer: expect.stringMatching(/^HTTP 200/),
       },
     ]);
     // And each robot got its own message format
-    const content = '### 支部通知\n学习党章\n> 接收人：group:branch-1';
+    const content = '### 支部通知\n学习党章\n> 接收人：group:members';
     expect(robot.requestsTo('/wecom')).toHaveLength(3);
     expect(robot.requestsTo('/wecom')[2].body).toEqual({
       msgtype: 'markdown',
@@ -104,13 +118,10 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
   });
 
   it('marks a delivery to a robot that always fails as failed, and the process does not wait for it', async () => {
-    await h.dataSource.query(`UPDATE webhooks SET active = false`);
-    await h.dataSource.query(
-      `INSERT INTO webhooks (name, url, format) VALUES ('broken', $1, 'wecom')`,
-      [robot.url('/broken')],
-    );
+    await h.dataSource.query(`UPDATE org_unit_channels SET enabled = false`);
+    await addChannel('broken', '/broken', 'wecom');
     const instance = await h.runtime.start(
-      { templateKey: 'wh-notice', variables: { theme: '通知' } },
+      { templateKey: 'wh-notice', orgUnitId: 'wh-c', variables: { theme: '通知' } },
       'test',
     );
     // The instance completes at once, whatever the robot does
@@ -124,7 +135,7 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
       format: 'wecom',
       state: 'failed',
       attempts: FAST_RETRIES.attempts,
-      last_error: expect.stringMatching(/^HTTP 502/),
+      answer: expect.stringMatching(/^HTTP 502/),
     });
     expect(robot.requestsTo('/broken')).toHaveLength(FAST_RETRIES.attempts);
   });
