@@ -55,8 +55,8 @@ const record = {
   candidateFiling: { candidateFilingDate: '2027-04-25' },
   sponsors: {
     sponsors: [
-      { name: '张华', memberId: SPONSOR_A, fullMember: true },
-      { name: '陈静', memberId: SPONSOR_B, fullMember: true },
+      { name: '张华', memberId: SPONSOR_A },
+      { name: '陈静', memberId: SPONSOR_B },
     ],
     sponsorsDate: '2027-05-01',
   },
@@ -199,10 +199,12 @@ describe('member-development template (发展党员: 5 stages, 25 steps)', () =>
       for (const task of userTasks) {
         expect([task.id, /[\u4e00-\u9fff]/.test(task.name ?? '')]).toEqual([task.id, true]);
         expect([task.id, (task.documentation ?? '').length > 10]).toEqual([task.id, true]);
-        expect([task.id, task.candidateGroups !== null || task.assignee === '=memberId']).toEqual([
+        expect([
           task.id,
-          true,
-        ]);
+          task.candidateGroups !== null ||
+            task.assignee === '=memberId' ||
+            task.assignee === '=contact.memberId',
+        ]).toEqual([task.id, true]);
         expect(forms.has(`${task.formId ?? '-'}.form`)).toBe(true);
         expect(loadForm(task.formId ?? '').components.length).toBeGreaterThan(0);
       }
@@ -296,6 +298,8 @@ describe('member-development template (发展党员: 5 stages, 25 steps)', () =>
       // the half-yearly evaluation (step 6) and the quarterly thought report come by themselves
       walk.advanceTo('2026-10-21T09:00:00');
       expect(walk.tasks('Task_06_Evaluation')).toHaveLength(1);
+      // the contact person evaluates (the branch's secretary may act for them)
+      expect(walk.task('Task_06_Evaluation').assignee).toBe(SPONSOR_A);
       expect(walk.tasks('Task_ThoughtReport_Activist')).toHaveLength(2);
       expect(walk.task('Task_ThoughtReport_Activist').assignee).toBe(MEMBER);
       walk.completeAll('Task_06_Evaluation', record.evaluation);
@@ -494,6 +498,39 @@ describe('member-development template (发展党员: 5 stages, 25 steps)', () =>
       expect(walk.tasks('Task_ThoughtReport_Activist')).toHaveLength(6);
     });
 
+    it('each contact person gets the half-yearly evaluation; it and the thought reports are due a month after they open', async () => {
+      const walk = await MemberDevelopment.start(applicant, '2026-03-02T09:00:00');
+      walk.complete('Task_02_Talk', record.talk, '2026-03-20T10:00:00');
+      walk.complete('Task_03_Activist', record.activist, '2026-04-10T15:00:00');
+      walk.complete('Task_04_ActivistFiling', record.activistFiling, '2026-04-20T09:00:00');
+      walk.complete(
+        'Task_05_Contacts',
+        {
+          ...record.contacts,
+          contacts: [
+            { name: '张华', memberId: SPONSOR_A },
+            { name: '陈静', memberId: SPONSOR_B },
+          ],
+        },
+        '2026-04-25T09:00:00',
+      );
+      walk.advanceTo('2026-10-21T09:00:00');
+      const evaluations = walk.tasks('Task_06_Evaluation');
+      expect(evaluations.map((task) => task.assignee).sort()).toEqual(
+        [SPONSOR_A, SPONSOR_B].sort(),
+      );
+      // opened at 2026-10-20T09:00 (six months after step 4): due a month later
+      expect(evaluations.map((task) => iso(task.dueAt ?? 0))).toEqual([
+        '2026-11-20T09:00:00+08:00',
+        '2026-11-20T09:00:00+08:00',
+      ]);
+      expect(walk.tasks('Task_ThoughtReport_Activist').map((task) => iso(task.dueAt ?? 0))).toEqual(
+        ['2026-08-20T09:00:00+08:00', '2026-11-20T09:00:00+08:00'],
+      );
+      walk.completeAll('Task_06_Evaluation', record.evaluation);
+      expect(walk.variables.evaluations).toHaveLength(2);
+    });
+
     it('a thought-report cycle given at start replaces the quarterly default (local parameter)', async () => {
       const walk = await MemberDevelopment.start(
         { ...applicant, thoughtReportCycle: 'R/P1M' },
@@ -508,15 +545,12 @@ describe('member-development template (发展党员: 5 stages, 25 steps)', () =>
   });
 
   describe('step 9: two sponsors', () => {
-    it('one sponsor, the same sponsor twice, or one who is not a full member is sent back', async () => {
+    // that both are full members is checked against the member directory when the task is
+    // completed (test/templates/member-rules.int-spec.ts), no longer a checkbox of the form
+    it('one sponsor, the same sponsor twice, or the candidate themself is sent back', async () => {
       const walk = await toCandidate();
       const [a, b] = record.sponsors.sponsors;
-      for (const sponsors of [
-        [a],
-        [a, a],
-        [a, { ...b, fullMember: false }],
-        [a, { ...b, memberId: MEMBER }],
-      ]) {
+      for (const sponsors of [[a], [a, a], [a, { ...b, memberId: MEMBER }]]) {
         walk.complete('Task_09_Sponsors', { ...record.sponsors, sponsors });
         expect(walk.openTaskIds()).toEqual(['Task_09_Sponsors']);
       }

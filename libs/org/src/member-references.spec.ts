@@ -22,8 +22,8 @@ describe('memberReferences', () => {
       { variable: 'memberId', ids: [A] },
       { variable: 'memberIds', ids: [A, B] },
       { variable: 'attendance', ids: [B] },
-      { variable: 'sponsors', ids: [A, B] },
-      { variable: 'contacts', ids: [B] },
+      { variable: 'sponsors', ids: [A, B], status: 'full' },
+      { variable: 'contacts', ids: [B], status: 'full' },
     ]);
   });
 

@@ -1,3 +1,5 @@
+import type { MemberStatus } from './org.types.js';
+
 /**
  * The process variables that name members, declared in one place. A process may act only on
  * members of its own org unit's subtree, so every member these variables name is checked
@@ -21,10 +23,21 @@ export const MEMBER_REFERENCES: Readonly<Record<string, 'id' | 'ids' | 'records'
   contacts: 'records',
 };
 
-/** The member ids one declared variable names. */
+/**
+ * The standing the members some declared variables name must have: sponsors (入党介绍人, step 9)
+ * and contact persons (培养联系人, step 5) are full members (正式党员), as the 细则 requires —
+ * checked against the member directory, not a checkbox of the form.
+ */
+export const MEMBER_REFERENCE_STATUS: Readonly<Record<string, MemberStatus>> = {
+  sponsors: 'full',
+  contacts: 'full',
+};
+
+/** The member ids one declared variable names, and the status they must have, if any. */
 export interface MemberReference {
   readonly variable: string;
   readonly ids: readonly string[];
+  readonly status?: MemberStatus;
 }
 
 /** The member ids the declared variables among `variables` name (variables not set are skipped). */
@@ -41,7 +54,9 @@ export function memberReferences(variables: Readonly<Record<string, unknown>>): 
           : item,
       )
       .filter((id): id is string => typeof id === 'string');
-    if (ids.length > 0) found.push({ variable, ids: [...new Set(ids)] });
+    if (ids.length === 0) continue;
+    const status = MEMBER_REFERENCE_STATUS[variable];
+    found.push({ variable, ids: [...new Set(ids)], ...(status ? { status } : {}) });
   }
   return found;
 }

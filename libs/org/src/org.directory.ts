@@ -337,7 +337,9 @@ export class OrgDirectory {
   /**
    * What is wrong with the members the declared member variables (MEMBER_REFERENCES) among
    * `variables` name, for an instance of the unit `orgUnitId`: one problem per variable naming a
-   * member outside the unit's subtree (or none at all), in the same words for both.
+   * member outside the unit's subtree (or none at all), in the same words for both; and one per
+   * variable naming members of the subtree without the status it requires
+   * (MEMBER_REFERENCE_STATUS: sponsors and contacts are full members), each named by name.
    */
   async memberReferenceProblems(
     orgUnitId: string | null,
@@ -353,7 +355,7 @@ export class OrgDirectory {
         manager,
       ),
     );
-    return references
+    const absent = references
       .map((reference) => ({
         variable: reference.variable,
         bad: reference.ids.filter((id) => outside.has(id)),
@@ -361,11 +363,38 @@ export class OrgDirectory {
       .filter((reference) => reference.bad.length > 0)
       .map((reference) => ({
         field: reference.variable,
-        message: `names no member of ${orgUnitId === null ? 'the instance (it has no org unit)' : `org unit '${orgUnitId}'`}: ${reference.bad
-          .slice(0, 5)
-          .map((id) => `'${id.slice(0, 64)}'`)
-          .join(', ')}${reference.bad.length > 5 ? ` and ${reference.bad.length - 5} more` : ''}`,
+        message: `names no member of ${orgUnitId === null ? 'the instance (it has no org unit)' : `org unit '${orgUnitId}'`}: ${listed(
+          reference.bad.map((id) => `'${id.slice(0, 64)}'`),
+        )}`,
       }));
+    // Of the members found, those without the standing their variable requires (sponsors and
+    // contacts are full members), named by name
+    const ranked = references.filter(
+      (reference) => reference.status !== undefined && reference.ids.some((id) => !outside.has(id)),
+    );
+    if (ranked.length === 0) return absent;
+    const rows = await (manager ?? this.dataSource.manager).query<
+      { id: string; name: string; status: MemberStatus }[]
+    >(`SELECT id::text AS id, name, status FROM members WHERE id = ANY($1::uuid[])`, [
+      [...new Set(ranked.flatMap((reference) => reference.ids.filter((id) => !outside.has(id))))],
+    ]);
+    const found = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
+    const unranked = ranked
+      .map((reference) => ({
+        variable: reference.variable,
+        status: reference.status,
+        bad: reference.ids
+          .map((id) => found.get(id.toLowerCase()))
+          .filter((row) => row !== undefined && row.status !== reference.status),
+      }))
+      .filter((reference) => reference.bad.length > 0)
+      .map((reference) => ({
+        field: reference.variable,
+        message: `must name ${reference.status} members only: ${listed(
+          reference.bad.map((row) => `${row!.name} ('${row!.id}') is ${row!.status}`),
+        )}`,
+      }));
+    return [...absent, ...unranked];
   }
 
   /**
@@ -590,6 +619,11 @@ function checkStatus(status: string): asserts status is MemberStatus {
       `member status '${status}' is not one of ${MEMBER_STATUSES.join(', ')}`,
     );
   }
+}
+
+/** At most five items, then how many more. */
+function listed(items: readonly string[]): string {
+  return `${items.slice(0, 5).join(', ')}${items.length > 5 ? ` and ${items.length - 5} more` : ''}`;
 }
 
 function toUnit(row: UnitRow): OrgUnit {

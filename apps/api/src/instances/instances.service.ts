@@ -137,7 +137,7 @@ export class InstancesService {
     if (problems.length === 0) return;
     throw new RuntimeException(
       RuntimeExceptionCode.INVALID_VARIABLES,
-      `variables name members outside the instance's org unit: ${problems
+      `variables name members the instance may not name (outside its org unit, or without the standing the variable requires): ${problems
         .map((problem) => `${problem.field} ${problem.message}`)
         .join('; ')}`,
       problems,
