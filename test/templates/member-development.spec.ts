@@ -328,6 +328,32 @@ describe('member-development template (发展党员: 5 stages, 25 steps)', () =>
       expect(walk.tasks('Task_ThoughtReport_Activist')).toHaveLength(0);
     });
 
+    it('step 17 at most six months after the vote: then it is withdrawn and the case goes back to the branch', async () => {
+      const walk = await toAdmissionVote();
+      walk.complete(
+        'Task_15_AdmissionVote',
+        record.vote('2027-07-01', QUORATE),
+        '2027-07-01T15:00:00',
+      );
+      walk.complete('Task_16_HigherTalk', record.higherTalk, '2027-07-10T09:00:00');
+      // overdue after three months (escalated by the runtime), still open until six
+      walk.advanceTo('2027-12-31T23:59:59');
+      expect(walk.openTaskIds()).toEqual(['Task_17_AdmissionApproval']);
+      walk.advanceTo('2028-01-01T00:00:00');
+      expect(walk.tasks('Task_17_AdmissionApproval')).toHaveLength(0);
+      expect(walk.openTaskIds()).toEqual(['Task_15_AdmissionVote']);
+      expect(walk.statuses.map((s) => s.status)).toEqual(['activist', 'candidate']);
+      // a new vote starts a new six months
+      walk.complete(
+        'Task_15_AdmissionVote',
+        record.vote('2028-01-10', QUORATE),
+        '2028-01-10T15:00:00',
+      );
+      walk.complete('Task_16_HigherTalk', record.higherTalk, '2028-01-15T09:00:00');
+      walk.advanceTo('2028-07-09T09:00:00');
+      expect(walk.openTaskIds()).toEqual(['Task_17_AdmissionApproval']);
+    });
+
     it('admits, serves one year of probation from the vote, converts on time and archives', async () => {
       const walk = await toAdmissionVote();
       expect(walk.statuses.map((s) => s.status)).toEqual(['activist', 'candidate']);
