@@ -1,6 +1,7 @@
 import { RuntimeModule, type RuntimeModuleOptions } from '@app/runtime';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccountsModule } from './accounts/accounts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ChannelsModule } from './channels/channels.module.js';
@@ -22,6 +23,7 @@ export class AppModule {
       imports: [
         RuntimeModule.forRoot(options),
         AuthModule,
+        AccountsModule,
         TemplatesModule,
         InstancesModule,
         TasksModule,

@@ -141,4 +141,24 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ TEMPLATE_MAX_DEPTH: '0' })).toThrow(/TEMPLATE_MAX_DEPTH=0/);
     expect(() => loadEnv({ STEP_MAX_ACTIVATIONS: 'many' })).toThrow(/STEP_MAX_ACTIVATIONS="many"/);
   });
+
+  it('given log-in and session settings, when loaded, then defaults apply and bad ones are named', () => {
+    const env = loadEnv({});
+    expect([
+      env.NODE_ENV,
+      env.SESSION_IDLE_MINUTES,
+      env.SESSION_MAX_HOURS,
+      env.COOKIE_SECURE,
+      env.LOGIN_FAILURES_PER_ACCOUNT,
+      env.LOGIN_LOCKOUT_MINUTES,
+      env.TOKEN_MAX_DAYS,
+    ]).toEqual(['development', 120, 12, 'auto', 5, 15, 365]);
+    expect(loadEnv({ NODE_ENV: 'production' }).NODE_ENV).toBe('production');
+    expect(() => loadEnv({ NODE_ENV: 'prod' })).toThrow(/NODE_ENV="prod": NODE_ENV must be/);
+    expect(() => loadEnv({ SESSION_IDLE_MINUTES: '0' })).toThrow(/SESSION_IDLE_MINUTES=0/);
+    expect(() => loadEnv({ COOKIE_SECURE: 'yes' })).toThrow(/COOKIE_SECURE="yes"/);
+    expect(() => loadEnv({ LOGIN_FAILURES_PER_ACCOUNT: 'x' })).toThrow(
+      /LOGIN_FAILURES_PER_ACCOUNT="x"/,
+    );
+  });
 });

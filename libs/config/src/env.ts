@@ -184,6 +184,52 @@ export class Env {
   AUTH_LOCKOUT_SECONDS = 300;
 
   /**
+   * `production` makes the api refuse to start while a well-known development credential (the
+   * sample organisation's tokens and passwords) is valid.
+   */
+  @IsIn(['development', 'test', 'production'], {
+    message: 'NODE_ENV must be development, test or production',
+  })
+  NODE_ENV = 'development';
+
+  /** A log-in session ends after this many minutes without a request. */
+  @IsInt({ message: 'SESSION_IDLE_MINUTES must be a whole number' })
+  @Min(1, { message: 'SESSION_IDLE_MINUTES must be between 1 and 10080' })
+  @Max(10_080, { message: 'SESSION_IDLE_MINUTES must be between 1 and 10080' })
+  SESSION_IDLE_MINUTES = 120;
+
+  /** A log-in session ends this many hours after the log-in, however busy. */
+  @IsInt({ message: 'SESSION_MAX_HOURS must be a whole number' })
+  @Min(1, { message: 'SESSION_MAX_HOURS must be between 1 and 720' })
+  @Max(720, { message: 'SESSION_MAX_HOURS must be between 1 and 720' })
+  SESSION_MAX_HOURS = 12;
+
+  /**
+   * Whether the session cookie is marked `Secure`: `auto` when the request came over https
+   * (the socket's TLS, or `X-Forwarded-Proto` from a proxy TRUST_PROXY trusts), `true`, `false`.
+   */
+  @IsIn(['auto', 'true', 'false'], { message: 'COOKIE_SECURE must be auto, true or false' })
+  COOKIE_SECURE = 'auto';
+
+  /** Failed log-ins in a row after which an account is locked for LOGIN_LOCKOUT_MINUTES. */
+  @IsInt({ message: 'LOGIN_FAILURES_PER_ACCOUNT must be a whole number' })
+  @Min(1, { message: 'LOGIN_FAILURES_PER_ACCOUNT must be between 1 and 1000' })
+  @Max(1000, { message: 'LOGIN_FAILURES_PER_ACCOUNT must be between 1 and 1000' })
+  LOGIN_FAILURES_PER_ACCOUNT = 5;
+
+  /** How long an account is locked after LOGIN_FAILURES_PER_ACCOUNT failed log-ins. */
+  @IsInt({ message: 'LOGIN_LOCKOUT_MINUTES must be a whole number' })
+  @Min(1, { message: 'LOGIN_LOCKOUT_MINUTES must be between 1 and 1440' })
+  @Max(1440, { message: 'LOGIN_LOCKOUT_MINUTES must be between 1 and 1440' })
+  LOGIN_LOCKOUT_MINUTES = 15;
+
+  /** Longest life of a machine token issued through the api, in days. */
+  @IsInt({ message: 'TOKEN_MAX_DAYS must be a whole number' })
+  @Min(1, { message: 'TOKEN_MAX_DAYS must be between 1 and 3650' })
+  @Max(3650, { message: 'TOKEN_MAX_DAYS must be between 1 and 3650' })
+  TOKEN_MAX_DAYS = 365;
+
+  /**
    * Whether the api sits behind a proxy whose `X-Forwarded-For` names the client (what the
    * throttle and the refusal records take as the address): `false` (the socket's address),
    * `true` (trust every hop: only behind a proxy that overwrites the header), a number of hops,
@@ -344,6 +390,11 @@ const NUMERIC: readonly (keyof Env)[] = [
   'LEDGER_YELLOW_DAYS',
   'AUTH_FAILURES_PER_MINUTE',
   'AUTH_LOCKOUT_SECONDS',
+  'SESSION_IDLE_MINUTES',
+  'SESSION_MAX_HOURS',
+  'LOGIN_FAILURES_PER_ACCOUNT',
+  'LOGIN_LOCKOUT_MINUTES',
+  'TOKEN_MAX_DAYS',
   'REFUSAL_FLUSH_SECONDS',
   'JSON_MAX_DEPTH',
   'TEMPLATE_MAX_ELEMENTS',

@@ -45,6 +45,8 @@ export class RefusalLog {
   constructor(
     private readonly write: (events: AuditEventInput[]) => Promise<void>,
     private readonly now: () => number,
+    /** The audit event type written (`access.refused`, or `auth.login_failed` for log-ins). */
+    private readonly type = 'access.refused',
   ) {}
 
   async record(
@@ -75,7 +77,7 @@ export class RefusalLog {
       source.count = 1;
       return;
     }
-    await this.write([{ type: 'access.refused', actor, at, data }]);
+    await this.write([{ type: this.type, actor, at, data }]);
   }
 
   /** Writes one summary per source refused again since its last event; forgets quiet ones. */
@@ -87,7 +89,7 @@ export class RefusalLog {
         continue;
       }
       events.push({
-        type: 'access.refused',
+        type: this.type,
         actor: source.actor,
         at: source.lastAt,
         data: {
