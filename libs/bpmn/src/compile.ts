@@ -9,7 +9,7 @@ import {
   type SequenceFlow,
   isActivity,
 } from './model.js';
-import { checkAttributes, checkExtensions, namespacesOf } from './extensions.js';
+import { checkAttributes, checkProcess, namespacesOf } from './extensions.js';
 import {
   DEFAULT_TEMPLATE_LIMITS,
   type TemplateLimits,
@@ -105,7 +105,7 @@ class ProcessCompiler {
 
   compile(): ProcessGraph {
     const id = this.process.id ?? '-';
-    checkExtensions(this.process, this.namespaces, this.ctx);
+    checkProcess(this.process, this.namespaces, this.ctx);
     this.walk(this.process, id);
     this.checkFlows();
     const reported = new Set(this.ctx.problems.map((p) => p.elementId));
@@ -155,7 +155,6 @@ class ProcessCompiler {
       }
     }
     for (const element of elements) {
-      checkExtensions(element, this.namespaces, this.ctx);
       if (element.$type === 'bpmn:SequenceFlow' || IGNORED_TYPES.has(element.$type)) continue;
       const compile = ELEMENT_TYPES[element.$type];
       if (!compile) {

@@ -188,6 +188,7 @@ describe('attributes in foreign namespaces', () => {
       'Review: extension element <party:checklist> (namespace https://example.org/party-building/1.0)',
       'Review: this is a Camunda 7 model: attribute camunda:asyncBefore',
       'Review: attribute party:level (namespace https://example.org/party-building/1.0)',
+      'Review: attribute party:note (namespace https://example.org/party-building/1.0) on zeebe:assignmentDefinition',
     ]);
     expect(problems.some((p) => /modeler:|bioc:|color:/.test(p.message))).toBe(false);
   });
