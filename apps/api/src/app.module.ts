@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { InstancesModule } from './instances/instances.module.js';
 import { LedgerModule } from './ledger/ledger.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { OrgModule } from './org/org.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 
@@ -31,6 +32,7 @@ export class AppModule {
         AuditModule,
         NotificationsModule,
         ChannelsModule,
+        OrgModule,
         HealthModule,
       ],
       providers: [

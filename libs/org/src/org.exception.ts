@@ -6,6 +6,14 @@ export enum OrgExceptionCode {
   USER_NOT_FOUND = 'USER_NOT_FOUND',
   INVALID_ROLE = 'INVALID_ROLE',
   INVALID_STATUS = 'INVALID_STATUS',
+  /** Administration (issue 14): a write named a version that is no longer current. */
+  VERSION_CONFLICT = 'VERSION_CONFLICT',
+  UNIT_CLOSED = 'UNIT_CLOSED',
+  UNIT_NOT_EMPTY = 'UNIT_NOT_EMPTY',
+  INVALID_MOVE = 'INVALID_MOVE',
+  INVALID_MEMBER = 'INVALID_MEMBER',
+  MEMBER_EXISTS = 'MEMBER_EXISTS',
+  PARTY_NUMBER_TAKEN = 'PARTY_NUMBER_TAKEN',
 }
 
 /** A refusal about the organisation (unknown unit, bad role, ...); the api maps the codes. */

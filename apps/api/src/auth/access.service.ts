@@ -36,9 +36,6 @@ import { RefusalLog, type RefusalRequest } from './refusal-log.js';
  */
 @Injectable()
 export class AccessService implements OnModuleDestroy {
-  /** Org unit id → path. Paths never change once a unit exists (units are not moved). */
-  private readonly paths = new Map<string, string>();
-
   /** Refusal records, bounded and aggregated per source (see RefusalLog). */
   private readonly refusals: RefusalLog;
   private readonly flushTimer: NodeJS.Timeout;
@@ -78,12 +75,9 @@ export class AccessService implements OnModuleDestroy {
    */
   async unitPath(orgUnitId: string | null, manager?: EntityManager): Promise<string | null> {
     if (orgUnitId === null) return null;
-    const known = this.paths.get(orgUnitId);
-    if (known !== undefined) return known;
+    // not cached: a unit's path changes when an admin moves its subtree (issue 14)
     const unit = await this.org.findUnit(orgUnitId, manager);
-    if (!unit) return null;
-    this.paths.set(orgUnitId, unit.path);
-    return unit.path;
+    return unit?.path ?? null;
   }
 
   /**

@@ -53,6 +53,7 @@ export function errorBody(exception: unknown, request: RequestLike, log: ErrorLo
       statusCode,
       error: reason(statusCode),
       message,
+      ...(typeof fields.code === 'string' ? { code: fields.code } : {}),
       ...(fields.details === undefined ? {} : { details: fields.details }),
     };
   }

@@ -1,0 +1,454 @@
+import { SYSTEM_STREAM, appendAudit } from '@app/audit';
+import type { DataSource, EntityManager } from 'typeorm';
+import { OrgException, OrgExceptionCode } from './org.exception.js';
+import { MEMBER_STATUSES, type MemberStatus } from './org.types.js';
+import { updated } from './sql.js';
+import { checkName } from './units.repository.js';
+
+export const MEMBER_GENDERS = ['male', 'female'] as const;
+export type MemberGender = (typeof MEMBER_GENDERS)[number];
+
+/** A member with everything administration keeps (phone unmasked: mask before showing). */
+export interface MemberRecord {
+  readonly id: string;
+  readonly orgUnitId: string;
+  /** The path of the member's unit (for scope checks). */
+  readonly unitPath: string;
+  readonly name: string;
+  readonly gender: MemberGender | null;
+  readonly status: MemberStatus;
+  /** ISO dates (YYYY-MM-DD). */
+  readonly birthDate: string | null;
+  readonly admissionDate: string | null;
+  readonly fullMemberDate: string | null;
+  /** 党员编号. */
+  readonly partyNumber: string | null;
+  readonly phone: string | null;
+  readonly version: number;
+}
+
+/** The fields an admin sets on a member (status and unit have their own writes). */
+export interface MemberFields {
+  readonly name: string;
+  readonly gender?: MemberGender | null;
+  readonly birthDate?: string | null;
+  readonly admissionDate?: string | null;
+  readonly fullMemberDate?: string | null;
+  readonly partyNumber?: string | null;
+  readonly phone?: string | null;
+}
+
+interface MemberRow {
+  id: string;
+  org_unit_id: string;
+  path: string;
+  name: string;
+  gender: MemberGender | null;
+  status: MemberStatus;
+  birth_date: string | null;
+  admission_date: string | null;
+  full_member_date: string | null;
+  party_number: string | null;
+  phone: string | null;
+  version: number;
+}
+
+const SELECT = `SELECT m.id, m.org_unit_id, u.path, m.name, m.gender, m.status, m.birth_date::text,
+       m.admission_date::text, m.full_member_date::text, m.party_number, m.phone, m.version
+  FROM members m JOIN org_units u ON u.id = m.org_unit_id`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const PHONE = /^\+?[0-9][0-9-]{2,30}$/;
+const PARTY_NUMBER = /^[0-9A-Za-z-]{1,64}$/;
+
+/** `13812345678` → `138****5678`; shorter numbers keep their last two digits only. */
+export function maskPhone(phone: string | null): string | null {
+  if (phone === null) return null;
+  if (phone.length >= 11) return `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+  return `${'*'.repeat(Math.max(phone.length - 2, 1))}${phone.slice(-2)}`;
+}
+
+/**
+ * All SQL for administering `members`: create, edit, transfer between units, a manual status
+ * change, lookup and list. Every write names the version it read (VERSION_CONFLICT when stale)
+ * and is audited in the system stream; the phone is stored masked in the audit trail (an
+ * append-only trail cannot be erased).
+ */
+export class MembersRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: { now(): number },
+  ) {}
+
+  async find(id: string, manager: EntityManager = this.dataSource.manager, lock = false) {
+    if (!UUID.test(id)) return null;
+    // lock the member row alone first: a join locked FOR UPDATE would lose the row when a
+    // concurrent transfer changes its unit while we wait
+    if (lock) await manager.query(`SELECT 1 FROM members WHERE id = $1 FOR UPDATE`, [id]);
+    const [row] = await manager.query<MemberRow[]>(`${SELECT} WHERE m.id = $1`, [id]);
+    return row ? toRecord(row) : null;
+  }
+
+  /**
+   * Members in any of `scopes` (unit paths; null = everywhere), of the subtree `under`, whose
+   * name starts with `q` or whose 党员编号 is `q`; by name.
+   */
+  async list(options: {
+    scopes: readonly string[] | null;
+    under?: string;
+    q?: string;
+    offset: number;
+    limit: number;
+  }): Promise<{ items: MemberRecord[]; total: number }> {
+    const q = options.q?.trim() || null;
+    const rows = await this.dataSource.query<(MemberRow & { total: number })[]>(
+      `${SELECT.replace('m.version', 'm.version, count(*) OVER ()::int AS total')}
+        WHERE ($1::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($1::text[]) s(p) WHERE starts_with(u.path, s.p)))
+          AND ($2::text IS NULL OR starts_with(u.path, $2))
+          AND ($3::text IS NULL OR starts_with(m.name, $3) OR m.party_number = $3)
+        ORDER BY m.name, m.id LIMIT $4 OFFSET $5`,
+      [options.scopes, options.under ?? null, q, options.limit, options.offset],
+    );
+    return { items: rows.map(toRecord), total: rows[0]?.total ?? 0 };
+  }
+
+  /**
+   * A new member of an open unit. A second member of the same unit with the same name and
+   * birth date (a double submit) is MEMBER_EXISTS naming the first; a 党员编号 already held is
+   * PARTY_NUMBER_TAKEN.
+   */
+  async create(
+    input: MemberFields & { orgUnitId: string; status: MemberStatus },
+    actor: string,
+  ): Promise<MemberRecord> {
+    checkStatus(input.status);
+    const fields = this.checkFields(input);
+    return this.dataSource.transaction(async (tx) => {
+      await this.openUnit(tx, input.orgUnitId);
+      // serialises concurrent creations of the same person in the unit
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('member:' || $1 || ':' || $2))`, [
+        input.orgUnitId,
+        fields.name,
+      ]);
+      const [twin] = await tx.query<{ id: string }[]>(
+        `SELECT id FROM members WHERE org_unit_id = $1 AND name = $2
+            AND birth_date IS NOT DISTINCT FROM $3::date AND status <> 'cancelled'`,
+        [input.orgUnitId, fields.name, fields.birthDate],
+      );
+      if (twin) {
+        throw new OrgException(
+          OrgExceptionCode.MEMBER_EXISTS,
+          `org unit '${input.orgUnitId}' already has a member '${fields.name}' born ${fields.birthDate ?? '(no birth date)'}: '${twin.id}'`,
+        );
+      }
+      await this.partyNumberFree(tx, fields.partyNumber, null);
+      const [{ id }] = await tx.query<{ id: string }[]>(
+        `INSERT INTO members (org_unit_id, name, status, gender, birth_date, admission_date,
+                              full_member_date, party_number, phone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+        [
+          input.orgUnitId,
+          fields.name,
+          input.status,
+          fields.gender,
+          fields.birthDate,
+          fields.admissionDate,
+          fields.fullMemberDate,
+          fields.partyNumber,
+          fields.phone,
+        ],
+      );
+      const member = (await this.find(id, tx))!;
+      await this.audit(tx, 'org.member.created', actor, { ...auditView(member) });
+      return member;
+    });
+  }
+
+  /** Replaces the member's fields (absent optional fields keep their value). */
+  async update(
+    id: string,
+    patch: Partial<MemberFields>,
+    version: number,
+    actor: string,
+  ): Promise<MemberRecord> {
+    return this.dataSource.transaction(async (tx) => {
+      const before = await this.current(tx, id, version);
+      const fields = this.checkFields({
+        name: patch.name ?? before.name,
+        gender: patch.gender === undefined ? before.gender : patch.gender,
+        birthDate: patch.birthDate === undefined ? before.birthDate : patch.birthDate,
+        admissionDate:
+          patch.admissionDate === undefined ? before.admissionDate : patch.admissionDate,
+        fullMemberDate:
+          patch.fullMemberDate === undefined ? before.fullMemberDate : patch.fullMemberDate,
+        partyNumber: patch.partyNumber === undefined ? before.partyNumber : patch.partyNumber,
+        phone: patch.phone === undefined ? before.phone : patch.phone,
+      });
+      await this.partyNumberFree(tx, fields.partyNumber, id);
+      await tx.query(
+        `UPDATE members SET name = $2, gender = $3, birth_date = $4, admission_date = $5,
+                full_member_date = $6, party_number = $7, phone = $8, version = version + 1,
+                updated_at = $9
+          WHERE id = $1`,
+        [
+          id,
+          fields.name,
+          fields.gender,
+          fields.birthDate,
+          fields.admissionDate,
+          fields.fullMemberDate,
+          fields.partyNumber,
+          fields.phone,
+          new Date(this.clock.now()),
+        ],
+      );
+      const after = (await this.find(id, tx))!;
+      await this.audit(tx, 'org.member.updated', actor, {
+        memberId: id,
+        before: auditView(before),
+        after: auditView(after),
+      });
+      return after;
+    });
+  }
+
+  /**
+   * 组织关系转接: moves the member to another open unit, and the `member` role its users held
+   * on the old unit to the new one, audited once with both units and the reason.
+   */
+  async transfer(
+    id: string,
+    toOrgUnitId: string,
+    reason: string,
+    version: number,
+    actor: string,
+  ): Promise<MemberRecord> {
+    const why = checkReason(reason);
+    return this.dataSource.transaction(async (tx) => {
+      const before = await this.current(tx, id, version);
+      await this.openUnit(tx, toOrgUnitId);
+      if (before.orgUnitId === toOrgUnitId) {
+        throw new OrgException(
+          OrgExceptionCode.INVALID_MOVE,
+          `member '${id}' is already in org unit '${toOrgUnitId}'`,
+        );
+      }
+      const grants = await updated<{ user_id: string }>(
+        tx,
+        `DELETE FROM user_roles WHERE role = 'member' AND org_unit_id = $2
+            AND user_id IN (SELECT id FROM users WHERE member_id = $1)
+         RETURNING user_id`,
+        [id, before.orgUnitId],
+      );
+      for (const grant of grants) {
+        await tx.query(
+          `INSERT INTO user_roles (user_id, role, org_unit_id) VALUES ($1, 'member', $2)
+           ON CONFLICT DO NOTHING`,
+          [grant.user_id, toOrgUnitId],
+        );
+      }
+      await tx.query(
+        `UPDATE members SET org_unit_id = $2, version = version + 1, updated_at = $3 WHERE id = $1`,
+        [id, toOrgUnitId, new Date(this.clock.now())],
+      );
+      await this.audit(tx, 'org.member.transferred', actor, {
+        memberId: id,
+        fromOrgUnitId: before.orgUnitId,
+        toOrgUnitId,
+        reason: why,
+        memberGrantsMoved: grants.map((grant) => grant.user_id),
+      });
+      return (await this.find(id, tx))!;
+    });
+  }
+
+  /**
+   * A manual status change (the processes own the normal path): reason required, audited as
+   * `org.member.status` with `manual: true`.
+   */
+  async setStatus(
+    id: string,
+    status: MemberStatus,
+    reason: string,
+    version: number,
+    actor: string,
+  ): Promise<MemberRecord> {
+    checkStatus(status);
+    const why = checkReason(reason);
+    return this.dataSource.transaction(async (tx) => {
+      const before = await this.current(tx, id, version);
+      const now = new Date(this.clock.now());
+      await tx.query(
+        `UPDATE members SET status = $2, status_changed_at = $3, updated_at = $3,
+                version = version + 1
+          WHERE id = $1`,
+        [id, status, now],
+      );
+      await this.audit(tx, 'org.member.status', actor, {
+        memberId: id,
+        from: before.status,
+        to: status,
+        reason: why,
+        manual: true,
+      });
+      return (await this.find(id, tx))!;
+    });
+  }
+
+  private async current(tx: EntityManager, id: string, version: number): Promise<MemberRecord> {
+    const member = await this.find(id, tx, true);
+    if (!member) throw new OrgException(OrgExceptionCode.MEMBER_NOT_FOUND, `no member '${id}'`);
+    if (member.version !== version) {
+      throw new OrgException(
+        OrgExceptionCode.VERSION_CONFLICT,
+        `member '${id}' is at version ${member.version}, not ${version}: it changed since you read it`,
+      );
+    }
+    return member;
+  }
+
+  private async openUnit(tx: EntityManager, orgUnitId: string): Promise<void> {
+    const [unit] = await tx.query<{ closed: boolean }[]>(
+      `SELECT closed_at IS NOT NULL AS closed FROM org_units WHERE id = $1 FOR SHARE`,
+      [orgUnitId],
+    );
+    if (!unit)
+      throw new OrgException(OrgExceptionCode.UNIT_NOT_FOUND, `no org unit '${orgUnitId}'`);
+    if (unit.closed) {
+      throw new OrgException(
+        OrgExceptionCode.UNIT_CLOSED,
+        `org unit '${orgUnitId}' is closed: it takes no members`,
+      );
+    }
+  }
+
+  private async partyNumberFree(
+    tx: EntityManager,
+    partyNumber: string | null,
+    self: string | null,
+  ): Promise<void> {
+    if (partyNumber === null) return;
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('party-number:' || $1))`, [partyNumber]);
+    const [holder] = await tx.query<{ id: string }[]>(
+      `SELECT id FROM members WHERE party_number = $1 AND ($2::uuid IS NULL OR id <> $2)`,
+      [partyNumber, self],
+    );
+    if (holder) {
+      throw new OrgException(
+        OrgExceptionCode.PARTY_NUMBER_TAKEN,
+        `partyNumber '${partyNumber}' (党员编号) is already member '${holder.id}'`,
+      );
+    }
+  }
+
+  /** Trims and checks the fields; throws INVALID_MEMBER naming the field. */
+  private checkFields(input: MemberFields): Required<MemberFields> {
+    const name = checkName(input.name, 'name', OrgExceptionCode.INVALID_MEMBER);
+    const gender = input.gender ?? null;
+    if (gender !== null && !(MEMBER_GENDERS as readonly string[]).includes(gender)) {
+      invalid('gender', `must be one of ${MEMBER_GENDERS.join(', ')}`);
+    }
+    const today = new Date(this.clock.now()).toISOString().slice(0, 10);
+    const dates = {
+      birthDate: input.birthDate ?? null,
+      admissionDate: input.admissionDate ?? null,
+      fullMemberDate: input.fullMemberDate ?? null,
+    };
+    for (const [field, value] of Object.entries(dates)) {
+      if (value === null) continue;
+      if (!isIsoDate(value)) invalid(field, `'${value.slice(0, 40)}' is not a date (YYYY-MM-DD)`);
+      if (value > today) invalid(field, `${value} is in the future`);
+      if (value < '1900-01-01') invalid(field, `${value} is before 1900`);
+    }
+    const order = (['birthDate', 'admissionDate', 'fullMemberDate'] as const).filter(
+      (field) => dates[field] !== null,
+    );
+    for (let i = 1; i < order.length; i++) {
+      const earlier = dates[order[i - 1]]!;
+      const later = dates[order[i]]!;
+      const strict = order[i - 1] === 'birthDate';
+      if (strict ? later <= earlier : later < earlier) {
+        invalid(
+          order[i],
+          `${later} is ${strict ? 'not after' : 'before'} ${order[i - 1]} ${earlier} (birth < admission ≤ full membership)`,
+        );
+      }
+    }
+    const partyNumber = input.partyNumber?.trim() || null;
+    if (partyNumber !== null && !PARTY_NUMBER.test(partyNumber)) {
+      invalid('partyNumber', 'must be 1 to 64 letters, digits or -');
+    }
+    const phone = input.phone?.trim() || null;
+    if (phone !== null && !PHONE.test(phone)) {
+      invalid('phone', 'must be digits, + and - only (3 to 32 characters)');
+    }
+    return { name, gender, ...dates, partyNumber, phone };
+  }
+
+  private async audit(
+    tx: EntityManager,
+    type: string,
+    actor: string,
+    data: Record<string, unknown>,
+  ): Promise<void> {
+    await appendAudit(tx, SYSTEM_STREAM, [{ type, actor, at: this.clock.now(), data }]);
+  }
+}
+
+function invalid(field: string, message: string): never {
+  throw new OrgException(OrgExceptionCode.INVALID_MEMBER, `${field} ${message}`);
+}
+
+function checkReason(reason: string): string {
+  const why = reason.trim();
+  if (why.length === 0 || why.length > 500) invalid('reason', 'must be 1 to 500 characters');
+  return why;
+}
+
+function checkStatus(status: string): asserts status is MemberStatus {
+  if (!(MEMBER_STATUSES as readonly string[]).includes(status)) {
+    invalid('status', `'${status.slice(0, 40)}' is not one of ${MEMBER_STATUSES.join(', ')}`);
+  }
+}
+
+function isIsoDate(value: string): boolean {
+  const match = ISO_DATE.exec(value);
+  if (!match) return false;
+  const [, y, m, d] = match.map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** What the audit trail keeps of a member: everything but the phone, which is masked. */
+function auditView(member: MemberRecord): Record<string, unknown> {
+  return {
+    id: member.id,
+    orgUnitId: member.orgUnitId,
+    name: member.name,
+    gender: member.gender,
+    status: member.status,
+    birthDate: member.birthDate,
+    admissionDate: member.admissionDate,
+    fullMemberDate: member.fullMemberDate,
+    partyNumber: member.partyNumber,
+    phone: maskPhone(member.phone),
+    version: member.version,
+  };
+}
+
+function toRecord(row: MemberRow): MemberRecord {
+  return {
+    id: row.id,
+    orgUnitId: row.org_unit_id,
+    unitPath: row.path,
+    name: row.name,
+    gender: row.gender,
+    status: row.status,
+    birthDate: row.birth_date,
+    admissionDate: row.admission_date,
+    fullMemberDate: row.full_member_date,
+    partyNumber: row.party_number,
+    phone: row.phone,
+    version: row.version,
+  };
+}
