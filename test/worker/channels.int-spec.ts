@@ -144,8 +144,8 @@ describe('worker channels: group robots per org unit', () => {
     expect(rows.map((row) => row.channel)).toEqual(['A group', 'A group', 'committee group']);
     const signed = robot.requestsTo('/committee');
     expect(signed).toHaveLength(1);
-    expect(validSignature(signed[0]!)).toBe(true);
-    expect(JSON.stringify(signed[0]!.body)).toContain('督办：一支部逾期事项');
+    expect(validSignature(signed[0])).toBe(true);
+    expect(JSON.stringify(signed[0].body)).toContain('督办：一支部逾期事项');
     expect(bodiesTo('/branch-b').some((body) => body.includes('督办'))).toBe(false);
   });
 
@@ -186,7 +186,7 @@ describe('worker channels: group robots per org unit', () => {
     });
     const processor = h.get(WebhookProcessor);
     await expect(
-      processor.handle({ deliveryId: delivery!.id }, { attemptsMade: 0, attempts: 3 }),
+      processor.handle({ deliveryId: delivery.id }, { attemptsMade: 0, attempts: 3 }),
     ).rejects.toThrow(/45009/);
     expect(await deliveriesOf(instance.id)).toEqual([
       {
@@ -197,10 +197,10 @@ describe('worker channels: group robots per org unit', () => {
       },
     ]);
     expect(
-      await processor.handle({ deliveryId: delivery!.id }, { attemptsMade: 1, attempts: 3 }),
+      await processor.handle({ deliveryId: delivery.id }, { attemptsMade: 1, attempts: 3 }),
     ).toBe('delivered');
     // delivered twice, posted once
-    expect(await processor.handle({ deliveryId: delivery!.id })).toBe('skipped');
+    expect(await processor.handle({ deliveryId: delivery.id })).toBe('skipped');
     expect(robot.requestsTo('/flaky')).toHaveLength(2);
     expect((await deliveriesOf(instance.id))[0]).toMatchObject({ state: 'sent', attempts: 2 });
     await h.queue(QueueName.Notifications).resume();

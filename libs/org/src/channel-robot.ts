@@ -160,7 +160,7 @@ export async function postToRobot(
 
 /** The first few KiB of a body (a robot's answer is small; anything bigger is cut). */
 async function readBounded(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
   if (!reader) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;

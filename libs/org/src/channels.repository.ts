@@ -189,7 +189,7 @@ export class ChannelsRepository {
           new Date(now),
         ],
       );
-      const channel = toChannel(row!);
+      const channel = toChannel(row);
       await audit(manager, CHANNEL_EVENTS.created, actor, now, channel);
       return channel;
     });
@@ -224,7 +224,7 @@ export class ChannelsRepository {
           new Date(now),
         ],
       );
-      const channel = toChannel(row!);
+      const channel = toChannel(row);
       await audit(manager, CHANNEL_EVENTS.updated, actor, now, channel, {
         changed: Object.keys(change).filter(
           (key) => change[key as keyof ChannelChange] !== undefined,
@@ -249,7 +249,7 @@ export class ChannelsRepository {
           WHERE id = $1 AND version = $2 RETURNING ${CHANNEL_COLUMNS}`,
         [id, version, new Date(now)],
       );
-      await audit(manager, CHANNEL_EVENTS.deleted, actor, now, toChannel(row!));
+      await audit(manager, CHANNEL_EVENTS.deleted, actor, now, toChannel(row));
     });
   }
 

@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 
 /** No control characters (C0, DEL, C1) in a channel's name. */
+// eslint-disable-next-line no-control-regex -- the point is to refuse them
 const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]+$/;
 
 export class CreateChannelDto {
