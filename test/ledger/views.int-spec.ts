@@ -263,15 +263,28 @@ describe('ledger: views, roll-ups, exports and access', () => {
       [
         row(general, '2026-01', [3, 2, 1, 1, 1], 1),
         row(general, '2026-02', [1, 2, 1, 1, 0], 0),
-        row(general, '2026-03', [2, 4, 3, 1, 1], 1),
+        row(general, '2026-03', [2, 4, 2, 1, 1], 1),
         row(A, '2026-01', [2, 1, 1, 1, 1], 1),
         row(A, '2026-02', [0, 0, 0, 1, 0], 0),
-        row(A, '2026-03', [2, 2, 1, 0, 0], null),
+        row(A, '2026-03', [2, 2, 0, 0, 0], null),
         row(B, '2026-01', [1, 1, 0, 0, 0], null),
         row(B, '2026-02', [1, 2, 1, 0, 0], null),
         row(B, '2026-03', [0, 2, 2, 1, 1], 1),
       ].map((r) => ({ ...r, orgUnitName: undefined })),
     );
+    // March is the current period (now is the 25th): it is counted as of now, so I6 (due the
+    // 27th) is not overdue yet; once March is over, its end is March 31 and I6 is overdue then
+    try {
+      h.clock.set(at('2026-04-02T09:00:00+08:00'));
+      const later = await supervisorCommittee.http
+        .get('/api/ledger/rollup')
+        .query({ period: 'month', from: '2026-03', to: '2026-03', orgUnitId: h.org.branchA });
+      expect((later.body as { rows: object[] }).rows).toEqual([
+        { ...row(A, '2026-03', [2, 2, 1, 0, 0], null), orgUnitName: '第一党支部' },
+      ]);
+    } finally {
+      h.clock.set(at('2026-03-25T09:00:00+08:00'));
+    }
   });
 
   it('rolls up per quarter; by default over the caller’s own scope', async () => {
@@ -283,9 +296,9 @@ describe('ledger: views, roll-ups, exports and access', () => {
     expect(body.periods).toEqual(['2026-Q1']);
     const { committee, general, branchA: A, branchB: B } = h.org;
     expect(body.rows.map(({ orgUnitName: _, ...r }) => r)).toEqual([
-      row(committee, '2026-Q1', [6, 4, 3, 3, 2], 2 / 3),
-      row(general, '2026-Q1', [6, 4, 3, 3, 2], 2 / 3),
-      row(A, '2026-Q1', [4, 2, 1, 2, 1], 0.5),
+      row(committee, '2026-Q1', [6, 4, 2, 3, 2], 2 / 3),
+      row(general, '2026-Q1', [6, 4, 2, 3, 2], 2 / 3),
+      row(A, '2026-Q1', [4, 2, 0, 2, 1], 0.5),
       row(B, '2026-Q1', [2, 2, 2, 1, 1], 1),
     ]);
     expect(body.rows[0].orgUnitName).toBe('公司党委');

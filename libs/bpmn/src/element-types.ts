@@ -172,8 +172,26 @@ const userTask: Compile = (element, fields, ctx) => {
       label('priorityDefinition priority'),
       ctx.attr(priority, 'priority'),
     ),
+    ...zeebeProperties(element, ctx),
   };
 };
+
+/**
+ * An element's `zeebe:properties` as `{ properties: name → value }` (the last of a repeated name
+ * wins), or nothing when it has none.
+ */
+function zeebeProperties(
+  element: ModdleElement,
+  ctx: CompileContext,
+): { properties?: Record<string, string> } {
+  const properties: Record<string, string> = {};
+  const list = ctx.extension(element, 'zeebe:Properties')?.properties;
+  for (const property of Array.isArray(list) ? (list as ModdleElement[]) : []) {
+    const name = ctx.attr(property, 'name');
+    if (name !== null) properties[name] = ctx.attr(property, 'value') ?? '';
+  }
+  return Object.keys(properties).length === 0 ? {} : { properties };
+}
 
 const serviceTask: Compile = (element, fields, ctx) => {
   const definition = ctx.extension(element, 'zeebe:TaskDefinition');

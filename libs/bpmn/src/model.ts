@@ -95,6 +95,11 @@ export interface UserTaskNode extends ActivityBase {
   readonly formKey: string | null;
   readonly formId: string | null;
   readonly priority: string | null;
+  /**
+   * Its `zeebe:properties` (name → value): metadata the engine does not execute, read by the
+   * shell (e.g. `ledger.verifies`, docs/ledger.md). Absent on nodes built by hand.
+   */
+  readonly properties?: Readonly<Record<string, string>>;
 }
 
 export interface ServiceTaskNode extends ActivityBase {

@@ -60,7 +60,12 @@ describe('loadEnv', () => {
       env.LEDGER_ATTACHMENT_MAX_BYTES,
       env.LEDGER_YELLOW_DAYS,
       env.LEDGER_ESCALATION_EVERY,
-    ]).toEqual([10 * 1024 * 1024, 5, 'P1D']);
+      env.LEDGER_GRACE_DAYS,
+    ]).toEqual([10 * 1024 * 1024, 5, 'P1D', 3]);
+    expect(loadEnv({ LEDGER_GRACE_DAYS: '0' }).LEDGER_GRACE_DAYS).toBe(0);
+    expect(() => loadEnv({ LEDGER_GRACE_DAYS: '-1' })).toThrow(/LEDGER_GRACE_DAYS=-1/);
+    expect(loadEnv({}).LEDGER_BULK_VERIFY_MAX).toBe(200);
+    expect(() => loadEnv({ LEDGER_BULK_VERIFY_MAX: '0' })).toThrow(/LEDGER_BULK_VERIFY_MAX=0/);
     expect(() => loadEnv({ LEDGER_ESCALATION_EVERY: '1 day' })).toThrow(
       /LEDGER_ESCALATION_EVERY="1 day"/,
     );

@@ -98,6 +98,22 @@ export class Env {
   @Min(0, { message: 'LEDGER_YELLOW_DAYS must be 0 or more' })
   LEDGER_YELLOW_DAYS = 3;
 
+  /**
+   * A ledger item opened after its due time, or less than this many days before it, counts as
+   * due this many days (× 24 h) after it was opened: it is not overdue, red or escalated (督办)
+   * before it has had that time.
+   */
+  @IsInt({ message: 'LEDGER_GRACE_DAYS must be a whole number' })
+  @Min(0, { message: 'LEDGER_GRACE_DAYS must be 0 or more' })
+  @Max(365, { message: 'LEDGER_GRACE_DAYS must be at most 365' })
+  LEDGER_GRACE_DAYS = 3;
+
+  /** Items one bulk 销号 (`POST /api/ledger/items/verify`) closes at most. */
+  @IsInt({ message: 'LEDGER_BULK_VERIFY_MAX must be a whole number' })
+  @Min(1, { message: 'LEDGER_BULK_VERIFY_MAX must be at least 1' })
+  @Max(10_000, { message: 'LEDGER_BULK_VERIFY_MAX must be at most 10000' })
+  LEDGER_BULK_VERIFY_MAX = 200;
+
   /** An overdue ledger item is escalated (督办) one level further up at most this often. */
   @Matches(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, {
     message: 'LEDGER_ESCALATION_EVERY must be an ISO-8601 duration such as P1D or PT12H',
@@ -400,6 +416,7 @@ const NUMERIC: readonly (keyof Env)[] = [
   'TEMPLATE_MAX_ELEMENTS',
   'TEMPLATE_MAX_DEPTH',
   'CALL_ACTIVITY_MAX_DEPTH',
+  'AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS',
   'STEP_MAX_ACTIVATIONS',
   'FEEL_TIME_BUDGET_MS',
   'FEEL_MAX_LIST',

@@ -46,6 +46,35 @@ export interface EndedTask {
 export interface EndedUserTask extends EndedTask {
   readonly engineKey: string;
   readonly elementId: string;
+  /**
+   * The completion approves the instance's file (see `verifiesInstance`): the instance's
+   * submitted items, and this task's own, are crossed off (销号) by the completing user.
+   */
+  readonly verifies?: boolean;
+}
+
+/** The `zeebe:properties` entry that marks a user task as the approval of its instance's file. */
+export const LEDGER_VERIFIES = 'ledger.verifies';
+/** The entry naming the completion variable that says "approved" (default `approved`). */
+export const LEDGER_APPROVAL = 'ledger.approval';
+
+/**
+ * Whether completing a user task with these properties and completion variables crosses off
+ * (销号) its instance's submitted items: the task declares `ledger.verifies` = `instance`, and
+ * the completion sets the approval variable (`ledger.approval`, default `approved`) to true. A
+ * rejection (anything else) leaves every item as it is.
+ */
+export function verifiesInstance(
+  properties: Readonly<Record<string, string>> | undefined,
+  variables: unknown,
+): boolean {
+  if (properties?.[LEDGER_VERIFIES] !== 'instance') return false;
+  const name = properties[LEDGER_APPROVAL]?.trim() || 'approved';
+  return (
+    typeof variables === 'object' &&
+    variables !== null &&
+    (variables as Record<string, unknown>)[name] === true
+  );
 }
 
 /** One statement of the batch: SQL with `$1 … $n` and its values. */
@@ -142,6 +171,10 @@ export function ledgerStepWrites(
     // is left alone by both statements.
     const itemId = taskItemId(ctx.instanceId, task.engineKey);
     const state = itemState(task);
+    if (task.verifies && state === 'submitted') {
+      verifyInstance(itemId, task, ctx, at, writes, event);
+      continue;
+    }
     writes.push({
       // A submission sets nothing an index covers (a HOT update, see migration
       // LedgerItemsHotUpdates); a cancellation settles the item.
@@ -158,6 +191,71 @@ export function ledgerStepWrites(
   }
   if (entries.length > 0) writes.push(entryInsert(entries, ctx, at));
   return { writes, audit };
+}
+
+/**
+ * The approval of the instance's file (销号 by the task's completion): every item of the
+ * instance that is submitted (before the step: the snapshot every part sees) is closed, with a
+ * `closed` entry each (the completing user, `by: 'task'`, onTime as the api's 销号 keeps it), and
+ * the approving task's own item goes open / in progress → closed with its `submitted` and
+ * `closed` entries. Items in progress (a rejected submission) or open stay as they are. One
+ * audit event names the approval; the entries name each item.
+ */
+function verifyInstance(
+  itemId: string,
+  task: EndedUserTask,
+  ctx: LedgerStepContext,
+  at: Date,
+  writes: LedgerWrite[],
+  event: (type: string, elementId: string, data: Record<string, unknown>) => void,
+): void {
+  writes.push({
+    sql: `UPDATE ledger_items SET state = 'closed', updated_at = $2::timestamptz, submitted_at = $2::timestamptz,
+           closed_at = $2::timestamptz, closed_by = $3, settled_at = $2::timestamptz
+         WHERE id = $1::uuid AND state IN ('open', 'in_progress')`,
+    params: [itemId, at, ctx.actor],
+  });
+  writes.push({
+    sql: `UPDATE ledger_items SET state = 'closed', updated_at = $2::timestamptz, closed_at = $2::timestamptz,
+           closed_by = $3, settled_at = $2::timestamptz
+         WHERE instance_id = $1::uuid AND state = 'submitted'`,
+    params: [ctx.instanceId, at, ctx.actor],
+  });
+  // The entries, read from the snapshot the two updates change: the approving task's item
+  // submitted (now) and closed, then every item that was submitted closed
+  writes.push({
+    sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
+         SELECT e.item_id, e.kind, $3, e.data, $2::timestamptz FROM (
+           SELECT l.id AS item_id, 'submitted'::ledger_entry_kind AS kind,
+                  jsonb_build_object('taskId', l.task_id) || $6::jsonb AS data, 0 AS n
+             FROM ledger_items l WHERE l.id = $5::uuid AND l.state IN ('open', 'in_progress')
+           UNION ALL
+           SELECT l.id, 'closed'::ledger_entry_kind,
+                  jsonb_build_object('by', 'task', 'taskKey', $4::text,
+                    'onTime', l.due_at IS NULL OR s.at <= l.due_at, 'submittedAt', s.at),
+                  CASE WHEN l.id = $5::uuid THEN 1 ELSE 2 END
+             FROM ledger_items l,
+                  LATERAL (SELECT CASE WHEN l.id = $5::uuid THEN $2::timestamptz ELSE l.submitted_at END AS at) s
+            WHERE l.instance_id = $1::uuid
+              AND (l.state = 'submitted' OR (l.id = $5::uuid AND l.state IN ('open', 'in_progress')))
+         ) e ORDER BY e.n, e.item_id`,
+    params: [
+      ctx.instanceId,
+      at,
+      ctx.actor,
+      task.engineKey,
+      itemId,
+      JSON.stringify(entryData(null, task)),
+    ],
+  });
+  event('ledger.submitted', task.elementId, { itemId, taskKey: task.engineKey, by: 'task' });
+  event('ledger.closed', task.elementId, {
+    itemId,
+    taskKey: task.engineKey,
+    by: 'task',
+    verifies: 'instance',
+    scope: `the instance's submitted items`,
+  });
 }
 
 /** An entry of the step; `existing`: of an item opened before the step (a task that ended). */

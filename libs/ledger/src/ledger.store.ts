@@ -21,6 +21,11 @@ import { yellowUntil } from './traffic-light.js';
 export interface LedgerOptions {
   /** Days before the due time in which an item is yellow (LEDGER_YELLOW_DAYS). */
   readonly yellowDays: number;
+  /**
+   * Days (× 24 h) an item has after it was opened before it counts as due, whatever its due
+   * time says (LEDGER_GRACE_DAYS; see `effectiveDue`). 0: none.
+   */
+  readonly graceDays?: number;
 }
 
 /** Who is acting: an audit actor (user id, `system:…`). */
@@ -178,6 +183,15 @@ export class LedgerStore {
 
   get yellowDays(): number {
     return this.options.yellowDays;
+  }
+
+  get graceDays(): number {
+    return this.options.graceDays ?? 0;
+  }
+
+  /** The grace as a PostgreSQL interval value. */
+  private get grace(): string {
+    return `${this.graceDays * 24} hours`;
   }
 
   now(): number {
@@ -409,8 +423,12 @@ export class LedgerStore {
 
   /** 销号: submitted → closed. `onTime` (submitted by the due time) is kept on the entry. */
   verify(id: string, note: string | null, actor: Actor): Promise<LedgerItem> {
+    return this.transition(id, actor, this.verifySpec(note, actor));
+  }
+
+  private verifySpec(note: string | null, actor: Actor): TransitionSpec {
     const now = new Date(this.clock.now());
-    return this.transition(id, actor, {
+    return {
       from: ['submitted'],
       to: 'closed',
       kind: 'closed',
@@ -423,7 +441,7 @@ export class LedgerStore {
             (item.submittedAt !== null && item.submittedAt.getTime() <= item.dueAt.getTime()),
           submittedAt: item.submittedAt?.toISOString() ?? null,
         }),
-    });
+    };
   }
 
   /** Rejected back to the responsible side: submitted → in_progress, with a reason. */
@@ -505,13 +523,13 @@ export class LedgerStore {
   ): Promise<{ items: LedgerItem[]; total: number }> {
     const params: unknown[] = [];
     const where = this.where(scope, unitPath === null ? {} : { unitPath }, params);
-    params.push(new Date(this.clock.now()));
-    const now = `$${params.length}`;
+    params.push(new Date(this.clock.now()), this.grace);
+    const past = dueBefore('l', `$${params.length - 1}`, `$${params.length}`);
     params.push(page.limit, page.offset);
     const rows = await this.dataSource.query<(ItemRow & { total: number })[]>(
       `SELECT ${ITEM_COLUMNS}, count(*) OVER ()::int AS total FROM ${ITEM_FROM}
         WHERE ${where} AND l.state IN ('open', 'in_progress', 'submitted')
-          AND ((l.state IN ('open', 'in_progress') AND l.due_at < ${now}) OR l.escalations > 0)
+          AND ((l.state IN ('open', 'in_progress') AND ${past}) OR l.escalations > 0)
         ORDER BY l.escalations DESC, l.due_at ASC NULLS LAST, l.id
         LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
@@ -521,12 +539,13 @@ export class LedgerStore {
 
   /**
    * Per org unit under `rootPaths` (each counting its whole subtree) and period: items opened
-   * in the period; open at its end (not closed then); overdue at its end (open then and due
-   * before it); closed in it (distinct items with a 销号 in the period); closed on time (of
+   * in the period; open at its end (not closed then) — for a period not yet over, as of now, not
+   * of its future end; overdue at that moment (open then and due, with the grace, before it); closed in it (distinct items with a 销号 in the period); closed on time (of
    * those, the last closure in the period accepted a submission made by the due time); on-time
    * rate = closed on time / closed (null without closures). Cancelled items count nowhere.
    */
   async rollup(rootPaths: readonly string[], periods: readonly Period[]): Promise<RollupRow[]> {
+    const now = this.clock.now();
     if (rootPaths.length === 0 || periods.length === 0) return [];
     const rows = await this.dataSource.query<
       {
@@ -543,21 +562,23 @@ export class LedgerStore {
       `WITH units AS (
          SELECT id, name, path FROM org_units WHERE path LIKE ANY($1::text[])),
        periods AS (
-         SELECT * FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS p (label, start_at, end_at)),
+         SELECT p.*, LEAST(p.end_at, $5::timestamptz) AS as_of
+           FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS p (label, start_at, end_at)),
        items AS (
          SELECT l.id, l.created_at, l.due_at, o.path FROM ledger_items l JOIN org_units o ON o.id = l.org_unit_id
           WHERE o.path LIKE ANY($1::text[]) AND l.state <> 'cancelled'),
        facts AS (
          SELECT i.id, i.path, p.label,
                 i.created_at >= p.start_at AND i.created_at < p.end_at AS opened,
-                i.created_at < p.end_at AND last.kind IS DISTINCT FROM 'closed' AS open_at_end,
-                i.created_at < p.end_at AND last.kind IS DISTINCT FROM 'closed' AND i.due_at < p.end_at AS overdue_at_end,
+                i.created_at < p.end_at AND i.created_at <= $5 AND last.kind IS DISTINCT FROM 'closed' AS open_at_end,
+                i.created_at < p.end_at AND i.created_at <= $5 AND last.kind IS DISTINCT FROM 'closed'
+                  AND ${dueBefore('i', 'p.as_of', '$6')} AS overdue_at_end,
                 closing.on_time IS NOT NULL AS closed,
                 COALESCE(closing.on_time, false) AS closed_on_time
            FROM items i CROSS JOIN periods p
            LEFT JOIN LATERAL (
              SELECT e.kind::text AS kind FROM ledger_entries e
-              WHERE e.item_id = i.id AND e.kind IN ('closed', 'reopened') AND e.at < p.end_at
+              WHERE e.item_id = i.id AND e.kind IN ('closed', 'reopened') AND e.at < p.end_at AND e.at <= $5
               ORDER BY e.at DESC, e.seq DESC LIMIT 1) last ON TRUE
            LEFT JOIN LATERAL (
              SELECT COALESCE((e.data->>'onTime')::boolean, false) AS on_time FROM ledger_entries e
@@ -578,6 +599,8 @@ export class LedgerStore {
         periods.map((p) => p.label),
         periods.map((p) => new Date(p.start)),
         periods.map((p) => new Date(p.end)),
+        new Date(now),
+        this.grace,
       ],
     );
     return rows.map((row) => ({
@@ -602,10 +625,11 @@ export class LedgerStore {
     const rows = await this.dataSource.query<{ id: string }[]>(
       `SELECT id FROM ledger_items
         WHERE state IN ('open', 'in_progress') AND due_at < $1 AND settled_at IS NULL
+          AND created_at + $3::interval < $1
           AND (escalated_at IS NULL OR escalated_at <= $2)
           AND ${LEDGER_OWNS_ESCALATION}
         ORDER BY due_at, id LIMIT ${ESCALATION_BATCH}`,
-      [new Date(now), new Date(notSince)],
+      [new Date(now), new Date(notSince), this.grace],
     );
     return rows.map((row) => row.id);
   }
@@ -632,11 +656,11 @@ export class LedgerStore {
                   (SELECT parent_id FROM org_units WHERE id = l.org_unit_id), l.org_unit_id)
                 ELSE COALESCE((SELECT parent_id FROM org_units WHERE id = l.escalated_to), l.escalated_to)
               END
-        WHERE l.id = $1 AND l.state IN ('open', 'in_progress') AND l.due_at < $2
+        WHERE l.id = $1 AND l.state IN ('open', 'in_progress') AND ${dueBefore('l', '$2', '$4')}
           AND (l.escalated_at IS NULL OR l.escalated_at <= $3)
           AND (l.source <> 'task' OR l.org_unit_id IS NOT NULL)
         RETURNING l.id`,
-      [itemId, new Date(now), new Date(notSince)],
+      [itemId, new Date(now), new Date(notSince), this.grace],
     );
     if (rows.length === 0) return null;
     const item = await this.item(itemId, manager);
@@ -674,25 +698,28 @@ export class LedgerStore {
       conditions.push(filter.escalated ? 'l.escalations > 0' : 'l.escalations = 0');
     }
     const now = this.clock.now();
-    if (filter.overdue !== undefined) {
-      const overdue = `(l.state IN ('open', 'in_progress') AND l.due_at < ${add(new Date(now))})`;
-      conditions.push(filter.overdue ? overdue : `NOT ${overdue}`);
-    }
-    if (filter.light !== undefined) {
+    if (filter.overdue !== undefined || filter.light !== undefined) {
+      const grace = `${add(this.grace)}::text`;
+      const nowParam = `${add(new Date(now))}::timestamptz`;
+      const until = `${add(new Date(yellowUntil(now, this.options.yellowDays)))}::timestamptz`;
+      const past = dueBefore('l', nowParam, grace);
+      if (filter.overdue !== undefined) {
+        const overdue = `(l.state IN ('open', 'in_progress') AND ${past})`;
+        conditions.push(filter.overdue ? overdue : `NOT ${overdue}`);
+      }
       const live = `l.state IN ('open', 'in_progress', 'submitted')`;
+      const byUntil = `(l.due_at <= ${until} AND l.created_at + ${grace}::interval <= ${until})`;
       switch (filter.light) {
+        case undefined:
+          break;
         case 'red':
-          conditions.push(`${live} AND l.due_at < ${add(new Date(now))}`);
+          conditions.push(`${live} AND ${past}`);
           break;
         case 'yellow':
-          conditions.push(
-            `${live} AND l.due_at >= ${add(new Date(now))} AND l.due_at <= ${add(new Date(yellowUntil(now, this.options.yellowDays)))}`,
-          );
+          conditions.push(`${live} AND NOT ${past} AND ${byUntil}`);
           break;
         case 'green':
-          conditions.push(
-            `${live} AND (l.due_at IS NULL OR l.due_at > ${add(new Date(yellowUntil(now, this.options.yellowDays)))})`,
-          );
+          conditions.push(`${live} AND (l.due_at IS NULL OR NOT ${byUntil})`);
           break;
       }
     }
@@ -703,6 +730,62 @@ export class LedgerStore {
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
       const item = await this.locked(manager, id);
+      return this.apply(manager, item, actor, spec, now);
+    });
+  }
+
+  /**
+   * Bulk 销号: every item submitted → closed in ONE transaction, all or nothing. The rows are
+   * locked in id order (two bulk requests never deadlock); an unknown id fails the whole request
+   * with the 404 of that id, an item not submitted (a double submit: already closed) with 409
+   * naming every such item and its state (`details.items`). Each closure is one entry and one
+   * audit event, as a single 销号 is. Access is the caller's to check first.
+   */
+  async verifyMany(
+    ids: readonly string[],
+    note: string | null,
+    actor: Actor,
+  ): Promise<LedgerItem[]> {
+    const unique = [...new Set(ids)].sort();
+    const now = this.clock.now();
+    return this.dataSource.transaction(async (manager) => {
+      const rows = await manager.query<{ id: string }[]>(
+        `SELECT id FROM ledger_items WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+        [unique],
+      );
+      const found = new Set(rows.map((row) => row.id));
+      const missing = unique.find((id) => !found.has(id));
+      if (missing !== undefined) throw notFound(missing);
+      const items: LedgerItem[] = [];
+      for (const id of unique) items.push(await this.item(id, manager));
+      const wrong = items.filter((item) => item.state !== 'submitted');
+      if (wrong.length > 0) {
+        throw new LedgerException(
+          LedgerExceptionCode.WRONG_STATE,
+          `cannot close (销号) ${wrong.length} of ${items.length} ledger items: only submitted items close, and ${wrong
+            .slice(0, 5)
+            .map((item) => `'${item.id}' is ${item.state}`)
+            .join(', ')}${wrong.length > 5 ? ', …' : ''}; nothing was closed`,
+          { items: wrong.map((item) => ({ id: item.id, state: item.state })) },
+        );
+      }
+      const closed: LedgerItem[] = [];
+      for (const item of items) {
+        closed.push(await this.apply(manager, item, actor, this.verifySpec(note, actor), now));
+      }
+      return closed;
+    });
+  }
+
+  private async apply(
+    manager: EntityManager,
+    item: LedgerItem,
+    actor: Actor,
+    spec: TransitionSpec,
+    now: number,
+  ): Promise<LedgerItem> {
+    const id = item.id;
+    {
       expectState(item, spec.from, verbOf(spec.kind));
       const extra = spec.check ? await spec.check(manager, item) : {};
       const params: unknown[] = [id, item.state, spec.to, new Date(now)];
@@ -729,7 +812,7 @@ export class LedgerStore {
         ...data,
       });
       return this.item(id, manager);
-    });
+    }
   }
 
   private async locked(manager: EntityManager, id: string): Promise<LedgerItem> {
@@ -774,6 +857,16 @@ export class LedgerStore {
     };
     await appendAudit(manager, ledgerStream(item), [event]);
   }
+}
+
+/**
+ * SQL: the item `alias` (with `due_at` and `created_at`) is due before `at`, counting the grace
+ * (`grace`, an interval): its due time and its opening plus the grace are both before `at`
+ * (`effectiveDue` in SQL; the first condition alone lets the partial index over due times
+ * serve).
+ */
+function dueBefore(alias: string, at: string, grace: string): string {
+  return `(${alias}.due_at < ${at} AND ${alias}.created_at + ${grace}::interval < ${at})`;
 }
 
 /** The audit stream of an item's changes: its instance's for task items, else its own. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '@app/audit';
 import { type Effect, type InstanceState, type ProcessRegistry, type Task } from '@app/engine';
-import { ledgerStepWrites } from '@app/ledger';
+import { ledgerStepWrites, verifiesInstance } from '@app/ledger';
 import { type OutboxJob, outboxJob } from '@app/queue';
 import { parseDuration, subtractDuration } from '@app/time';
 import type { WriteBatch } from './write-batch.js';
@@ -69,7 +69,13 @@ export function projectEffects(
   const newTimers: { id: string; effect: Extract<Effect, { type: 'timer.scheduled' }> }[] = [];
   const endedTasks = new Map<
     string,
-    { state: 'completed' | 'cancelled'; variables: unknown; kind: Task['kind']; elementId: string }
+    {
+      state: 'completed' | 'cancelled';
+      variables: unknown;
+      kind: Task['kind'];
+      elementId: string;
+      processRef: string;
+    }
   >();
   /** How each task created by this step ended in it, if it did (by task row id). */
   const endedNew = new Map<string, { state: 'completed' | 'cancelled'; variables: unknown }>();
@@ -130,6 +136,7 @@ export function projectEffects(
           variables: effect.variables,
           kind: effect.task.kind,
           elementId: effect.task.elementId,
+          processRef: effect.task.processRef,
         });
         event('task.completed', effect.task.elementId, {
           taskKey: effect.task.key,
@@ -142,6 +149,7 @@ export function projectEffects(
           variables: null,
           kind: effect.task.kind,
           elementId: effect.task.elementId,
+          processRef: effect.task.processRef,
         });
         event('task.cancelled', effect.task.elementId, { taskKey: effect.task.key });
         break;
@@ -257,6 +265,7 @@ export function projectEffects(
         elementId: ended.elementId,
         state: ended.state,
         variables: ended.variables,
+        verifies: ended.state === 'completed' && verifies(ctx, ended),
       })),
     ctx,
   );
@@ -337,4 +346,13 @@ function standardOf(ctx: ProjectionContext, task: Task): string | null {
 /** The root scope's variables, kept in their own column for queries. */
 export function rootVariables(state: InstanceState): InstanceState['variables'][string] {
   return state.variables[state.rootKey] ?? {};
+}
+
+/** Whether the completion approves the instance's file (`ledger.verifies`, docs/ledger.md). */
+function verifies(
+  ctx: ProjectionContext,
+  ended: { processRef: string; elementId: string; variables: unknown },
+): boolean {
+  const node = ctx.registry.byRef(ended.processRef)?.nodes[ended.elementId];
+  return node?.kind === 'userTask' && verifiesInstance(node.properties, ended.variables);
 }

@@ -32,6 +32,8 @@ import { ApiErrors } from '../common/error-response.dto.js';
 import { HttpProblem } from '../common/http-problem.js';
 import { UuidParam } from '../common/uuid-param.js';
 import {
+  BulkVerifyDto,
+  BulkVerifyResultDto,
   CreateLedgerItemDto,
   LedgerAttachmentDto,
   LedgerFilterQueryDto,
@@ -306,6 +308,27 @@ export class LedgerController {
     @Body() body: SubmitDto,
   ): Promise<LedgerItemDetailDto> {
     return this.ledger.submit(principal, request, id, body);
+  }
+
+  @Post('items/verify')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Verify and close (销号) several submitted items at once (supervisors)',
+    description:
+      'All or nothing, in one transaction; each closure is an entry and an audit event as a ' +
+      'single 销号 is. An id you may not read answers as an unknown one (404 naming it); one you ' +
+      'read but may not verify 403; any item not submitted (e.g. already closed: a double ' +
+      'submit) 409 with `details.items` naming each and its state, and nothing is closed. At ' +
+      'most LEDGER_BULK_VERIFY_MAX (200) ids (400 naming `ids`).',
+  })
+  @ApiOkResponse({ type: BulkVerifyResultDto })
+  @ApiErrors(400, 401, 403, 404, 409)
+  verifyMany(
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: RequestInfo,
+    @Body() body: BulkVerifyDto,
+  ): Promise<BulkVerifyResultDto> {
+    return this.ledger.verifyMany(principal, request, body.ids, body.note ?? null);
   }
 
   @Post('items/:id/verify')

@@ -15,7 +15,10 @@ import { LedgerService } from './ledger.service.js';
       provide: LedgerStore,
       inject: [DATA_SOURCE, CLOCK, ENV],
       useFactory: (dataSource: DataSource, clock: Clock, env: Env) =>
-        new LedgerStore(dataSource, clock, { yellowDays: env.LEDGER_YELLOW_DAYS }),
+        new LedgerStore(dataSource, clock, {
+          yellowDays: env.LEDGER_YELLOW_DAYS,
+          graceDays: env.LEDGER_GRACE_DAYS,
+        }),
     },
     LedgerService,
   ],

@@ -10,6 +10,7 @@ import {
   canReadItem,
   canRespond,
   canSupervise,
+  effectiveDue,
   evidenceType,
   ledgerItemNotFound,
   periodsBetween,
@@ -241,6 +242,30 @@ export class LedgerService {
   async reject(principal: Principal, request: RequestInfo, id: string, reason: string) {
     await this.assertSupervise(principal, request, id, 'reject');
     await this.store.reject(id, reason, actorOf(principal));
+  /**
+   * Bulk 销号: all or nothing. Every id is checked as a single 销号 checks it, in the order
+   * given, before anything closes: an item the caller may not read answers exactly as an unknown
+   * one (404 naming that id, audited), one it reads but may not verify 403; then one transaction
+   * closes them all (409 naming the items not submitted, nothing closed: a double submit).
+   */
+  async verifyMany(
+    principal: Principal,
+    request: RequestInfo,
+    ids: readonly string[],
+    note: string | null,
+  ): Promise<{ closed: string[] }> {
+    const max = this.env.LEDGER_BULK_VERIFY_MAX;
+    if (ids.length > max) {
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ids`, [
+        { field: 'ids', message: `at most ${max} items per request (LEDGER_BULK_VERIFY_MAX)` },
+      ]);
+    }
+    for (const id of new Set(ids))
+      await this.assertSupervise(principal, request, id, 'close (销号)');
+    const closed = await this.store.verifyMany(ids, note, actorOf(principal));
+    return { closed: closed.map((item) => item.id) };
+  }
+
     return this.detail(id);
   }
 
@@ -259,7 +284,8 @@ export class LedgerService {
 
   toDto(item: LedgerItem): LedgerItemDto {
     const now = this.store.now();
-    const light = trafficLight(item, now, this.store.yellowDays);
+    const light = trafficLight(item, now, this.store.yellowDays, this.store.graceDays);
+    const due = effectiveDue(item, this.store.graceDays);
     return {
       id: item.id,
       list: item.list,
@@ -276,8 +302,7 @@ export class LedgerService {
       dueAt: item.dueAt,
       state: item.state,
       light,
-      overdue:
-        WORKING_STATES.includes(item.state) && item.dueAt !== null && item.dueAt.getTime() < now,
+      overdue: WORKING_STATES.includes(item.state) && due !== null && due < now,
       escalations: item.escalations,
       escalatedAt: item.escalatedAt,
       escalatedTo: item.escalatedTo,

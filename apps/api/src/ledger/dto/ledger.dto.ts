@@ -14,6 +14,7 @@ import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swag
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -231,6 +232,30 @@ export class VerifyDto {
   @IsString()
   @MaxLength(5000)
   note?: string;
+}
+
+export class BulkVerifyDto {
+  @ApiProperty({
+    description:
+      'The items to close (销号), each submitted and yours to verify; at most LEDGER_BULK_VERIFY_MAX (200).',
+    type: [String],
+    format: 'uuid',
+  })
+  @IsArray()
+  @ArrayMinSize(1, { message: 'ids must name at least one item' })
+  @IsUUID('all', { each: true, message: 'ids must be UUIDs' })
+  ids!: string[];
+
+  @ApiPropertyOptional({ description: 'The verifier’s remark, on every closure.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  note?: string;
+}
+
+export class BulkVerifyResultDto {
+  @ApiProperty({ type: [String], format: 'uuid', description: 'The items closed, by id.' })
+  closed!: string[];
 }
 
 export class RejectDto {
