@@ -100,7 +100,11 @@ describe('loadEnv', () => {
       env.AUDIT_CHECKPOINT_EVERY,
       env.AUDIT_CHECKPOINT_FILE,
       env.AUDIT_CHECKPOINT_WEBHOOK,
-    ]).toEqual(['PT1H', '', '']);
+      env.AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS,
+    ]).toEqual(['PT1H', '', '', 10_000]);
+    expect(() => loadEnv({ AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS: '0' })).toThrow(
+      /AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS=0/,
+    );
     expect(loadEnv({ AUDIT_CHECKPOINT_EVERY: 'P1D' }).AUDIT_CHECKPOINT_EVERY).toBe('P1D');
     expect(() => loadEnv({ AUDIT_CHECKPOINT_EVERY: 'P1M' })).toThrow(
       /AUDIT_CHECKPOINT_EVERY="P1M"/,
@@ -114,7 +118,8 @@ describe('loadEnv', () => {
     const env = loadEnv({});
     expect(env.feelLimits).toEqual({
       maxExpressionLength: 4096,
-      timeBudgetMs: 100,
+      timeBudgetMs: 250,
+      stepBudgetMs: 1_000,
       maxListItems: 10_000,
       maxTextLength: 1_000_000,
       maxDepth: 64,
@@ -124,7 +129,9 @@ describe('loadEnv', () => {
       maxRepetitions: 1000,
       minOpenInterval: 'P1D',
     });
-    expect(loadEnv({ FEEL_TIME_BUDGET_MS: '250' }).feelLimits.timeBudgetMs).toBe(250);
+    expect(loadEnv({ FEEL_TIME_BUDGET_MS: '500' }).feelLimits.timeBudgetMs).toBe(500);
+    expect(loadEnv({ FEEL_STEP_BUDGET_MS: '2000' }).feelLimits.stepBudgetMs).toBe(2000);
+    expect(() => loadEnv({ FEEL_STEP_BUDGET_MS: '0' })).toThrow(/FEEL_STEP_BUDGET_MS=0/);
     expect(loadEnv({ TIMER_MIN_INTERVAL: 'PT5M' }).timerLimits.minInterval).toBe('PT5M');
     expect(() => loadEnv({ FEEL_TIME_BUDGET_MS: '0' })).toThrow(/FEEL_TIME_BUDGET_MS=0/);
     expect(() => loadEnv({ FEEL_MAX_LIST: 'lots' })).toThrow(/FEEL_MAX_LIST="lots"/);

@@ -145,6 +145,15 @@ export class Env {
   AUDIT_CHECKPOINT_WEBHOOK = '';
 
   /**
+   * How long the checkpoint webhook may take to answer (redirects are not followed and at most
+   * a few hundred bytes of an answer are read); past it the export fails (docs/audit.md).
+   */
+  @IsInt({ message: 'AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS must be a whole number' })
+  @Min(100, { message: 'AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS must be between 100 and 60000' })
+  @Max(60_000, { message: 'AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS must be between 100 and 60000' })
+  AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /**
    * Hosts a notification channel (group robot) may POST to, comma-separated: by default WeCom's
    * and DingTalk's robot hosts. A channel whose URL names another host is refused (422) and
    * never sent to; http:// is allowed only to a loopback host listed here (a local relay).
@@ -300,7 +309,13 @@ export class Env {
   @IsInt({ message: 'FEEL_TIME_BUDGET_MS must be a whole number' })
   @Min(1, { message: 'FEEL_TIME_BUDGET_MS must be between 1 and 10000' })
   @Max(10_000, { message: 'FEEL_TIME_BUDGET_MS must be between 1 and 10000' })
-  FEEL_TIME_BUDGET_MS = 100;
+  FEEL_TIME_BUDGET_MS = 250;
+
+  /** Wall time all such expressions of one step of an instance may run together. */
+  @IsInt({ message: 'FEEL_STEP_BUDGET_MS must be a whole number' })
+  @Min(1, { message: 'FEEL_STEP_BUDGET_MS must be between 1 and 60000' })
+  @Max(60_000, { message: 'FEEL_STEP_BUDGET_MS must be between 1 and 60000' })
+  FEEL_STEP_BUDGET_MS = 1_000;
 
   /** List items in one FEEL result (all its lists together); iterations of literal ranges. */
   @IsInt({ message: 'FEEL_MAX_LIST must be a whole number' })
@@ -352,6 +367,7 @@ export class Env {
     return {
       maxExpressionLength: this.FEEL_MAX_EXPRESSION_LENGTH,
       timeBudgetMs: this.FEEL_TIME_BUDGET_MS,
+      stepBudgetMs: this.FEEL_STEP_BUDGET_MS,
       maxListItems: this.FEEL_MAX_LIST,
       maxTextLength: this.FEEL_MAX_STRING,
       maxDepth: this.JSON_MAX_DEPTH,
@@ -400,10 +416,13 @@ const NUMERIC: readonly (keyof Env)[] = [
   'PORT',
   'RECONCILE_INTERVAL_MS',
   'ESCALATION_INTERVAL_MS',
+  'AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS',
   'WORKER_CONCURRENCY',
   'STEP_CACHE_SIZE',
   'LEDGER_ATTACHMENT_MAX_BYTES',
   'LEDGER_YELLOW_DAYS',
+  'LEDGER_GRACE_DAYS',
+  'LEDGER_BULK_VERIFY_MAX',
   'AUTH_FAILURES_PER_MINUTE',
   'AUTH_LOCKOUT_SECONDS',
   'SESSION_IDLE_MINUTES',
@@ -416,9 +435,9 @@ const NUMERIC: readonly (keyof Env)[] = [
   'TEMPLATE_MAX_ELEMENTS',
   'TEMPLATE_MAX_DEPTH',
   'CALL_ACTIVITY_MAX_DEPTH',
-  'AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS',
   'STEP_MAX_ACTIVATIONS',
   'FEEL_TIME_BUDGET_MS',
+  'FEEL_STEP_BUDGET_MS',
   'FEEL_MAX_LIST',
   'FEEL_MAX_STRING',
   'FEEL_MAX_EXPRESSION_LENGTH',

@@ -132,4 +132,31 @@ describe('FEEL over its budget in the engine', () => {
     ]);
     expect(Object.values(state.tasks)).toEqual([]);
   });
+
+  it("given a loop without a wait state whose condition runs just under the time budget, when it loops, then the step ends at the step's FEEL time, not after thousands of rounds", async () => {
+    // Start -> Again (pass-through) -> Loop? —(condition)→ Again, default → Done
+    const xml =
+      `${HEAD}<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="Start"/>` +
+      '<bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Again"/><bpmn:task id="Again"/>' +
+      '<bpmn:sequenceFlow id="f2" sourceRef="Again" targetRef="Loop"/>' +
+      '<bpmn:exclusiveGateway id="Loop" default="f4"/>' +
+      '<bpmn:sequenceFlow id="f3" sourceRef="Loop" targetRef="Again">' +
+      '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=count(for i in 1..n return i) &gt; 0</bpmn:conditionExpression>' +
+      '</bpmn:sequenceFlow>' +
+      '<bpmn:sequenceFlow id="f4" sourceRef="Loop" targetRef="Done"/><bpmn:endEvent id="Done"/>' +
+      '</bpmn:process></bpmn:definitions>';
+    const ctx: EngineContext = {
+      processes: registryOf(await compileBpmn(xml)),
+      feelLimits: { ...DEFAULT_FEEL_LIMITS, timeBudgetMs: 1_000, stepBudgetMs: 150 },
+      stepMaxActivations: 2_000,
+    };
+
+    const state = start(ctx, { n: 2_000 });
+
+    expect(incidents(state)).toEqual([
+      expect.stringMatching(
+        /^Loop: condition of sequence flow 'f3' failed: FEEL expression "count\(for i in 1\.\.n return i\) > 0" (ran longer than the time budget of \d+ ms \(the rest of the step's FEEL time\)|was not evaluated: the step's FEEL time \(150 ms for all its timed expressions\) is spent)$/,
+      ),
+    ]);
+  });
 });

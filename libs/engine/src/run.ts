@@ -6,8 +6,10 @@ import {
   isActivity,
 } from '@app/bpmn';
 import {
+  DEFAULT_FEEL_LIMITS,
   type EvalOptions,
   FeelError,
+  FeelTimeAccount,
   type JsonValue,
   evaluateAttribute,
   evaluateCondition,
@@ -92,7 +94,9 @@ export class Run {
     readonly now: number,
   ) {
     this.zone = contextZone(ctx);
-    this.feel = { now, zone: this.zone, limits: ctx.feelLimits };
+    const limits = ctx.feelLimits ?? DEFAULT_FEEL_LIMITS;
+    // one FEEL time account per step: its timed expressions share limits.stepBudgetMs
+    this.feel = { now, zone: this.zone, limits, account: new FeelTimeAccount(limits.stepBudgetMs) };
     this.elements = { ...base.elements };
     this.variables = { ...base.variables };
     this.tasks = { ...base.tasks };

@@ -5,6 +5,7 @@ import {
   BudgetExceeded,
   DEFAULT_FEEL_LIMITS,
   type FeelLimits,
+  type FeelTimeAccount,
   analyse,
   checkStaticLimits,
   withinBudget,
@@ -60,6 +61,11 @@ export interface EvalOptions {
   readonly zone: string;
   /** What an evaluation may cost; default DEFAULT_FEEL_LIMITS. */
   readonly limits?: FeelLimits;
+  /**
+   * The time account the timed evaluations of one engine step share (`limits.stepBudgetMs`);
+   * without one, each timed evaluation has `limits.timeBudgetMs` of its own.
+   */
+  readonly account?: FeelTimeAccount;
 }
 
 /** Whether an attribute value is a FEEL expression: starts with '=' (leading blanks ignored). */
@@ -216,15 +222,24 @@ function run<T>(
     );
   }
   if (!analyse(expression).guarded) return finish(interpret(expression, variables, options));
-  try {
-    return withinBudget(
-      () => finish(interpret(expression, variables, options)),
-      limits.timeBudgetMs,
+  const { account } = options;
+  const left = account ? account.remainingMs : Infinity;
+  if (left < 1) {
+    throw new FeelError(
+      `FEEL expression ${shown(expression)} was not evaluated: the step's FEEL time ` +
+        `(${account!.budgetMs} ms for all its timed expressions) is spent`,
+      expression,
     );
+  }
+  const budget = Math.min(limits.timeBudgetMs, Math.floor(left));
+  try {
+    return withinBudget(() => finish(interpret(expression, variables, options)), budget, account);
   } catch (error) {
     if (!(error instanceof BudgetExceeded)) throw error;
+    const which =
+      budget < limits.timeBudgetMs ? "the rest of the step's FEEL time" : 'the FEEL time limit';
     throw new FeelError(
-      `FEEL expression ${shown(expression)} ${error.message} (the FEEL time limit)`,
+      `FEEL expression ${shown(expression)} ${error.message} (${which})`,
       expression,
     );
   }

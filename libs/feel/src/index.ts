@@ -9,4 +9,4 @@ export {
   stripExpressionMarker,
 } from './expression.js';
 export type { EvalOptions } from './expression.js';
-export { DEFAULT_FEEL_LIMITS, type FeelLimits } from './limits.js';
+export { DEFAULT_FEEL_LIMITS, FeelTimeAccount, type FeelLimits } from './limits.js';

@@ -31,6 +31,11 @@ export interface FeelLimits {
   readonly maxExpressionLength: number;
   /** Wall time an expression that can iterate or recurse may run, in milliseconds. */
   readonly timeBudgetMs: number;
+  /**
+   * Wall time all such expressions of one account together may run (an engine step opens one
+   * account: a loop re-evaluating an expression just under `timeBudgetMs` ends here).
+   */
+  readonly stepBudgetMs: number;
   /** Most list items in one result (all its lists together); most iterations of literal ranges. */
   readonly maxListItems: number;
   /** Most characters of text in one result (all its strings and keys together). */
@@ -41,11 +46,30 @@ export interface FeelLimits {
 
 export const DEFAULT_FEEL_LIMITS: FeelLimits = Object.freeze({
   maxExpressionLength: 4096,
-  timeBudgetMs: 100,
+  timeBudgetMs: 250,
+  stepBudgetMs: 1_000,
   maxListItems: 10_000,
   maxTextLength: 1_000_000,
   maxDepth: 64,
 });
+
+/**
+ * The time left to the guarded evaluations that share it (one engine step): each one runs with
+ * at most what is left, and what it used is taken off. Only timed evaluations spend it.
+ */
+export class FeelTimeAccount {
+  private spentMs = 0;
+
+  constructor(readonly budgetMs: number) {}
+
+  get remainingMs(): number {
+    return this.budgetMs - this.spentMs;
+  }
+
+  spend(ms: number): void {
+    this.spentMs += ms;
+  }
+}
 
 /** Variable references above which an expression runs under the watchdog. */
 export const STRAIGHT_MAX_REFERENCES = 8;
@@ -385,8 +409,18 @@ let running = false;
  * wherever it is (node's vm watchdog) and BudgetExceeded is thrown. The job's own exceptions
  * pass through. Nested calls run under the outermost budget.
  */
-export function withinBudget<T>(job: () => T, budgetMs: number): T {
+export function withinBudget<T>(job: () => T, budgetMs: number, account?: FeelTimeAccount): T {
   if (running) return job();
+  // the watchdog's own clock; elapsed time is measured only to charge the shared account
+  const started = account ? performance.now() : 0;
+  try {
+    return runGuarded(job, budgetMs);
+  } finally {
+    if (account) account.spend(performance.now() - started);
+  }
+}
+
+function runGuarded<T>(job: () => T, budgetMs: number): T {
   context ??= vm.createContext(sandbox);
   script ??= new vm.Script('job()', { filename: 'feel-budget' });
   sandbox.job = job;
