@@ -72,6 +72,11 @@ export interface Task {
   readonly elementInstanceKey: string;
   readonly processRef: string;
   readonly name: string | null;
+  /**
+   * For an inner instance of a multi-instance activity whose input element is text (a member
+   * id, say): that text, so the shell can name the task after whom it is for. Absent otherwise.
+   */
+  readonly loopItem?: string;
   readonly createdAt: number;
   readonly assignee: string | null;
   readonly candidateGroups: readonly string[];

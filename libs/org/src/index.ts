@@ -5,6 +5,7 @@ export * from './channel-robot.js';
 export * from './channels.repository.js';
 export * from './member-references.js';
 export * from './members.repository.js';
+export * from './names.js';
 export * from './org.directory.js';
 export * from './org.exception.js';
 export * from './org.types.js';

@@ -197,7 +197,8 @@ export function projectEffects(
   const createdTasks: ProjectedTask[] = [];
   if (newTasks.length > 0) {
     const values: unknown[] = [];
-    const rows = newTasks.map(({ id, task, remindersModelled }, i) => {
+    let named = false;
+    const rows = newTasks.map(({ id, task, remindersModelled }) => {
       const ended = endedTasks.get(task.key);
       endedTasks.delete(task.key);
       if (ended) endedNew.set(id, { state: ended.state, variables: ended.variables });
@@ -234,14 +235,22 @@ export function projectEffects(
         new Date(task.createdAt),
         ended ? new Date(ctx.now) : null,
       );
-      const b = i * 17;
-      return `(${Array.from({ length: 17 }, (_, k) => `$${b + k + 1}`).join(', ')})`;
+      const b = values.length - 17;
+      const cells = Array.from({ length: 17 }, (_, k) => `$${b + k + 1}`);
+      if (task.name !== null && task.loopItem !== undefined && UUID.test(task.loopItem)) {
+        // An inner instance for a member: 「党员撰写感悟 — 张三」, the name read in this statement
+        values.push(task.loopItem);
+        cells[5] = `COALESCE(${cells[5]}::text || ' — ' || (SELECT m.name FROM members m WHERE m.id = $${values.length}::uuid), ${cells[5]}::text)`;
+        named = true;
+      }
+      return `(${cells.join(', ')})`;
     });
     batch.add(
       `INSERT INTO tasks (id, instance_id, engine_key, kind, element_id, name, assignee, candidate_groups,
          candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at)
-       VALUES ${rows.join(', ')}`,
+       VALUES ${rows.join(', ')}${named ? ' RETURNING id::text AS id, name' : ''}`,
       values,
+      named ? TASK_NAMES_OUTPUT : undefined,
     );
   }
   const endedTaskKeys = [...endedTasks.keys()];
@@ -328,6 +337,27 @@ export function projectEffects(
     );
   }
   return { audit, jobs, createdTasks, endedTaskKeys };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The batch output with the names of the task rows this step inserted, when one of them was
+ * named after the member it is for (see `withTaskNames`).
+ */
+export const TASK_NAMES_OUTPUT = 'task_names';
+
+/** The created tasks with the names the batch gave them (`out` is the batch's output). */
+export function withTaskNames(
+  tasks: readonly ProjectedTask[],
+  out: Readonly<Record<string, unknown[]>>,
+): ProjectedTask[] {
+  const rows = out[TASK_NAMES_OUTPUT] as { id: string; name: string | null }[] | undefined;
+  if (!rows) return [...tasks];
+  const names = new Map(rows.map((row) => [row.id, row.name]));
+  return tasks.map((task) =>
+    names.has(task.id) ? { ...task, name: names.get(task.id) ?? null } : task,
+  );
 }
 
 /** Who answers for a user task on the ledger: its assignee, else its candidates joined. */

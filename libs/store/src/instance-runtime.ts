@@ -17,7 +17,12 @@ import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
-import { type ProjectedTask, projectEffects, rootVariables } from './effects-projection.js';
+import {
+  type ProjectedTask,
+  projectEffects,
+  rootVariables,
+  withTaskNames,
+} from './effects-projection.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
 import { pooledPipeline } from './pipeline.js';
 import { type CachedInstance, StepCache } from './step-cache.js';
@@ -806,10 +811,11 @@ export class InstanceRuntime {
         id: String(row.id),
         not_before: new Date(row.not_before),
       }));
+      const createdTasks = withTaskNames(projection.createdTasks, out);
       const mark: StepMark = {
         head: newHead,
         endedTaskKeys: projection.endedTaskKeys,
-        createdTasks: projection.createdTasks,
+        createdTasks,
       };
       if (before === null) return { summary, outbox, ...mark };
       const ended = new Set(projection.endedTaskKeys);
@@ -817,7 +823,7 @@ export class InstanceRuntime {
       for (const task of before ?? []) {
         if (!ended.has(task.engine_key)) open.set(task.id, task);
       }
-      for (const task of projection.createdTasks) {
+      for (const task of createdTasks) {
         if (task.state === 'open') open.set(task.id, task);
       }
       return {

@@ -1,7 +1,7 @@
 import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
-import { OrgDirectory, type Principal, canActOnTask } from '@app/org';
+import { OrgDirectory, type Principal, canActOnTask, lookupNames } from '@app/org';
 import {
   InstanceRuntime,
   type InstanceSummary,
@@ -279,12 +279,17 @@ export class InstancesService {
         WHERE stream = $1 ORDER BY seq`,
       [id],
     );
+    // Actors by name: one statement for the whole history
+    const book = await lookupNames(this.dataSource.manager, {
+      people: rows.map((row) => row.actor),
+    });
     return {
       instanceId: id,
       items: rows.map((row) => ({
         seq: row.seq,
         type: row.type,
         actor: row.actor,
+        actorName: book.label(row.actor, null),
         elementId: row.element_id,
         data: row.data,
         at: row.at,

@@ -14,7 +14,8 @@ export const EXPORT_COLUMNS: readonly {
   { header: '事项', width: 36, value: (item) => item.title },
   { header: '工作标准', width: 48, value: (item) => item.standard ?? '' },
   { header: '责任单位', width: 20, value: (item) => item.orgUnitName ?? item.orgUnitId ?? '' },
-  { header: '责任人', width: 16, value: (item) => item.responsible ?? '' },
+  // by name (a person, or a role over the unit: 研发中心党支部 书记), never an id
+  { header: '责任人', width: 16, value: (item) => item.responsibleName ?? '' },
   {
     header: '考核部门',
     width: 20,

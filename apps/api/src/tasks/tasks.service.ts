@@ -1,6 +1,6 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
-import { type AssignableTask, canActOnTask, canReadUnit } from '@app/org';
+import { type AssignableTask, type NameBook, canActOnTask, canReadUnit } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
   type Clock,
@@ -27,8 +27,9 @@ import type {
   TaskListDto,
 } from './dto/task.dto.js';
 import { FormRegistry } from './forms/form-registry.service.js';
-import { formVariableNames } from './forms/form-schema.js';
+import { type FormSchema, formVariableNames } from './forms/form-schema.js';
 import { validateForm } from './forms/form-validation.js';
+import { formWithMemberNames, taskNameBook, taskNames } from './task-names.js';
 
 interface TaskRow {
   id: string;
@@ -50,13 +51,15 @@ interface TaskRow {
   created_at: Date;
   ended_at: Date | null;
   org_unit_id: string | null;
+  template_name: string | null;
 }
 
 const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.element_id, t.name, t.assignee,
   t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
-  t.form_key, t.created_at, t.ended_at, i.org_unit_id`;
+  t.form_key, t.created_at, t.ended_at, i.org_unit_id, d.name AS template_name`;
 
-const FROM = `tasks t JOIN process_instances i ON i.id = t.instance_id LEFT JOIN org_units o ON o.id = i.org_unit_id`;
+const FROM = `tasks t JOIN process_instances i ON i.id = t.instance_id LEFT JOIN org_units o ON o.id = i.org_unit_id
+  JOIN process_definitions d ON d.id = i.definition_id`;
 
 @Injectable()
 export class TasksService {
@@ -137,8 +140,10 @@ export class TasksService {
       );
       total = row?.n ?? 0;
     }
+    // Names of the page's people and units: one statement for the page
+    const book = await taskNameBook(this.dataSource.manager, rows);
     return {
-      items: rows.map((row) => this.toTask(row)),
+      items: rows.map((row) => this.toTask(row, book)),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -160,8 +165,12 @@ export class TasksService {
         taskNotFound(id),
       );
     }
-    const form = row.kind === 'user' ? (this.forms.get(row.form_key) ?? null) : null;
-    return { ...this.toTask(row), form };
+    const schema = row.kind === 'user' ? (this.forms.get(row.form_key) ?? null) : null;
+    const [book, form] = await Promise.all([
+      taskNameBook(this.dataSource.manager, [row]),
+      schema === null ? null : this.formFor(schema, row.instance_id),
+    ]);
+    return { ...this.toTask(row, book), form };
   }
 
   /**
@@ -202,7 +211,8 @@ export class TasksService {
       );
       assertCompletable(id, row, user);
     });
-    return this.toTask(await this.load(id));
+    const claimed = await this.load(id);
+    return this.toTask(claimed, await taskNameBook(this.dataSource.manager, [claimed]));
   }
 
   /**
@@ -283,8 +293,20 @@ export class TasksService {
     return row;
   }
 
-  private toTask(row: TaskRow): TaskDto {
+  /** The form as a person reads it: member pickers labelled by name (see formWithMemberNames). */
+  private async formFor(form: FormSchema, instanceId: string): Promise<FormSchema> {
+    const [instance] = await this.dataSource.query<{ variables: Record<string, unknown> }[]>(
+      `SELECT variables FROM process_instances WHERE id = $1`,
+      [instanceId],
+    );
+    return formWithMemberNames(this.dataSource.manager, form, instance?.variables ?? {});
+  }
+
+  private toTask(row: TaskRow, book: NameBook): TaskDto {
     return {
+      ...taskNames(row, book),
+      orgUnitId: row.org_unit_id,
+      templateName: row.template_name,
       id: row.id,
       instanceId: row.instance_id,
       templateKey: row.template_key,

@@ -1,6 +1,6 @@
 import type { Env } from '@app/config';
 import { type Escalation, LIST_LABELS, LedgerStore } from '@app/ledger';
-import { OrgDirectory, type Role } from '@app/org';
+import { type NameBook, OrgDirectory, type Role, UNKNOWN_UNIT, lookupNames } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { subtractDuration } from '@app/time';
@@ -67,7 +67,13 @@ export class LedgerEscalation {
           cause: `ledger-escalation-${itemId}-${escalation.escalations}`,
           kind: 'escalation',
           recipients: await this.recipients(escalation.escalatedTo, manager),
-          ...this.message(escalation),
+          ...this.message(
+            escalation,
+            await lookupNames(manager, {
+              people: escalation.item.responsible?.split(',') ?? [],
+              units: [escalation.item.orgUnitId, escalation.escalatedTo],
+            }),
+          ),
           taskId: escalation.item.taskId,
           instanceId: escalation.item.instanceId,
         },
@@ -100,17 +106,31 @@ export class LedgerEscalation {
     return recipients.length > 0 ? [...new Set(recipients)] : [SUPERVISOR_GROUP];
   }
 
-  private message({ item, escalations, escalatedTo }: Escalation): { title: string; body: string } {
+  /** The notice's text, with people and units by name (`names`), never an id or `group:`. */
+  private message(
+    { item, escalations, escalatedTo }: Escalation,
+    names: NameBook,
+  ): { title: string; body: string } {
     const due =
       item.dueAt === null
         ? ''
         : `（截止 ${formatMinute(item.dueAt.getTime(), this.env.TIME_ZONE)}）`;
-    const unit = item.unitName ?? item.orgUnitId ?? '未指定单位';
+    const unit = item.unitName ?? names.unitName(item.orgUnitId) ?? '未指定单位';
+    const to = escalatedTo === null ? null : (names.unitName(escalatedTo) ?? UNKNOWN_UNIT);
+    const responsible =
+      item.responsible === null
+        ? '未指定'
+        : item.source === 'task'
+          ? item.responsible
+              .split(',')
+              .map((who) => names.label(who.trim(), item.orgUnitId))
+              .join('、')
+          : item.responsible;
     return {
       title: `督办：${item.title}`,
       body:
         `${LIST_LABELS[item.list]}事项「${item.title}」已逾期${due}，第 ${escalations} 次督办` +
-        `${escalatedTo === null ? '' : `，已提级至 ${escalatedTo}`}。责任单位：${unit}；责任人：${item.responsible ?? '未指定'}。`,
+        `${to === null ? '' : `，已提级至 ${to}`}。责任单位：${unit}；责任人：${responsible}。`,
     };
   }
 

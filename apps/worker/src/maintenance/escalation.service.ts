@@ -1,6 +1,6 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
-import { OrgDirectory } from '@app/org';
+import { OrgDirectory, lookupNames } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
@@ -89,7 +89,15 @@ export class EscalationService {
             task,
             await this.supervisorsOver(task.org_unit_id, manager),
           ),
-          ...escalationMessage(task, task.escalations, this.env.TIME_ZONE),
+          ...escalationMessage(
+            task,
+            task.escalations,
+            this.env.TIME_ZONE,
+            await lookupNames(manager, {
+              people: [task.assignee, ...task.candidate_users],
+              units: [task.org_unit_id],
+            }),
+          ),
           taskId,
           instanceId: task.instance_id,
         },

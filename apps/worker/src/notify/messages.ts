@@ -1,3 +1,4 @@
+import { NameBook } from '@app/org';
 import { formatInstant } from '@app/time';
 
 export interface Message {
@@ -35,15 +36,42 @@ export function reminderMessage(task: TaskText, now: number, zone: string): Mess
   };
 }
 
-/** The n-th escalation (督办) of an overdue task. */
+/** Who a task is for, as a person reads it: the assignee's name, else its candidates by name. */
+export function ownerText(
+  task: {
+    readonly assignee: string | null;
+    readonly candidate_users?: readonly string[];
+    readonly candidate_groups: readonly string[];
+  },
+  names: NameBook,
+  unitId: string | null,
+): string {
+  if (task.assignee) return names.label(task.assignee, unitId);
+  const candidates = [
+    ...(task.candidate_users ?? []).map((id) => names.label(id, unitId)),
+    ...task.candidate_groups.map((group) => names.groupName(group, unitId)),
+  ];
+  return candidates.join('、') || '未指定';
+}
+
+/**
+ * The n-th escalation (督办) of an overdue task; `names` holds the people and the unit it names
+ * (a person reads names, never an id or `group:`).
+ */
 export function escalationMessage(
-  task: TaskText & { readonly assignee: string | null; readonly candidate_groups: string[] },
+  task: TaskText & {
+    readonly assignee: string | null;
+    readonly candidate_users?: readonly string[];
+    readonly candidate_groups: string[];
+    readonly org_unit_id?: string | null;
+  },
   escalations: number,
   zone: string,
+  names: NameBook = NameBook.EMPTY,
 ): Message {
   const name = taskName(task);
   const due = task.due_at === null ? '' : `（截止 ${formatMinute(task.due_at.getTime(), zone)}）`;
-  const owner = task.assignee ?? (task.candidate_groups.join('、') || '未指定');
+  const owner = ownerText(task, names, task.org_unit_id ?? null);
   return {
     title: `督办：${name}`,
     body: `「${name}」已逾期${due}，第 ${escalations} 次督办。责任人：${owner}。`,

@@ -10,7 +10,14 @@ import { AttributeReader } from './values.js';
 export const userTask: Behaviour<UserTaskNode> = {
   activate(run, instance, node) {
     const read = new AttributeReader(run, instance.key, node.id);
+    // An inner instance of a multi-instance task: the item it is for, when that is text
+    const inputElement = node.multiInstance?.inputElement;
+    const item =
+      instance.loopCounter !== undefined && inputElement
+        ? run.variables[instance.key]?.[inputElement]
+        : undefined;
     run.createTask({
+      ...(typeof item === 'string' && item.length <= 200 ? { loopItem: item } : {}),
       key: run.nextKey(),
       kind: 'user',
       elementId: node.id,

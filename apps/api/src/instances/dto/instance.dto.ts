@@ -141,6 +141,11 @@ export class AuditEventDto {
   @ApiProperty()
   actor!: string;
 
+  @ApiProperty({
+    description: 'Who acted, as a person reads it: a user’s or member’s name, 系统 for the engine.',
+  })
+  actorName!: string;
+
   @ApiProperty({ type: String, nullable: true })
   elementId!: string | null;
 

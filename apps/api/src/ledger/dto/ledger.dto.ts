@@ -334,6 +334,13 @@ export class LedgerItemDto {
     description: '责任人 (task items: assignee, else the candidate groups)',
   })
   responsible!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      '责任人 as a person reads it: a name, or a role over the unit (研发中心党支部 书记)',
+  })
+  responsibleName!: string | null;
   @ApiProperty({ type: String, nullable: true, description: '考核部门' }) assessingUnitId!:
     string | null;
   @ApiProperty({ type: String, nullable: true }) assessingUnitName!: string | null;

@@ -86,6 +86,25 @@ export class CompleteTaskDto {
   variables?: Record<string, JsonValue>;
 }
 
+export const CANDIDATE_KINDS = ['user', 'member', 'group'] as const;
+
+/** Someone a task is offered to, as a person reads it. */
+export class TaskCandidateDto {
+  @ApiProperty({
+    description: 'The user or member id, or the group (a role) as the task names it.',
+  })
+  id!: string;
+
+  @ApiProperty({
+    description:
+      'A person’s name; a group as its role over the instance’s unit (研发中心党支部 书记).',
+  })
+  name!: string;
+
+  @ApiProperty({ enum: CANDIDATE_KINDS })
+  kind!: (typeof CANDIDATE_KINDS)[number];
+}
+
 export class TaskDto {
   @ApiProperty()
   id!: string;
@@ -107,6 +126,29 @@ export class TaskDto {
 
   @ApiProperty({ type: String, nullable: true })
   assignee!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The assignee’s name (a user or member); 未知人员 for an id nobody has.',
+  })
+  assigneeName!: string | null;
+
+  @ApiProperty({
+    type: [TaskCandidateDto],
+    description:
+      'Candidate users and groups by name (the ids stay in candidateUsers / candidateGroups).',
+  })
+  candidates!: TaskCandidateDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'The instance’s org unit id.' })
+  orgUnitId!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The instance’s org unit by name.' })
+  orgUnitName!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The template’s (process’s) name.' })
+  templateName!: string | null;
 
   @ApiProperty({ type: [String] })
   candidateGroups!: string[];
@@ -130,7 +172,13 @@ export class TaskDto {
   claimedBy!: string | null;
 
   @ApiProperty({ type: String, nullable: true })
+  claimedByName!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
   completedBy!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  completedByName!: string | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'The form (zeebe:formDefinition).' })
   formKey!: string | null;
