@@ -17,14 +17,12 @@ import {
   trafficLight,
 } from '@app/ledger';
 import { type Principal, canReadUnit, covers, identities, scopePaths } from '@app/org';
-import { DATA_SOURCE, ENV } from '@app/runtime';
+import { ENV } from '@app/runtime';
 import { addDuration, parseDateTime } from '@app/time';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
-import type { DataSource } from 'typeorm';
-import { nameLedgerItems } from './ledger-names.js';
 import type {
   CreateLedgerItemDto,
   LedgerFilterQueryDto,
@@ -57,7 +55,6 @@ export class LedgerService {
     private readonly store: LedgerStore,
     private readonly access: AccessService,
     @Inject(ENV) private readonly env: Env,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
   now(): number {
@@ -77,7 +74,7 @@ export class LedgerService {
     const page = { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
     const { items, total } = await this.store.search(scopeOf(principal), filter, page);
     return {
-      items: await this.named(items),
+      items: items.map((item) => this.toDto(item)),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -91,7 +88,7 @@ export class LedgerService {
   ): Promise<LedgerItemDto[]> {
     const filter = await this.filter(principal, request, query);
     const items = await this.store.exportRows(scopeOf(principal), filter);
-    return this.named(items);
+    return items.map((item) => this.toDto(item));
   }
 
   async overdue(
@@ -108,7 +105,7 @@ export class LedgerService {
       offset: (query.page - 1) * query.pageSize,
     });
     return {
-      items: await this.named(items),
+      items: items.map((item) => this.toDto(item)),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -242,9 +239,6 @@ export class LedgerService {
     return this.detail(id);
   }
 
-  async reject(principal: Principal, request: RequestInfo, id: string, reason: string) {
-    await this.assertSupervise(principal, request, id, 'reject');
-    await this.store.reject(id, reason, actorOf(principal));
   /**
    * Bulk 销号: all or nothing. Every id is checked as a single 销号 checks it, in the order
    * given, before anything closes: an item the caller may not read answers exactly as an unknown
@@ -269,6 +263,9 @@ export class LedgerService {
     return { closed: closed.map((item) => item.id) };
   }
 
+  async reject(principal: Principal, request: RequestInfo, id: string, reason: string) {
+    await this.assertSupervise(principal, request, id, 'reject');
+    await this.store.reject(id, reason, actorOf(principal));
     return this.detail(id);
   }
 
@@ -283,14 +280,6 @@ export class LedgerService {
     const due = dueAt === undefined ? null : this.instant(dueAt, 'dueAt');
     await this.store.reopen(id, reason, due, actorOf(principal));
     return this.detail(id);
-  }
-
-  /** The items as DTOs with 责任人 by name (one lookup for all, see nameLedgerItems). */
-  private named(items: readonly LedgerItem[]): Promise<LedgerItemDto[]> {
-    return nameLedgerItems(
-      this.dataSource.manager,
-      items.map((item) => this.toDto(item)),
-    );
   }
 
   toDto(item: LedgerItem): LedgerItemDto {
@@ -308,8 +297,6 @@ export class LedgerService {
       orgUnitId: item.orgUnitId,
       orgUnitName: item.unitName,
       responsible: item.responsible,
-      // by name: nameLedgerItems fills it where the items go out
-      responsibleName: null,
       assessingUnitId: item.assessingUnitId,
       assessingUnitName: item.assessingUnitName,
       dueAt: item.dueAt,
@@ -333,9 +320,8 @@ export class LedgerService {
     return this.toDetail(await this.store.detail(id));
   }
 
-  private async toDetail(detail: ItemDetail): Promise<LedgerItemDetailDto> {
-    const [item] = await this.named([detail.item]);
-    return { ...item, entries: detail.entries, attachments: detail.attachments };
+  private toDetail(detail: ItemDetail): LedgerItemDetailDto {
+    return { ...this.toDto(detail.item), entries: detail.entries, attachments: detail.attachments };
   }
 
   private async filter(
