@@ -17,12 +17,14 @@ import {
   trafficLight,
 } from '@app/ledger';
 import { type Principal, canReadUnit, covers, identities, scopePaths } from '@app/org';
-import { ENV } from '@app/runtime';
+import { DATA_SOURCE, ENV } from '@app/runtime';
 import { addDuration, parseDateTime } from '@app/time';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
+import type { DataSource } from 'typeorm';
+import { nameLedgerItems } from './ledger-names.js';
 import type {
   CreateLedgerItemDto,
   LedgerFilterQueryDto,
@@ -55,6 +57,7 @@ export class LedgerService {
     private readonly store: LedgerStore,
     private readonly access: AccessService,
     @Inject(ENV) private readonly env: Env,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
   now(): number {
@@ -74,7 +77,7 @@ export class LedgerService {
     const page = { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
     const { items, total } = await this.store.search(scopeOf(principal), filter, page);
     return {
-      items: items.map((item) => this.toDto(item)),
+      items: await this.named(items),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -88,7 +91,7 @@ export class LedgerService {
   ): Promise<LedgerItemDto[]> {
     const filter = await this.filter(principal, request, query);
     const items = await this.store.exportRows(scopeOf(principal), filter);
-    return items.map((item) => this.toDto(item));
+    return this.named(items);
   }
 
   async overdue(
@@ -105,7 +108,7 @@ export class LedgerService {
       offset: (query.page - 1) * query.pageSize,
     });
     return {
-      items: items.map((item) => this.toDto(item)),
+      items: await this.named(items),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -282,6 +285,14 @@ export class LedgerService {
     return this.detail(id);
   }
 
+  /** The items as DTOs with 责任人 by name (one lookup for all, see nameLedgerItems). */
+  private named(items: readonly LedgerItem[]): Promise<LedgerItemDto[]> {
+    return nameLedgerItems(
+      this.dataSource.manager,
+      items.map((item) => this.toDto(item)),
+    );
+  }
+
   toDto(item: LedgerItem): LedgerItemDto {
     const now = this.store.now();
     const light = trafficLight(item, now, this.store.yellowDays, this.store.graceDays);
@@ -297,6 +308,8 @@ export class LedgerService {
       orgUnitId: item.orgUnitId,
       orgUnitName: item.unitName,
       responsible: item.responsible,
+      // by name: nameLedgerItems fills it where the items go out
+      responsibleName: null,
       assessingUnitId: item.assessingUnitId,
       assessingUnitName: item.assessingUnitName,
       dueAt: item.dueAt,
@@ -320,8 +333,9 @@ export class LedgerService {
     return this.toDetail(await this.store.detail(id));
   }
 
-  private toDetail(detail: ItemDetail): LedgerItemDetailDto {
-    return { ...this.toDto(detail.item), entries: detail.entries, attachments: detail.attachments };
+  private async toDetail(detail: ItemDetail): Promise<LedgerItemDetailDto> {
+    const [item] = await this.named([detail.item]);
+    return { ...item, entries: detail.entries, attachments: detail.attachments };
   }
 
   private async filter(
