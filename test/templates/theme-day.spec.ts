@@ -281,6 +281,28 @@ describe('theme-day template', () => {
       ]);
       expect(result.variables.attendanceFlagged).toBe(true);
     });
+
+    it('counts only the branch own members (memberIds): guests do not raise the rate', async () => {
+      // 7 members and 3 guests (an applicant of the branch, a member of another one): 70%
+      const result = await walk(START, [
+        ...PLANNED,
+        record([...MEMBERS.slice(0, 7), 'applicant-1', 'guest-2', 'guest-3']),
+      ]);
+      expect(result.incidents).toEqual([]);
+      expect(result.variables.attendanceRate).toBe(0.7);
+      expect(result.variables.attendanceFlagged).toBe(true);
+      expect(activated(result, 'Event_AttendanceFlagged')).toHaveLength(1);
+      // everyone who attended still writes a reflection
+      expect(result.openTasks.filter((t) => t.elementId === 'Task_Reflection')).toHaveLength(10);
+    });
+
+    it('counts nobody when the kick-off gave no memberIds', async () => {
+      const { memberIds: _none, ...withoutIds } = START;
+      const result = await walk(withoutIds, [...PLANNED, record(MEMBERS.slice(0, 9))]);
+      expect(result.incidents).toEqual([]);
+      expect(result.variables.attendanceRate).toBe(0);
+      expect(result.variables.attendanceFlagged).toBe(true);
+    });
   });
 
   describe('a month that goes overdue', () => {
