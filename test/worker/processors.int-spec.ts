@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ChannelsRepository, OrgDirectory } from '@app/org';
 import { QueueName } from '@app/queue';
 import { UnrecoverableError } from 'bullmq';
 import {
@@ -29,6 +30,7 @@ describe('worker processors: delivered twice, one effect', () => {
     await robot.start();
     h = await startHarness('proc', {
       autorun: false,
+      env: { CHANNEL_HOSTS: '127.0.0.1' },
       templates: { 'startup.bpmn': flows.userTask('wk-startup', { assignee: 'li' }) },
       handlers: {
         counting: (ctx) => {
@@ -53,6 +55,14 @@ describe('worker processors: delivered twice, one effect', () => {
   };
   const auditCount = (instanceId: string, type: string) =>
     count(`SELECT 1 FROM audit_events WHERE instance_id = $1 AND type = $2`, [instanceId, type]);
+  /** A channel (group robot on the local test robot) of the org unit proc-u. */
+  const addChannel = (name: string, path: string, kind: 'wecom' | 'dingtalk') =>
+    new ChannelsRepository(h.dataSource).create(
+      { orgUnitId: 'proc-u', kind, name, url: robot.url(path), secret: null, enabled: true },
+      'test',
+      h.clock.now(),
+      20,
+    );
   const taskOf = async (instanceId: string) => {
     const [task] = await h.dataSource.query<{ id: string; state: string }[]>(
       `SELECT id, state FROM tasks WHERE instance_id = $1 ORDER BY created_at LIMIT 1`,
@@ -211,16 +221,22 @@ describe('worker processors: delivered twice, one effect', () => {
     expect(open).toHaveLength(1);
   });
 
-  it('task-reminder: a reminder delivered twice writes one notification, one audit event and one delivery per webhook', async () => {
-    await h.dataSource.query(
-      `INSERT INTO webhooks (name, url, format) VALUES ('branch group', $1, 'wecom')`,
-      [robot.url('/wecom')],
-    );
+  it("task-reminder: a reminder delivered twice writes one notification, one audit event and one delivery per channel of the instance's unit", async () => {
+    await h.get(OrgDirectory).createUnit({
+      id: 'proc-u',
+      parentId: null,
+      kind: 'committee',
+      name: '党委',
+    });
+    await addChannel('branch group', '/wecom', 'wecom');
     await h.deploy(
       'remind.bpmn',
       flows.userTask('wk-remind', { name: '三会一课', assignee: 'li', dueDate: 'P3D' }),
     );
-    const instance = await h.runtime.start({ templateKey: 'wk-remind' }, 'test');
+    const instance = await h.runtime.start(
+      { templateKey: 'wk-remind', orgUnitId: 'proc-u' },
+      'test',
+    );
     const task = await taskOf(instance.id);
     const processor = h.get(ReminderProcessor);
     // When the P1D reminder is delivered twice, the second time also concurrently
@@ -239,10 +255,10 @@ describe('worker processors: delivered twice, one effect', () => {
       { id: expect.any(String), recipient: 'li', kind: 'reminder', title: '待办提醒：三会一课' },
     ]);
     expect(await count(`SELECT 1 FROM notifications WHERE task_id = $1`, [task.id])).toBe(1);
-    // And one task.reminded event, one webhook delivery and its one outbox job
+    // And one task.reminded event, one channel delivery and its one outbox job
     expect(await auditCount(instance.id, 'task.reminded')).toBe(1);
     const deliveries = await h.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM webhook_deliveries WHERE notification_id = $1`,
+      `SELECT id FROM channel_deliveries WHERE notification_id = $1`,
       [notifications[0].id],
     );
     expect(deliveries).toHaveLength(1);
@@ -282,7 +298,7 @@ describe('worker processors: delivered twice, one effect', () => {
 
   it('deliver-webhook: a delivery made twice is posted once; failures count attempts until the last marks it failed', async () => {
     const [delivery] = await h.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM webhook_deliveries ORDER BY id LIMIT 1`,
+      `SELECT id FROM channel_deliveries ORDER BY id LIMIT 1`,
     );
     const processor = h.get(WebhookProcessor);
     const before = robot.requestsTo('/wecom').length;
@@ -292,37 +308,34 @@ describe('worker processors: delivered twice, one effect', () => {
     // Then it was posted once
     expect(robot.requestsTo('/wecom').length - before).toBe(1);
     const [row] = await h.dataSource.query<
-      { state: string; attempts: number; delivered_at: Date | null }[]
-    >(`SELECT state, attempts, delivered_at FROM webhook_deliveries WHERE id = $1`, [delivery.id]);
-    expect(row).toEqual({ state: 'delivered', attempts: 1, delivered_at: new Date(h.clock.now()) });
+      { state: string; attempts: number; sent_at: Date | null }[]
+    >(`SELECT state, attempts, sent_at FROM channel_deliveries WHERE id = $1`, [delivery.id]);
+    expect(row).toEqual({ state: 'sent', attempts: 1, sent_at: new Date(h.clock.now()) });
 
-    // Given a robot that refuses
-    const [hook] = await h.dataSource.query<{ id: string }[]>(
-      `INSERT INTO webhooks (name, url, format) VALUES ('down', $1, 'dingtalk') RETURNING id`,
-      [robot.url('/nowhere')],
-    );
+    // Given a robot that refuses, a channel of the same unit
+    const down = await addChannel('down', '/nowhere', 'dingtalk');
     const [notification] = await h.dataSource.query<{ id: string }[]>(
       `SELECT id FROM notifications ORDER BY created_at LIMIT 1`,
     );
     const [failing] = await h.dataSource.query<{ id: string }[]>(
-      `INSERT INTO webhook_deliveries (notification_id, webhook_id) VALUES ($1, $2) RETURNING id`,
-      [notification.id, hook.id],
+      `INSERT INTO channel_deliveries (notification_id, channel_id) VALUES ($1, $2) RETURNING id`,
+      [notification.id, down.id],
     );
-    // When the first of three attempts fails it stays pending, the last one marks it failed
+    // When the first of three attempts fails it is retrying, the last one marks it failed
     await expect(
       processor.handle({ deliveryId: failing.id }, { attemptsMade: 0, attempts: 3 }),
     ).rejects.toThrow(/HTTP 404/);
     const state = async () =>
       (
-        await h.dataSource.query<{ state: string; attempts: number; last_error: string }[]>(
-          `SELECT state, attempts, last_error FROM webhook_deliveries WHERE id = $1`,
+        await h.dataSource.query<{ state: string; attempts: number; answer: string }[]>(
+          `SELECT state, attempts, answer FROM channel_deliveries WHERE id = $1`,
           [failing.id],
         )
       )[0];
     expect(await state()).toEqual({
-      state: 'pending',
+      state: 'retrying',
       attempts: 1,
-      last_error: expect.stringMatching(/^HTTP 404/),
+      answer: expect.stringMatching(/^HTTP 404/),
     });
     await expect(
       processor.handle({ deliveryId: failing.id }, { attemptsMade: 2, attempts: 3 }),
@@ -330,7 +343,7 @@ describe('worker processors: delivered twice, one effect', () => {
     expect(await state()).toEqual({
       state: 'failed',
       attempts: 2,
-      last_error: expect.stringMatching(/^HTTP 404/),
+      answer: expect.stringMatching(/^HTTP 404/),
     });
     // And a redelivery of a failed one does nothing
     expect(await processor.handle({ deliveryId: failing.id })).toBe('skipped');
