@@ -700,26 +700,34 @@ export class LedgerStore {
     const now = this.clock.now();
     if (filter.overdue !== undefined || filter.light !== undefined) {
       const grace = `${add(this.grace)}::text`;
-      const nowParam = `${add(new Date(now))}::timestamptz`;
-      const until = `${add(new Date(yellowUntil(now, this.options.yellowDays)))}::timestamptz`;
-      const past = dueBefore('l', nowParam, grace);
+      // Parameters only when used: an unused one has no type PostgreSQL can tell
+      let nowParam: string | undefined;
+      const past = () => {
+        nowParam ??= `${add(new Date(now))}::timestamptz`;
+        return dueBefore('l', nowParam, grace);
+      };
+      const until = () =>
+        `${add(new Date(yellowUntil(now, this.options.yellowDays)))}::timestamptz`;
       if (filter.overdue !== undefined) {
-        const overdue = `(l.state IN ('open', 'in_progress') AND ${past})`;
+        const overdue = `(l.state IN ('open', 'in_progress') AND ${past()})`;
         conditions.push(filter.overdue ? overdue : `NOT ${overdue}`);
       }
       const live = `l.state IN ('open', 'in_progress', 'submitted')`;
-      const byUntil = `(l.due_at <= ${until} AND l.created_at + ${grace}::interval <= ${until})`;
+      const byUntil = () => {
+        const at = until();
+        return `(l.due_at <= ${at} AND l.created_at + ${grace}::interval <= ${at})`;
+      };
       switch (filter.light) {
         case undefined:
           break;
         case 'red':
-          conditions.push(`${live} AND ${past}`);
+          conditions.push(`${live} AND ${past()}`);
           break;
         case 'yellow':
-          conditions.push(`${live} AND NOT ${past} AND ${byUntil}`);
+          conditions.push(`${live} AND NOT ${past()} AND ${byUntil()}`);
           break;
         case 'green':
-          conditions.push(`${live} AND (l.due_at IS NULL OR NOT ${byUntil})`);
+          conditions.push(`${live} AND (l.due_at IS NULL OR NOT ${byUntil()})`);
           break;
       }
     }
