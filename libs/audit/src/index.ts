@@ -3,3 +3,4 @@ export * from './audit-writer.js';
 export * from './checkpoint.js';
 export * from './hash.js';
 export * from './verify.js';
+export * from './export.js';
