@@ -121,4 +121,50 @@ describe('approval authority: supervisor@approving', () => {
       await directory.setApprovesAdmissions(api.org.general, null, 'test');
     }
   });
+
+  describe('the inbox: a notice to group:supervisor@approving (a reminder of steps 13, 17, 24)', () => {
+    /** A notice as the worker's reminder writes it, about the instance of `task`. */
+    const notice = async (n: number): Promise<string> => {
+      const task = await start(key, 100 + n);
+      const [row] = await api.dataSource.query<{ id: string }[]>(
+        `INSERT INTO notifications (recipient, kind, task_id, instance_id, title, body, dedupe_key)
+         SELECT 'group:supervisor@approving', 'reminder', t.id, t.instance_id, '催办', '请审批',
+                'approving-' || t.id FROM tasks t WHERE t.id = $1
+         RETURNING id`,
+        [task],
+      );
+      return row.id;
+    };
+    const inbox = async (user: SuiteUser): Promise<string[]> => {
+      const listed = await user.http
+        .get('/api/notifications')
+        .query({ recipient: 'group:supervisor@approving', pageSize: 100 });
+      expect(listed.status).toBe(200);
+      return (listed.body as { items: { id: string }[] }).items.map((item) => item.id);
+    };
+
+    it('reaches the committee’s supervisor, not the general branch’s', async () => {
+      const id = await notice(1);
+      expect(await inbox(committeeSupervisor)).toContain(id);
+      expect(await inbox(generalSupervisor)).not.toContain(id);
+      expect((await generalSupervisor.http.post(`/api/notifications/${id}/read`)).status).toBe(404);
+      expect((await committeeSupervisor.http.post(`/api/notifications/${id}/read`)).status).toBe(
+        200,
+      );
+    });
+
+    it('follows the authority: granted to the general branch, its supervisor sees the notice', async () => {
+      const directory = api.app.get(OrgDirectory);
+      const id = await notice(2);
+      await directory.setApprovesAdmissions(api.org.general, true, 'test');
+      try {
+        expect(await inbox(generalSupervisor)).toContain(id);
+        // the committee's supervisor covers the general branch: still its
+        expect(await inbox(committeeSupervisor)).toContain(id);
+      } finally {
+        await directory.setApprovesAdmissions(api.org.general, null, 'test');
+      }
+      expect(await inbox(generalSupervisor)).not.toContain(id);
+    });
+  });
 });

@@ -2,7 +2,7 @@ import { CLOCK, DATA_SOURCE } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ChannelsRepository, identities } from '@app/org';
+import { APPROVING_SUFFIX, ChannelsRepository, identities } from '@app/org';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
@@ -143,7 +143,9 @@ function toNotification(row: NotificationRow): NotificationDto {
 /**
  * Notifications that are the caller's (alias `n`): addressed to its user or member id, or to
  * a group named after a role it holds (`group:secretary`; `group:members` for members) about
- * an instance of a unit that role covers.
+ * an instance of a unit that role covers, or to `group:<role>@approving` about an instance
+ * whose approving unit (the nearest at or above its unit holding approval authority,
+ * OrgDirectory.approvalPath) that role covers — as canActOnTask reads the candidate group.
  */
 function mine(caller: Caller, params: unknown[]): string {
   const { principal } = caller;
@@ -160,10 +162,27 @@ function mine(caller: Caller, params: unknown[]): string {
   );
   const names = `$${params.length - 1}::text[]`;
   const paths = `$${params.length}::text[]`;
+  const approving = principal.grants
+    .filter((grant) => grant.role !== 'member')
+    .map((grant) => [`group:${grant.role}${APPROVING_SUFFIX}`, grant.path] as const);
+  params.push(
+    approving.map(([group]) => group),
+    approving.map(([, path]) => path),
+  );
+  const approvingNames = `$${params.length - 1}::text[]`;
+  const approvingPaths = `$${params.length}::text[]`;
   return `(n.recipient = ANY(${ids}) OR EXISTS (
     SELECT 1 FROM process_instances i JOIN org_units o ON o.id = i.org_unit_id,
            unnest(${names}, ${paths}) AS g(recipient, path)
-     WHERE i.id = n.instance_id AND n.recipient = g.recipient AND starts_with(o.path, g.path)))`;
+     WHERE i.id = n.instance_id AND n.recipient = g.recipient AND starts_with(o.path, g.path))
+    OR EXISTS (
+    SELECT 1 FROM process_instances i JOIN org_units o ON o.id = i.org_unit_id,
+           unnest(${approvingNames}, ${approvingPaths}) AS g(recipient, path)
+     WHERE i.id = n.instance_id AND n.recipient = g.recipient AND starts_with(
+       (SELECT a.path FROM org_units a
+         WHERE starts_with(o.path, a.path) AND coalesce(a.approves_admissions, a.kind = 'committee')
+         ORDER BY length(a.path) DESC LIMIT 1),
+       g.path)))`;
 }
 
 function isOwnRecipient(caller: Caller, recipient: string): boolean {
@@ -172,6 +191,7 @@ function isOwnRecipient(caller: Caller, recipient: string): boolean {
   return principal.grants.some(
     (grant) =>
       recipient === `group:${grant.role}` ||
+      (grant.role !== 'member' && recipient === `group:${grant.role}${APPROVING_SUFFIX}`) ||
       (grant.role === 'member' && recipient === 'group:members'),
   );
 }
