@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { type Env, EnvException, loadEnv } from '@app/config';
+import { AccountsRepository } from '@app/org';
 import { deployTemplates } from '@app/runtime';
 import { DeploymentService } from '@app/store';
 import { Logger } from '@nestjs/common';
@@ -24,6 +25,20 @@ async function bootstrap(): Promise<void> {
   }
   const logger = new Logger('Api');
   const app = await createApiApp({ env });
+  if (env.NODE_ENV === 'production') {
+    const wellKnown = await app.get(AccountsRepository).wellKnownCredentials();
+    if (wellKnown.length > 0) {
+      process.stderr.write(
+        `refusing to start with NODE_ENV=production: ${wellKnown.length} well-known development credential(s) are valid (${wellKnown
+          .slice(0, 20)
+          .join(
+            ', ',
+          )}${wellKnown.length > 20 ? ', …' : ''}). Revoke them with: npm run -s cli -- token revoke --well-known\n`,
+      );
+      await app.close();
+      process.exit(1);
+    }
+  }
   app.enableShutdownHooks();
   const report = await deployTemplates(app.get(DeploymentService), env.TEMPLATES_DIR);
   for (const line of report.refused) logger.error(`template refused: ${line}`);

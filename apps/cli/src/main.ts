@@ -16,6 +16,11 @@ const USAGE = `usage:
                                             create a user; prints its token once
   cli token issue --user USER_ID [--label LABEL]
                                             another token for a user; printed once
+  cli user list [--org UNIT] | user disable --user USER_ID
+                                            users (login name, state, grants); disabling
+                                            ends their sessions and tokens
+  cli token list [--user USER_ID] [--active] | token revoke --token TOKEN_ID
+  cli token revoke --well-known             revoke the sample's dev tokens and passwords
   cli org list                              the organisation tree with member counts`;
 
 async function main(argv: readonly string[]): Promise<number> {

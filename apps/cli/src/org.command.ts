@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
 import { OPERATOR_ACTOR, OrgException, OrgExceptionCode, ROLES, type Role } from '@app/org';
 import { systemClock } from '@app/store';
+import { TOKEN_VERBS, USER_VERBS } from './accounts.command.js';
 import { type Database, withDatabase } from './database.js';
 
 export const USER_USAGE =
@@ -56,6 +57,7 @@ function printToken(token: string, note: string): void {
  */
 export async function userCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub !== undefined && Object.hasOwn(USER_VERBS, sub)) return USER_VERBS[sub](rest);
   if (sub !== 'create') return refuse(USER_USAGE);
   return guarded(USER_USAGE, async () => {
     const { values } = parsed(() =>
@@ -126,6 +128,7 @@ export async function userCommand(args: readonly string[]): Promise<number> {
 /** `token issue --user USER_ID [--label LABEL]`: another token for an existing user. */
 export async function tokenCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub !== undefined && Object.hasOwn(TOKEN_VERBS, sub)) return TOKEN_VERBS[sub](rest);
   if (sub !== 'issue') return refuse(TOKEN_USAGE);
   return guarded(TOKEN_USAGE, async () => {
     const { values } = parsed(() =>

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '@app/store';
 import { withDatabase } from './database.js';
+import { DEV_PASSWORD } from './seed/sample-organisation.js';
 import { seedSampleOrganisation } from './seed/seed.js';
 
 const USAGE = 'usage: cli seed [--if-empty]';
@@ -41,12 +42,16 @@ export async function seedCommand(args: readonly string[]): Promise<number> {
       `seeded the sample organisation: ${result.units} org units, ${result.members} members, ${result.users.length} users\n`,
     );
     process.stderr.write(
-      'WARNING: the tokens below are well-known DEVELOPMENT tokens (they are in the README).\n' +
+      'WARNING: the tokens below and the password of their log-in names are well-known DEVELOPMENT\n' +
+        `credentials (they are in the README; password: ${DEV_PASSWORD}). With NODE_ENV=production the\n` +
+        'api refuses to start until `cli token revoke --well-known` revoked them.\n' +
         'Never seed a database that real people use; create users there with `cli user create`.\n',
     );
     for (const user of result.users) {
       const grants = user.grants.map((grant) => `${grant.role}@${grant.orgUnitId}`).join(',');
-      process.stdout.write(`  ${user.token}  ${grants}  ${user.name}\n`);
+      process.stdout.write(
+        `  ${user.token}  ${grants}  ${user.name}  (log-in: ${user.loginName})\n`,
+      );
     }
     return 0;
   });

@@ -24,6 +24,8 @@ export interface SampleUser {
   /** Fixed development token (documented in the README): never use these outside development. */
   readonly token: string;
   readonly label: string;
+  /** Login name; the password is DEV_PASSWORD (well known, in the README). */
+  readonly loginName: string;
 }
 
 export interface SampleOrganisation {
@@ -34,6 +36,12 @@ export interface SampleOrganisation {
 
 /** Prefix of every development token the seed creates. */
 export const DEV_TOKEN_PREFIX = 'bf_dev_';
+
+/**
+ * The password of every sample user (well known: it is in the README). The api refuses to start
+ * with NODE_ENV=production while it (or a dev token) is valid: `cli token revoke --well-known`.
+ */
+export const DEV_PASSWORD = 'branchflow-dev';
 
 const COMMITTEE = 'committee';
 
@@ -166,6 +174,7 @@ function sampleUsers(members: readonly SampleMember[]): SampleUser[] {
       grants: [{ role: 'secretary', orgUnitId: branch.id }],
       token: `${DEV_TOKEN_PREFIX}secretary_${branch.id}`,
       label: `dev: secretary of ${branch.id}`,
+      loginName: `secretary.${branch.id}`,
     });
   }
   users.push({
@@ -174,6 +183,7 @@ function sampleUsers(members: readonly SampleMember[]): SampleUser[] {
     grants: [{ role: 'supervisor', orgUnitId: COMMITTEE }],
     token: `${DEV_TOKEN_PREFIX}supervisor`,
     label: 'dev: supervisor of the committee',
+    loginName: 'supervisor',
   });
   for (const general of GENERAL_BRANCHES) {
     users.push({
@@ -182,6 +192,7 @@ function sampleUsers(members: readonly SampleMember[]): SampleUser[] {
       grants: [{ role: 'supervisor', orgUnitId: general.id }],
       token: `${DEV_TOKEN_PREFIX}supervisor_${general.id}`,
       label: `dev: supervisor of ${general.id}`,
+      loginName: `supervisor.${general.id}`,
     });
   }
   users.push({
@@ -190,6 +201,15 @@ function sampleUsers(members: readonly SampleMember[]): SampleUser[] {
     grants: [{ role: 'integrator', orgUnitId: COMMITTEE }],
     token: `${DEV_TOKEN_PREFIX}integrator`,
     label: 'dev: integrator',
+    loginName: 'integrator',
+  });
+  users.push({
+    name: '集团党委组织部管理员',
+    memberRef: null,
+    grants: [{ role: 'admin', orgUnitId: COMMITTEE }],
+    token: `${DEV_TOKEN_PREFIX}admin_committee`,
+    label: 'dev: admin of the committee',
+    loginName: 'admin',
   });
   for (const ref of ['branch-rd/2', 'branch-production/2']) {
     const branchId = ref.slice(0, ref.indexOf('/'));
@@ -199,6 +219,7 @@ function sampleUsers(members: readonly SampleMember[]): SampleUser[] {
       grants: [{ role: 'member', orgUnitId: branchId }],
       token: `${DEV_TOKEN_PREFIX}member_${branchId}`,
       label: `dev: a member of ${branchId}`,
+      loginName: `member.${branchId}`,
     });
   }
   return users;

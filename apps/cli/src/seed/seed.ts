@@ -1,14 +1,15 @@
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
-import { OPERATOR_ACTOR, type OrgDirectory, type Role } from '@app/org';
+import { OPERATOR_ACTOR, type OrgDirectory, type Role, hashPassword } from '@app/org';
 import type { Clock } from '@app/store';
 import type { DataSource } from 'typeorm';
-import { sampleOrganisation } from './sample-organisation.js';
+import { DEV_PASSWORD, sampleOrganisation } from './sample-organisation.js';
 
 export interface SeededUser {
   readonly userId: string;
   readonly name: string;
   readonly grants: readonly { readonly role: Role; readonly orgUnitId: string }[];
   readonly token: string;
+  readonly loginName: string;
 }
 
 export type SeedResult =
@@ -34,6 +35,8 @@ export async function seedSampleOrganisation(
   clock: Clock,
 ): Promise<SeedResult> {
   const sample = sampleOrganisation();
+  // one salt per user; hashed before the transaction (scrypt is slow on purpose)
+  const hashes = await Promise.all(sample.users.map(() => hashPassword(DEV_PASSWORD)));
   return dataSource.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [SEED_LOCK]);
     const [existing] = await tx.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM org_units`);
@@ -55,7 +58,20 @@ export async function seedSampleOrganisation(
         },
         tx,
       );
-      users.push({ userId, name: user.name, grants: user.grants, token });
+      // well known: the api refuses NODE_ENV=production while they are valid
+      await tx.query(
+        `UPDATE users SET login_name = $2, password_hash = $3, password_changed_at = now(),
+                          well_known = true WHERE id = $1`,
+        [userId, user.loginName, hashes[users.length]],
+      );
+      await tx.query(`UPDATE api_tokens SET well_known = true WHERE user_id = $1`, [userId]);
+      users.push({
+        userId,
+        name: user.name,
+        grants: user.grants,
+        token,
+        loginName: user.loginName,
+      });
     }
     await appendAudit(tx, SYSTEM_STREAM, [
       {
