@@ -21,7 +21,15 @@ const USAGE = `usage:
                                             ends their sessions and tokens
   cli token list [--user USER_ID] [--active] | token revoke --token TOKEN_ID
   cli token revoke --well-known             revoke the sample's dev tokens and passwords
-  cli org list                              the organisation tree with member counts`;
+  cli org list                              the organisation tree with member counts
+  cli org add --id ID --name NAME --kind KIND --parent PARENT_ID
+  cli org rename ID --name NAME | org move ID --to PARENT_ID | org close ID
+                                            administer org units (audited as the operator)
+  cli member add --org UNIT --name NAME [--gender G] [--birth D] [--admitted D] [--full D]
+                 [--status S] [--number 党员编号] [--phone PHONE]
+  cli member list [--org UNIT] [--q TEXT]   members (phone masked)
+  cli member transfer MEMBER_ID --to UNIT --reason TEXT
+                                            组织关系转接, audited with both units`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -41,6 +49,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./org.command.js')).tokenCommand(args);
     case 'org':
       return (await import('./org.command.js')).orgCommand(args);
+    case 'member':
+      return (await import('./org.command.js')).memberCommand(args);
     case undefined:
     case '-h':
     case '--help':

@@ -4,11 +4,15 @@ import { OPERATOR_ACTOR, OrgException, OrgExceptionCode, ROLES, type Role } from
 import { systemClock } from '@app/store';
 import { TOKEN_VERBS, USER_VERBS } from './accounts.command.js';
 import { type Database, withDatabase } from './database.js';
+import { MEMBER_VERBS, ORG_VERBS } from './org-admin.command.js';
 
 export const USER_USAGE =
   'usage: cli user create --name NAME --role ROLE --org ORG_UNIT_ID [--role ROLE --org ORG_UNIT_ID ...] [--member MEMBER_ID] [--label LABEL]';
 export const TOKEN_USAGE = 'usage: cli token issue --user USER_ID [--label LABEL]';
-export const ORG_USAGE = 'usage: cli org list';
+export const ORG_USAGE =
+  'usage: cli org list | org add --id ID --name NAME --kind KIND --parent ID | org rename ID --name NAME | org move ID --to PARENT_ID | org close ID';
+export const MEMBER_USAGE =
+  'usage: cli member add --org UNIT --name NAME [--gender male|female] [--birth DATE] [--admitted DATE] [--full DATE] [--status STATUS] [--number 党员编号] [--phone PHONE] | member list [--org UNIT] [--q TEXT] | member transfer MEMBER_ID --to UNIT --reason TEXT';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -172,6 +176,7 @@ export async function tokenCommand(args: readonly string[]): Promise<number> {
 /** `org list`: the tree, one unit a line, with its kind and the members in its subtree. */
 export async function orgCommand(args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub !== undefined && Object.hasOwn(ORG_VERBS, sub)) return ORG_VERBS[sub](rest);
   if (sub !== 'list' || rest.length > 0) return refuse(ORG_USAGE);
   return withDatabase(async (db) => {
     const lines = await orgTree(db);
@@ -205,4 +210,14 @@ async function orgTree({ dataSource }: Database): Promise<string[]> {
         `${label(row).padEnd(width)}  ${row.kind.padEnd(kindWidth)}  ${String(row.members).padStart(7)}  ${row.name}`,
     ),
   ];
+}
+
+/**
+ * `member add|list|transfer`: administering members as the operator (audited as
+ * OPERATOR_ACTOR); see org-admin.command.ts.
+ */
+export async function memberCommand(args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== undefined && Object.hasOwn(MEMBER_VERBS, sub)) return MEMBER_VERBS[sub](rest);
+  return refuse(MEMBER_USAGE);
 }
