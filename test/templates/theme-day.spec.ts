@@ -178,6 +178,19 @@ describe('theme-day template', () => {
     expect(node.headers.message).toMatch(/\{theme\}.*\{activityDate\}.*\{place\}/);
   });
 
+  it('requires the photos of the record (五有) as evidence: an image on its ledger item, refused as photos', async () => {
+    const node = (await context()).processes.latest(KEY)!.nodes.Task_Record;
+    expect(node?.kind === 'userTask' ? node.properties : undefined).toEqual({
+      'ledger.requiresEvidence': 'image',
+      'ledger.evidenceField': 'photos',
+    });
+    // the approval keeps crossing off the instance's file
+    const check = (await context()).processes.latest(KEY)!.nodes.Task_Check;
+    expect(check?.kind === 'userTask' ? check.properties : undefined).toEqual({
+      'ledger.verifies': 'instance',
+    });
+  });
+
   it('asks the plan for everything the notice names (theme, date, time, place) and the plan itself', () => {
     expect(problems('theme-day-plan', PLAN)).toEqual([]);
     expect(problems('theme-day-plan', {}).map((p) => p.field)).toEqual([

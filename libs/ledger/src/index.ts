@@ -11,3 +11,4 @@ export * from './ledger.store.js';
 export * from './ledger.types.js';
 export * from './periods.js';
 export * from './traffic-light.js';
+export * from './required-evidence.js';

@@ -1,5 +1,6 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
+import { missingEvidence } from '@app/ledger';
 import { type AssignableTask, type NameBook, canActOnTask, canReadUnit } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
@@ -268,6 +269,15 @@ export class TasksService {
               problems,
             );
           }
+        }
+        // The evidence the step declares it needs (ledger.requiresEvidence), e.g. its photos
+        const missing = await missingEvidence(manager, id);
+        if (missing.length > 0) {
+          throw new RuntimeException(
+            RuntimeExceptionCode.INVALID_VARIABLES,
+            `task '${id}' lacks its evidence: ${missing.map((problem) => problem.field).join(', ')}`,
+            missing,
+          );
         }
         // Members the values name must be of the instance's unit (as at the start)
         await this.instances.assertMembersInScope(task.orgUnitId, variables, manager);
