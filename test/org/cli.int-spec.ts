@@ -3,8 +3,12 @@
  * seed writes fixed unit ids, which no other suite may share).
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SYSTEM_STREAM, appendAudit } from '@app/audit';
 import { OrgDirectory, ROLES } from '@app/org';
 import { systemClock } from '@app/store';
 import type { DataSource } from 'typeorm';
@@ -339,4 +343,141 @@ describe('cli user create, token issue, org list', () => {
       expect.stringMatching(/^ {4}branch-rd\s+branch\s+10\s+研发中心党支部$/),
     );
   });
+});
+
+describe('cli audit verify, audit checkpoint', () => {
+  beforeAll(async () => {
+    // The system stream has events whatever ran before (the seed writes them too)
+    await dataSource.transaction((tx) =>
+      appendAudit(tx, SYSTEM_STREAM, [
+        { type: 'test.cli-audit', actor: 'test', at: systemClock.now(), data: {} },
+      ]),
+    );
+  });
+
+  it('verifies the whole trail or one stream: one JSON line like the api’s, exit 0', async () => {
+    const [whole, system] = await Promise.all([
+      cli('audit', 'verify'),
+      cli('audit', 'verify', '--stream', 'system'),
+    ]);
+    for (const run of [whole, system]) {
+      expect(run.code).toBe(0);
+      expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
+      expect(JSON.parse(run.stdout)).toEqual({
+        ok: true,
+        streams: expect.any(Number),
+        events: expect.any(Number),
+        broken: null,
+      });
+    }
+    expect((JSON.parse(system.stdout) as { streams: number }).streams).toBe(1);
+  });
+
+  it('given an edited event, when verified, then exit 1 and the broken link is named', async () => {
+    const [event] = await dataSource.query<{ seq: number; actor: string }[]>(
+      `SELECT seq, actor FROM audit_events WHERE stream = 'system' ORDER BY seq LIMIT 1`,
+    );
+    const setActor = (actor: string) =>
+      dataSource.transaction(async (tx) => {
+        await tx.query(`SET LOCAL session_replication_role = replica`);
+        await tx.query(`UPDATE audit_events SET actor = $1 WHERE stream = 'system' AND seq = $2`, [
+          actor,
+          event.seq,
+        ]);
+      });
+    await setActor('mallory');
+    try {
+      const run = await cli('audit', 'verify', '--stream', 'system');
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toEqual(
+        expect.objectContaining({
+          ok: false,
+          broken: expect.objectContaining({ stream: 'system', seq: event.seq }),
+        }),
+      );
+      expect((await cli('audit', 'verify')).code).toBe(1);
+    } finally {
+      await setActor(event.actor);
+    }
+    expect((await cli('audit', 'verify')).code).toBe(0);
+  });
+
+  it('refuses bad input with exit 2, one line naming the problem and nothing on stdout', async () => {
+    // One after another: each spawns a node process
+    const runs: Run[] = [];
+    for (const args of [
+      ['audit'],
+      ['audit', 'frobnicate'],
+      ['audit', 'verify', '--strem', 'system'],
+      ['audit', 'verify', '--stream'],
+      ['audit', 'verify', '--stream', 'nope'],
+      ['audit', 'verify', '--stream', '00000000-0000-4000-8000-000000000000'],
+      ['audit', 'verify', '--stream', 'ledger:00000000-0000-4000-8000-000000000000'],
+      ['audit', 'checkpoint', 'now'],
+    ]) {
+      runs.push(await cli(...args));
+    }
+    const messages = [
+      'usage: cli audit verify',
+      "unknown audit command 'frobnicate'",
+      "Unknown option '--strem'",
+      "Option '--stream <value>' argument missing",
+      "--stream 'nope' is not an audit stream",
+      "no audit stream '00000000-0000-4000-8000-000000000000'",
+      "no audit stream 'ledger:00000000-0000-4000-8000-000000000000'",
+      "unexpected 'now'",
+    ];
+    runs.forEach((run, i) => {
+      expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(run.stderr).toContain(messages[i]);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }, 300_000);
+
+  it('takes this period’s checkpoint once: prints the record it exports, a rerun prints the same and writes nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'branchflow-cli-checkpoint-'));
+    try {
+      const file = join(dir, 'checkpoints.jsonl');
+      // A period of 100 weeks: the two runs fall in the same one
+      const env = { AUDIT_CHECKPOINT_FILE: file, AUDIT_CHECKPOINT_EVERY: 'P100W' };
+      const first = await cliWith(env, 'audit', 'checkpoint');
+      expect(first).toMatchObject({ code: 0, stderr: '' });
+      const record = JSON.parse(first.stdout) as { seq: number; hash: string; period: string };
+      expect(record).toEqual({
+        type: 'audit.checkpoint',
+        period: expect.any(String),
+        at: expect.any(String),
+        seq: expect.any(Number),
+        hash: expect.any(String),
+        streams: expect.any(Number),
+        events: expect.any(Number),
+        digest: expect.any(String),
+      });
+      expect(
+        (await readFile(file, 'utf8'))
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).toEqual([record]);
+      const [event] = await dataSource.query<{ hash: string; actor: string }[]>(
+        `SELECT hash, actor FROM audit_events WHERE stream = 'system' AND seq = $1`,
+        [record.seq],
+      );
+      expect(event).toEqual({ hash: record.hash, actor: 'operator' });
+
+      const rerun = await cliWith(env, 'audit', 'checkpoint');
+      expect(rerun.code).toBe(0);
+      expect(JSON.parse(rerun.stdout)).toEqual(record);
+      expect(rerun.stderr).toContain(`period ${record.period} was already checkpointed`);
+      expect((await readFile(file, 'utf8')).trimEnd().split('\n')).toHaveLength(1);
+      const [count] = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM audit_checkpoints WHERE period = $1`,
+        [record.period],
+      );
+      expect(count.n).toBe(1);
+      expect((await cli('audit', 'verify')).code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
