@@ -24,6 +24,8 @@ describe('worker maintenance: escalation and reconciliation', () => {
         // Escalation rounds are run by hand here; the schedule's own ticks are an hour apart.
         ESCALATION_INTERVAL_MS: String(HOUR),
         REMINDER_OFFSETS: 'PT30M',
+        // Deployed before its handler is registered (a worker that starts later serves it)
+        SERVICE_TASK_TYPES: 'late-handler',
       },
     });
   });

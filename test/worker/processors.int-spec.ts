@@ -30,7 +30,8 @@ describe('worker processors: delivered twice, one effect', () => {
     await robot.start();
     h = await startHarness('proc', {
       autorun: false,
-      env: { CHANNEL_HOSTS: '127.0.0.1' },
+      // Types deployed on purpose without a handler: their jobs prove the run-time refusal
+      env: { CHANNEL_HOSTS: '127.0.0.1', SERVICE_TASK_TYPES: 'mystery-type,doomed-type' },
       templates: { 'startup.bpmn': flows.userTask('wk-startup', { assignee: 'li' }) },
       handlers: {
         counting: (ctx) => {

@@ -15,7 +15,8 @@ describe('worker queues: service tasks, timers and reminders through BullMQ', ()
   beforeAll(async () => {
     h = await startHarness('queues', {
       jobOptions: FAST_RETRIES,
-      env: { REMINDER_OFFSETS: 'PT1S' },
+      // no-such-handler is listed (an integration's type) but no worker serves it
+      env: { REMINDER_OFFSETS: 'PT1S', SERVICE_TASK_TYPES: 'no-such-handler' },
       handlers: {
         flaky: () => {
           flakyCalls += 1;
@@ -69,7 +70,26 @@ describe('worker queues: service tasks, timers and reminders through BullMQ', ()
     expect(row.variables).toEqual({ flakyCalls: 3 });
   });
 
-  it('retries the job of an unknown type, then withdraws the task and raises an incident naming the type', async () => {
+  it('refuses to deploy a service task of a type neither built in nor in SERVICE_TASK_TYPES, naming element and type', async () => {
+    await expect(
+      h.deploy('unlisted.bpmn', flows.service('wq-unlisted', 'not-listed')),
+    ).rejects.toMatchObject({
+      details: [
+        expect.objectContaining({
+          elementId: 'Work',
+          message: expect.stringMatching(
+            /type 'not-listed' has no handler: the known service-task types are .*flaky.*no-such-handler.*notify/,
+          ),
+        }),
+      ],
+    });
+    const deployed = await h.dataSource.query<unknown[]>(
+      `SELECT 1 FROM process_definitions WHERE key = 'wq-unlisted'`,
+    );
+    expect(deployed).toEqual([]);
+  });
+
+  it('retries the job of a listed type no worker serves, then withdraws the task and raises an incident naming the type', async () => {
     await h.deploy('unknown.bpmn', flows.service('wq-unknown', 'no-such-handler'));
     const instance = await h.runtime.start({ templateKey: 'wq-unknown' }, 'test');
     const [task] = await h.dataSource.query<{ id: string }[]>(

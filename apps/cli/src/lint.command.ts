@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  BUILT_IN_SERVICE_TASK_TYPES,
   type StaticCall,
   callCycleProblems,
   formatProblem,
@@ -7,10 +8,33 @@ import {
   staticCalls,
 } from '@app/bpmn';
 
-/** `lint FILE...`: exit 0 when every file is valid, else 1 with `FILE: ID (bpmn:Type): message` lines. */
-export async function lintCommand(files: readonly string[]): Promise<number> {
+const TYPES_FLAG = '--service-task-types';
+
+/**
+ * `lint [--service-task-types a,b] FILE...`: exit 0 when every file is valid, else 1 with
+ * `FILE: ID (bpmn:Type): message` lines. A service task's static type must be built in or
+ * one the flag names (as deploy wants it built in or in SERVICE_TASK_TYPES).
+ */
+export async function lintCommand(args: readonly string[]): Promise<number> {
+  const files: string[] = [];
+  const serviceTaskTypes = new Set<string>(BUILT_IN_SERVICE_TASK_TYPES);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value =
+      arg === TYPES_FLAG
+        ? args[++i]
+        : arg.startsWith(`${TYPES_FLAG}=`)
+          ? arg.slice(TYPES_FLAG.length + 1)
+          : null;
+    if (value === null) {
+      files.push(arg);
+      continue;
+    }
+    for (const type of (value ?? '').split(','))
+      if (type.trim() !== '') serviceTaskTypes.add(type.trim());
+  }
   if (files.length === 0) {
-    process.stderr.write('usage: cli lint FILE...\n');
+    process.stderr.write(`usage: cli lint [${TYPES_FLAG} a,b] FILE...\n`);
     return 2;
   }
   let failed = false;
@@ -26,7 +50,7 @@ export async function lintCommand(files: readonly string[]): Promise<number> {
       failed = true;
       continue;
     }
-    const { problems, definitions } = await lintBpmn(xml);
+    const { problems, definitions } = await lintBpmn(xml, { serviceTaskTypes });
     for (const problem of problems) process.stdout.write(`${file}: ${formatProblem(problem)}\n`);
     if (problems.length > 0) failed = true;
     for (const graph of Object.values(definitions?.processes ?? {})) {

@@ -52,12 +52,20 @@ export class WorkerModule {
         },
         {
           provide: JobHandlerRegistry,
-          inject: [Notifier, OrgDirectory, CLOCK],
-          useFactory: (notifier: Notifier, directory: OrgDirectory, clock: Clock) =>
-            new JobHandlerRegistry(
+          inject: [Notifier, OrgDirectory, CLOCK, ENV],
+          useFactory: (notifier: Notifier, directory: OrgDirectory, clock: Clock, env: Env) => {
+            const registry = new JobHandlerRegistry(
               builtInHandlers(notifier, directory, clock),
               options.handlers ?? {},
-            ),
+            );
+            const unserved = env.serviceTaskTypes.filter((type) => !registry.get(type));
+            if (unserved.length > 0) {
+              new Logger('JobHandlers').warn(
+                `SERVICE_TASK_TYPES names types this worker has no handler for: ${unserved.join(', ')} (their jobs end in an incident unless another worker handles them)`,
+              );
+            }
+            return registry;
+          },
         },
         TimerProcessor,
         RunJobProcessor,

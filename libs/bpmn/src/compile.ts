@@ -18,9 +18,14 @@ import {
 } from './limits.js';
 import { type ModdleElement, parseBpmnXml } from './parse.js';
 import { type BpmnProblem, BpmnValidationError, problem } from './problems.js';
+import { unknownServiceTaskTypes } from './service-task-types.js';
 
-/** The size limits of a template, and what its FEEL and timers may ask for. */
-export type LintOptions = Partial<TemplateLimits> & ExpressionLimits;
+/**
+ * The size limits of a template, and what its FEEL and timers may ask for; with
+ * `serviceTaskTypes`, a service task of a static type not in it is a problem.
+ */
+export type LintOptions = Partial<TemplateLimits> &
+  ExpressionLimits & { readonly serviceTaskTypes?: ReadonlySet<string> };
 
 export interface LintResult {
   readonly problems: readonly BpmnProblem[];
@@ -42,6 +47,9 @@ export async function lintBpmn(xml: string, options: LintOptions = {}): Promise<
   const ctx = new CompileContext(parsed.unresolved, options);
   ctx.problems.push(...parsed.problems);
   const definitions = compileDefinitions(parsed.definitions, ctx, limits);
+  if (options.serviceTaskTypes) {
+    ctx.problems.push(...unknownServiceTaskTypes(definitions.processes, options.serviceTaskTypes));
+  }
   const problems = capped(dedupe(ctx.problems), limits.maxProblems);
   return { problems, definitions: problems.length === 0 ? definitions : null };
 }

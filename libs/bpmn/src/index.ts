@@ -5,5 +5,10 @@
 export * from './model.js';
 export { type BpmnProblem, BpmnValidationError, formatProblem } from './problems.js';
 export { compileBpmn, lintBpmn, type LintOptions, type LintResult } from './compile.js';
+export {
+  BUILT_IN_SERVICE_TASK_TYPES,
+  type BuiltInServiceTaskType,
+  unknownServiceTaskTypes,
+} from './service-task-types.js';
 export { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from './limits.js';
 export { type StaticCall, callCycleProblems, staticCalls } from './call-graph.js';

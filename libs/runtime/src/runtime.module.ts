@@ -1,4 +1,5 @@
 import { type Env, loadEnv } from '@app/config';
+import { BUILT_IN_SERVICE_TASK_TYPES } from '@app/bpmn';
 import { OrgDirectory } from '@app/org';
 import { OutboxDispatcher } from '@app/queue';
 import {
@@ -81,6 +82,7 @@ export class RuntimeModule implements OnApplicationShutdown {
               maxDepth: env.TEMPLATE_MAX_DEPTH,
               feelLimits: env.feelLimits,
               timerLimits: env.timerLimits,
+              serviceTaskTypes: new Set([...BUILT_IN_SERVICE_TASK_TYPES, ...env.serviceTaskTypes]),
             }),
         },
         {

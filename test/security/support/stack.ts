@@ -49,7 +49,12 @@ export interface StackOptions {
 export async function startStack(tag: string, options: StackOptions = {}): Promise<Stack> {
   const database = await isolatedDatabase(`sec_${tag}`);
   const prefix = `sec-${tag}-${process.pid}-${Date.now().toString(36)}`;
-  const overrides = { DATABASE_URL: database.url, BULLMQ_PREFIX: prefix };
+  const overrides = {
+    DATABASE_URL: database.url,
+    BULLMQ_PREFIX: prefix,
+    // The api deploys only types a worker serves: the built-in ones and these
+    SERVICE_TASK_TYPES: Object.keys(options.handlers ?? {}).join(','),
+  };
   const api = await startApi({ forms: options.forms, env: overrides });
   const env = loadEnv({
     DATABASE_URL: database.url,

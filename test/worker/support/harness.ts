@@ -67,6 +67,13 @@ export async function startHarness(tag: string, options: HarnessOptions = {}): P
     WORKER_CONCURRENCY: '4',
     LOG_LEVEL: 'error',
     ...options.env,
+    // The types of the handlers this worker registers are known to deploy, besides those listed
+    SERVICE_TASK_TYPES: [
+      ...Object.keys(options.handlers ?? {}),
+      ...(options.env?.SERVICE_TASK_TYPES ?? '').split(','),
+    ]
+      .filter((type) => type !== '')
+      .join(','),
   });
   const clock = new TestClock(Math.floor(Date.now() / 1000) * 1000);
   const app = await createWorkerApp({

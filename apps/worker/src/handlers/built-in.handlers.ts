@@ -1,3 +1,4 @@
+import type { BuiltInServiceTaskType } from '@app/bpmn';
 import type { JsonValue } from '@app/feel';
 import type { OrgDirectory } from '@app/org';
 import type { Clock } from '@app/store';
@@ -72,11 +73,12 @@ export function notifyMembersHandler(notifier: Notifier, directory: OrgDirectory
 /** `noop`: completes the task with no variables (placeholders, tests). */
 export const noopHandler: JobHandler = () => Promise.resolve();
 
+/** The handler of each of BUILT_IN_SERVICE_TASK_TYPES (the list deploy and lint accept). */
 export function builtInHandlers(
   notifier: Notifier,
   directory: OrgDirectory,
   clock: Clock,
-): JobHandlers {
+): Record<BuiltInServiceTaskType, JobHandler> & JobHandlers {
   return {
     'notify-members': notifyMembersHandler(notifier, directory),
     'member-status': memberStatusHandler(directory, clock),
