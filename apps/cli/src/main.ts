@@ -1,7 +1,8 @@
 /**
  * The command line of integrators (`lint`, `simulate`) and operators (`db migrate`, `seed`,
- * `user create`, `token issue`, `org list`). Pure work happens in the libs; this file only
- * dispatches. Exit codes: 0 done, 1 failed, 2 bad usage or input.
+ * `user create`, `token issue`, `org list`, `audit verify`, `audit checkpoint`). Pure work
+ * happens in the libs; this file only dispatches. Exit codes: 0 done, 1 failed, 2 bad usage or
+ * input.
  */
 import { lintCommand } from './lint.command.js';
 import { simulateCommand } from './simulate.command.js';
@@ -29,7 +30,12 @@ const USAGE = `usage:
                  [--status S] [--number 党员编号] [--phone PHONE]
   cli member list [--org UNIT] [--q TEXT]   members (phone masked)
   cli member transfer MEMBER_ID --to UNIT --reason TEXT
-                                            组织关系转接, audited with both units`;
+                                            组织关系转接, audited with both units
+  cli audit verify [--stream STREAM]        recompute the audit trail (or one stream: an
+                                            instance id, ledger:<item id>, system); one JSON
+                                            line, exit 0 ok, 1 broken
+  cli audit checkpoint                      take this period's audit checkpoint now (once per
+                                            period), export it and print it`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -51,6 +57,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./org.command.js')).orgCommand(args);
     case 'member':
       return (await import('./org.command.js')).memberCommand(args);
+    case 'audit':
+      return (await import('./audit.command.js')).auditCommand(args);
     case undefined:
     case '-h':
     case '--help':
