@@ -218,7 +218,7 @@ describe('accounts created by an admin', () => {
       mustChangePassword: boolean;
     };
     expect(body.mustChangePassword).toBe(true);
-    const token = (await login(loginName, body.initialPassword)).body.token as string;
+    const token = ((await login(loginName, body.initialPassword)).body as { token: string }).token;
     const me = as(token);
     expectError(await me.get('/api/tasks'), 403, 'PASSWORD_CHANGE_REQUIRED');
     expect((await me.get('/api/auth/me')).body).toMatchObject({ mustChangePassword: true });
@@ -292,9 +292,7 @@ describe('accounts created by an admin', () => {
       [
         () => a.delete(`/api/users/${id}/roles?role=member&orgUnitId=${h.org.branchB}&version=1`),
         () =>
-          a
-            .delete(`/api/users/${unknown}/roles?role=member&orgUnitId=${h.org.branchB}&version=1`)
-            .then((r) => r),
+          a.delete(`/api/users/${unknown}/roles?role=member&orgUnitId=${h.org.branchB}&version=1`),
       ],
       [
         () => a.post(`/api/tokens/${tokenId}/revoke`),

@@ -21,8 +21,7 @@ function parse(
   usage: string,
 ): Record<string, string | boolean | undefined> | number {
   try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false })
-      .values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     return refuse(error instanceof Error ? error.message : String(error), usage);
   }

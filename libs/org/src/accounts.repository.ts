@@ -613,7 +613,7 @@ export class AccountsRepository {
 
 /** UPDATE … RETURNING through TypeORM answers [rows, count]; INSERT/SELECT answer rows. */
 function rowsOf<T>(result: T[] | [T[], number]): T[] {
-  return Array.isArray(result[0]) ? (result[0] as T[]) : (result as T[]);
+  return Array.isArray(result[0]) ? result[0] : (result as T[]);
 }
 
 function toUser(row: UserRow): UserAccount {
