@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChannelsRepository, OrgDirectory } from '@app/org';
 import { QueueName } from '@app/queue';
-import { Notifier, WebhookProcessor } from '../../apps/worker/src/index.js';
+import { LedgerStore } from '@app/ledger';
+import { LedgerEscalation, Notifier, WebhookProcessor } from '../../apps/worker/src/index.js';
 import { flows } from './support/bpmn.js';
 import { FAST_RETRIES, type Harness, startHarness, waitFor } from './support/harness.js';
 import { HttpRobot, OK, type RobotRequest } from './support/http-robot.js';
@@ -260,5 +261,43 @@ describe('worker channels: group robots per org unit', () => {
     });
     expect(incident).toMatch(/org unit 'ch-a' has no enabled channel named 'B group'/);
     expect(await deliveriesOf(instance.id)).toEqual([]);
+  });
+
+  it("a hand-opened ledger item's 督办 reaches its unit's robot and the supervising unit's, not another branch's", async () => {
+    // Given an item of branch A opened by hand (no instance), assessed by the committee
+    const item = await h.get(LedgerStore).create(
+      {
+        list: 'problem',
+        title: '一支部台账整改',
+        standard: '按期整改',
+        orgUnitId: 'ch-a',
+        responsible: '张三',
+        assessingUnitId: 'ch-c',
+        dueAt: h.clock.now() + 3_600_000,
+      },
+      'test',
+    );
+    const signedBefore = robot.requestsTo('/committee').length;
+    // When it is overdue (past the grace days) and escalated
+    h.clock.advance(30 * 86_400_000);
+    expect(await h.get(LedgerEscalation).escalate(item.id, h.clock.now())).toBe(true);
+    // Then its 督办 is delivered to branch A's and the committee's channels only
+    const rows = await waitFor('the 督办 deliveries', async () => {
+      const found = await h.dataSource.query<DeliveryRow[]>(
+        `SELECT c.name AS channel, d.state, d.attempts, d.answer
+           FROM channel_deliveries d
+           JOIN org_unit_channels c ON c.id = d.channel_id
+           JOIN notifications n ON n.id = d.notification_id
+          WHERE n.dedupe_key LIKE $1 ORDER BY c.name`,
+        [`ledger-escalation-${item.id}-%`],
+      );
+      return found.length > 0 && found.every((row) => row.state === 'sent') ? found : undefined;
+    });
+    expect([...new Set(rows.map((row) => row.channel))]).toEqual(['A group', 'committee group']);
+    expect(bodiesTo('/branch-a').some((body) => body.includes('一支部台账整改'))).toBe(true);
+    expect(bodiesTo('/branch-b').some((body) => body.includes('一支部台账整改'))).toBe(false);
+    const signed = robot.requestsTo('/committee').slice(signedBefore);
+    expect(signed.length).toBeGreaterThan(0);
+    expect(signed.every(validSignature)).toBe(true);
   });
 });

@@ -76,6 +76,7 @@ export class LedgerEscalation {
           ),
           taskId: escalation.item.taskId,
           instanceId: escalation.item.instanceId,
+          ...this.channelUnits(escalation),
         },
         now,
       );
@@ -132,6 +133,17 @@ export class LedgerEscalation {
         `${LIST_LABELS[item.list]}事项「${item.title}」已逾期${due}，第 ${escalations} 次督办` +
         `${to === null ? '' : `，已提级至 ${to}`}。责任单位：${unit}；责任人：${responsible}。`,
     };
+  }
+
+  /**
+   * A hand-opened item (no instance) concerns its own unit and the unit it is escalated to:
+   * their channels (group robots) receive the 督办. An instance's item is routed as any
+   * notice of the instance (ChannelsRepository.unitsConcerned).
+   */
+  private channelUnits({ item, escalatedTo }: Escalation): { channelUnits?: string[] } {
+    if (item.instanceId !== null) return {};
+    const units = [item.orgUnitId, escalatedTo].filter((unit): unit is string => unit !== null);
+    return { channelUnits: [...new Set(units)] };
   }
 
   private notSince(now: number): number {
