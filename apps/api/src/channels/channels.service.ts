@@ -1,6 +1,7 @@
 import type { Env } from '@app/config';
 import {
   type Channel,
+  type ChannelRefusal,
   type ChannelTarget,
   ChannelWriteRefused,
   ChannelsRepository,
@@ -26,6 +27,25 @@ import type {
   CreateChannelDto,
   UpdateChannelDto,
 } from './dto/channel.dto.js';
+
+/** The stable `code` of each refusal of the channels routes. */
+export const ChannelErrorCode = {
+  /** The unit does not exist, or the caller does not read it (the same answer). */
+  UNIT_NOT_FOUND: 'UNIT_NOT_FOUND',
+  NOT_FOUND: 'CHANNEL_NOT_FOUND',
+  VERSION_CONFLICT: 'CHANNEL_VERSION_CONFLICT',
+  NAME_TAKEN: 'CHANNEL_NAME_TAKEN',
+  TOO_MANY: 'CHANNELS_PER_UNIT',
+  URL_REFUSED: 'CHANNEL_URL_REFUSED',
+  SECRET_REFUSED: 'CHANNEL_SECRET_REFUSED',
+} as const;
+
+const REFUSALS: Record<ChannelRefusal, readonly [HttpStatus, string]> = {
+  'not-found': [HttpStatus.NOT_FOUND, ChannelErrorCode.NOT_FOUND],
+  stale: [HttpStatus.CONFLICT, ChannelErrorCode.VERSION_CONFLICT],
+  'name-taken': [HttpStatus.CONFLICT, ChannelErrorCode.NAME_TAKEN],
+  'too-many': [HttpStatus.UNPROCESSABLE_ENTITY, ChannelErrorCode.TOO_MANY],
+};
 
 /** Deliveries a channel's list answers at most. */
 const DELIVERIES_SHOWN = 50;
@@ -147,7 +167,12 @@ export class ChannelsService {
    * caller does not read it, 403 when it does (audited either way).
    */
   private async assertAdmin(unitId: string, caller: Caller): Promise<void> {
-    const absent = new HttpProblem(HttpStatus.NOT_FOUND, `no org unit '${unitId}'`);
+    const absent = new HttpProblem(
+      HttpStatus.NOT_FOUND,
+      `no org unit '${unitId}'`,
+      undefined,
+      ChannelErrorCode.UNIT_NOT_FOUND,
+    );
     const path = await this.access.unitPath(unitId);
     if (path === null) throw absent;
     if (hasRoleOver(caller.principal, 'admin', path)) return;
@@ -161,9 +186,12 @@ export class ChannelsService {
   private checkUrl(url: string): void {
     const problem = robotUrlProblem(url, this.env.channelHosts);
     if (problem) {
-      throw new HttpProblem(HttpStatus.UNPROCESSABLE_ENTITY, `invalid request: url ${problem}`, [
-        { field: 'url', message: problem },
-      ]);
+      throw new HttpProblem(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        `invalid request: url ${problem}`,
+        [{ field: 'url', message: problem }],
+        ChannelErrorCode.URL_REFUSED,
+      );
     }
   }
 
@@ -173,6 +201,7 @@ export class ChannelsService {
         HttpStatus.UNPROCESSABLE_ENTITY,
         'invalid request: secret is only for a dingtalk channel (加签)',
         [{ field: 'secret', message: 'only a dingtalk channel signs its messages' }],
+        ChannelErrorCode.SECRET_REFUSED,
       );
     }
   }
@@ -182,19 +211,17 @@ export class ChannelsService {
       return await run();
     } catch (error) {
       if (!(error instanceof ChannelWriteRefused)) throw error;
-      switch (error.reason) {
-        case 'not-found':
-          throw new HttpProblem(HttpStatus.NOT_FOUND, error.message);
-        case 'stale':
-        case 'name-taken':
-          throw new HttpProblem(HttpStatus.CONFLICT, error.message);
-        case 'too-many':
-          throw new HttpProblem(HttpStatus.UNPROCESSABLE_ENTITY, error.message);
-      }
+      const [status, code] = REFUSALS[error.reason];
+      throw new HttpProblem(status, error.message, undefined, code);
     }
   }
 }
 
 function noChannel(unitId: string, channelId: string): HttpProblem {
-  return new HttpProblem(HttpStatus.NOT_FOUND, `no channel '${channelId}' on org unit '${unitId}'`);
+  return new HttpProblem(
+    HttpStatus.NOT_FOUND,
+    `no channel '${channelId}' on org unit '${unitId}'`,
+    undefined,
+    ChannelErrorCode.NOT_FOUND,
+  );
 }

@@ -21,11 +21,11 @@ export interface ErrorBody {
 }
 
 /**
- * An HTTP error raised by the api itself, with an optional list of details; the exception
- * filter turns it into the error body.
+ * An HTTP error raised by the api itself, with an optional list of details and an optional
+ * stable `code` (e.g. `CHANNEL_NOT_FOUND`); the exception filter turns it into the error body.
  */
 export class HttpProblem extends HttpException {
-  constructor(status: HttpStatus, message: string, details?: unknown) {
-    super({ message, details }, status);
+  constructor(status: HttpStatus, message: string, details?: unknown, code?: string) {
+    super(code === undefined ? { message, details } : { message, details, code }, status);
   }
 }
