@@ -74,6 +74,36 @@ describe('loadEnv', () => {
     );
   });
 
+  it('given notification channel settings, when loaded, then defaults apply and bad ones are named', () => {
+    const env = loadEnv({});
+    expect([env.channelHosts, env.CHANNELS_PER_UNIT, env.CHANNEL_TIMEOUT_MS]).toEqual([
+      ['qyapi.weixin.qq.com', 'oapi.dingtalk.com'],
+      20,
+      10_000,
+    ]);
+    expect(loadEnv({ CHANNEL_HOSTS: '127.0.0.1,robot.example' }).channelHosts).toEqual([
+      '127.0.0.1',
+      'robot.example',
+    ]);
+    expect(() => loadEnv({ CHANNEL_HOSTS: 'https://qyapi.weixin.qq.com/' })).toThrow(
+      /CHANNEL_HOSTS="https:\/\/qyapi.weixin.qq.com\/": CHANNEL_HOSTS must be a comma-separated list/,
+    );
+    expect(() => loadEnv({ CHANNELS_PER_UNIT: '0' })).toThrow(/CHANNELS_PER_UNIT=0/);
+    expect(() => loadEnv({ CHANNELS_PER_UNIT: '1001' })).toThrow(/CHANNELS_PER_UNIT=1001/);
+    expect(() => loadEnv({ CHANNEL_TIMEOUT_MS: '99' })).toThrow(/CHANNEL_TIMEOUT_MS=99/);
+    expect(() => loadEnv({ CHANNEL_TIMEOUT_MS: '60001' })).toThrow(/CHANNEL_TIMEOUT_MS=60001/);
+  });
+
+  it('given service-task types, when loaded, then empty by default, a list split, a bad one named', () => {
+    expect(loadEnv({}).serviceTaskTypes).toEqual([]);
+    expect(loadEnv({ SERVICE_TASK_TYPES: 'payment,crm.sync' }).serviceTaskTypes).toEqual([
+      'payment',
+      'crm.sync',
+    ]);
+    expect(() => loadEnv({ SERVICE_TASK_TYPES: 'a,,b' })).toThrow(/SERVICE_TASK_TYPES="a,,b"/);
+    expect(() => loadEnv({ SERVICE_TASK_TYPES: 'has space' })).toThrow(/SERVICE_TASK_TYPES/);
+  });
+
   it('given throttling and input limits, when loaded, then defaults apply and bad ones are named', () => {
     const env = loadEnv({});
     expect([
