@@ -220,6 +220,39 @@ describe('ledger: approval of the file, grace, bulk 销号', () => {
     ]);
   });
 
+  it('refuses at deploy ledger.verifies on a step someone other than a supervisor completes', async () => {
+    const marked = (assignment: string, value = 'instance') =>
+      monthTaskBpmn('theme-marked').replace(
+        '<zeebe:assignmentDefinition candidateGroups="secretary"/>',
+        `${assignment}<zeebe:properties><zeebe:property name="ledger.verifies" value="${value}"/></zeebe:properties>`,
+      );
+    const problems = async (xml: string) => {
+      const error = await h.deploy('theme-marked', xml).then(
+        () => null,
+        (e: unknown) => e as { details?: unknown },
+      );
+      return JSON.stringify(error?.details ?? null);
+    };
+    for (const assignment of [
+      '<zeebe:assignmentDefinition candidateGroups="secretary"/>',
+      '<zeebe:assignmentDefinition candidateGroups="supervisor,secretary"/>',
+      '<zeebe:assignmentDefinition assignee="=assignee" candidateGroups="supervisor"/>',
+      '<zeebe:assignmentDefinition candidateGroups="=groups"/>',
+      '',
+    ]) {
+      expect(await problems(marked(assignment))).toMatch(
+        /HoldDay.*ledger\.verifies .*needs a step only supervisors complete/,
+      );
+    }
+    expect(
+      await problems(marked('<zeebe:assignmentDefinition candidateGroups="supervisor"/>', 'all')),
+    ).toMatch(/HoldDay.*ledger\.verifies must be 'instance'/);
+    await h.deploy(
+      'theme-marked',
+      marked('<zeebe:assignmentDefinition candidateGroups="supervisor, supervisor@approving"/>'),
+    );
+  });
+
   it('gives a step opened after its deadline LEDGER_GRACE_DAYS before it is overdue or escalated', async () => {
     // A branch's first theme day starts on the 20th; its plan was due on the 5th
     const opened = at('2026-05-20T10:00:00+08:00');

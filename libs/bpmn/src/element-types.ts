@@ -1,5 +1,5 @@
 import type { CompileContext } from './compile-context.js';
-import type { FlowNode, TimerDefinition } from './model.js';
+import type { FlowNode, TimerDefinition, UserTaskNode } from './model.js';
 import type { ModdleElement } from './parse.js';
 
 /** The fields every flow node has, worked out by the compiler before the type's own part. */
@@ -141,7 +141,7 @@ const userTask: Compile = (element, fields, ctx) => {
   const form = ctx.extension(element, 'zeebe:FormDefinition');
   const priority = ctx.extension(element, 'zeebe:PriorityDefinition');
   const label = (what: string) => `zeebe:${what}`;
-  return {
+  const node: UserTaskNode = {
     ...activity(element, fields, ctx),
     kind: 'userTask',
     assignee: ctx.valueOrExpression(
@@ -174,7 +174,40 @@ const userTask: Compile = (element, fields, ctx) => {
     ),
     ...zeebeProperties(element, ctx),
   };
+  verifierOnly(element, node, ctx);
+  return node;
 };
+
+/**
+ * `ledger.verifies` (the completion crosses off, 销号, the instance's submitted ledger items,
+ * docs/ledger.md) only on a step that only a supervisor over the instance's unit completes:
+ * offered to the candidate group `supervisor` (or `supervisor@approving`), with no assignee and
+ * no candidate users — anything else would let someone not entitled to 销号 (a secretary, an
+ * assignee) close the file. Refused at deploy, naming the element.
+ */
+function verifierOnly(element: ModdleElement, node: UserTaskNode, ctx: CompileContext): void {
+  const verifies = node.properties?.['ledger.verifies'];
+  if (verifies === undefined) return;
+  if (verifies !== 'instance') {
+    ctx.report(element, `zeebe:property ledger.verifies must be 'instance', got '${verifies}'`);
+    return;
+  }
+  const groups = (node.candidateGroups ?? '').split(',').map((group) => group.trim());
+  const supervisorsOnly =
+    node.assignee === null &&
+    node.candidateUsers === null &&
+    node.candidateGroups !== null &&
+    !node.candidateGroups.startsWith('=') &&
+    groups.every((group) => group === 'supervisor' || group === 'supervisor@approving');
+  if (!supervisorsOnly) {
+    ctx.report(
+      element,
+      'zeebe:property ledger.verifies (its approval crosses off the instance’s ledger items, 销号) ' +
+        'needs a step only supervisors complete: zeebe:assignmentDefinition candidateGroups="supervisor" ' +
+        '(or "supervisor@approving"), without assignee or candidateUsers',
+    );
+  }
+}
 
 /**
  * An element's `zeebe:properties` as `{ properties: name → value }` (the last of a repeated name
