@@ -3,7 +3,7 @@
  * swc compile (~1.5 s), so they all start at once in beforeAll and each test reads its own.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,7 +65,17 @@ beforeAll(async () => {
     JSON.stringify({ start: SCENARIO.start, steps: [{ advance: 'P1D' }, { skip: 'Review' }] }),
   );
   const modeler = `${LINT}/camunda-modeler-export.bpmn`;
+  const payment = join(dir, 'payment.bpmn');
+  await writeFile(
+    payment,
+    (await readFile(modeler, 'utf8')).replace(
+      'zeebe:taskDefinition type="notify-members"',
+      'zeebe:taskDefinition type="payment"',
+    ),
+  );
   runs = {
+    lintUnknownType: cli('lint', payment),
+    lintListedType: cli('lint', '--service-task-types', 'crm,payment', payment),
     lintValid: cli('lint', modeler, `${LINT}/collaboration.bpmn`),
     lintProblems: cli(
       'lint',
@@ -138,6 +148,15 @@ describe('cli lint', () => {
       stdout: `${LINT}/does-not-exist.bpmn: - (file): cannot read: no such file\n`,
       stderr: '',
     });
+  });
+
+  it('given a service task of a type neither built in nor named by --service-task-types, when linted, then exit 1 naming element and type; named, exit 0', async () => {
+    const { code, stdout, stderr } = await run('lintUnknownType');
+    expect({ code, stderr }).toEqual({ code: 1, stderr: '' });
+    expect(stdout).toMatch(
+      /payment\.bpmn: \S+ \(bpmn:ServiceTask\): zeebe:taskDefinition type 'payment' has no handler: the known service-task types are member-status, noop, notify, notify-members/,
+    );
+    expect(await run('lintListedType')).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
   it('given malformed XML, when linted, then exit 1 with one clear line and no stack trace', async () => {
