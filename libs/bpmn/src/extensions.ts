@@ -420,6 +420,8 @@ function checkElement(visit: Visit, ctx: CompileContext): Visit[] {
     element.id !== undefined && (isA(element, 'bpmn:FlowElement') || type === 'bpmn:Process')
       ? element
       : parentOwner;
+  // an event sub-process is refused whole by the compiler: what it holds is not reported again
+  if (type === 'bpmn:SubProcess' && element.triggeredByEvent === true) return [];
   const rule = RULES[type];
   if (!rule) {
     if (!refusedByCompiler(element)) {
