@@ -25,7 +25,8 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
         ? { status: 200, body: { errcode: 130101, errmsg: 'send too fast' } }
         : { status: 200, body: OK },
     )
-    .on('/broken', () => ({ status: 502, body: { error: 'bad gateway' } }));
+    .on('/broken', () => ({ status: 502, body: { error: 'bad gateway' } }))
+    .on('/names', () => ({ status: 200, body: OK }));
 
   beforeAll(async () => {
     await robot.start();
@@ -103,7 +104,8 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
       },
     ]);
     // And each robot got its own message format
-    const content = '### 支部通知\n学习党章\n> 接收人：group:members';
+    // (a person reads the recipient by name: the unit's members, never `group:members`)
+    const content = '### 支部通知\n学习党章\n> 接收人：党委 全体党员';
     expect(robot.requestsTo('/wecom')).toHaveLength(3);
     expect(robot.requestsTo('/wecom')[2].body).toEqual({
       msgtype: 'markdown',
@@ -115,6 +117,57 @@ describe('worker webhooks: WeCom and DingTalk group robots', () => {
       markdown: { title: '支部通知', text: content },
     });
     expect(await instanceState(instance.id)).toBe('completed');
+  });
+
+  it('names the recipient and the members a placeholder holds, never an id or group:', async () => {
+    await h.dataSource.query(`UPDATE org_unit_channels SET enabled = false`);
+    await addChannel('names', '/names', 'wecom');
+    const org = h.get(OrgDirectory);
+    const zhang = await org.createMember({ orgUnitId: 'wh-c', name: '张三', status: 'full' });
+    const li = await org.createMember({ orgUnitId: 'wh-c', name: '李四', status: 'full' });
+    await h.deploy(
+      'named.bpmn',
+      flows.service('wh-named', 'notify-members', {
+        title: '{memberId} 的谈话',
+        message: '请 {memberId} 与联系人 {contacts} 参加，名单 {memberIds}',
+      }),
+    );
+    const instance = await h.runtime.start(
+      {
+        templateKey: 'wh-named',
+        orgUnitId: 'wh-c',
+        variables: {
+          memberId: zhang.id,
+          memberIds: [zhang.id, li.id],
+          contacts: [{ memberId: li.id }],
+          recipients: [zhang.id],
+        },
+      },
+      'test',
+    );
+    await waitFor('the delivery', async () => {
+      const found = await deliveriesOf(instance.id);
+      return found[0]?.state === 'sent' ? found : undefined;
+    });
+    const [request] = robot.requestsTo('/names');
+    const text = JSON.stringify(request?.body);
+    expect(request?.body).toEqual({
+      msgtype: 'markdown',
+      markdown: {
+        content: '### 张三 的谈话\n请 张三 与联系人 李四 参加，名单 张三、李四\n> 接收人：张三',
+      },
+    });
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/i);
+    expect(text).not.toContain('group:');
+    // And the inbox reads the same names
+    const [notice] = await h.dataSource.query<{ title: string; body: string }[]>(
+      `SELECT title, body FROM notifications WHERE instance_id = $1`,
+      [instance.id],
+    );
+    expect(notice).toEqual({
+      title: '张三 的谈话',
+      body: '请 张三 与联系人 李四 参加，名单 张三、李四',
+    });
   });
 
   it('marks a delivery to a robot that always fails as failed, and the process does not wait for it', async () => {

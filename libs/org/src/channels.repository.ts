@@ -73,6 +73,8 @@ export interface DeliveryToSend {
   readonly title: string;
   readonly body: string;
   readonly recipient: string;
+  /** The org unit the notice is about: its instance's unit, else the channel's (a roles' words). */
+  readonly subjectUnitId: string;
 }
 
 export type ChannelRefusal = 'not-found' | 'stale' | 'name-taken' | 'too-many';
@@ -342,13 +344,21 @@ export class ChannelsRepository {
   /** A delivery with its channel and notice, or null when there is no such delivery. */
   async deliveryToSend(id: string): Promise<DeliveryToSend | null> {
     const [row] = await this.dataSource.query<
-      (ChannelRow & { state: DeliveryState; title: string; body: string; recipient: string })[]
+      (ChannelRow & {
+        state: DeliveryState;
+        title: string;
+        body: string;
+        recipient: string;
+        subject_unit_id: string;
+      })[]
     >(
       `SELECT d.state, n.title, n.body, n.recipient, c.id, c.org_unit_id, c.kind, c.name, c.url,
-              c.secret, c.enabled, c.deleted_at
+              c.secret, c.enabled, c.deleted_at,
+              COALESCE(i.org_unit_id, c.org_unit_id) AS subject_unit_id
          FROM channel_deliveries d
          JOIN org_unit_channels c ON c.id = d.channel_id
          JOIN notifications n ON n.id = d.notification_id
+         LEFT JOIN process_instances i ON i.id = n.instance_id
         WHERE d.id = $1`,
       [id],
     );
@@ -359,6 +369,7 @@ export class ChannelsRepository {
       title: row.title,
       body: row.body,
       recipient: row.recipient,
+      subjectUnitId: row.subject_unit_id,
     };
   }
 

@@ -3,7 +3,7 @@ import type { JsonValue } from '@app/feel';
 import type { OrgDirectory } from '@app/org';
 import type { Clock } from '@app/store';
 import { UnrecoverableError } from 'bullmq';
-import { type Notifier, fillTemplate, groupRecipient } from '../notify/index.js';
+import { type Notifier, fillTemplatesByName, groupRecipient } from '../notify/index.js';
 import type { JobContext, JobHandler, JobHandlers } from './job-handler.js';
 import { memberStatusHandler } from './member-status.handler.js';
 import { notifyHandler } from './notify.handler.js';
@@ -31,7 +31,8 @@ export function memberRecipients(variables: Readonly<Record<string, JsonValue>>)
 /**
  * `notify-members`: one inbox notification per recipient (and its webhook deliveries), deduped
  * by the task id. Headers: `title` (default: the element id) and `message`, both with `{name}`
- * placeholders filled from the instance variables. Only people of the instance's org unit are
+ * placeholders filled from the instance variables (a variable holding member ids reads as their
+ * names). Only people of the instance's org unit are
  * reached (see OrgDirectory.recipientsOutside): a recipient outside it fails the job (an
  * incident naming it) and nobody is notified.
  */
@@ -53,9 +54,12 @@ export function notifyMembersHandler(notifier: Notifier, directory: OrgDirectory
         `notify-members (${ctx.elementId}): 'recipients' names nobody of ${unit}: ${named}${more}`,
       );
     }
-    const title = fillTemplate(ctx.headers.title ?? ctx.elementId, ctx.variables);
-    const body = fillTemplate(
-      ctx.headers.message ?? ctx.headers.title ?? ctx.elementId,
+    const [title = '', body = ''] = await fillTemplatesByName(
+      notifier.dataSource.manager,
+      [
+        ctx.headers.title ?? ctx.elementId,
+        ctx.headers.message ?? ctx.headers.title ?? ctx.elementId,
+      ],
       ctx.variables,
     );
     await notifier.notify({

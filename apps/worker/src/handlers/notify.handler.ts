@@ -1,6 +1,6 @@
 import { ChannelsRepository } from '@app/org';
 import { UnrecoverableError } from 'bullmq';
-import { type Notifier, fillTemplate, groupRecipient } from '../notify/index.js';
+import { type Notifier, fillTemplatesByName, groupRecipient } from '../notify/index.js';
 import type { JobContext, JobHandler } from './job-handler.js';
 
 /** The `channel` header of `notify`: every channel of the unit (default). */
@@ -10,7 +10,7 @@ export const NOTIFY_INBOX_ONLY = 'inbox';
 
 /**
  * `notify` (built in): a notice from a template, without code. Headers: `template` (required;
- * `{name}` placeholders filled from the instance variables), `title` (default: the element id,
+ * `{name}` placeholders filled from the instance variables; member ids read as names), `title` (default: the element id,
  * placeholders too) and `channel`: `all` (default) — the members' inbox of the instance's unit
  * and every enabled channel (group robot) of that unit; `inbox` — the inbox only; or the name
  * of one channel of the unit — the inbox and that channel (a name the unit has no enabled
@@ -40,12 +40,17 @@ export function notifyHandler(notifier: Notifier): JobHandler {
       }
       channelName = channel;
     }
+    const [title = '', body = ''] = await fillTemplatesByName(
+      dataSource.manager,
+      [ctx.headers.title ?? ctx.elementId, template],
+      ctx.variables,
+    );
     await notifier.notify({
       cause: `notify-${ctx.taskId}`,
       kind: 'notice',
       recipients: [groupRecipient('members')],
-      title: fillTemplate(ctx.headers.title ?? ctx.elementId, ctx.variables),
-      body: fillTemplate(template, ctx.variables),
+      title,
+      body,
       taskId: ctx.taskId,
       instanceId: ctx.instanceId,
       channelUnits,

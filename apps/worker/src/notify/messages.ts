@@ -1,5 +1,6 @@
-import { NameBook } from '@app/org';
+import { NameBook, UNKNOWN_PERSON, lookupNames } from '@app/org';
 import { formatInstant } from '@app/time';
+import type { EntityManager } from 'typeorm';
 
 export interface Message {
   readonly title: string;
@@ -78,14 +79,75 @@ export function escalationMessage(
   };
 }
 
-/** Replaces `{name}` with the variable's value (text as is, other values as JSON). */
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const ID = /^(user:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The person ids a value names: an id, a list of ids, or records' `memberId` (sponsors). */
+function idsIn(value: unknown): string[] {
+  const items = Array.isArray(value) ? (value as unknown[]) : [value];
+  return items
+    .map((item): unknown =>
+      typeof item === 'object' && item !== null && !Array.isArray(item)
+        ? (item as Record<string, unknown>).memberId
+        : item,
+    )
+    .filter((id): id is string => typeof id === 'string' && ID.test(id));
+}
+
+/**
+ * The person ids the `{name}` placeholders of `templates` would show (a variable holding a
+ * member or user id, a list of them, or records with a `memberId`): look them up before
+ * `fillTemplate`, so a person reads names.
+ */
+export function placeholderPeople(
+  templates: readonly string[],
+  variables: Readonly<Record<string, unknown>>,
+): string[] {
+  const ids = new Set<string>();
+  for (const template of templates)
+    for (const [, key] of template.matchAll(PLACEHOLDER))
+      if (key !== undefined && Object.hasOwn(variables, key))
+        for (const id of idsIn(variables[key])) ids.add(id);
+  return [...ids];
+}
+
+/** A value that names people (an id, ids, records with `memberId`) by their names, else null. */
+function namesOf(value: unknown, names: NameBook): string | null {
+  const items = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (items.length === 0 || idsIn(value).length !== items.length) return null;
+  return idsIn(value)
+    .map((id) => names.personName(id) ?? UNKNOWN_PERSON)
+    .join('、');
+}
+
+/**
+ * Replaces `{name}` with the variable's value: text as is, other values as JSON; a value naming
+ * people (a member or user id, a list of them, records with `memberId` such as `sponsors`) by
+ * their names from `names` (「张三、李四」; an id nobody has reads 未知人员, never the id).
+ */
 export function fillTemplate(
   template: string,
   variables: Readonly<Record<string, unknown>>,
+  names: NameBook = NameBook.EMPTY,
 ): string {
-  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, key: string) => {
+  return template.replace(PLACEHOLDER, (whole, key: string) => {
     if (!(key in variables)) return whole;
     const value = variables[key];
+    const people = namesOf(value, names);
+    if (people !== null) return people;
     return typeof value === 'string' ? value : JSON.stringify(value);
   });
+}
+
+/**
+ * `fillTemplate` of each template, the people its placeholders name looked up first (one
+ * statement for all of them; none when no placeholder names anyone).
+ */
+export async function fillTemplatesByName(
+  manager: EntityManager,
+  templates: readonly string[],
+  variables: Readonly<Record<string, unknown>>,
+): Promise<string[]> {
+  const names = await lookupNames(manager, { people: placeholderPeople(templates, variables) });
+  return templates.map((template) => fillTemplate(template, variables, names));
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import { memberRecipients } from '../handlers/built-in.handlers.js';
-import { fillTemplate, formatMinute, reminderMessage } from './messages.js';
+import { NameBook } from '@app/org';
+import { fillTemplate, formatMinute, placeholderPeople, reminderMessage } from './messages.js';
 import { dedupeKeys } from './notifications.js';
 import { escalationRecipients, reminderRecipients } from './recipients.js';
 import { webhookPayload } from './webhook-format.js';
@@ -37,6 +38,30 @@ describe('notify: recipients, texts and robot formats', () => {
     expect(fillTemplate('{theme} @ {date} {missing}', { theme: '党课', date: 3 })).toBe(
       '党课 @ 3 {missing}',
     );
+  });
+
+  it('fills a placeholder holding member ids with their names, never the id', () => {
+    const zhang = '11111111-1111-4111-8111-111111111111';
+    const li = '22222222-2222-4222-8222-222222222222';
+    const gone = '33333333-3333-4333-8333-333333333333';
+    const names = new NameBook(
+      new Map(),
+      new Map([
+        [zhang, '张三'],
+        [li, '李四'],
+      ]),
+      new Map(),
+    );
+    const variables = {
+      memberId: zhang,
+      memberIds: [zhang, li],
+      sponsors: [{ memberId: li }],
+      other: gone,
+      theme: '党课',
+    };
+    const text = '{memberId}|{memberIds}|{sponsors}|{other}|{theme}';
+    expect(placeholderPeople([text], variables).sort()).toEqual([zhang, li, gone].sort());
+    expect(fillTemplate(text, variables, names)).toBe('张三|张三、李四|李四|未知人员|党课');
   });
 
   it('words a reminder before and after the due time, in the time zone', () => {

@@ -1,6 +1,7 @@
 import type { Env } from '@app/config';
 import {
   ChannelsRepository,
+  lookupNames,
   postToRobot,
   robotPayload,
   robotUrlProblem,
@@ -31,7 +32,7 @@ export class WebhookProcessor {
   private readonly channels: ChannelsRepository;
 
   constructor(
-    @Inject(DATA_SOURCE) dataSource: DataSource,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV) private readonly env: Env,
     @Inject(WORKER_OPTIONS) private readonly options: Pick<WorkerAppOptions, 'webhookTimeoutMs'>,
@@ -54,9 +55,15 @@ export class WebhookProcessor {
       await this.channels.recordAttempt(deliveryId, 'failed', `not sent: ${refusal}`, this.now());
       return 'failed';
     }
+    // A person reads the recipient by name (「张三」, 「研发中心党支部 全体党员」), never an id
+    const names = await lookupNames(this.dataSource.manager, {
+      people: [delivery.recipient],
+      units: [delivery.subjectUnitId],
+    });
+    const recipient = names.label(delivery.recipient, delivery.subjectUnitId);
     const { ok, answer } = await postToRobot(
       signedUrl(target.kind, target.url, target.secret, this.now()),
-      robotPayload(target.kind, delivery),
+      robotPayload(target.kind, { title: delivery.title, body: delivery.body, recipient }),
       this.options.webhookTimeoutMs ?? this.env.CHANNEL_TIMEOUT_MS,
     );
     if (!ok) {
