@@ -161,6 +161,18 @@ describe('api: names, not ids, wherever a person reads', () => {
     );
   });
 
+  it("each multi-instance task's ledger item title carries whose it is, like the task row", async () => {
+    const listed = await api.http.get(`/api/ledger/items?instanceId=${instanceId}`);
+    expect(listed.status).toBe(200);
+    const titles = (listed.body as { items: { title: string }[] }).items.map((item) => item.title);
+    expect(titles.sort()).toEqual(
+      ['登记参加人员', '党员撰写感悟 — 张三', '党员撰写感悟 — 李四'].sort(),
+    );
+    const csv = await api.http.get(`/api/ledger/export.csv?orgUnitId=${api.org.branchA}`);
+    expect(csv.text).toContain('党员撰写感悟 — 张三');
+    expect(csv.text).toContain('党员撰写感悟 — 李四');
+  });
+
   it('the ledger export shows 责任人 and 责任单位 by name', async () => {
     const csv = await api.http.get(`/api/ledger/export.csv?orgUnitId=${api.org.branchA}`);
     expect(csv.status).toBe(200);

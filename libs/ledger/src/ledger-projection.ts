@@ -29,6 +29,12 @@ export interface NewUserTask {
   readonly elementId: string;
   /** The task's name (the element id when it has none). */
   readonly title: string;
+  /**
+   * The member an inner instance of a multi-instance task is for (its loop item, when that is
+   * a member id): the item's title reads 「<title> — <member's name>」 like the task row, the name
+   * read inside the step's statement. Absent or not a member id: the title alone.
+   */
+  readonly forMember?: string | null;
   /** The 工作标准: the element's documentation (null when it has none). */
   readonly standard: string | null;
   /** The assignee, else the candidate users and groups joined. */
@@ -100,6 +106,8 @@ export function taskItemId(instanceId: string, engineKey: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The uuid namespace of task ledger items (a fixed random uuid, as bytes). */
 const ITEM_NAMESPACE = Buffer.from('5c1e0b7e4b5a4f0e9d3a2f6b8c7d1e90', 'hex');
 
@@ -134,6 +142,7 @@ export function ledgerStepWrites(
         entries.push({ itemId, kind, data: entryData(task.taskId, task.ended), existing: false });
         event(`ledger.${kind}`, task.elementId, { itemId, taskId: task.taskId, by: 'task' });
       }
+      const member = task.forMember && UUID.test(task.forMember) ? task.forMember : null;
       const values = [
         itemId,
         task.taskId,
@@ -147,9 +156,15 @@ export function ledgerStepWrites(
       ];
       const base = params.length;
       params.push(...values);
-      const [id, taskId, title, standard, responsible, due, state, submitted, settled] = values.map(
+      const [id, taskId, plain, standard, responsible, due, state, submitted, settled] = values.map(
         (_, i) => `$${base + i + 1}`,
       );
+      let title = `${plain}::text`;
+      if (member !== null) {
+        // 「党员撰写感悟 — 张三」, as the task row is named (no extra statement)
+        params.push(member);
+        title = `COALESCE(${title} || ' — ' || (SELECT m.name FROM members m WHERE m.id = $${params.length}::uuid), ${title})`;
+      }
       return `(${id}::uuid, 'task'::ledger_list, 'task', ${taskId}::uuid, $1::uuid, ${title}, ${standard},
         $2::text, ${responsible}, ${due}::timestamptz, ${state}::ledger_state, ${submitted}::timestamptz,
         ${settled}::timestamptz)`;

@@ -262,6 +262,7 @@ export function projectEffects(
         taskId: id,
         elementId: task.elementId,
         title: task.name ?? task.elementId,
+        forMember: task.loopItem ?? null,
         standard: standardOf(ctx, task),
         responsible: responsibleOf(task),
         dueAt: task.dueAt,
