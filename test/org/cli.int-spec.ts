@@ -89,7 +89,7 @@ describe('cli seed', () => {
   it('given an empty database, when seeded, then exit 0 and the tree is one committee, two general branches, six branches', async () => {
     expect(seed.code).toBe(0);
     expect(seed.stdout).toMatch(/^seeded the sample organisation: 9 org units, 60 members/);
-    expect(seed.stderr).toContain('DEVELOPMENT tokens');
+    expect(seed.stderr).toContain('well-known DEVELOPMENT');
     const kinds = await dataSource.query<{ kind: string; n: number }[]>(
       `SELECT kind::text, count(*)::int AS n FROM org_units GROUP BY kind ORDER BY kind`,
     );

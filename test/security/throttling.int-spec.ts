@@ -164,7 +164,8 @@ describe('security: throttled failed authentication, bounded refusal records', (
         method: 'GET',
         path: '/api/tasks',
         address,
-        reason: 'authentication required: send Authorization: Bearer <token>',
+        reason:
+          'authentication required: log in (POST /api/auth/login) or send Authorization: Bearer <token>',
       }),
     );
     expect((row.data.query as string).length).toBeLessThanOrEqual(257);

@@ -41,7 +41,7 @@ export class GrantViewDto {
 }
 
 export class MeDto {
-  @ApiProperty({ example: '00000000-0000-4000-8000-000000000001' })
+  @ApiProperty({ format: 'uuid' })
   userId!: string;
   @ApiProperty({ example: '示例用户' })
   name!: string;
