@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { OrgDirectory } from '@app/org';
+import { formWithMemberNames } from '../../apps/api/src/tasks/task-names.js';
 import { type ApiHarness, startApi } from './api-harness.js';
 
 /** Issue 14, part 5: names, not ids, wherever a person reads. */
@@ -16,6 +17,47 @@ const pickForm = {
     { type: 'taglist', key: 'attendance', label: '参加党员', valuesKey: 'memberIds', id: 'f1' },
   ],
 };
+
+const sponsorsForm = {
+  id: 'names-sponsors',
+  type: 'default',
+  components: [
+    {
+      type: 'dynamiclist',
+      path: 'sponsors',
+      id: 'f2',
+      components: [
+        {
+          type: 'select',
+          key: 'memberId',
+          label: '入党介绍人',
+          valuesKey: 'members:full',
+          validate: { required: true },
+          id: 'f3',
+        },
+      ],
+    },
+  ],
+};
+
+function sponsorsTemplate(key: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">
+<bpmn:process id="${key}" name="确定入党介绍人" isExecutable="true">
+  <bpmn:startEvent id="Start"/>
+  <bpmn:userTask id="Task_Sponsors" name="确定入党介绍人">
+    <bpmn:extensionElements>
+      <zeebe:assignmentDefinition candidateGroups="secretary" />
+      <zeebe:formDefinition formId="names-sponsors" />
+    </bpmn:extensionElements>
+  </bpmn:userTask>
+  <bpmn:endEvent id="End"/>
+  <bpmn:sequenceFlow id="f1" sourceRef="Start" targetRef="Task_Sponsors"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="Task_Sponsors" targetRef="End"/>
+</bpmn:process>
+</bpmn:definitions>
+`;
+}
 
 function template(key: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -66,7 +108,7 @@ describe('api: names, not ids, wherever a person reads', () => {
   let instanceId: string;
 
   beforeAll(async () => {
-    api = await startApi({ forms: { 'names-pick': pickForm } });
+    api = await startApi({ forms: { 'names-pick': pickForm, 'names-sponsors': sponsorsForm } });
     key = `names-${api.tag}`;
     const directory = api.app.get(OrgDirectory);
     zhang = (
@@ -197,5 +239,82 @@ describe('api: names, not ids, wherever a person reads', () => {
       // every column but 编号 (the id for machines) is for people
       NO_IDS(cells.filter((_, i) => header[i] !== '编号').join(','));
     }
+  });
+
+  it('the sponsors picker offers the full members of the unit by name; the ids stay the values', async () => {
+    const directory = api.app.get(OrgDirectory);
+    const wang = await directory.createMember({
+      orgUnitId: api.org.branchA,
+      name: '王五',
+      status: 'probationary',
+    });
+    const zhao = await directory.createMember({
+      orgUnitId: api.org.branchB,
+      name: '赵六',
+      status: 'full',
+    });
+    const sponsorsKey = `names-sp-${api.tag}`;
+    const deployed = await api.http
+      .post('/api/templates')
+      .send({ bpmn: sponsorsTemplate(sponsorsKey), forms: { 'names-sponsors': sponsorsForm } });
+    expect(deployed.status).toBe(201);
+    const start = async () => {
+      const started = await api.http
+        .post('/api/instances')
+        .send({ templateKey: sponsorsKey, orgUnitId: api.org.branchA, variables: {} });
+      expect(started.status).toBe(201);
+      const id = (started.body as { id: string }).id;
+      const listed = await api.http.get(`/api/tasks?instanceId=${id}&state=open`);
+      return (listed.body as { items: Task[] }).items[0];
+    };
+    const task = await start();
+    const detail = await api.http.get(`/api/tasks/${task.id}`);
+    expect(detail.status).toBe(200);
+    const [list] = (detail.body as Task).form!.components as unknown as {
+      components: { valuesKey?: string; values?: { value: string; label: string }[] }[];
+    }[];
+    const [picker] = list.components;
+    expect(picker.valuesKey).toBeUndefined();
+    // the unit's full members (张三, 李四 and whoever the fixtures hold), never the probationary
+    // 王五 nor 赵六 of another branch; each labelled by name
+    expect(picker.values).toEqual(
+      expect.arrayContaining([
+        { value: zhang, label: '张三' },
+        { value: li, label: '李四' },
+      ]),
+    );
+    const values = picker.values!.map((option) => option.value);
+    expect(values).not.toContain(wang.id);
+    expect(values).not.toContain(zhao.id);
+    NO_IDS(picker.values!.map((option) => option.label).join(' '));
+    // the server accepts the ids the picker offers
+    const done = await api.http
+      .post(`/api/tasks/${task.id}/complete`)
+      .send({ variables: { sponsors: [{ memberId: zhang }, { memberId: li }] } });
+    expect(done.status).toBe(200);
+    // and refuses a member it does not offer (not a full member), naming the variable
+    const other = await start();
+    const refused = await api.http
+      .post(`/api/tasks/${other.id}/complete`)
+      .send({ variables: { sponsors: [{ memberId: zhang }, { memberId: wang.id }] } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('sponsors');
+  });
+
+  it('a picker over FORM_MEMBER_OPTIONS_MAX offers no values but names the member lookup', async () => {
+    const form = await formWithMemberNames(
+      api.dataSource.manager,
+      sponsorsForm,
+      {},
+      { orgUnitId: api.org.branchA, maxOptions: 1 },
+    );
+    const [list] = form.components as unknown as { components: Record<string, unknown>[] }[];
+    expect(list.components[0]).toMatchObject({
+      key: 'memberId',
+      searchable: true,
+      properties: { memberLookup: `/api/members?orgUnitId=${api.org.branchA}` },
+    });
+    expect(list.components[0].values).toBeUndefined();
+    expect(list.components[0].valuesKey).toBeUndefined();
   });
 });

@@ -66,6 +66,8 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ LEDGER_GRACE_DAYS: '-1' })).toThrow(/LEDGER_GRACE_DAYS=-1/);
     expect(loadEnv({}).LEDGER_BULK_VERIFY_MAX).toBe(200);
     expect(() => loadEnv({ LEDGER_BULK_VERIFY_MAX: '0' })).toThrow(/LEDGER_BULK_VERIFY_MAX=0/);
+    expect(loadEnv({}).FORM_MEMBER_OPTIONS_MAX).toBe(500);
+    expect(() => loadEnv({ FORM_MEMBER_OPTIONS_MAX: '0' })).toThrow(/FORM_MEMBER_OPTIONS_MAX=0/);
     expect(() => loadEnv({ LEDGER_ESCALATION_EVERY: '1 day' })).toThrow(
       /LEDGER_ESCALATION_EVERY="1 day"/,
     );

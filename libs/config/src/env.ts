@@ -114,6 +114,15 @@ export class Env {
   @Max(10_000, { message: 'LEDGER_BULK_VERIFY_MAX must be at most 10000' })
   LEDGER_BULK_VERIFY_MAX = 200;
 
+  /**
+   * Options a task's member picker (`valuesKey: "members:<status>"`) is served with at most;
+   * a unit with more serves none and names the member lookup (`GET /api/members`) instead.
+   */
+  @IsInt({ message: 'FORM_MEMBER_OPTIONS_MAX must be a whole number' })
+  @Min(1, { message: 'FORM_MEMBER_OPTIONS_MAX must be at least 1' })
+  @Max(5_000, { message: 'FORM_MEMBER_OPTIONS_MAX must be at most 5000' })
+  FORM_MEMBER_OPTIONS_MAX = 500;
+
   /** An overdue ledger item is escalated (督办) one level further up at most this often. */
   @Matches(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, {
     message: 'LEDGER_ESCALATION_EVERY must be an ISO-8601 duration such as P1D or PT12H',
@@ -423,6 +432,7 @@ const NUMERIC: readonly (keyof Env)[] = [
   'LEDGER_YELLOW_DAYS',
   'LEDGER_GRACE_DAYS',
   'LEDGER_BULK_VERIFY_MAX',
+  'FORM_MEMBER_OPTIONS_MAX',
   'AUTH_FAILURES_PER_MINUTE',
   'AUTH_LOCKOUT_SECONDS',
   'SESSION_IDLE_MINUTES',

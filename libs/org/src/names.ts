@@ -119,3 +119,32 @@ export async function lookupNames(manager: EntityManager, request: NameRequest):
     found[row.kind].set(row.kind === 'unit' ? row.id : row.id.toLowerCase(), row.name);
   return new NameBook(found.user, found.member, found.unit);
 }
+
+/** One choice of a member picker: the member id as the value, the name as the label. */
+export interface MemberOption {
+  readonly value: string;
+  readonly label: string;
+}
+
+/**
+ * The members of a unit's subtree with a status (a form's member picker, e.g. sponsors: full
+ * members), by name, at most `max`; `more` when the subtree holds more than that (then none are
+ * given: the picker names the member lookup instead). One statement, `max + 1` rows at most.
+ */
+export async function memberOptions(
+  manager: EntityManager,
+  orgUnitId: string,
+  status: string,
+  max: number,
+): Promise<{ options: MemberOption[]; more: boolean }> {
+  const rows = await manager.query<{ id: string; name: string }[]>(
+    `SELECT m.id::text AS id, m.name
+       FROM members m JOIN org_units u ON u.id = m.org_unit_id
+      WHERE starts_with(u.path, (SELECT path FROM org_units WHERE id = $1))
+        AND m.status::text = $2
+      ORDER BY m.name, m.id LIMIT $3`,
+    [orgUnitId, status, max + 1],
+  );
+  if (rows.length > max) return { options: [], more: true };
+  return { options: rows.map((row) => ({ value: row.id, label: row.name })), more: false };
+}

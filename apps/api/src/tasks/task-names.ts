@@ -1,4 +1,10 @@
-import { type NameBook, lookupNames } from '@app/org';
+import {
+  MEMBER_STATUSES,
+  type MemberOption,
+  type NameBook,
+  lookupNames,
+  memberOptions,
+} from '@app/org';
 import type { EntityManager } from 'typeorm';
 import type { TaskCandidateDto } from './dto/task.dto.js';
 import type { FormComponent, FormSchema } from './forms/form-schema.js';
@@ -65,18 +71,42 @@ export function taskNames(
 const MEMBER_LISTS = new Set(['memberIds', 'attendance']);
 
 /**
+ * A picker whose options are the members of the instance's unit (its subtree) with a status:
+ * `valuesKey: "members:full"` (sponsors, contacts). Not a variable: the api resolves it.
+ */
+const MEMBERS_OF_STATUS = /^members:([a-z]+)$/;
+
+/** Where a served form's member pickers take their members from. */
+export interface MemberPickerContext {
+  /** The instance's org unit (null: no unit, no members to offer). */
+  readonly orgUnitId: string | null;
+  /** FORM_MEMBER_OPTIONS_MAX: options one `members:<status>` picker is served with at most. */
+  readonly maxOptions: number;
+}
+
+/** The lookup a picker names when its unit holds more members than it may offer. */
+export const MEMBER_LOOKUP = '/api/members';
+
+/**
  * The form as served to a person: a select / checklist / taglist whose options come from a
  * variable holding member ids (`valuesKey: "memberIds"`) gets those options as static
  * `values` labelled with the members' names, so the picker shows 张三, not a uuid (the value
  * stays the id). Members the directory does not know keep their id as the value and read
- * 未知人员. The registry's form is not changed.
+ * 未知人员. A picker declaring `valuesKey: "members:<status>"` (e.g. `members:full`) gets the
+ * members of the instance unit's subtree with that status, by name, at most
+ * `context.maxOptions`; a unit with more gets no values but `searchable` and
+ * `properties.memberLookup` (`/api/members?orgUnitId=<unit>`: the client looks members up by
+ * name). The registry's form is not changed; completion validates against it (a picker without
+ * static values takes any id; the members the variables name are checked by the directory).
  */
 export async function formWithMemberNames(
   manager: EntityManager,
   form: FormSchema,
   variables: Readonly<Record<string, unknown>>,
+  context: MemberPickerContext = { orgUnitId: null, maxOptions: 0 },
 ): Promise<FormSchema> {
   const lists = new Map<string, string[]>();
+  const statuses = new Set<string>();
   const collect = (components: readonly FormComponent[]) => {
     for (const component of components) {
       const key = component.valuesKey;
@@ -87,23 +117,53 @@ export async function formWithMemberNames(
           Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : [],
         );
       }
+      const status = typeof key === 'string' ? MEMBERS_OF_STATUS.exec(key)?.[1] : undefined;
+      if (status !== undefined && (MEMBER_STATUSES as readonly string[]).includes(status)) {
+        statuses.add(status);
+      }
       if (component.components) collect(component.components);
     }
   };
   collect(form.components);
-  if (lists.size === 0) return form;
-  const book = await lookupNames(manager, { people: [...lists.values()].flat() });
+  if (lists.size === 0 && statuses.size === 0) return form;
+  const [book, ...found] = await Promise.all([
+    lookupNames(manager, { people: [...lists.values()].flat() }),
+    ...[...statuses].map(async (status) => {
+      const offered =
+        context.orgUnitId === null
+          ? { options: [], more: false }
+          : await memberOptions(manager, context.orgUnitId, status, context.maxOptions);
+      return [`members:${status}`, offered] as const;
+    }),
+  ]);
+  const ofStatus = new Map<string, { options: MemberOption[]; more: boolean }>(found);
+  const withoutValuesKey = (component: FormComponent): FormComponent => {
+    const rest: Record<string, unknown> = { ...component };
+    delete rest.valuesKey;
+    return rest as FormComponent;
+  };
   const rewrite = (components: readonly FormComponent[]): FormComponent[] =>
     components.map((component) => {
       const key = component.valuesKey;
       const ids = typeof key === 'string' ? lists.get(key) : undefined;
+      const offered = typeof key === 'string' ? ofStatus.get(key) : undefined;
       let next: FormComponent = component;
       if (ids !== undefined) {
-        const rest: Record<string, unknown> = { ...component };
-        delete rest.valuesKey;
         next = {
-          ...(rest as FormComponent),
+          ...withoutValuesKey(component),
           values: [...new Set(ids)].map((id) => ({ value: id, label: book.label(id, null) })),
+        };
+      } else if (offered !== undefined && !offered.more) {
+        next = { ...withoutValuesKey(component), values: offered.options };
+      } else if (offered !== undefined) {
+        const properties = component.properties;
+        next = {
+          ...withoutValuesKey(component),
+          searchable: true,
+          properties: {
+            ...(typeof properties === 'object' && properties !== null ? properties : {}),
+            memberLookup: `${MEMBER_LOOKUP}?orgUnitId=${encodeURIComponent(context.orgUnitId ?? '')}`,
+          },
         };
       }
       return next.components ? { ...next, components: rewrite(next.components) } : next;
