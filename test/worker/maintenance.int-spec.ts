@@ -26,6 +26,8 @@ describe('worker maintenance: escalation and reconciliation', () => {
         REMINDER_OFFSETS: 'PT30M',
         // Deployed before its handler is registered (a worker that starts later serves it)
         SERVICE_TASK_TYPES: 'late-handler',
+        // Escalation counted from the due time alone (the grace is escalation-grace.int-spec's)
+        LEDGER_GRACE_DAYS: '0',
       },
     });
   });

@@ -59,6 +59,16 @@ export class EscalationService {
     @Inject(OrgDirectory) private readonly org: OrgDirectory,
   ) {}
 
+  /**
+   * A task counts as overdue only once it has been open LEDGER_GRACE_DAYS (as its ledger item
+   * does, see effectiveDue in @app/ledger): one opened after its nominal deadline — a theme day
+   * first started in mid-month — is not escalated at once. Tasks opened before this instant
+   * have had the grace.
+   */
+  private openedBefore(now: number): Date {
+    return new Date(now - this.env.LEDGER_GRACE_DAYS * 24 * 3600_000);
+  }
+
   /** One round; returns how many tasks this round escalated. */
   async sweep(): Promise<number> {
     const now = this.clock.now();
@@ -66,9 +76,10 @@ export class EscalationService {
       `SELECT id FROM tasks
         WHERE state = 'open' AND kind = 'user' AND due_at < $1
           AND (escalated_at IS NULL OR escalated_at <= $2)
+          AND created_at < $3
           AND ${TASK_SWEEP_OWNS}
         ORDER BY due_at LIMIT ${BATCH}`,
-      [new Date(now), new Date(now - ESCALATION_REPEAT_MS)],
+      [new Date(now), new Date(now - ESCALATION_REPEAT_MS), this.openedBefore(now)],
     );
     let escalated = 0;
     for (const { id } of due) if (await this.escalate(id, now)) escalated += 1;
@@ -131,10 +142,11 @@ export class EscalationService {
       `UPDATE tasks SET escalations = escalations + 1, escalated_at = $2
         WHERE id = $1 AND state = 'open' AND kind = 'user' AND due_at < $2
           AND (escalated_at IS NULL OR escalated_at <= $3)
+          AND created_at < $4
           AND ${TASK_SWEEP_OWNS}
         RETURNING instance_id, element_id, name, assignee, candidate_users, candidate_groups, due_at, escalations,
           (SELECT p.org_unit_id FROM process_instances p WHERE p.id = tasks.instance_id) AS org_unit_id`,
-      [taskId, new Date(now), new Date(now - ESCALATION_REPEAT_MS)],
+      [taskId, new Date(now), new Date(now - ESCALATION_REPEAT_MS), this.openedBefore(now)],
     );
     return rows[0];
   }
