@@ -68,6 +68,11 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ LEDGER_BULK_VERIFY_MAX: '0' })).toThrow(/LEDGER_BULK_VERIFY_MAX=0/);
     expect(loadEnv({}).FORM_MEMBER_OPTIONS_MAX).toBe(500);
     expect(() => loadEnv({ FORM_MEMBER_OPTIONS_MAX: '0' })).toThrow(/FORM_MEMBER_OPTIONS_MAX=0/);
+    expect(loadEnv({}).IMPORT_MAX_BYTES).toBe(5 * 1024 * 1024);
+    expect(loadEnv({}).IMPORT_MAX_ROWS).toBe(20_000);
+    expect(loadEnv({ IMPORT_MAX_ROWS: '50' }).IMPORT_MAX_ROWS).toBe(50);
+    expect(() => loadEnv({ IMPORT_MAX_BYTES: '0' })).toThrow(/IMPORT_MAX_BYTES=0/);
+    expect(() => loadEnv({ IMPORT_MAX_ROWS: 'many' })).toThrow(/IMPORT_MAX_ROWS/);
     expect(() => loadEnv({ LEDGER_ESCALATION_EVERY: '1 day' })).toThrow(
       /LEDGER_ESCALATION_EVERY="1 day"/,
     );

@@ -123,6 +123,18 @@ export class Env {
   @Max(5_000, { message: 'FORM_MEMBER_OPTIONS_MAX must be at most 5000' })
   FORM_MEMBER_OPTIONS_MAX = 500;
 
+  /** Largest roster file `POST /api/org/import` and `cli import` read, in bytes (5 MiB). */
+  @IsInt({ message: 'IMPORT_MAX_BYTES must be a whole number' })
+  @Min(1, { message: 'IMPORT_MAX_BYTES must be at least 1' })
+  @Max(100 * 1024 * 1024, { message: 'IMPORT_MAX_BYTES must be at most 100 MiB' })
+  IMPORT_MAX_BYTES = 5 * 1024 * 1024;
+
+  /** Most data rows of a roster (the header not counted). */
+  @IsInt({ message: 'IMPORT_MAX_ROWS must be a whole number' })
+  @Min(1, { message: 'IMPORT_MAX_ROWS must be at least 1' })
+  @Max(200_000, { message: 'IMPORT_MAX_ROWS must be at most 200000' })
+  IMPORT_MAX_ROWS = 20_000;
+
   /** An overdue ledger item is escalated (督办) one level further up at most this often. */
   @Matches(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/, {
     message: 'LEDGER_ESCALATION_EVERY must be an ISO-8601 duration such as P1D or PT12H',
@@ -433,6 +445,8 @@ const NUMERIC: readonly (keyof Env)[] = [
   'LEDGER_GRACE_DAYS',
   'LEDGER_BULK_VERIFY_MAX',
   'FORM_MEMBER_OPTIONS_MAX',
+  'IMPORT_MAX_BYTES',
+  'IMPORT_MAX_ROWS',
   'AUTH_FAILURES_PER_MINUTE',
   'AUTH_LOCKOUT_SECONDS',
   'SESSION_IDLE_MINUTES',

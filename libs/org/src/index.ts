@@ -1,5 +1,6 @@
 /** @app/org — the organisation tree, members, users with scoped roles, tokens and access rules. */
 export * from './access.js';
+export * from './import/index.js';
 export * from './accounts.repository.js';
 export * from './channel-robot.js';
 export * from './channels.repository.js';

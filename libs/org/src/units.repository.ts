@@ -114,6 +114,27 @@ export class UnitsRepository {
     return { items: rows.map(toRecord), total: rows[0]?.total ?? 0 };
   }
 
+  /**
+   * The open units of the subtree at `path` ('/' for the whole tree), each with the names of its
+   * path from the top of the tree (what a roster's 所在党组织 is matched against).
+   */
+  async namedSubtree(path: string): Promise<{ id: string; names: string[] }[]> {
+    const rows = await this.dataSource.query<UnitRow[]>(
+      `SELECT ${COLUMNS} FROM org_units WHERE starts_with(path, $1) OR starts_with($1, path)`,
+      [path],
+    );
+    const names = new Map(rows.map((row) => [row.id, row.name]));
+    return rows
+      .filter((row) => row.path.startsWith(path) && row.closed_at === null)
+      .map((row) => ({
+        id: row.id,
+        names: row.path
+          .split('/')
+          .filter((id) => id !== '')
+          .map((id) => names.get(id) ?? id),
+      }));
+  }
+
   /** A new unit under an open parent; the same id twice is UNIT_EXISTS (one effect). */
   async create(
     input: { id: string; parentId: string | null; kind: OrgUnitKind; name: string },

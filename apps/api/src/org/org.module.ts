@@ -3,6 +3,8 @@ import { CLOCK, DATA_SOURCE } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { ImportController } from './import.controller.js';
+import { ImportService } from './import.service.js';
 import { MembersController } from './members.controller.js';
 import { MembersService } from './members.service.js';
 import { OrgAccess } from './org-access.js';
@@ -11,7 +13,7 @@ import { OrgUnitsService } from './org-units.service.js';
 
 /** Administering the organisation: org units and members (issue 14). */
 @Module({
-  controllers: [OrgUnitsController, MembersController],
+  controllers: [OrgUnitsController, MembersController, ImportController],
   providers: [
     {
       provide: UnitsRepository,
@@ -27,6 +29,7 @@ import { OrgUnitsService } from './org-units.service.js';
     OrgAccess,
     OrgUnitsService,
     MembersService,
+    ImportService,
   ],
 })
 export class OrgModule {}

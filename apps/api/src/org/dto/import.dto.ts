@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { UnitIdField } from './org-unit.dto.js';
+
+export class ImportQueryDto {
+  @UnitIdField('orgUnitId', true)
+  orgUnitId?: string;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'Check and count only; nothing is written (default false).',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'dryRun must be true or false' })
+  dryRun?: boolean;
+
+  @ApiPropertyOptional({ example: '党员花名册.xlsx', description: 'Kept in the audit trail.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  // eslint-disable-next-line no-control-regex
+  @Matches(/^[^/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/, {
+    message: 'fileName must not contain / \\, control characters or bidirectional controls',
+  })
+  fileName?: string;
+}
+
+export class RosterErrorDto {
+  @ApiProperty({ description: 'The row as the spreadsheet numbers it (the header is row 1).' })
+  row!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: '出生日期' })
+  column!: string | null;
+
+  @ApiProperty({ example: "'1990-13-01' is not a day of the calendar" })
+  reason!: string;
+}
+
+export class ImportResultDto {
+  @ApiProperty() created!: number;
+  @ApiProperty() updated!: number;
+  @ApiProperty() unchanged!: number;
+  @ApiProperty({ description: 'True when nothing was written on purpose.' }) dryRun!: boolean;
+  @ApiProperty({ type: [RosterErrorDto], description: 'Empty on success.' })
+  errors!: RosterErrorDto[];
+  @ApiProperty() errorCount!: number;
+}

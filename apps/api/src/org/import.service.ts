@@ -1,0 +1,145 @@
+import type { Env } from '@app/config';
+import {
+  MembersRepository,
+  RosterFileException,
+  RosterFileProblem,
+  UnitsRepository,
+  importRoster,
+} from '@app/org';
+import { CLOCK, ENV } from '@app/runtime';
+import type { Clock } from '@app/store';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../auth/caller.decorator.js';
+import { HttpProblem } from '../common/http-problem.js';
+import type { ImportQueryDto, ImportResultDto } from './dto/import.dto.js';
+import { OrgAccess, noUnit } from './org-access.js';
+
+const FILE_STATUS: Record<RosterFileProblem, HttpStatus> = {
+  [RosterFileProblem.TOO_LARGE]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [RosterFileProblem.TOO_MANY_ROWS]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [RosterFileProblem.UNREADABLE]: HttpStatus.BAD_REQUEST,
+  [RosterFileProblem.ENCODING]: HttpStatus.BAD_REQUEST,
+};
+
+/**
+ * 花名册 import (issue 14, part 2): an admin loads members into the units of their subtree from
+ * an xlsx or CSV roster. Out of scope is absent (a unit of another subtree is 'unknown unit').
+ */
+@Injectable()
+export class ImportService {
+  constructor(
+    private readonly units: UnitsRepository,
+    private readonly members: MembersRepository,
+    private readonly orgAccess: OrgAccess,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ENV) private readonly env: Env,
+  ) {}
+
+  async importRoster(
+    request: FastifyRequest,
+    query: ImportQueryDto,
+    caller: Caller,
+  ): Promise<ImportResultDto> {
+    const scopePath = await this.scope(query.orgUnitId, caller);
+    const bytes = await readFile(request, this.env.IMPORT_MAX_BYTES);
+    if (bytes.length === 0) {
+      throw new HttpProblem(
+        HttpStatus.BAD_REQUEST,
+        'the body is empty: send the roster file (.xlsx or .csv) as the body',
+        undefined,
+        'IMPORT_FILE_UNREADABLE',
+      );
+    }
+    const dryRun = query.dryRun ?? false;
+    let answer;
+    try {
+      answer = await importRoster(
+        { units: this.units, members: this.members, clock: this.clock },
+        bytes,
+        {
+          scopePath,
+          fileName: query.fileName ?? 'roster',
+          actor: caller.principal.userId,
+          dryRun,
+          limits: { maxBytes: this.env.IMPORT_MAX_BYTES, maxRows: this.env.IMPORT_MAX_ROWS },
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof RosterFileException)) throw error;
+      throw new HttpProblem(FILE_STATUS[error.code], error.message, undefined, error.code);
+    }
+    const result = { ...answer, errors: [...answer.errors], dryRun };
+    if (answer.errorCount > 0) {
+      throw new HttpProblem(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        `the roster has ${answer.errorCount} problem(s); nothing was written`,
+        result,
+        'IMPORT_INVALID_ROWS',
+      );
+    }
+    return result;
+  }
+
+  /** The path of the unit the roster is imported into: the caller must be an admin over it. */
+  private async scope(orgUnitId: string | undefined, caller: Caller): Promise<string> {
+    const grants = caller.principal.grants.filter((grant) => grant.role === 'admin');
+    if (orgUnitId === undefined) {
+      if (grants.length === 1) return grants[0].path;
+      throw new HttpProblem(
+        grants.length === 0 ? HttpStatus.FORBIDDEN : HttpStatus.BAD_REQUEST,
+        grants.length === 0
+          ? 'importing a roster needs the role admin over a unit'
+          : 'orgUnitId is required: you are an admin of several units',
+      );
+    }
+    const unit = await this.units.find(orgUnitId);
+    await this.orgAccess.assertAdmin(
+      caller,
+      unit?.path ?? null,
+      `importing a roster into org unit '${orgUnitId}'`,
+      () => noUnit('orgUnitId', orgUnitId),
+    );
+    return unit!.path;
+  }
+}
+
+/**
+ * The raw body, at most `maxBytes` (a larger one is read to its end and refused with 413). A
+ * body the app's JSON parser took is no roster: 415.
+ */
+async function readFile(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
+  const raw = request.raw;
+  if (raw.readableEnded) {
+    if (Buffer.isBuffer(request.body)) return request.body;
+    if (typeof request.body === 'string') return Buffer.from(request.body, 'utf8');
+    throw new HttpProblem(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'send the roster as the body with Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, not JSON',
+      undefined,
+      'IMPORT_FILE_UNREADABLE',
+    );
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    raw.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    raw.on('end', () =>
+      size > maxBytes
+        ? reject(
+            new HttpProblem(
+              HttpStatus.PAYLOAD_TOO_LARGE,
+              `the roster is more than IMPORT_MAX_BYTES (${maxBytes}) bytes`,
+              undefined,
+              RosterFileProblem.TOO_LARGE,
+            ),
+          )
+        : resolve(Buffer.concat(chunks)),
+    );
+    raw.on('error', reject);
+  });
+}
