@@ -117,10 +117,10 @@ describe('api: names, not ids, wherever a person reads', () => {
     li = (
       await directory.createMember({ orgUnitId: api.org.branchA, name: '李四', status: 'full' })
     ).id;
+    // forms deploy with their template (issue 14): a bundle { bpmn, forms }
     const deployed = await api.http
       .post('/api/templates')
-      .set('Content-Type', 'application/xml')
-      .send(template(key));
+      .send({ bpmn: template(key), forms: { 'names-pick': pickForm } });
     expect(deployed.status).toBe(201);
     const started = await api.http.post('/api/instances').send({
       templateKey: key,

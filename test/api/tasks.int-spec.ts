@@ -50,10 +50,10 @@ describe('api: tasks', () => {
       fixtures.service(`${key}-service`),
       bpmn.parallel(`${key}-fork`, ['A', 'B', 'C'], 'After'),
     ]) {
+      // forms deploy with their template (issue 14): a bundle { bpmn, forms }
       const deployed = await api.http
         .post('/api/templates')
-        .set('Content-Type', 'application/xml')
-        .send(xml);
+        .send({ bpmn: xml, forms: { 'review-form': reviewForm } });
       expect(deployed.status).toBe(201);
     }
     // Three review instances, started a day apart (so their due dates differ)

@@ -35,6 +35,7 @@ describe('api: templates', () => {
       created: true,
       deploymentId: expect.any(String),
       checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+      forms: [],
       processes: [
         { id: (first.body as { id: string }).id, key, version: 1, name: null, created: true },
       ],
@@ -75,11 +76,25 @@ describe('api: templates', () => {
     expectError(await api.http.get(`/api/templates/${key}-bad`), 404, 'TEMPLATE_NOT_FOUND');
   });
 
-  it('refuses a body that is not XML (415), an empty one (400) and one over 5 MB (413)', async () => {
+  it('refuses a body that is neither XML nor a bundle (415), an empty one (400) and one over 5 MB (413)', async () => {
     expectError(
-      await api.http.post('/api/templates').send({ xml: fixtures.sequence(key, ['A']) }),
+      await api.http
+        .post('/api/templates')
+        .set('Content-Type', 'text/plain')
+        .send(fixtures.sequence(key, ['A'])),
       415,
+      'DEPLOY_MEDIA_TYPE',
     );
+    // JSON is a bundle { bpmn, forms }: anything else in it is named
+    const notBundle = expectError(
+      await api.http.post('/api/templates').send({ xml: fixtures.sequence(key, ['A']) }),
+      400,
+      'DEPLOY_BODY_INVALID',
+    );
+    expect(notBundle.details).toEqual([
+      { field: 'xml', message: 'is not accepted (only bpmn and forms)' },
+      { field: 'bpmn', message: 'must be BPMN 2.0 XML (a string)' },
+    ]);
     const empty = expectError(await deploy('  '), 400);
     expect(empty.details).toEqual([{ field: 'body', message: 'must be BPMN 2.0 XML' }]);
     expectError(await deploy(`<x>${'a'.repeat(5 * 1024 * 1024 + 1)}</x>`), 413);

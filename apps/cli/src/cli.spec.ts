@@ -3,7 +3,7 @@
  * swc compile (~1.5 s), so they all start at once in beforeAll and each test reads its own.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,11 @@ beforeAll(async () => {
     JSON.stringify({ start: SCENARIO.start, steps: [{ advance: 'P1D' }, { skip: 'Review' }] }),
   );
   const modeler = `${LINT}/camunda-modeler-export.bpmn`;
+  await mkdir(join(dir, 'bad-forms'));
+  await writeFile(
+    join(dir, 'bad-forms', 'agenda-form.form'),
+    JSON.stringify({ components: [{ type: 'slider', key: 'level' }, { type: 'textfield' }] }),
+  );
   const payment = join(dir, 'payment.bpmn');
   await writeFile(
     payment,
@@ -74,8 +79,16 @@ beforeAll(async () => {
     ),
   );
   runs = {
-    lintUnknownType: cli('lint', payment),
-    lintListedType: cli('lint', '--service-task-types', 'crm,payment', payment),
+    lintUnknownType: cli('lint', '--forms', `${LINT}/forms`, payment),
+    lintListedType: cli(
+      'lint',
+      '--service-task-types',
+      'crm,payment',
+      `--forms=${LINT}/forms`,
+      payment,
+    ),
+    lintFormMissing: cli('lint', '--service-task-types', 'payment', payment),
+    lintFormInvalid: cli('lint', '--forms', join(dir, 'bad-forms'), modeler),
     lintValid: cli('lint', modeler, `${LINT}/collaboration.bpmn`),
     lintProblems: cli(
       'lint',
@@ -157,6 +170,28 @@ describe('cli lint', () => {
       /payment\.bpmn: \S+ \(bpmn:ServiceTask\): zeebe:taskDefinition type 'payment' has no handler: the known service-task types are member-status, noop, notify, notify-members/,
     );
     expect(await run('lintListedType')).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('given a user task naming a form that is not in the forms folder (default: forms/ beside the file), when linted, then exit 1 naming task and form', async () => {
+    const { code, stdout, stderr } = await run('lintFormMissing');
+    expect({ code, stderr }).toEqual({ code: 1, stderr: '' });
+    expect(stdout).toBe(
+      `${join(dir, 'payment.bpmn')}: Activity_Prepare (bpmn:UserTask): form 'agenda-form' is missing: no ${join(dir, 'forms')}/<id>.form holds it\n`,
+    );
+  });
+
+  it('given a form that is not valid form-js (an unknown component type, an input without key), when linted, then exit 1 with one line per problem', async () => {
+    const { code, stdout, stderr } = await run('lintFormInvalid');
+    expect({ code, stderr }).toEqual({ code: 1, stderr: '' });
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toEqual([
+      expect.stringContaining(
+        `Activity_Prepare (bpmn:UserTask): form 'agenda-form': components[0] (key 'level'): type "slider" is not a form-js component`,
+      ),
+      expect.stringContaining(
+        "form 'agenda-form': components[1]: a textfield needs a `key` that is a variable name",
+      ),
+    ]);
   });
 
   it('given malformed XML, when linted, then exit 1 with one clear line and no stack trace', async () => {

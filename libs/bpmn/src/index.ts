@@ -12,3 +12,18 @@ export {
 } from './service-task-types.js';
 export { DEFAULT_TEMPLATE_LIMITS, type TemplateLimits } from './limits.js';
 export { type StaticCall, callCycleProblems, staticCalls } from './call-graph.js';
+export {
+  DEFAULT_FORM_LIMITS,
+  FORM_COMPONENT_TYPES,
+  FORM_CONTAINER_TYPES,
+  FORM_DISPLAY_TYPES,
+  FORM_INPUT_TYPES,
+  type FormComponent,
+  type FormLimits,
+  type FormSchema,
+  formProblems,
+  formReference,
+  formReferenceProblems,
+  formReferences,
+  isFormSchema,
+} from './form-model.js';

@@ -1,5 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { formatProblem } from '@app/bpmn';
 import { type DeploymentService, RuntimeException, RuntimeExceptionCode } from '@app/store';
 
@@ -10,8 +10,11 @@ export interface TemplateLoadReport {
 }
 
 /**
- * Deploys every `*.bpmn` of the templates folder (idempotent: unchanged files are no-ops).
- * A refused file is reported with the lint lines and skipped; the others still deploy.
+ * Deploys every `*.bpmn` of the templates folder with its forms (`<folder>/forms/*.form`, by
+ * file name, or by the form's own `id`), as `POST /api/templates` deploys a bundle
+ * (idempotent: unchanged files and forms are no-ops). A refused file (invalid, or naming a
+ * form that is missing or not valid form-js) is reported with the lint lines and skipped; the
+ * others still deploy.
  */
 export async function deployTemplates(
   deployments: DeploymentService,
@@ -25,12 +28,13 @@ export async function deployTemplates(
     if ((error as { code?: string }).code === 'ENOENT') return { deployed: [], refused: [] };
     throw error;
   }
+  const forms = await readForms(join(folder, 'forms'));
   const deployed: { file: string; key: string; version: number; created: boolean }[] = [];
   const refused: string[] = [];
   for (const file of files) {
     const path = join(folder, file);
     try {
-      const result = await deployments.deploy(file, await readFile(path, 'utf8'), actor);
+      const result = await deployments.deploy(file, await readFile(path, 'utf8'), actor, forms);
       for (const process of result.processes) {
         deployed.push({
           file,
@@ -52,4 +56,35 @@ export async function deployTemplates(
     }
   }
   return { deployed, refused };
+}
+
+/**
+ * The `*.form` files of a folder by name (the file name without `.form`; a form's own `id` is
+ * a second name where no file has it). A file that is not JSON stands as its text, which the
+ * deployment refuses as not a form-js schema when a template names it.
+ */
+export async function readForms(folder: string): Promise<Record<string, unknown>> {
+  let files: string[];
+  try {
+    files = (await readdir(folder)).filter((file) => file.endsWith('.form')).sort();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return {};
+    throw error;
+  }
+  const forms = new Map<string, unknown>();
+  const aliases: [string, unknown][] = [];
+  for (const file of files) {
+    const text = await readFile(join(folder, file), 'utf8');
+    let form: unknown;
+    try {
+      form = JSON.parse(text);
+    } catch {
+      form = text;
+    }
+    forms.set(basename(file, '.form'), form);
+    const id = (form as { id?: unknown } | null)?.id;
+    if (typeof id === 'string' && id !== '') aliases.push([id, form]);
+  }
+  for (const [id, form] of aliases) if (!forms.has(id)) forms.set(id, form);
+  return Object.fromEntries(forms);
 }

@@ -16,6 +16,7 @@ import { OrgUnitChannels1796900000000 } from '../../../migrations/1796900000000-
 import { Accounts1796700000000 } from '../../../migrations/1796700000000-Accounts.js';
 import { LedgerItemsByInstance1797000000000 } from '../../../migrations/1797000000000-LedgerItemsByInstance.js';
 import { ApprovalAuthority1797100000000 } from '../../../migrations/1797100000000-ApprovalAuthority.js';
+import { DeploymentForms1797300000000 } from '../../../migrations/1797300000000-DeploymentForms.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   Accounts1796700000000,
   LedgerItemsByInstance1797000000000,
   ApprovalAuthority1797100000000,
+  DeploymentForms1797300000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
 import {
+  DEFAULT_FORM_LIMITS,
+  type FormLimits,
   type ProcessGraph,
   type StaticCall,
   type LintOptions,
   callCycleProblems,
+  formReferenceProblems,
+  formReferences,
   lintBpmn,
   staticCalls,
 } from '@app/bpmn';
@@ -26,7 +30,12 @@ export interface DeployResult {
   readonly deploymentId: string | null;
   readonly checksum: string;
   readonly processes: readonly DeployedProcess[];
+  /** The forms the deployment carries (every form its user tasks name), by id. */
+  readonly forms: readonly string[];
 }
+
+/** A form given with a deployment: its id (what `zeebe:formDefinition` names) → form-js JSON. */
+export type DeploymentForms = Readonly<Record<string, unknown>>;
 
 /**
  * Deploys BPMN files. Each executable process becomes a version of its key; a file whose
@@ -35,6 +44,13 @@ export interface DeployResult {
  * transaction, serialised by an advisory lock so two deployers cannot take the same version).
  * A file whose call activities would form a cycle of static calls with the latest versions
  * already deployed (A calls B, deployed B calls A) is refused like an invalid one.
+ *
+ * Forms deploy with the file: every form a user task names (`zeebe:formDefinition`) is taken
+ * from the forms given with it, else from the latest deployment that carried a form of that
+ * id; a form found in neither, or not valid form-js, refuses the file. The deployment keeps a
+ * copy of each (`deployment_forms`), and the checksum covers the XML and those forms, so a
+ * changed form is a new version and a task shows the form of its instance's version. Forms
+ * given but named by no user task are not kept.
  */
 export class DeploymentService {
   constructor(
@@ -42,9 +58,15 @@ export class DeploymentService {
     private readonly definitions: DefinitionCache,
     private readonly clock: Clock,
     private readonly limits: LintOptions = {},
+    private readonly formLimits: FormLimits = DEFAULT_FORM_LIMITS,
   ) {}
 
-  async deploy(name: string, xml: string, actor: string): Promise<DeployResult> {
+  async deploy(
+    name: string,
+    xml: string,
+    actor: string,
+    givenForms: DeploymentForms = {},
+  ): Promise<DeployResult> {
     const { problems, definitions } = await lintBpmn(xml, this.limits);
     if (!definitions) {
       throw new RuntimeException(
@@ -53,11 +75,25 @@ export class DeploymentService {
         problems,
       );
     }
-    const checksum = createHash('sha256').update(xml).digest('hex');
     const graphs = Object.values(definitions.processes);
     const now = this.clock.now();
     const result = await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock(hashtext('branchflow.deploy'))`);
+      const forms = await this.formsOf(manager, graphs, givenForms);
+      const formFailures = formReferenceProblems(
+        graphs,
+        forms,
+        'give it with the deployment (forms) or deploy it first',
+        this.formLimits,
+      );
+      if (formFailures.length > 0) {
+        throw new RuntimeException(
+          RuntimeExceptionCode.TEMPLATE_INVALID,
+          `template '${name}' is invalid (${formFailures.length} problem${formFailures.length === 1 ? '' : 's'} with its forms)`,
+          formFailures,
+        );
+      }
+      const checksum = deploymentChecksum(xml, forms);
       const cycles = callCycleProblems(
         await reachableCalls(manager, graphs),
         graphs.map((graph) => graph.id),
@@ -82,6 +118,7 @@ export class DeploymentService {
         return {
           deploymentId: null,
           checksum,
+          forms: [...forms.keys()],
           processes: graphs.map((graph) => {
             const row = byKey.get(graph.id);
             if (!row) throw new Error('unreachable');
@@ -102,6 +139,13 @@ export class DeploymentService {
         [name, checksum, xml, actor, new Date(now)],
       );
       if (!deployment) throw new Error('insert returned nothing');
+      for (const [formId, json] of forms) {
+        const text = JSON.stringify(json);
+        await manager.query(
+          `INSERT INTO deployment_forms (deployment_id, form_id, checksum, json) VALUES ($1, $2, $3, $4)`,
+          [deployment.id, formId, createHash('sha256').update(text).digest('hex'), text],
+        );
+      }
       const processes: DeployedProcess[] = [];
       const added: { graph: ProcessGraph; version: number }[] = [];
       for (const graph of graphs) {
@@ -144,18 +188,73 @@ export class DeploymentService {
               deploymentId: deployment.id,
               file: name,
               checksum,
+              forms: [...forms.keys()],
             },
           })),
       );
-      return { deploymentId: deployment.id, checksum, processes, added };
+      return { deploymentId: deployment.id, checksum, forms: [...forms.keys()], processes, added };
     });
     for (const { graph, version } of result.added) this.definitions.add(graph, version);
     return {
       deploymentId: result.deploymentId,
       checksum: result.checksum,
       processes: result.processes,
+      forms: result.forms,
     };
   }
+
+  /**
+   * The forms the graphs' user tasks name, sorted by id: each from the given forms, else the
+   * copy of the latest deployment that carried one of that id; absent ones are left out.
+   */
+  private async formsOf(
+    manager: EntityManager,
+    graphs: readonly ProcessGraph[],
+    given: DeploymentForms,
+  ): Promise<Map<string, unknown>> {
+    const wanted = [
+      ...new Set(graphs.flatMap((graph) => formReferences(graph)).map((ref) => ref.formId)),
+    ];
+    const found = new Map<string, unknown>();
+    const earlier: string[] = [];
+    for (const formId of wanted) {
+      if (Object.hasOwn(given, formId)) found.set(formId, given[formId]);
+      else earlier.push(formId);
+    }
+    if (earlier.length > 0) {
+      const rows = await manager.query<{ form_id: string; json: unknown }[]>(
+        `SELECT DISTINCT ON (f.form_id) f.form_id, f.json
+           FROM deployment_forms f JOIN deployments d ON d.id = f.deployment_id
+          WHERE f.form_id = ANY($1::text[])
+          ORDER BY f.form_id, d.deployed_at DESC, d.id DESC`,
+        [earlier],
+      );
+      for (const row of rows) found.set(row.form_id, row.json);
+    }
+    return new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+}
+
+/** The XML's hash when it names no form, else the hash of the XML and each form (by id). */
+function deploymentChecksum(xml: string, forms: ReadonlyMap<string, unknown>): string {
+  const hash = createHash('sha256').update(xml);
+  if (forms.size === 0) return hash.digest('hex');
+  for (const [formId, json] of forms) {
+    hash.update(`\0form:${formId}\0${canonicalJson(json)}`);
+  }
+  return hash.digest('hex');
+}
+
+/** JSON with object keys sorted, so a form read back from jsonb hashes as it was given. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, inner]) => inner !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /**
@@ -189,4 +288,24 @@ async function reachableCalls(
     wanted = [...next];
   }
   return calls;
+}
+
+/**
+ * The form `formId` as the deployment of an instance's version carries it (`deployment_forms`),
+ * or undefined when that deployment carries none of that id (deployed before forms were part
+ * of deployments, or the task names no deployed form).
+ */
+export async function deployedFormOfInstance(
+  manager: EntityManager,
+  instanceId: string,
+  formId: string,
+): Promise<unknown> {
+  const [row] = await manager.query<{ json: unknown }[]>(
+    `SELECT f.json FROM process_instances i
+       JOIN process_definitions pd ON pd.key = i.template_key AND pd.version = i.version
+       JOIN deployment_forms f ON f.deployment_id = pd.deployment_id AND f.form_id = $2
+      WHERE i.id = $1`,
+    [instanceId, formId],
+  );
+  return row?.json;
 }

@@ -111,10 +111,10 @@ export async function startStack(tag: string, options: StackOptions = {}): Promi
     members: { a, b },
     users,
     async deploy(xml) {
+      // forms deploy with their template (issue 14): the stack's forms go with every file
       const response = await users.integrator.http
         .post('/api/templates')
-        .set('Content-Type', 'application/xml')
-        .send(xml);
+        .send({ bpmn: xml, forms: options.forms ?? {} });
       if (response.status !== 201) {
         throw new Error(`deploy: ${response.status} ${JSON.stringify(response.body)}`);
       }

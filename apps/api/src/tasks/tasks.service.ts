@@ -166,7 +166,10 @@ export class TasksService {
         taskNotFound(id),
       );
     }
-    const schema = row.kind === 'user' ? (this.forms.get(row.form_key) ?? null) : null;
+    const schema =
+      row.kind === 'user'
+        ? ((await this.forms.forTask(row.instance_id, row.form_key)) ?? null)
+        : null;
     const [book, form] = await Promise.all([
       taskNameBook(this.dataSource.manager, [row]),
       schema === null ? null : this.formFor(schema, row.instance_id),
@@ -246,7 +249,7 @@ export class TasksService {
         // variables), never a person's: to people it is not a task at all, as if absent.
         if (task.kind !== 'user') throw taskNotFound(id);
         assertCompletable(id, { state: task.state, claimed_by: task.claimedBy }, who);
-        const form = this.forms.get(task.formKey);
+        const form = await this.forms.forTask(task.instanceId, task.formKey, manager);
         view = canReadUnit(caller.principal, unitPath)
           ? WHOLE_VIEW
           : {

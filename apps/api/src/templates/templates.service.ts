@@ -1,6 +1,11 @@
 import { type Principal, type Role, hasRole } from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
-import { DeploymentService, RuntimeException, RuntimeExceptionCode } from '@app/store';
+import {
+  type DeploymentForms,
+  DeploymentService,
+  RuntimeException,
+  RuntimeExceptionCode,
+} from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { taskScopeSql } from '../auth/scope.sql.js';
@@ -33,9 +38,17 @@ export class TemplatesService {
     @Inject(DeploymentService) private readonly deployments: DeploymentService,
   ) {}
 
-  /** Deploys a BPMN file; refused whole (TEMPLATE_INVALID, with every problem) when invalid. */
-  async deploy(name: string, xml: string, actor: string): Promise<DeployResultDto> {
-    const result = await this.deployments.deploy(name, xml, actor);
+  /**
+   * Deploys a BPMN file with its forms; refused whole (TEMPLATE_INVALID, with every problem)
+   * when the file or a form it names is invalid or missing.
+   */
+  async deploy(
+    name: string,
+    xml: string,
+    actor: string,
+    forms: DeploymentForms = {},
+  ): Promise<DeployResultDto> {
+    const result = await this.deployments.deploy(name, xml, actor, forms);
     const [first] = result.processes;
     if (!first) throw new Error('a valid template has at least one process');
     return {
@@ -43,6 +56,7 @@ export class TemplatesService {
       created: result.processes.some((process) => process.created),
       deploymentId: result.deploymentId,
       checksum: result.checksum,
+      forms: [...result.forms],
       processes: result.processes.map((process) => ({ ...process })),
     };
   }

@@ -1,42 +1,7 @@
-/** The parts of a form-js schema (`*.form`, JSON) the api reads. */
-export interface FormComponent {
-  readonly type: string;
-  readonly id?: string;
-  readonly key?: string;
-  /** Groups and dynamic lists: where their fields live in the data. */
-  readonly path?: string;
-  readonly label?: string;
-  readonly validate?: {
-    readonly required?: boolean;
-    readonly min?: number;
-    readonly max?: number;
-    readonly minLength?: number;
-    readonly maxLength?: number;
-    readonly pattern?: string;
-    readonly validationType?: string;
-  };
-  /** Static options of select / radio / checklist / taglist. */
-  readonly values?: readonly { readonly label?: string; readonly value: unknown }[];
-  readonly conditional?: { readonly hide?: string };
-  readonly components?: readonly FormComponent[];
-  /** Everything else form-js has (label, text, layout, …), which validation ignores. */
-  readonly [other: string]: unknown;
-}
+/** The form-js model is @app/bpmn's (what `cli lint` and the deployment check forms against). */
+import type { FormComponent, FormSchema } from '@app/bpmn';
 
-export interface FormSchema {
-  readonly id?: string;
-  readonly type?: string;
-  readonly components: readonly FormComponent[];
-}
-
-/** Whether a parsed JSON value looks like a form-js schema. */
-export function isFormSchema(value: unknown): value is FormSchema {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Array.isArray((value as { components?: unknown }).components)
-  );
-}
+export { type FormComponent, type FormSchema, isFormSchema } from '@app/bpmn';
 
 /**
  * The root variables a form shows: the first segment of each field's `key` (or a group's or

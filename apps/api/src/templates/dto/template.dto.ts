@@ -50,8 +50,15 @@ export class DeployResultDto extends DeployedProcessDto {
   @ApiProperty({ type: String, nullable: true, description: 'null when nothing was deployed.' })
   deploymentId!: string | null;
 
-  @ApiProperty({ description: 'sha256 of the file.' })
+  @ApiProperty({ description: 'sha256 of the file and the forms it names.' })
   checksum!: string;
+
+  @ApiProperty({
+    type: [String],
+    description: 'The forms the deployment carries (every form its user tasks name).',
+    example: ['theme-day-plan', 'theme-day-record'],
+  })
+  forms!: string[];
 
   @ApiProperty({
     type: [DeployedProcessDto],
