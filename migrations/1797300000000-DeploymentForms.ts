@@ -15,9 +15,11 @@ export class DeploymentForms1797300000000 implements MigrationInterface {
         form_id text NOT NULL,
         checksum text NOT NULL,
         json jsonb NOT NULL,
+        -- the order forms were deployed in (deployed_at is the business clock's and can tie)
+        seq bigint GENERATED ALWAYS AS IDENTITY,
         PRIMARY KEY (deployment_id, form_id)
       )`);
-    await q.query(`CREATE INDEX deployment_forms_form_id ON deployment_forms (form_id)`);
+    await q.query(`CREATE INDEX deployment_forms_latest ON deployment_forms (form_id, seq DESC)`);
   }
 
   async down(q: QueryRunner): Promise<void> {

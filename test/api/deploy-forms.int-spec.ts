@@ -1,5 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ApiHarness, expectError, startApi } from './api-harness.js';
 import { fixtures } from './fixtures.js';
@@ -145,4 +148,55 @@ describe('api: templates deploy with their forms (issue 14)', () => {
     const secondDetail = await api.http.get(`/api/tasks/${secondTask.id}`);
     expect(secondDetail.body).toEqual(expect.objectContaining({ form: formWith('summary') }));
   });
+
+  it('cli deploy DIR deploys each .bpmn with DIR/forms, refuses a file whose form is missing, and is a no-op again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'branchflow-deploy-'));
+    try {
+      const key = `df-cli-${tag}`;
+      await mkdir(join(dir, 'forms'));
+      await writeFile(join(dir, 'a.bpmn'), fixtures.review(key, tag, `df-cli-form-${tag}`));
+      await writeFile(
+        join(dir, 'forms', `df-cli-form-${tag}.form`),
+        JSON.stringify(formWith('title')),
+      );
+      await writeFile(join(dir, 'b.bpmn'), fixtures.review(`${key}-b`, tag, `df-cli-none-${tag}`));
+      const first = await cli('deploy', dir);
+      expect(first.code).toBe(1);
+      expect(first.stdout).toContain(`a.bpmn: ${key} version 1 deployed\n`);
+      expect(first.stdout).toContain(
+        `b.bpmn: Review (bpmn:UserTask): form 'df-cli-none-${tag}' is missing`,
+      );
+      const template = await api.http.get(`/api/templates/${key}`);
+      expect(template.status).toBe(200);
+      await rm(join(dir, 'b.bpmn'));
+      expect(await cli('deploy', dir)).toEqual({
+        code: 0,
+        stdout: `a.bpmn: ${key} version 1 unchanged\n`,
+        stderr: '',
+      });
+      expect((await cli('deploy')).code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', '@swc-node/register/esm-register', 'apps/cli/src/main.ts', ...args],
+      {
+        cwd: ROOT,
+        timeout: 60_000,
+        env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}

@@ -10,6 +10,7 @@ import { simulateCommand } from './simulate.command.js';
 const USAGE = `usage:
   cli lint FILE...                          check BPMN templates; one line per problem
   cli simulate TEMPLATE.bpmn SCENARIO.json  run a template against a scripted clock
+  cli deploy DIR                            deploy DIR/*.bpmn with DIR/forms/*.form to DATABASE_URL
   cli db migrate                            apply pending migrations to DATABASE_URL
   cli seed [--if-empty]                     write the sample organisation and its dev tokens
   cli user create --name NAME --role ROLE --org ORG_UNIT_ID [--role ROLE --org ORG_UNIT_ID ...]
@@ -31,6 +32,9 @@ const USAGE = `usage:
   cli member list [--org UNIT] [--q TEXT]   members (phone masked)
   cli member transfer MEMBER_ID --to UNIT --reason TEXT
                                             组织关系转接, audited with both units
+  cli import FILE.xlsx|FILE.csv [--org UNIT] [--dry-run]
+                                            load members from a roster (花名册, see
+                                            docs/import.md); one line per bad row, exit 2
   cli audit verify [--stream STREAM]        recompute the audit trail (or one stream: an
                                             instance id, ledger:<item id>, system); one JSON
                                             line, exit 0 ok, 1 broken
@@ -47,6 +51,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'db':
       // Loaded on demand: lint and simulate need no database driver.
       return (await import('./db.command.js')).dbCommand(args);
+    case 'deploy':
+      return (await import('./deploy.command.js')).deployCommand(args);
     case 'seed':
       return (await import('./seed.command.js')).seedCommand(args);
     case 'user':
@@ -59,6 +65,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./org.command.js')).memberCommand(args);
     case 'audit':
       return (await import('./audit.command.js')).auditCommand(args);
+    case 'import':
+      return (await import('./import.command.js')).importCommand(args);
     case undefined:
     case '-h':
     case '--help':

@@ -223,10 +223,8 @@ export class DeploymentService {
     }
     if (earlier.length > 0) {
       const rows = await manager.query<{ form_id: string; json: unknown }[]>(
-        `SELECT DISTINCT ON (f.form_id) f.form_id, f.json
-           FROM deployment_forms f JOIN deployments d ON d.id = f.deployment_id
-          WHERE f.form_id = ANY($1::text[])
-          ORDER BY f.form_id, d.deployed_at DESC, d.id DESC`,
+        `SELECT DISTINCT ON (form_id) form_id, json FROM deployment_forms
+          WHERE form_id = ANY($1::text[]) ORDER BY form_id, seq DESC`,
         [earlier],
       );
       for (const row of rows) found.set(row.form_id, row.json);
