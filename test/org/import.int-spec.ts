@@ -1,8 +1,15 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import ExcelJS from 'exceljs';
+import { UnitsRepository } from '@app/org';
 import { type ApiHarness, type SuiteUser, expectError, startApi } from '../api/api-harness.js';
 
 const HEADER = '姓名,性别,出生日期,入党日期,转正日期,人员类别,所在党组织,党员编号,联系电话';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 interface ImportAnswer {
@@ -276,6 +283,58 @@ describe('POST /api/org/import', () => {
     ]);
   });
 
+  it('cli import: one line per bad row and exit 2; --org scopes the unit names; --dry-run writes nothing; a rerun is unchanged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'roster-'));
+    try {
+      const bad = join(dir, 'bad.csv');
+      await writeFile(
+        bad,
+        csv(`甲,男,1990-01-01,,,正式党员,第一支部,,`, `乙,x,,,,正式党员,第一支部,,`),
+      );
+      const refused = await cli('import', bad, '--org', api.org.general);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr.split('\n').filter(Boolean)).toEqual([
+        `row 3, 性别: 'x' is neither 男 nor 女`,
+        '1 problem(s): nothing was written',
+      ]);
+      const good = join(dir, 'good.csv');
+      await writeFile(good, csv(`命令甲,男,1990-01-01,,,正式党员,党总支/第二支部,C${tag}1,`));
+      // a second 第二支部, right under the committee: the bare name is ambiguous
+      await new UnitsRepository(api.dataSource, api.clock).create(
+        {
+          id: `b2-${api.org.committee}`.slice(0, 60),
+          parentId: api.org.committee,
+          kind: 'branch',
+          name: '第二支部',
+        },
+        'test',
+      );
+      const bare = join(dir, 'bare.csv');
+      await writeFile(bare, csv(`命令甲,男,1990-01-01,,,正式党员,第二支部,,`));
+      const ambiguous = await cli('import', bare, '--org', api.org.committee, '--dry-run');
+      expect(ambiguous.code).toBe(2);
+      expect(ambiguous.stderr).toContain(
+        "row 2, 所在党组织: '第二支部' names 2 units: 党委/党总支/第二支部; 党委/第二支部; write the path",
+      );
+      const dry = await cli('import', good, '--org', api.org.general, '--dry-run');
+      expect([dry.code, dry.stdout.trim()]).toEqual([
+        0,
+        JSON.stringify({ created: 1, updated: 0, unchanged: 0, dryRun: true }),
+      ]);
+      const done = await cli('import', good, '--org', api.org.general);
+      expect(JSON.parse(done.stdout)).toMatchObject({ created: 1 });
+      const again = await cli('import', good, '--org', api.org.general);
+      expect(JSON.parse(again.stdout)).toMatchObject({ created: 0, unchanged: 1 });
+      const [event] = await api.dataSource.query<{ actor: string }[]>(
+        `SELECT actor FROM audit_events WHERE stream = 'system' AND type = 'org.members.imported'
+              AND data->>'fileName' = 'good.csv'`,
+      );
+      expect(event.actor).toBe('operator');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('a double submit has one effect: two concurrent imports of one file create each member once', async () => {
     const file = csv(
       ...Array.from(
@@ -296,6 +355,24 @@ describe('POST /api/org/import', () => {
     expect(n).toBe(30);
   });
 });
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', '@swc-node/register/esm-register', 'apps/cli/src/main.ts', ...args],
+      {
+        cwd: ROOT,
+        timeout: 60_000,
+        env: { ...process.env, DATABASE_URL: process.env.TEST_DATABASE_URL },
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
 
 /** The GBK bytes of `text` (Node decodes GBK but does not encode it): by a reverse table. */
 function gbkBytes(text: string): Buffer {

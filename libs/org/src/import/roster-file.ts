@@ -71,18 +71,25 @@ export async function readRoster(bytes: Buffer, limits: RosterLimits): Promise<R
  * GBK (Excel's 「CSV」 in a Chinese Windows), and refused when it is not valid GBK either.
  */
 export function decodeCsv(bytes: Uint8Array): string {
+  let text: string | null = null;
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     try {
-      return new TextDecoder('gbk', { fatal: true }).decode(bytes);
+      text = new TextDecoder('gbk', { fatal: true }).decode(bytes);
     } catch {
-      throw new RosterFileException(
-        RosterFileProblem.ENCODING,
-        'the CSV file is neither UTF-8 nor GBK text: save it from Excel as 「CSV UTF-8(逗号分隔)」 or upload the .xlsx',
-      );
+      text = null;
     }
   }
+  // a NUL or a private-use character (what GBK's decoder makes of 0xFF) is no roster's text
+  // eslint-disable-next-line no-control-regex -- the point is to refuse it
+  if (text === null || /[\u0000\ue000-\uf8ff]/.test(text)) {
+    throw new RosterFileException(
+      RosterFileProblem.ENCODING,
+      'the CSV file is neither UTF-8 nor GBK text: save it from Excel as 「CSV UTF-8(逗号分隔)」 or upload the .xlsx',
+    );
+  }
+  return text;
 }
 
 /** RFC 4180: fields in double quotes may hold commas, line breaks and doubled quotes; CRLF or LF. */
