@@ -135,4 +135,31 @@ describe('api: templates', () => {
       { field: 'version', message: expect.stringContaining('version must be an integer') },
     ]);
   });
+
+  it('documents the api (OpenAPI): an opaque bearer token, every route tagged, no uuid-looking examples', async () => {
+    const response = await api.http.get('/api/docs-json');
+    expect(response.status).toBe(200);
+    const document = response.body as {
+      components: { securitySchemes: Record<string, Record<string, unknown>> };
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+      tags: { name: string }[];
+    };
+    expect(document.components.securitySchemes.bearer).toEqual(
+      expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque' }),
+    );
+    expect(document.components.securitySchemes.session).toEqual(
+      expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'bf_session' }),
+    );
+    const declared = new Set(document.tags.map((tag) => tag.name));
+    const untagged = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => !operation.tags?.some((tag) => declared.has(tag)))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(untagged).toEqual([]);
+    const text = JSON.stringify(document);
+    expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+    expect(text).not.toContain('theme-party-day');
+    expect(text).toContain('branch-rd');
+  });
 });

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
+import { SESSION_COOKIE } from './auth/session-cookie.js';
 import { ErrorResponseDto } from './common/error-response.dto.js';
 import { ApiFastifyAdapter } from './platform/api-fastify-adapter.js';
 import { XML_MEDIA_TYPES } from './templates/templates.controller.js';
@@ -54,12 +55,47 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
       .setTitle('branchflow')
       .setDescription(
         'BPMN workflow engine for grassroots Party-building work: templates, instances, tasks, ' +
-          'audit, notifications, the 挂账销号 ledger. Every route except health needs ' +
-          '`Authorization: Bearer <token>` (tokens from `npm run -s cli -- user create`); 401 without ' +
-          'one, 403 outside your org scope (refusals are audited). Every error is ' +
-          '`{ statusCode, error, message, code?, details? }`.',
+          'audit, notifications, the 挂账销号 ledger. Every route except health and log-in needs ' +
+          'a token: `Authorization: Bearer <token>` (an opaque machine token `bf_…` from ' +
+          '`cli user create` / `cli token issue`, or a session token `bfs_…` from ' +
+          '`POST /api/auth/login`), or the `bf_session` cookie that log-in sets (a write sent ' +
+          'with the cookie also needs the `X-Requested-With` header). 401 without one. What ' +
+          'lies outside your org scope answers exactly as what does not exist (404). Every ' +
+          'error is `{ statusCode, error, message, code?, details? }`; the stable `code`s are ' +
+          'listed in apps/api/README.md, "Error codes". The examples use the ids of the sample ' +
+          'organisation (`npm run -s cli -- seed`): units `committee`, `general-1`, `branch-rd`, …; ' +
+          'templates `theme-day`, `member-development`, `secretary-project`, `political-birthday`.',
       )
-      .addBearerAuth()
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'opaque',
+          description:
+            'An opaque token, not a JWT: a machine token `bf_…` or a session token `bfs_…`.',
+        },
+        'bearer',
+      )
+      .addCookieAuth(
+        SESSION_COOKIE,
+        {
+          type: 'apiKey',
+          in: 'cookie',
+          description: 'The session cookie `POST /api/auth/login` sets (the browser app).',
+        },
+        'session',
+      )
+      .addTag('templates', 'BPMN templates: deploy (with their forms), list, read')
+      .addTag('instances', 'Process instances: start them, follow them')
+      .addTag('tasks', 'User tasks: inbox, claim, complete with the form’s values')
+      .addTag('ledger', '挂账销号: ledger items, evidence, verification, roll-up')
+      .addTag('org', 'The organisation: units, members, roster import')
+      .addTag('accounts', 'Users, grants and machine tokens')
+      .addTag('auth', 'Log-in, sessions, password')
+      .addTag('channels', 'Notification channels per unit (WeCom / DingTalk robots)')
+      .addTag('notifications', 'The in-app inbox')
+      .addTag('audit', 'The hash-chained audit trail and its checkpoints')
+      .addTag('health', 'Liveness and readiness (no token)')
       .setVersion('1')
       .build(),
     { extraModels: [ErrorResponseDto] },

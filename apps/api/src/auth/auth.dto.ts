@@ -34,9 +34,9 @@ export class ChangePasswordDto {
 export class GrantViewDto {
   @ApiProperty({ example: 'secretary' })
   role!: string;
-  @ApiProperty({ example: 'branch-example' })
+  @ApiProperty({ example: 'branch-rd' })
   orgUnitId!: string;
-  @ApiProperty({ example: '示例党支部' })
+  @ApiProperty({ example: '研发中心党支部' })
   orgUnitName!: string;
 }
 

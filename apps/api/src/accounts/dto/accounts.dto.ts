@@ -23,7 +23,7 @@ export class GrantDto {
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiProperty({ example: 'branch-example' })
+  @ApiProperty({ example: 'branch-rd' })
   @IsString()
   @MaxLength(63)
   orgUnitId!: string;
@@ -86,7 +86,7 @@ export class RoleChangeDto extends VersionDto {
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiProperty({ example: 'branch-example' })
+  @ApiProperty({ example: 'branch-rd' })
   @IsString()
   @MaxLength(63)
   orgUnitId!: string;
@@ -97,7 +97,7 @@ export class RoleRemoveQueryDto {
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiProperty({ example: 'branch-example' })
+  @ApiProperty({ example: 'branch-rd' })
   @IsString()
   @MaxLength(63)
   orgUnitId!: string;

@@ -6,7 +6,7 @@ import { OptionalJsonObject } from '../../common/json-object.js';
 export class StartInstanceDto {
   @ApiProperty({
     description: 'Key (BPMN process id) of the template.',
-    example: 'theme-party-day',
+    example: 'theme-day',
   })
   @IsString()
   @IsNotEmpty()

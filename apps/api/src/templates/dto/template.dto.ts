@@ -5,7 +5,7 @@ import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 export class DeployQueryDto {
   @ApiPropertyOptional({
     description: 'File name recorded with the deployment (default `upload.bpmn`).',
-    example: 'theme-party-day.bpmn',
+    example: 'theme-day.bpmn',
   })
   @IsOptional()
   @Matches(/^[\w.\- ]{1,200}$/, {
@@ -33,7 +33,7 @@ export class DeployedProcessDto {
   @ApiProperty({ description: 'Id of this process definition (one version of one key).' })
   id!: string;
 
-  @ApiProperty({ description: 'The BPMN process id.', example: 'theme-party-day' })
+  @ApiProperty({ description: 'The BPMN process id.', example: 'theme-day' })
   key!: string;
 
   @ApiProperty({ example: 1 })
@@ -71,7 +71,7 @@ export class TemplateDto {
   @ApiProperty({ description: 'Id of this process definition.' })
   id!: string;
 
-  @ApiProperty({ example: 'theme-party-day' })
+  @ApiProperty({ example: 'theme-day' })
   key!: string;
 
   @ApiProperty({ description: 'The latest version (or the one asked for).' })
