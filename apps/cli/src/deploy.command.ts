@@ -30,6 +30,7 @@ export async function deployCommand(args: readonly string[]): Promise<number> {
         timerLimits: env.timerLimits,
         serviceTaskTypes: new Set([...BUILT_IN_SERVICE_TASK_TYPES, ...env.serviceTaskTypes]),
       },
+      { maxBytes: env.FORM_MAX_BYTES, maxComponents: env.FORM_MAX_COMPONENTS },
     );
     const report = await deployTemplates(deployments, folder, 'cli:deploy');
     for (const process of report.deployed) {

@@ -188,6 +188,10 @@ describe('loadEnv', () => {
     ]).toEqual([10_000, 32, 10, 10_000]);
     expect(loadEnv({ CALL_ACTIVITY_MAX_DEPTH: '3' }).CALL_ACTIVITY_MAX_DEPTH).toBe(3);
     expect(() => loadEnv({ TEMPLATE_MAX_DEPTH: '0' })).toThrow(/TEMPLATE_MAX_DEPTH=0/);
+    expect(loadEnv({}).FORM_MAX_BYTES).toBe(262_144);
+    expect(loadEnv({ FORM_MAX_COMPONENTS: '50' }).FORM_MAX_COMPONENTS).toBe(50);
+    expect(() => loadEnv({ FORM_MAX_COMPONENTS: '0' })).toThrow(/FORM_MAX_COMPONENTS=0/);
+    expect(() => loadEnv({ FORM_MAX_BYTES: 'lots' })).toThrow(/FORM_MAX_BYTES/);
     expect(() => loadEnv({ STEP_MAX_ACTIVATIONS: 'many' })).toThrow(/STEP_MAX_ACTIVATIONS="many"/);
   });
 

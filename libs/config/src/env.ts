@@ -308,6 +308,18 @@ export class Env {
   @Max(1_000_000, { message: 'TEMPLATE_MAX_ELEMENTS must be between 10 and 1000000' })
   TEMPLATE_MAX_ELEMENTS = 10_000;
 
+  /** Bytes of one form (form-js JSON) a deployed or linted template names. */
+  @IsInt({ message: 'FORM_MAX_BYTES must be a whole number' })
+  @Min(1024, { message: 'FORM_MAX_BYTES must be between 1024 and 1048576' })
+  @Max(1_048_576, { message: 'FORM_MAX_BYTES must be between 1024 and 1048576' })
+  FORM_MAX_BYTES = 262_144;
+
+  /** Components (nested ones included) of one form a deployed template names. */
+  @IsInt({ message: 'FORM_MAX_COMPONENTS must be a whole number' })
+  @Min(1, { message: 'FORM_MAX_COMPONENTS must be between 1 and 100000' })
+  @Max(100_000, { message: 'FORM_MAX_COMPONENTS must be between 1 and 100000' })
+  FORM_MAX_COMPONENTS = 500;
+
   /** How deep a template's sub-processes may nest. */
   @IsInt({ message: 'TEMPLATE_MAX_DEPTH must be a whole number' })
   @Min(1, { message: 'TEMPLATE_MAX_DEPTH must be between 1 and 1000' })
@@ -458,6 +470,8 @@ const NUMERIC: readonly (keyof Env)[] = [
   'JSON_MAX_DEPTH',
   'TEMPLATE_MAX_ELEMENTS',
   'TEMPLATE_MAX_DEPTH',
+  'FORM_MAX_BYTES',
+  'FORM_MAX_COMPONENTS',
   'CALL_ACTIVITY_MAX_DEPTH',
   'STEP_MAX_ACTIVATIONS',
   'FEEL_TIME_BUDGET_MS',

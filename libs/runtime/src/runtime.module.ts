@@ -77,13 +77,22 @@ export class RuntimeModule implements OnApplicationShutdown {
           provide: DeploymentService,
           inject: [DATA_SOURCE, DefinitionCache, CLOCK, ENV],
           useFactory: (dataSource: DataSource, cache: DefinitionCache, clock: Clock, env: Env) =>
-            new DeploymentService(dataSource, cache, clock, {
-              maxElements: env.TEMPLATE_MAX_ELEMENTS,
-              maxDepth: env.TEMPLATE_MAX_DEPTH,
-              feelLimits: env.feelLimits,
-              timerLimits: env.timerLimits,
-              serviceTaskTypes: new Set([...BUILT_IN_SERVICE_TASK_TYPES, ...env.serviceTaskTypes]),
-            }),
+            new DeploymentService(
+              dataSource,
+              cache,
+              clock,
+              {
+                maxElements: env.TEMPLATE_MAX_ELEMENTS,
+                maxDepth: env.TEMPLATE_MAX_DEPTH,
+                feelLimits: env.feelLimits,
+                timerLimits: env.timerLimits,
+                serviceTaskTypes: new Set([
+                  ...BUILT_IN_SERVICE_TASK_TYPES,
+                  ...env.serviceTaskTypes,
+                ]),
+              },
+              { maxBytes: env.FORM_MAX_BYTES, maxComponents: env.FORM_MAX_COMPONENTS },
+            ),
         },
         {
           provide: OrgDirectory,
