@@ -4,6 +4,7 @@
  * the rows, a cell's length, and for xlsx the uncompressed size the zip declares (a zip bomb is
  * refused before it is inflated). No I/O besides the bytes given.
  */
+import { inflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 
 export type RosterCell = string | number | Date | null;
@@ -195,6 +196,49 @@ export function zipInflatedSize(bytes: Buffer): number {
   return total;
 }
 
+/**
+ * Inflates every entry of the zip, counting, and stops past `allowed` bytes in all: a zip that
+ * lies about its sizes in the directory is refused too, before exceljs inflates it whole.
+ */
+export function inflatesWithin(bytes: Buffer, allowed: number): void {
+  const end = bytes.lastIndexOf(END_OF_DIRECTORY);
+  if (end < 0) unreadable('it is not a zip file (no end of central directory)');
+  const entries = bytes.readUInt16LE(end + 10);
+  let at = bytes.readUInt32LE(end + 16);
+  let total = 0;
+  for (let n = 0; n < entries; n += 1) {
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) {
+      unreadable('its zip directory is damaged');
+    }
+    const method = bytes.readUInt16LE(at + 10);
+    const compressed = bytes.readUInt32LE(at + 20);
+    const local = bytes.readUInt32LE(at + 42);
+    at +=
+      46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+    if (local + 30 > bytes.length) unreadable('its zip entries are damaged');
+    const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    const data = bytes.subarray(start, start + compressed);
+    if (method === 0) total += data.length;
+    else if (method === 8) {
+      try {
+        total += inflateRawSync(data, { maxOutputLength: Math.max(1, allowed - total + 1) }).length;
+      } catch (error) {
+        // maxOutputLength exceeded (a RangeError, by name: jest runs specs in another realm)
+        if ((error as Error).name === 'RangeError') total = allowed + 1;
+        else unreadable('an entry does not inflate');
+      }
+    } else unreadable(`an entry uses compression method ${method}`);
+    if (total > allowed) {
+      throw new RosterFileException(
+        RosterFileProblem.TOO_LARGE,
+        `the workbook inflates to more than ${allowed} bytes (${MAX_INFLATION} times its size, at most ${MAX_INFLATED}): refused as a zip bomb`,
+      );
+    }
+  }
+}
+
+const END_OF_DIRECTORY = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+
 function unreadable(why: string): never {
   throw new RosterFileException(
     RosterFileProblem.UNREADABLE,
@@ -211,6 +255,7 @@ async function readXlsx(bytes: Buffer, limits: RosterLimits): Promise<RosterShee
       `the workbook inflates to ${inflated} bytes, more than ${allowed} (${MAX_INFLATION} times its size, at most ${MAX_INFLATED}): refused as a zip bomb`,
     );
   }
+  inflatesWithin(bytes, allowed);
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);

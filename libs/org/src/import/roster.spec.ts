@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import {
   RosterFileProblem,
   decodeCsv,
+  inflatesWithin,
   parseCsv,
   readRoster,
   zipInflatedSize,
@@ -52,6 +53,18 @@ describe('roster xlsx', () => {
       code: RosterFileProblem.TOO_LARGE,
       message: expect.stringContaining('zip bomb') as unknown,
     });
+  });
+});
+
+describe('roster xlsx: a zip that lies about its sizes', () => {
+  it('is refused while inflating, past the allowance', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('花名册');
+    for (let i = 0; i < 3000; i += 1)
+      sheet.addRow(['张三张三张三张三', '正式党员', '研发中心党支部']);
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+    expect(() => inflatesWithin(bytes, bytes.length * 40)).not.toThrow();
+    expect(() => inflatesWithin(bytes, 10_000)).toThrow(/refused as a zip bomb/);
   });
 });
 
