@@ -14,6 +14,7 @@ import { createApiApp } from '../../../apps/api/src/app.factory.js';
 import type { LedgerItemDetailDto } from '../../../apps/api/src/ledger/dto/ledger.dto.js';
 import { createWorkerApp } from '../../../apps/worker/src/index.js';
 import { TestClock, isolatedDatabase } from '../../support/database.js';
+import { templateForms } from '../../support/template-forms.js';
 
 export const T0 = Date.parse('2026-03-01T00:00:00+08:00');
 export const HOUR = 3600_000;
@@ -131,7 +132,7 @@ export async function startLedger(
       };
     },
     async deploy(key, xml) {
-      await api.get(DeploymentService).deploy(`${key}.bpmn`, xml, 'test');
+      await api.get(DeploymentService).deploy(`${key}.bpmn`, xml, 'test', await templateForms());
     },
     async close() {
       await worker?.close();

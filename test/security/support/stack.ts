@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { createWorkerApp, type WorkerAppOptions } from '../../../apps/worker/src/index.js';
 import { type ApiHarness, type SuiteUser, startApi } from '../../api/api-harness.js';
 import { isolatedDatabase } from '../../support/database.js';
+import { templateForms } from '../../support/template-forms.js';
 import { FAST_RETRIES } from '../../worker/support/harness.js';
 
 export { waitFor } from '../../worker/support/harness.js';
@@ -114,7 +115,7 @@ export async function startStack(tag: string, options: StackOptions = {}): Promi
       // forms deploy with their template (issue 14): the stack's forms go with every file
       const response = await users.integrator.http
         .post('/api/templates')
-        .send({ bpmn: xml, forms: options.forms ?? {} });
+        .send({ bpmn: xml, forms: { ...(await templateForms()), ...options.forms } });
       if (response.status !== 201) {
         throw new Error(`deploy: ${response.status} ${JSON.stringify(response.body)}`);
       }

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { type WorkerAppOptions, createWorkerApp } from '../../../apps/worker/src/index.js';
 import { TestClock, isolatedDatabase } from '../../support/database.js';
+import { templateForms } from '../../support/template-forms.js';
 
 /** Short retries for tests: 4 attempts, 100 ms apart. */
 export const FAST_RETRIES = {
@@ -119,7 +120,7 @@ export async function startHarness(tag: string, options: HarnessOptions = {}): P
     get: (type) => app.get(type),
     queue: (name) => app.get(OutboxDispatcher).queue(name),
     deploy: async (name, xml) => {
-      await app.get(DeploymentService).deploy(name, xml, 'test');
+      await app.get(DeploymentService).deploy(name, xml, 'test', await templateForms());
     },
     deleteQueueKeys,
     closeApp,
