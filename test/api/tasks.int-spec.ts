@@ -146,12 +146,24 @@ describe('api: tasks', () => {
     expectError(await api.http.get('/api/tasks?page=0'), 400);
   });
 
-  it('filters overdue tasks by the clock', async () => {
-    // Now is T0 + 3 days: the first review was due at T0 + 2 days
-    const overdue = await list(`assignee=${LI}&overdue=true`);
-    expect(overdue.items.map((task) => [task.id, task.overdue])).toEqual([[reviewOf(0), true]]);
-    const notOverdue = await list(`assignee=${LI}&overdue=false`);
-    expect(notOverdue.items.map((task) => task.id)).toEqual([reviewOf(1), reviewOf(2)]);
+  it('filters overdue tasks by the clock, once they have had the grace', async () => {
+    // Now is T0 + 3 days: the first review was due at T0 + 2 days, but opened at T0 it counts
+    // as overdue only once it has been open LEDGER_GRACE_DAYS (3)
+    expect((await list(`assignee=${LI}&overdue=true`)).items).toEqual([]);
+    expect((await list(`assignee=${LI}`)).items.map((task) => task.overdue)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    api.clock.advance(1000);
+    try {
+      const overdue = await list(`assignee=${LI}&overdue=true`);
+      expect(overdue.items.map((task) => [task.id, task.overdue])).toEqual([[reviewOf(0), true]]);
+      const notOverdue = await list(`assignee=${LI}&overdue=false`);
+      expect(notOverdue.items.map((task) => task.id)).toEqual([reviewOf(1), reviewOf(2)]);
+    } finally {
+      api.clock.advance(-1000);
+    }
     expectError(await api.http.get('/api/tasks?overdue=maybe'), 400);
   });
 

@@ -1,6 +1,6 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
-import { missingEvidence } from '@app/ledger';
+import { effectiveDue, missingEvidence } from '@app/ledger';
 import { type AssignableTask, type NameBook, canActOnTask, canReadUnit } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
@@ -74,6 +74,11 @@ export class TasksService {
     private readonly access: AccessService,
   ) {}
 
+  /** LEDGER_GRACE_DAYS in ms: how long a task is open at least before it counts as overdue. */
+  private get graceMs(): number {
+    return this.env.LEDGER_GRACE_DAYS * 24 * 3600_000;
+  }
+
   async list(query: ListTasksQueryDto, caller: Caller): Promise<TaskListDto> {
     const now = new Date(this.clock.now());
     const params: unknown[] = [query.kind];
@@ -95,9 +100,13 @@ export class TasksService {
     if (query.candidateUser !== undefined)
       filter('? = ANY(t.candidate_users)', query.candidateUser);
     if (query.state !== undefined) filter('t.state = ?::task_state', query.state);
-    if (query.overdue === true) filter(`t.state = 'open' AND t.due_at < ?`, now);
-    if (query.overdue === false) {
-      filter(`NOT (t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < ?)`, now);
+    // overdue: past its due time and open LEDGER_GRACE_DAYS (see effectiveDue in @app/ledger)
+    const overdue = `t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < ? AND t.created_at < ?`;
+    if (query.overdue !== undefined) {
+      params.push(now, new Date(now.getTime() - this.graceMs));
+      const [due, opened] = [`$${params.length - 1}`, `$${params.length}`];
+      const sql = overdue.replace('?', due).replace('?', opened);
+      where.push(query.overdue ? sql : `NOT (${sql})`);
     }
     const clause = where.join(' AND ');
     // One round trip: the page (prepared: the list is polled, one shape per combination of
@@ -334,7 +343,12 @@ export class TasksService {
       dueAt: row.due_at,
       followUpAt: row.follow_up_at,
       overdue:
-        row.state === 'open' && row.due_at !== null && row.due_at.getTime() < this.clock.now(),
+        row.state === 'open' &&
+        row.due_at !== null &&
+        (effectiveDue(
+          { dueAt: row.due_at, createdAt: row.created_at },
+          this.env.LEDGER_GRACE_DAYS,
+        ) ?? Infinity) < this.clock.now(),
       state: row.state,
       claimedBy: row.claimed_by,
       completedBy: row.completed_by,
