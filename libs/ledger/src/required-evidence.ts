@@ -16,42 +16,36 @@ export interface EvidenceProblem {
 }
 
 interface Row {
-  properties: Record<string, string> | null;
   images: number;
   attachments: number;
 }
 
 /**
- * What is missing of the evidence the task `taskId` requires (`ledger.requiresEvidence` on its
- * element), looked up in its instance's definition as the engine runs it and in the attachments
- * of the task's ledger item: an empty list when nothing is required or the evidence is there.
- * Pass the step's manager (the instance row is locked by it).
+ * What is missing of the evidence the task `taskId` requires (`ledger.requiresEvidence` among
+ * its element's `properties`, from the deployed version the instance runs) in the attachments of
+ * the task's ledger item: an empty list when nothing is required (then nothing is read) or the
+ * evidence is there. Pass the step's manager (the instance row is locked by it).
  */
 export async function missingEvidence(
   manager: EntityManager,
   taskId: string,
+  properties: Readonly<Record<string, string>> | undefined,
 ): Promise<EvidenceProblem[]> {
+  // Most steps declare nothing: no read then (a completion's check is on the hot path)
+  const required = properties?.[LEDGER_REQUIRES_EVIDENCE]?.trim();
+  if (!required) return [];
+  const field = properties?.[LEDGER_EVIDENCE_FIELD]?.trim() || 'evidence';
   const [row] = await manager.query<Row[]>(
-    `SELECT (SELECT d.graph->'nodes'->t.element_id->'properties' FROM process_definitions d
-              WHERE d.key = split_part(i.engine_state->'tasks'->t.engine_key->>'processRef', ':', 1)
-                AND d.version::text
-                  = split_part(i.engine_state->'tasks'->t.engine_key->>'processRef', ':', 2)
-            ) AS properties,
-            count(a.id) FILTER (WHERE a.content_type LIKE 'image/%')::int AS images,
+    `SELECT count(a.id) FILTER (WHERE a.content_type LIKE 'image/%')::int AS images,
             count(a.id)::int AS attachments
-       FROM tasks t
-       JOIN process_instances i ON i.id = t.instance_id
-       LEFT JOIN ledger_items l ON l.task_id = t.id
-       LEFT JOIN ledger_attachments a ON a.item_id = l.id
-      WHERE t.id = $1
-      GROUP BY t.id, i.id`,
+       FROM ledger_items l JOIN ledger_attachments a ON a.item_id = l.id
+      WHERE l.task_id = $1`,
     [taskId],
   );
-  const required = row?.properties?.[LEDGER_REQUIRES_EVIDENCE]?.trim();
-  if (!row || !required) return [];
-  const field = row.properties?.[LEDGER_EVIDENCE_FIELD]?.trim() || 'evidence';
+  const images = row?.images ?? 0;
+  const attachments = row?.attachments ?? 0;
   if (required === 'image') {
-    return row.images > 0
+    return images > 0
       ? []
       : [
           {
@@ -61,7 +55,7 @@ export async function missingEvidence(
           },
         ];
   }
-  return row.attachments > 0
+  return attachments > 0
     ? []
     : [
         {

@@ -105,6 +105,9 @@ export interface LockedTask {
   readonly candidateUsers: readonly string[];
   /** The instance's org unit. */
   readonly orgUnitId: string | null;
+  /** The task's element and the process (deployed version) it belongs to, from the engine state. */
+  readonly elementId: string | null;
+  readonly processRef: string | null;
 }
 
 export interface StepOptions {
@@ -291,6 +294,19 @@ export class InstanceRuntime {
    * and everything its first step implies (tasks, timers, the head and first events of its
    * audit chain, outbox jobs).
    */
+  /**
+   * The `zeebe:properties` of an element of a deployed process version (from the definitions
+   * this process keeps in memory; loaded once per version).
+   */
+  async elementProperties(
+    processRef: string,
+    elementId: string,
+  ): Promise<Readonly<Record<string, string>> | undefined> {
+    await this.definitions.ensure([processRef]);
+    const node = this.definitions.byRef(processRef)?.nodes[elementId];
+    return node?.kind === 'userTask' ? node.properties : undefined;
+  }
+
   async start(input: StartInput, actor: string): Promise<InstanceSummary> {
     const now = this.clock.now();
     await this.definitions.ensure([]);
@@ -885,6 +901,8 @@ export class InstanceRuntime {
 
 /** The task a completion is for, as its locked (or cached) row has it. */
 function lockedTask(taskId: string, row: InstanceRow): LockedTask {
+  const engineTask =
+    row.target_key === undefined ? undefined : row.engine_state.tasks[row.target_key];
   return {
     id: taskId,
     instanceId: row.id,
@@ -896,6 +914,8 @@ function lockedTask(taskId: string, row: InstanceRow): LockedTask {
     candidateGroups: row.target_candidate_groups ?? [],
     candidateUsers: row.target_candidate_users ?? [],
     orgUnitId: row.org_unit_id,
+    elementId: engineTask?.elementId ?? null,
+    processRef: engineTask?.processRef ?? null,
   };
 }
 

@@ -34,8 +34,20 @@ import { RefusalLog, type RefusalRequest } from './refusal-log.js';
  * asking for a missing one gets. 403 is only for an object the caller reads but may not act
  * on (a secretary who sees a supervisor's step; see apps/api/README.md, "Refusals").
  */
+/** How long a unit's path is kept, and how many are kept at most. */
+const UNIT_PATH_TTL_MS = 5_000;
+const UNIT_PATHS_KEPT = 10_000;
+
 @Injectable()
 export class AccessService implements OnModuleDestroy {
+  /**
+   * Org unit id → path, kept UNIT_PATH_TTL_MS: every completion's check needs its unit's path,
+   * and a read per completion halved the completions a second (bench:runtime). A move of a
+   * subtree changes paths: this process forgets them at once (forgetUnitPaths), another api
+   * within the TTL — as it keeps a token's grants (their paths) for the same time.
+   */
+  private readonly paths = new Map<string, { path: string; until: number }>();
+
   /** Refusal records, bounded and aggregated per source (see RefusalLog). */
   private readonly refusals: RefusalLog;
   private readonly flushTimer: NodeJS.Timeout;
@@ -75,9 +87,19 @@ export class AccessService implements OnModuleDestroy {
    */
   async unitPath(orgUnitId: string | null, manager?: EntityManager): Promise<string | null> {
     if (orgUnitId === null) return null;
-    // not cached: a unit's path changes when an admin moves its subtree (issue 14)
+    const now = performance.now();
+    const known = this.paths.get(orgUnitId);
+    if (known !== undefined && known.until > now) return known.path;
     const unit = await this.org.findUnit(orgUnitId, manager);
-    return unit?.path ?? null;
+    if (!unit) return null;
+    if (this.paths.size >= UNIT_PATHS_KEPT) this.paths.clear();
+    this.paths.set(orgUnitId, { path: unit.path, until: now + UNIT_PATH_TTL_MS });
+    return unit.path;
+  }
+
+  /** Forgets the kept unit paths (this process moved a subtree: they changed at once). */
+  forgetUnitPaths(): void {
+    this.paths.clear();
   }
 
   /**

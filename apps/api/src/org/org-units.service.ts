@@ -87,6 +87,8 @@ export class OrgUnitsService {
     const { unit, moved } = await orgWrite(() =>
       this.units.move(id, body.parentId, body.version, caller.principal.userId),
     );
+    // the paths of the moved subtree changed: this process stops using the kept ones now
+    this.orgAccess.access.forgetUnitPaths();
     return { ...toDto(unit), moved };
   }
 

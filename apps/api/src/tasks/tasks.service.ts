@@ -283,7 +283,11 @@ export class TasksService {
           }
         }
         // The evidence the step declares it needs (ledger.requiresEvidence), e.g. its photos
-        const missing = await missingEvidence(manager, id);
+        const properties =
+          task.processRef === null || task.elementId === null
+            ? undefined
+            : await this.runtime.elementProperties(task.processRef, task.elementId);
+        const missing = await missingEvidence(manager, id, properties);
         if (missing.length > 0) {
           throw new RuntimeException(
             RuntimeExceptionCode.INVALID_VARIABLES,
