@@ -11,6 +11,10 @@ export default tseslint.config(
       '*.config.js',
       'eslint.config.js',
       'test/support/*.js',
+      'apps/web/dist/',
+      'apps/web/src/api/schema.d.ts',
+      'test-results/',
+      'playwright-report/',
     ],
   },
   js.configs.recommended,
@@ -66,6 +70,24 @@ export default tseslint.config(
     // Specs and their helpers may read fixtures from disk.
     files: ['libs/**/*.spec.ts', 'libs/*/src/testing/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // The web app (apps/web/tsconfig.json: DOM, React's JSX) runs in the browser: no Node
+    // built-ins in its sources; its Vite config runs in Node.
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', '@app/*', '**/libs/**', '**/apps/api/**'],
+              message: 'The web app runs in the browser: it talks to the api over HTTP only.',
+            },
+          ],
+        },
+      ],
+    },
   },
   prettier,
 );

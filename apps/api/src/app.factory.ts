@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import type { Env } from '@app/config';
 import type { Clock } from '@app/store';
-import type { LogLevel, LoggerService } from '@nestjs/common';
+import type { INestApplication, LogLevel, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module.js';
 import { SESSION_COOKIE } from './auth/session-cookie.js';
 import { ErrorResponseDto } from './common/error-response.dto.js';
@@ -49,7 +49,21 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
     },
   );
   app.setGlobalPrefix('api');
-  const document = SwaggerModule.createDocument(
+  const document = createApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  await app.init();
+  // Plugins (the docs' static files) load and the routes are fixed when Fastify is ready
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}
+
+/**
+ * The OpenAPI document of an application built from AppModule with the `api` prefix — the
+ * contract the web app's types are generated from (apps/api/src/openapi-document.ts builds
+ * it without a database, Redis or a port).
+ */
+export function createApiDocument(app: INestApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('branchflow')
@@ -100,9 +114,4 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
       .build(),
     { extraModels: [ErrorResponseDto] },
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
-  await app.init();
-  // Plugins (the docs' static files) load and the routes are fixed when Fastify is ready
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
 }

@@ -1,0 +1,68 @@
+import createClient, { type Middleware } from 'openapi-fetch';
+import { ApiError, toApiError } from './errors';
+import type { paths } from './schema';
+
+/** The path a person wanted before the log-in page, kept in its `?next=` parameter. */
+export function loginUrl(wanted: string): string {
+  return wanted && wanted !== '/' && !wanted.startsWith('/login')
+    ? `/login?next=${encodeURIComponent(wanted)}`
+    : '/login';
+}
+
+let serverOffsetMs = 0;
+
+/** The server's clock (from the `Date` header of its last answer): due dates count from it. */
+export function serverNow(): number {
+  return Date.now() + serverOffsetMs;
+}
+
+function noteServerDate(response: Response): void {
+  const header = response.headers.get('date');
+  const at = header ? Date.parse(header) : NaN;
+  if (Number.isFinite(at)) serverOffsetMs = at - Date.now();
+}
+
+let onUnauthorised: () => void = () => {
+  const here = window.location.pathname + window.location.search;
+  if (!here.startsWith('/login')) window.location.assign(loginUrl(here));
+};
+
+/** The shell replaces the default (a full navigation to /login) with the router's. */
+export function setUnauthorisedHandler(handler: () => void): void {
+  onUnauthorised = handler;
+}
+
+const session: Middleware = {
+  onRequest({ request }) {
+    // The api's CSRF guard: a write sent with the session cookie needs this header
+    request.headers.set('X-Requested-With', 'XMLHttpRequest');
+    return request;
+  },
+  async onResponse({ request, response }) {
+    noteServerDate(response);
+    if (response.ok) return response;
+    const body: unknown = await response
+      .clone()
+      .json()
+      .catch(() => undefined);
+    const error = toApiError(response.status, body);
+    const isLogin = new URL(request.url).pathname.endsWith('/api/auth/login');
+    if (response.status === 401 && !isLogin) onUnauthorised();
+    throw error;
+  },
+};
+
+/** The typed api client: same-origin cookie, errors thrown as ApiError. */
+export const api = createClient<paths>({ baseUrl: '/', credentials: 'same-origin' });
+api.use(session);
+
+/** Unwraps openapi-fetch's `{ data, error }` (errors are already thrown by the middleware). */
+export function must<T>(result: { data?: T; error?: unknown; response: Response }): T {
+  if (result.data === undefined) {
+    if (result.response.status === 204) return undefined as T;
+    throw toApiError(result.response.status, result.error);
+  }
+  return result.data;
+}
+
+export { ApiError };

@@ -1,0 +1,36 @@
+import { Typography } from 'antd';
+import { serverNow } from '../api/client';
+import { calendarDaysBetween, formatDateTime } from './time';
+
+/** A due time in words against the server's now: 「还剩 2 天」「今天到期」「已逾期 3 天」. */
+export function dueWords(dueAt: string | null | undefined, now: number = serverNow()): string {
+  if (!dueAt) return '无期限';
+  const due = Date.parse(dueAt);
+  if (Number.isNaN(due)) return '无期限';
+  const days = calendarDaysBetween(now, due);
+  if (due < now) {
+    const late = Math.max(1, -days);
+    return days === 0 ? '今天已到期' : `已逾期 ${late} 天`;
+  }
+  if (days === 0) return '今天到期';
+  if (days === 1) return '明天到期';
+  return `还剩 ${days} 天`;
+}
+
+export function DueText({
+  dueAt,
+  overdue,
+  now,
+}: {
+  dueAt: string | null | undefined;
+  overdue?: boolean;
+  now?: number;
+}) {
+  const words = dueWords(dueAt, now);
+  const type = overdue ? 'danger' : words.startsWith('还剩') || !dueAt ? undefined : 'warning';
+  return (
+    <Typography.Text type={type} title={dueAt ? `截止 ${formatDateTime(dueAt)}` : undefined}>
+      {words}
+    </Typography.Text>
+  );
+}

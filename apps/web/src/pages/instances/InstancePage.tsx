@@ -1,0 +1,6 @@
+import { UnderConstruction } from '../../app/results';
+
+/** Scaffolding: the part building this page replaces this file. */
+export default function Page() {
+  return <UnderConstruction title="流程实例详情" />;
+}
