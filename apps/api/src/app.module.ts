@@ -4,6 +4,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { SampleUsersModule } from './auth/sample-users.module.js';
 import { ChannelsModule } from './channels/channels.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { apiValidationPipe } from './common/validation.js';
@@ -14,6 +15,7 @@ import { NotificationsModule } from './notifications/notifications.module.js';
 import { OrgModule } from './org/org.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
+import { WebModule } from './web/web.module.js';
 
 /** The HTTP process: the shared runtime plus one module per resource. */
 @Module({})
@@ -24,6 +26,7 @@ export class AppModule {
       imports: [
         RuntimeModule.forRoot(options),
         AuthModule,
+        SampleUsersModule,
         AccountsModule,
         TemplatesModule,
         InstancesModule,
@@ -34,6 +37,7 @@ export class AppModule {
         ChannelsModule,
         OrgModule,
         HealthModule,
+        WebModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: apiValidationPipe },

@@ -63,6 +63,13 @@ export class Env {
   @IsString()
   TEMPLATES_DIR = 'process-templates';
 
+  /**
+   * Folder of the built web app the api serves at `/` (`npm run build:web` writes it); when it
+   * holds no index.html, `/` answers a page saying how to build it.
+   */
+  @IsString()
+  WEB_DIST_DIR = 'apps/web/dist';
+
   /** How often the reconciler sweeps PostgreSQL for due timers and undelivered outbox rows. */
   @IsInt({ message: 'RECONCILE_INTERVAL_MS must be a whole number' })
   @Min(100, { message: 'RECONCILE_INTERVAL_MS must be at least 100' })

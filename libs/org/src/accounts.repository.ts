@@ -586,6 +586,21 @@ export class AccountsRepository {
   }
 
   /**
+   * The users who can still log in with the seeded well-known password (enabled, a login
+   * name, the password unchanged), by login name: the sample organisation's log-ins while it
+   * is loaded and not revoked.
+   */
+  async wellKnownUsers(): Promise<UserAccount[]> {
+    const rows = await this.dataSource.query<UserRow[]>(
+      `SELECT ${USER_COLUMNS} FROM ${USER_FROM}
+        WHERE u.well_known AND u.password_hash IS NOT NULL AND u.disabled_at IS NULL
+          AND u.login_name IS NOT NULL
+        ORDER BY u.login_name LIMIT 200`,
+    );
+    return rows.map(toUser);
+  }
+
+  /**
    * Revokes every well-known credential: the tokens, and the seeded passwords (the users keep
    * their roles but cannot log in until an admin sets a password); their sessions end.
    */
