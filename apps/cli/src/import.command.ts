@@ -11,20 +11,25 @@ import {
 import { systemClock } from '@app/store';
 import { withDatabase } from './database.js';
 
-const USAGE = 'usage: cli import FILE.xlsx|FILE.csv [--org UNIT] [--dry-run]';
+const USAGE = 'usage: cli import FILE.xlsx|FILE.csv [--org UNIT] [--dry-run] [--reason TEXT]';
 
 /**
  * `cli import FILE [--org UNIT] [--dry-run]`: the roster import of `POST /api/org/import` as the
  * operator (audited as OPERATOR_ACTOR), into the subtree of UNIT (default: the whole tree).
  * Prints the counts as one JSON line; a bad row: one line per problem on stderr
- * (`row 3, 出生日期: …`), exit 2, nothing written.
+ * (`row 3, 出生日期: …`), exit 2, nothing written. A row whose 人员类别 would change a stored
+ * status is refused unless `--reason` says why (then each change is audited with it).
  */
 export async function importCommand(args: readonly string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args: [...args],
-      options: { org: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+      options: {
+        org: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        reason: { type: 'string' },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -35,6 +40,11 @@ export async function importCommand(args: readonly string[]): Promise<number> {
   const [file, ...extra] = parsed.positionals;
   if (file === undefined || extra.length > 0) {
     process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const reason = parsed.values.reason?.trim();
+  if (reason !== undefined && (reason === '' || reason.length > 500)) {
+    process.stderr.write(`--reason must be 1 to 500 characters\n${USAGE}\n`);
     return 2;
   }
   return withDatabase(async ({ dataSource, env }) => {
@@ -71,6 +81,7 @@ export async function importCommand(args: readonly string[]): Promise<number> {
         fileName: basename(file),
         actor: OPERATOR_ACTOR,
         dryRun,
+        reason: reason ?? null,
         limits: { maxBytes: env.IMPORT_MAX_BYTES, maxRows: env.IMPORT_MAX_ROWS },
       });
     } catch (error) {

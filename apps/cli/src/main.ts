@@ -16,6 +16,10 @@ const USAGE = `usage:
   cli user create --name NAME --role ROLE --org ORG_UNIT_ID [--role ROLE --org ORG_UNIT_ID ...]
                   [--member MEMBER_ID] [--label LABEL]
                                             create a user; prints its token once
+  cli user create ... --login LOGIN_NAME [--password PASSWORD | --password-stdin]
+                                            a person's account (the first admin too: --role admin
+                                            --org ROOT); without a password one is generated and
+                                            printed once; it must be changed at the first log-in
   cli token issue --user USER_ID [--label LABEL]
                                             another token for a user; printed once
   cli user list [--org UNIT] | user disable --user USER_ID
@@ -24,15 +28,15 @@ const USAGE = `usage:
   cli token list [--user USER_ID] [--active] | token revoke --token TOKEN_ID
   cli token revoke --well-known             revoke the sample's dev tokens and passwords
   cli org list                              the organisation tree with member counts
-  cli org add --id ID --name NAME --kind KIND --parent PARENT_ID
+  cli org add --id ID --name NAME --kind KIND [--parent PARENT_ID]   (no parent: a root committee)
   cli org rename ID --name NAME | org move ID --to PARENT_ID | org close ID
                                             administer org units (audited as the operator)
   cli member add --org UNIT --name NAME [--gender G] [--birth D] [--admitted D] [--full D]
                  [--status S] [--number 党员编号] [--phone PHONE]
-  cli member list [--org UNIT] [--q TEXT]   members (phone masked)
+  cli member list [--org UNIT] [--q TEXT] [--status S[,S...]]   members (phone masked)
   cli member transfer MEMBER_ID --to UNIT --reason TEXT
                                             组织关系转接, audited with both units
-  cli import FILE.xlsx|FILE.csv [--org UNIT] [--dry-run]
+  cli import FILE.xlsx|FILE.csv [--org UNIT] [--dry-run] [--reason TEXT]
                                             load members from a roster (花名册, see
                                             docs/import.md); one line per bad row, exit 2
   cli audit verify [--stream STREAM]        recompute the audit trail (or one stream: an

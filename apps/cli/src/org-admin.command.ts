@@ -23,13 +23,13 @@ import { type Database, withDatabase } from './database.js';
  */
 
 const USAGE = {
-  add: 'usage: cli org add --id ID --name NAME --kind KIND --parent PARENT_ID',
+  add: 'usage: cli org add --id ID --name NAME --kind KIND [--parent PARENT_ID] (no parent: a root committee)',
   rename: 'usage: cli org rename ID --name NAME',
   move: 'usage: cli org move ID --to PARENT_ID',
   close: 'usage: cli org close ID',
   memberAdd:
     'usage: cli member add --org UNIT --name NAME [--gender male|female] [--birth YYYY-MM-DD] [--admitted YYYY-MM-DD] [--full YYYY-MM-DD] [--status STATUS] [--number 党员编号] [--phone PHONE]',
-  memberList: 'usage: cli member list [--org UNIT] [--q TEXT]',
+  memberList: 'usage: cli member list [--org UNIT] [--q TEXT] [--status STATUS[,STATUS...]]',
   memberTransfer: 'usage: cli member transfer MEMBER_ID --to UNIT --reason TEXT',
 };
 
@@ -115,12 +115,13 @@ export const ORG_VERBS: Record<string, Verb> = {
     const id = required(values, 'id');
     const name = required(values, 'name');
     const kind = required(values, 'kind');
-    const parent = required(values, 'parent');
+    // no --parent: a root of the tree (only a committee may be one; the repository checks)
+    const parent = values.parent === undefined ? null : required(values, 'parent');
     if (!(ORG_UNIT_KINDS as readonly string[]).includes(kind)) {
       return refuse(`unknown kind '${kind}' (kinds: ${ORG_UNIT_KINDS.join(', ')})`);
     }
     return async (db) => {
-      await currentUnit(db, parent);
+      if (parent !== null) await currentUnit(db, parent);
       const unit = await units(db).create(
         { id, parentId: parent, kind: kind as OrgUnitKind, name },
         OPERATOR_ACTOR,
@@ -211,7 +212,17 @@ export const MEMBER_VERBS: Record<string, Verb> = {
     };
   }),
   list: verb(USAGE.memberList, (args) => {
-    const { values } = parse(args, { org: { type: 'string' }, q: { type: 'string' } });
+    const { values } = parse(args, {
+      org: { type: 'string' },
+      q: { type: 'string' },
+      status: { type: 'string' },
+    });
+    const statuses =
+      values.status === undefined ? undefined : values.status.split(',').map((s) => s.trim());
+    const unknown = statuses?.find((s) => !(MEMBER_STATUSES as readonly string[]).includes(s));
+    if (unknown !== undefined) {
+      return refuse(`unknown status '${unknown}' (statuses: ${MEMBER_STATUSES.join(', ')})`);
+    }
     return async (db) => {
       const under = values.org === undefined ? undefined : (await currentUnit(db, values.org)).path;
       const lines: string[] = [];
@@ -220,6 +231,7 @@ export const MEMBER_VERBS: Record<string, Verb> = {
           scopes: null,
           under,
           q: values.q,
+          statuses: statuses as MemberStatus[] | undefined,
           offset,
           limit: 500,
         });

@@ -1,16 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
-import { OPERATOR_ACTOR, OrgException, OrgExceptionCode, ROLES, type Role } from '@app/org';
+import {
+  AccountsRepository,
+  LOGIN_NAME,
+  OPERATOR_ACTOR,
+  OrgException,
+  OrgExceptionCode,
+  ROLES,
+  type Role,
+  hashPassword,
+  passwordProblem,
+} from '@app/org';
 import { systemClock } from '@app/store';
 import { TOKEN_VERBS, USER_VERBS } from './accounts.command.js';
 import { type Database, withDatabase } from './database.js';
 import { MEMBER_VERBS, ORG_VERBS } from './org-admin.command.js';
 
 export const USER_USAGE =
-  'usage: cli user create --name NAME --role ROLE --org ORG_UNIT_ID [--role ROLE --org ORG_UNIT_ID ...] [--member MEMBER_ID] [--label LABEL]';
+  'usage: cli user create --name NAME --role ROLE --org ORG_UNIT_ID [--role ROLE --org ORG_UNIT_ID ...] [--member MEMBER_ID] [--login LOGIN_NAME [--password PASSWORD | --password-stdin] | --label LABEL]';
 export const TOKEN_USAGE = 'usage: cli token issue --user USER_ID [--label LABEL]';
 export const ORG_USAGE =
-  'usage: cli org list | org add --id ID --name NAME --kind KIND --parent ID | org rename ID --name NAME | org move ID --to PARENT_ID | org close ID';
+  'usage: cli org list | org add --id ID --name NAME --kind KIND [--parent ID] | org rename ID --name NAME | org move ID --to PARENT_ID | org close ID';
 export const MEMBER_USAGE =
   'usage: cli member add --org UNIT --name NAME [--gender male|female] [--birth DATE] [--admitted DATE] [--full DATE] [--status STATUS] [--number 党员编号] [--phone PHONE] | member list [--org UNIT] [--q TEXT] | member transfer MEMBER_ID --to UNIT --reason TEXT';
 
@@ -73,6 +84,9 @@ export async function userCommand(args: readonly string[]): Promise<number> {
           org: { type: 'string', multiple: true },
           member: { type: 'string' },
           label: { type: 'string' },
+          login: { type: 'string' },
+          password: { type: 'string' },
+          'password-stdin': { type: 'boolean' },
         },
         strict: true,
         allowPositionals: false,
@@ -98,6 +112,30 @@ export async function userCommand(args: readonly string[]): Promise<number> {
     if (member !== undefined && !UUID.test(member)) {
       return refuse(`--member '${member}' is not a member id (a uuid)`);
     }
+    const login = values.login;
+    if (login === undefined) {
+      if (values.password !== undefined || values['password-stdin'] === true) {
+        throw new UsageError('--password needs --login (a token-only user has no password)');
+      }
+    } else {
+      if (!LOGIN_NAME.test(login)) {
+        return refuse(
+          `--login '${login.slice(0, 64)}' must be 2 to 64 lower-case letters, digits, '.', '_' or '-'`,
+        );
+      }
+      if (values.label !== undefined) {
+        throw new UsageError('--label names a token: a user with --login gets a password instead');
+      }
+      if (values.password !== undefined && values['password-stdin'] === true) {
+        throw new UsageError('give --password or --password-stdin, not both');
+      }
+    }
+    const given =
+      values['password-stdin'] === true ? await readPasswordFromStdin() : values.password;
+    if (login !== undefined && given !== undefined) {
+      const weak = passwordProblem(given, login);
+      if (weak !== null) return refuse(`the password ${weak}`);
+    }
     return withDatabase(async ({ dataSource, directory }) => {
       for (const org of orgs) {
         if (!(await directory.findUnit(org))) {
@@ -114,6 +152,9 @@ export async function userCommand(args: readonly string[]): Promise<number> {
         }
       }
       const grants = roles.map((role, i) => ({ role: role as Role, orgUnitId: orgs[i] }));
+      if (login !== undefined) {
+        return createLogin(dataSource, { name, login, password: given, member, grants });
+      }
       const { userId, token } = await directory.createUser({
         name,
         memberId: member ?? null,
@@ -127,6 +168,74 @@ export async function userCommand(args: readonly string[]): Promise<number> {
       return 0;
     });
   });
+}
+
+/** The first line of stdin (a password piped in, so it stays out of the shell's history). */
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > 4096) break;
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.split(/\r?\n/, 1)[0] ?? '';
+}
+
+/**
+ * A person's account: a login name and a password (hashed with scrypt), which they must change
+ * at their first log-in (`POST /api/auth/login` answers mustChangePassword, then
+ * `POST /api/auth/password`). Without --password one is generated and printed once, alone on
+ * stdout. No token: people log in. Audited as the operator, as the api audits an admin.
+ */
+async function createLogin(
+  dataSource: Database['dataSource'],
+  input: {
+    name: string;
+    login: string;
+    password: string | undefined;
+    member: string | undefined;
+    grants: { role: Role; orgUnitId: string }[];
+  },
+): Promise<number> {
+  const generated = input.password === undefined ? randomBytes(12).toString('base64url') : null;
+  const password = input.password ?? generated!;
+  const hash = await hashPassword(password);
+  const accounts = new AccountsRepository(dataSource, systemClock);
+  const userId = await accounts.transaction(async (tx) => {
+    const created = await accounts.insertUser(tx, {
+      loginName: input.login,
+      name: input.name,
+      memberId: input.member ?? null,
+      passwordHash: hash,
+      mustChangePassword: true,
+      grants: input.grants,
+    });
+    if (created === null) return null;
+    await accounts.audit(tx, 'org.user.created', OPERATOR_ACTOR, {
+      userId: created,
+      loginName: input.login,
+      name: input.name,
+      memberId: input.member ?? null,
+      grants: input.grants,
+    });
+    return created;
+  });
+  if (userId === null) return refuse(`the login name '${input.login}' is taken`);
+  const roles = input.grants.map((g) => `${g.role} on ${g.orgUnitId}`).join(', ');
+  if (generated !== null) {
+    process.stdout.write(`${generated}\n`);
+    process.stderr.write(
+      `created user ${userId} '${input.name}' (login ${input.login}): ${roles}\n` +
+        'The password above is shown once; it must be changed at the first log-in.\n',
+    );
+  } else {
+    process.stderr.write(
+      `created user ${userId} '${input.name}' (login ${input.login}): ${roles}; the password must be changed at the first log-in\n`,
+    );
+  }
+  return 0;
 }
 
 /** `token issue --user USER_ID [--label LABEL]`: another token for an existing user. */

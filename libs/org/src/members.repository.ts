@@ -99,17 +99,21 @@ export class MembersRepository {
     scopes: readonly string[] | null;
     under?: string;
     q?: string;
+    /** Only members with one of these statuses (none or empty: any). */
+    statuses?: readonly MemberStatus[];
     offset: number;
     limit: number;
   }): Promise<{ items: MemberRecord[]; total: number }> {
     const q = options.q?.trim() || null;
+    const statuses = options.statuses?.length ? [...options.statuses] : null;
     const rows = await this.dataSource.query<(MemberRow & { total: number })[]>(
       `${SELECT.replace('m.version', 'm.version, count(*) OVER ()::int AS total')}
         WHERE ($1::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($1::text[]) s(p) WHERE starts_with(u.path, s.p)))
           AND ($2::text IS NULL OR starts_with(u.path, $2))
           AND ($3::text IS NULL OR starts_with(m.name, $3) OR m.party_number = $3)
+          AND ($6::member_status[] IS NULL OR m.status = ANY($6::member_status[]))
         ORDER BY m.name, m.id LIMIT $4 OFFSET $5`,
-      [options.scopes, options.under ?? null, q, options.limit, options.offset],
+      [options.scopes, options.under ?? null, q, options.limit, options.offset, statuses],
     );
     return { items: rows.map(toRecord), total: rows[0]?.total ?? 0 };
   }
@@ -310,8 +314,20 @@ export class MembersRepository {
    */
   async importRoster(
     rows: readonly RosterMember[],
-    options: { actor: string; fileName: string; sha256: string; dryRun: boolean },
+    options: {
+      actor: string;
+      fileName: string;
+      sha256: string;
+      dryRun: boolean;
+      /**
+       * Why the roster changes members' statuses (人员类别): without it a row that would change a
+       * stored status is refused; with it each change is applied and audited as a manual one.
+       */
+      reason?: string | null;
+    },
   ): Promise<RosterImportResult> {
+    const reason =
+      options.reason === undefined || options.reason === null ? null : checkReason(options.reason);
     return this.dataSource.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('members:roster-import'))`);
       const unitIds = [...new Set(rows.map((row) => row.orgUnitId))];
@@ -413,6 +429,14 @@ export class MembersRepository {
             partyNumber: row.partyNumber ?? match.partyNumber,
             phone: row.phone ?? match.phone,
           };
+          if (after.status !== match.status && reason === null) {
+            errors.push({
+              row: row.row,
+              column: '人员类别',
+              reason: `状态变更须由管理员填写原因：${match.name}现为${STATUS_LABELS[match.status]}，花名册为${STATUS_LABELS[after.status]}（导入时给出 reason，或先逐人办理状态变更）`,
+            });
+            continue;
+          }
           if (JSON.stringify(after) === JSON.stringify(match)) unchanged += 1;
           else {
             updates.push({
@@ -483,15 +507,33 @@ export class MembersRepository {
           type: 'org.member.created',
           data: { ...auditView(member), imported: true },
         })),
-        ...updates.map(({ before, after }) => ({
-          type: 'org.member.updated',
-          data: {
-            memberId: before.id,
-            before: auditView(before),
-            after: auditView(after),
-            imported: true,
+        ...updates.flatMap(({ before, after, statusChanged }) => [
+          {
+            type: 'org.member.updated',
+            data: {
+              memberId: before.id,
+              before: auditView(before),
+              after: auditView(after),
+              imported: true,
+            },
           },
-        })),
+          // a status the roster changes is a manual change, audited as setStatus audits one
+          ...(statusChanged
+            ? [
+                {
+                  type: 'org.member.status',
+                  data: {
+                    memberId: before.id,
+                    from: before.status,
+                    to: after.status,
+                    reason,
+                    manual: true,
+                    imported: true,
+                  },
+                },
+              ]
+            : []),
+        ]),
         {
           type: 'org.members.imported',
           data: {
@@ -501,6 +543,7 @@ export class MembersRepository {
             created: creates.length,
             updated: updates.length,
             unchanged,
+            ...(reason === null ? {} : { reason }),
           },
         },
       ];
@@ -629,6 +672,16 @@ export interface RosterImportResult {
 
 /** Audit events appended per statement (each event is a handful of parameters). */
 const AUDIT_BATCH = 1000;
+
+/** A member status as a person reads it (the roster's 人员类别). */
+const STATUS_LABELS: Readonly<Record<MemberStatus, string>> = {
+  applicant: '入党申请人',
+  activist: '入党积极分子',
+  candidate: '发展对象',
+  probationary: '预备党员',
+  full: '正式党员',
+  cancelled: '出党（党籍终止）',
+};
 
 function personKey(orgUnitId: string, name: string, birthDate: string | null): string {
   return `${orgUnitId}\u0000${name}\u0000${birthDate ?? ''}`;

@@ -42,6 +42,7 @@ export class MembersService {
       scopes: orgScopes(caller.principal),
       under,
       q: query.q,
+      statuses: query.status,
       offset: query.offset,
       limit: query.pageSize,
     });

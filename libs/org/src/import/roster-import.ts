@@ -31,6 +31,8 @@ export async function importRoster(
     readonly actor: string;
     readonly dryRun: boolean;
     readonly limits: RosterLimits;
+    /** Why statuses change (see MembersRepository.importRoster); none: such rows are refused. */
+    readonly reason?: string | null;
   },
 ): Promise<RosterImportAnswer> {
   const sheet = await readRoster(bytes, options.limits);
@@ -51,6 +53,7 @@ export async function importRoster(
     fileName: options.fileName,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     dryRun: options.dryRun,
+    reason: options.reason ?? null,
   });
   const errors: RosterError[] = result.errors.slice(0, ROSTER_MAX_ERRORS);
   return { ...result, errors, errorCount: result.errors.length };

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { NotBlank } from '../../common/validation.js';
 import { UnitIdField } from './org-unit.dto.js';
 
 export class ImportQueryDto {
@@ -27,6 +28,19 @@ export class ImportQueryDto {
     message: 'fileName must not contain / \\, control characters or bidirectional controls',
   })
   fileName?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 500,
+    description:
+      'Why the roster changes members’ statuses (人员类别). Without it a row whose 人员类别 ' +
+      'differs from the stored status is refused (422, 「状态变更须由管理员填写原因」); with it ' +
+      'each change is applied and audited as a manual status change with this reason.',
+  })
+  @IsOptional()
+  @IsString({ message: 'reason must be a string' })
+  @MaxLength(500, { message: 'reason must be at most 500 characters' })
+  @NotBlank('reason')
+  reason?: string;
 }
 
 export class RosterErrorDto {

@@ -1,6 +1,16 @@
 import { MEMBER_GENDERS, MEMBER_STATUSES, type MemberGender, type MemberStatus } from '@app/org';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 import { NotBlank } from '../../common/validation.js';
 import { NameField, UnitIdField, VersionField } from './org-unit.dto.js';
@@ -34,6 +44,27 @@ export class ListMembersQueryDto extends PageQueryDto {
   @IsString()
   @MaxLength(64)
   q?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Only members of these statuses: repeat the parameter or separate them by commas ' +
+      '(`status=probationary&status=full`, `status=probationary,full`).',
+    type: [String],
+    enum: MEMBER_STATUSES,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    (Array.isArray(value) ? value : [value]).flatMap((item: unknown) =>
+      typeof item === 'string' ? item.split(',').map((part) => part.trim()) : [item],
+    ),
+  )
+  @IsArray()
+  @ArrayMaxSize(MEMBER_STATUSES.length * 2)
+  @IsIn(MEMBER_STATUSES, {
+    each: true,
+    message: `status must be one or more of ${MEMBER_STATUSES.join(', ')}`,
+  })
+  status?: MemberStatus[];
 }
 
 class MemberFieldsDto {
