@@ -39,6 +39,7 @@ export default defineConfig({
   },
   server: {
     port: 5173,
-    proxy: { '/api': { target: 'http://localhost:3000', changeOrigin: false } },
+    // API_URL: another api than the one `npm start` runs on port 3000
+    proxy: { '/api': { target: process.env.API_URL ?? 'http://localhost:3000' } },
   },
 });

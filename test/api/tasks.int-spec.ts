@@ -11,6 +11,7 @@ interface Task {
   state: string;
   dueAt: string | null;
   overdue: boolean;
+  light: 'green' | 'yellow' | 'red' | null;
   claimedBy: string | null;
 }
 
@@ -108,6 +109,9 @@ describe('api: tasks', () => {
           dueAt: new Date(Date.parse('2026-03-02T01:00:00Z') + 3 * DAY).toISOString(),
           followUpAt: null,
           overdue: false,
+          // due at T0 + 3 days, opened at T0 + 1 day: with the grace, due at T0 + 4 days, 1 day away
+          light: 'yellow',
+          businessKey: `${key}:1`,
           state: 'open',
           claimedBy: null,
           claimedByName: null,
@@ -141,7 +145,7 @@ describe('api: tasks', () => {
     );
     const tooBig = expectError(await api.http.get('/api/tasks?pageSize=101'), 400);
     expect(tooBig.details).toEqual([
-      { field: 'pageSize', message: 'pageSize must not be greater than 100' },
+      { field: 'pageSize', message: 'pageSize 必须是 1 到 100 之间的整数' },
     ]);
     expectError(await api.http.get('/api/tasks?page=0'), 400);
   });
@@ -165,6 +169,50 @@ describe('api: tasks', () => {
       api.clock.advance(-1000);
     }
     expectError(await api.http.get('/api/tasks?overdue=maybe'), 400);
+  });
+
+  it('filters the inbox by template, light and due time, and sorts newest first', async () => {
+    const ids = async (query: string) =>
+      (await list(`assignee=${LI}&${query}`)).items.map((task) => task.id);
+    const all = [0, 1, 2].map(reviewOf);
+    expect(await ids(`templateKey=${key}`)).toEqual(all);
+    expect(await ids(`templateKey=${key}-plain`)).toEqual([]);
+    // nominal due times T0 + 2, 3, 4 days
+    expect(
+      await ids(
+        `dueBefore=${new Date(Date.parse('2026-03-02T01:00:00Z') + 3 * DAY).toISOString()}`,
+      ),
+    ).toEqual([reviewOf(0)]);
+    expect(await ids('sort=created')).toEqual([...all].reverse());
+    // Now T0 + 3 days: with the grace, due at T0 + 3, 4, 5 days — all within LEDGER_YELLOW_DAYS
+    expect(await ids('light=yellow')).toEqual(all);
+    expect(await ids('light=red')).toEqual([]);
+    expect(await ids('light=green')).toEqual([]);
+    api.clock.advance(1000);
+    try {
+      expect(await ids('light=red')).toEqual([reviewOf(0)]);
+      expect(await ids('light=yellow')).toEqual([reviewOf(1), reviewOf(2)]);
+      expect((await list(`assignee=${LI}`)).items.map((task) => task.light)).toEqual([
+        'red',
+        'yellow',
+        'yellow',
+      ]);
+    } finally {
+      api.clock.advance(-1000);
+    }
+    // At T0 + 1 day the third (due at T0 + 5 days with the grace) is more than 3 days away
+    api.clock.advance(-2 * DAY);
+    try {
+      expect(await ids('light=green')).toEqual([reviewOf(2)]);
+      expect(await ids('light=yellow')).toEqual([reviewOf(0), reviewOf(1)]);
+    } finally {
+      api.clock.advance(2 * DAY);
+    }
+    const badLight = expectError(await api.http.get('/api/tasks?light=purple'), 400);
+    expect(badLight.details).toEqual([expect.objectContaining({ field: 'light' })]);
+    const badDue = expectError(await api.http.get('/api/tasks?dueBefore=soon'), 400);
+    expect(badDue.details).toEqual([expect.objectContaining({ field: 'dueBefore' })]);
+    expectError(await api.http.get('/api/tasks?sort=random'), 400);
   });
 
   it('lists service-task jobs only when asked', async () => {
@@ -196,7 +244,9 @@ describe('api: tasks', () => {
       { field: 'rating', message: 'must be one of "good", "poor"' },
       { field: 'topics', message: expect.stringContaining('"x"') },
     ]);
-    expect(body.message).toContain('summary, attendance, approved, rating, topics');
+    expect(body.message).toBe(
+      '表单填写有误，请检查：summary, attendance, approved, rating, topics',
+    );
     // And the task is still open
     expect((await list(`instanceId=${instances[2].id}`)).items[0]?.state).toBe('open');
   });
@@ -210,7 +260,8 @@ describe('api: tasks', () => {
     expect(claimed.body).toEqual(expect.objectContaining({ id, claimedBy: wang.userId }));
     expect((await wang.http.post(`/api/tasks/${id}/claim`)).status).toBe(200);
     const stolen = expectError(await zhao.http.post(`/api/tasks/${id}/claim`), 409, 'TASK_CLAIMED');
-    expect(stolen.message).toContain(wang.userId);
+    expect(stolen.message).toBe('该任务已由他人认领，只有认领人可以办理');
+    expect(stolen.details).toEqual({ claimedBy: wang.userId });
     expectError(
       await zhao.http.post(`/api/tasks/${id}/complete`).send({ variables: {} }),
       409,
@@ -314,7 +365,7 @@ describe('api: tasks', () => {
     expect(first.status).toBe(200);
     const second = await li.http.post(`/api/tasks/${id}/complete`).send({ variables: VALID });
     const body = expectError(second, 409, 'TASK_NOT_OPEN');
-    expect(body.message).toContain('completed');
+    expect(body.message).toBe('该任务已完成，不能再办理');
   });
 
   it('refuses to complete a cancelled task (409)', async () => {
@@ -323,7 +374,7 @@ describe('api: tasks', () => {
     const response = await api.http
       .post(`/api/tasks/${instance.openTasks[0].id}/complete`)
       .send({});
-    expect(expectError(response, 409, 'TASK_NOT_OPEN').message).toContain('cancelled');
+    expect(expectError(response, 409, 'TASK_NOT_OPEN').message).toBe('该任务已取消，不能再办理');
   });
 
   it('lets exactly one of two concurrent completions of a task through', async () => {

@@ -1,6 +1,6 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
-import { effectiveDue, missingEvidence } from '@app/ledger';
+import { effectiveDue, missingEvidence, trafficLight, yellowUntil } from '@app/ledger';
 import { type AssignableTask, type NameBook, canActOnTask, canReadUnit } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
@@ -53,11 +53,12 @@ interface TaskRow {
   ended_at: Date | null;
   org_unit_id: string | null;
   template_name: string | null;
+  business_key: string | null;
 }
 
 const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.element_id, t.name, t.assignee,
   t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
-  t.form_key, t.created_at, t.ended_at, i.org_unit_id, d.name AS template_name`;
+  t.form_key, t.created_at, t.ended_at, i.org_unit_id, d.name AS template_name, i.business_key`;
 
 const FROM = `tasks t JOIN process_instances i ON i.id = t.instance_id LEFT JOIN org_units o ON o.id = i.org_unit_id
   JOIN process_definitions d ON d.id = i.definition_id`;
@@ -108,6 +109,34 @@ export class TasksService {
       const sql = overdue.replace('?', due).replace('?', opened);
       where.push(query.overdue ? sql : `NOT (${sql})`);
     }
+    if (query.templateKey !== undefined) filter('i.template_key = ?', query.templateKey);
+    if (query.dueBefore !== undefined) filter('t.due_at < ?', new Date(query.dueBefore));
+    if (query.light !== undefined) {
+      // the effective due time (see effectiveDue): never less than the grace after opening
+      const param = (value: unknown, type: string) => {
+        params.push(value);
+        return `$${params.length}::${type}`;
+      };
+      const due = `GREATEST(t.due_at, t.created_at + ${param(`${this.env.LEDGER_GRACE_DAYS} days`, 'interval')})`;
+      const yellowEnd = new Date(yellowUntil(now.getTime(), this.env.LEDGER_YELLOW_DAYS));
+      switch (query.light) {
+        case 'red':
+          where.push(
+            `t.state = 'open' AND t.due_at IS NOT NULL AND ${due} < ${param(now, 'timestamptz')}`,
+          );
+          break;
+        case 'yellow':
+          where.push(
+            `t.state = 'open' AND t.due_at IS NOT NULL AND ${due} >= ${param(now, 'timestamptz')} AND ${due} <= ${param(yellowEnd, 'timestamptz')}`,
+          );
+          break;
+        case 'green':
+          where.push(
+            `t.state = 'open' AND (t.due_at IS NULL OR ${due} > ${param(yellowEnd, 'timestamptz')})`,
+          );
+          break;
+      }
+    }
     const clause = where.join(' AND ');
     // One round trip: the page (prepared: the list is polled, one shape per combination of
     // filters) and, for an instance's tasks, the instance's unit for the access check. The
@@ -117,7 +146,7 @@ export class TasksService {
       text: `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
          FROM ${FROM}
         WHERE ${clause}
-        ORDER BY t.due_at ASC NULLS LAST, t.created_at, t.id
+        ORDER BY ${query.sort === 'created' ? 't.created_at DESC, t.id' : 't.due_at ASC NULLS LAST, t.created_at, t.id'}
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       values: [...params, query.pageSize, query.offset],
     };
@@ -275,9 +304,7 @@ export class TasksService {
           if (problems.length > 0) {
             throw new RuntimeException(
               RuntimeExceptionCode.INVALID_VARIABLES,
-              `the values do not fit form '${task.formKey ?? ''}': ${[
-                ...new Set(problems.map((problem) => problem.field)),
-              ].join(', ')}`,
+              `表单填写有误，请检查：${[...new Set(problems.map((problem) => problem.field))].join(', ')}`,
               problems,
             );
           }
@@ -291,7 +318,7 @@ export class TasksService {
         if (missing.length > 0) {
           throw new RuntimeException(
             RuntimeExceptionCode.INVALID_VARIABLES,
-            `task '${id}' lacks its evidence: ${missing.map((problem) => problem.field).join(', ')}`,
+            `此步骤需要佐证材料，请先上传：${missing.map((problem) => problem.field).join(', ')}`,
             missing,
           );
         }
@@ -353,6 +380,16 @@ export class TasksService {
           { dueAt: row.due_at, createdAt: row.created_at },
           this.env.LEDGER_GRACE_DAYS,
         ) ?? Infinity) < this.clock.now(),
+      light:
+        row.state === 'open'
+          ? trafficLight(
+              { state: 'open', dueAt: row.due_at, createdAt: row.created_at },
+              this.clock.now(),
+              this.env.LEDGER_YELLOW_DAYS,
+              this.env.LEDGER_GRACE_DAYS,
+            )
+          : null,
+      businessKey: row.business_key,
       state: row.state,
       claimedBy: row.claimed_by,
       completedBy: row.completed_by,
@@ -387,13 +424,15 @@ function assertCompletable(
   if (row.state !== 'open') {
     throw new RuntimeException(
       RuntimeExceptionCode.TASK_NOT_OPEN,
-      `task '${id}' is already ${row.state}`,
+      row.state === 'completed' ? '该任务已完成，不能再办理' : '该任务已取消，不能再办理',
+      { state: row.state },
     );
   }
   if (row.claimed_by !== null && row.claimed_by !== user) {
     throw new RuntimeException(
       RuntimeExceptionCode.TASK_CLAIMED,
-      `task '${id}' is claimed by '${row.claimed_by}'`,
+      '该任务已由他人认领，只有认领人可以办理',
+      { claimedBy: row.claimed_by },
     );
   }
 }

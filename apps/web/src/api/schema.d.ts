@@ -69,6 +69,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/auth/sample-users': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Development only: the sample organisation’s log-ins (for the log-in page)
+     * @description The users who can still log in with the well-known development password (the sample organisation of `cli seed`): login name, name, role in Chinese, unit name. 404, as an unknown route, with NODE_ENV=production or when none is left (not seeded, passwords changed or revoked with `cli token revoke --well-known`).
+     */
+    get: operations['SampleUsersController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/users': {
     parameters: {
       query?: never;
@@ -190,7 +210,7 @@ export interface paths {
     put?: never;
     /**
      * Deploy a BPMN file with its forms
-     * @description Either the BPMN 2.0 XML alone (Content-Type application/xml or text/xml, at most 5 MB), or a bundle as JSON (application/json, at most 1 MB): `{ "bpmn": "<xml>", "forms": { "<formId>": { …form-js schema… } } }`. Every form a user task names (`zeebe:formDefinition formId`) is taken from `forms`, else from the latest deployment that carried it; a form found in neither, or not valid form-js, refuses the file (422 TEMPLATE_INVALID, a detail naming the user task and the form). The deployment keeps its forms: a task shows the form of its instance's version, and a changed form is a new version. Each executable process becomes a new version of its key (the process id). Deploying the same file and forms again changes nothing and answers 200 with `created: false`. An invalid file is refused whole with 422 and one detail per problem. Only integrators deploy (403).
+     * @description Either the BPMN 2.0 XML alone (Content-Type application/xml or text/xml, at most 5 MB), or a bundle as JSON (application/json, at most 1 MB): `{ "bpmn": "<xml>", "forms": { "<formId>": { …form-js schema… } } }`, or the files themselves as multipart/form-data: one `.bpmn` file part and at most 100 `.form` file parts, the file name (without `.form`) giving the form id, at most 5 MB in all and FORM_MAX_BYTES a form (413 MULTIPART_FILE_TOO_LARGE); no `.bpmn`, two, a part of another name, a repeated form id or a text field is 400 DEPLOY_BODY_INVALID naming the part, a 102nd file 400 MULTIPART_TOO_MANY_FILES, a malformed body 400 MULTIPART_MALFORMED; the `.bpmn` file name is the deployment's name unless `?name=` gives one. Every form a user task names (`zeebe:formDefinition formId`) is taken from `forms`, else from the latest deployment that carried it; a form found in neither, or not valid form-js, refuses the file (422 TEMPLATE_INVALID, a detail naming the user task and the form). The deployment keeps its forms: a task shows the form of its instance's version, and a changed form is a new version. Each executable process becomes a new version of its key (the process id). Deploying the same file and forms again changes nothing and answers 200 with `created: false`. An invalid file is refused whole with 422 and one detail per problem. Only integrators deploy (403).
      */
     post: operations['TemplatesController_deploy'];
     delete?: never;
@@ -536,8 +556,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Upload an evidence file (佐证材料): the request body is the file
-     * @description Send the raw bytes and `?fileName=` (at most 255 characters, no control or bidirectional characters, no / or \: 400 naming `fileName` otherwise). Size and sha256 are computed here; above LEDGER_ATTACHMENT_MAX_BYTES the answer is 413 naming the limit. The type is decided by the bytes, not the Content-Type sent: JPEG, PNG, WebP, GIF, HEIC, PDF, Office documents and MP4 keep theirs, anything else is kept as application/octet-stream. The file joins the next submission. Only while the item is open or in progress. Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
+     * Upload an evidence file (佐证材料): multipart/form-data, or the file as the body
+     * @description Either `multipart/form-data` with one file part (a phone camera, a browser form): its own file name is kept (cleaned: the last path segment, no control or bidirectional characters, at most 255 characters), unless `?fileName=` names it; at most LEDGER_ATTACHMENT_MAX_BYTES (413 LEDGER_ATTACHMENT_TOO_LARGE naming the limit), one file (400 MULTIPART_TOO_MANY_FILES), none is 400 MULTIPART_FILE_REQUIRED, a body that is not well-formed multipart (truncated, no boundary) 400 MULTIPART_MALFORMED; the type is its bytes’ (not the part’s Content-Type) and must be a photo (JPEG, PNG, WebP, GIF, HEIC), PDF, an Office document or MP4, else 415 LEDGER_ATTACHMENT_TYPE_REFUSED. Or the raw bytes as the body with `?fileName=` (required; at most 255 characters, no control or bidirectional characters, no / or \: 400 naming `fileName` otherwise); above LEDGER_ATTACHMENT_MAX_BYTES 413; the type is decided by the bytes, and a file off the list is kept as application/octet-stream. Size and sha256 are computed here; nothing is kept from a refused upload. The file joins the next submission. Only while the item is open or in progress. Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
     post: operations['LedgerController_upload'];
     delete?: never;
@@ -1075,6 +1095,33 @@ export interface components {
       /** @description At least 8 characters, not the login name, not one of the commonest passwords. */
       new: string;
     };
+    SampleUserDto: {
+      /**
+       * @description The login name to type.
+       * @example secretary.branch-rd
+       */
+      loginName: string;
+      /** @example 王建国 */
+      name: string;
+      /**
+       * @description The role of the user’s first grant (for machines).
+       * @enum {string}
+       */
+      role: 'secretary' | 'member' | 'supervisor' | 'integrator' | 'admin';
+      /**
+       * @description The user’s roles as a person reads them.
+       * @example 书记
+       */
+      roleName: string;
+      /**
+       * @description The unit of the first grant.
+       * @example 研发中心党支部
+       */
+      orgUnitName: string;
+    };
+    SampleUsersDto: {
+      items: components['schemas']['SampleUserDto'][];
+    };
     UserGrantDto: {
       role: string;
       orgUnitId: string;
@@ -1443,6 +1490,16 @@ export interface components {
       followUpAt: string | null;
       /** @description Open and past its due date. */
       overdue: boolean;
+      /**
+       * @description 亮灯 of an open task (see the `light` filter); null once it ended.
+       * @enum {string|null}
+       */
+      light: 'green' | 'yellow' | 'red' | null;
+      /**
+       * @description The instance’s business key.
+       * @example theme-day:branch-rd:2026-12
+       */
+      businessKey: string | null;
       /** @enum {string} */
       state: 'open' | 'completed' | 'cancelled';
       claimedBy: string | null;
@@ -1489,6 +1546,16 @@ export interface components {
       followUpAt: string | null;
       /** @description Open and past its due date. */
       overdue: boolean;
+      /**
+       * @description 亮灯 of an open task (see the `light` filter); null once it ended.
+       * @enum {string|null}
+       */
+      light: 'green' | 'yellow' | 'red' | null;
+      /**
+       * @description The instance’s business key.
+       * @example theme-day:branch-rd:2026-12
+       */
+      businessKey: string | null;
       /** @enum {string} */
       state: 'open' | 'completed' | 'cancelled';
       claimedBy: string | null;
@@ -2237,6 +2304,34 @@ export interface operations {
       };
     };
   };
+  SampleUsersController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SampleUsersDto'];
+        };
+      };
+      /** @description Not found. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   UsersController_list: {
     parameters: {
       query?: {
@@ -2891,6 +2986,9 @@ export interface operations {
     requestBody: {
       content: {
         'application/xml':
+          | {
+              files?: string[];
+            }
           | string
           | {
               /** @description The BPMN 2.0 XML. */
@@ -2901,6 +2999,9 @@ export interface operations {
               };
             };
         'text/xml':
+          | {
+              files?: string[];
+            }
           | string
           | {
               /** @description The BPMN 2.0 XML. */
@@ -2911,6 +3012,22 @@ export interface operations {
               };
             };
         'application/json':
+          | {
+              files?: string[];
+            }
+          | string
+          | {
+              /** @description The BPMN 2.0 XML. */
+              bpmn: string;
+              /** @description Form id → form-js schema (the `.form` file's JSON). */
+              forms?: {
+                [key: string]: Record<string, never>;
+              };
+            };
+        'multipart/form-data':
+          | {
+              files?: string[];
+            }
           | string
           | {
               /** @description The BPMN 2.0 XML. */
@@ -3429,6 +3546,14 @@ export interface operations {
         overdue?: boolean;
         /** @description Service-task jobs only when asked. */
         kind?: 'user' | 'service';
+        /** @description Tasks of this template’s instances. */
+        templateKey?: string;
+        /** @description 亮灯 of open tasks, as the ledger counts it: red past the due time (with the grace, as `overdue`), yellow due within LEDGER_YELLOW_DAYS, green later or without a due time. */
+        light?: 'green' | 'yellow' | 'red';
+        /** @description Tasks due before this instant (ISO date-time), e.g. the end of this week. */
+        dueBefore?: string;
+        /** @description `due`: soonest due first (no due time last); `created`: newest first. */
+        sort?: 'due' | 'created';
       };
       header?: never;
       path?: never;
@@ -4155,8 +4280,9 @@ export interface operations {
   };
   LedgerController_upload: {
     parameters: {
-      query: {
-        fileName: string;
+      query?: {
+        /** @description Required with a raw body; a multipart upload keeps its part’s file name. */
+        fileName?: string;
       };
       header?: never;
       path: {
@@ -4166,10 +4292,36 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/octet-stream': string;
-        'application/pdf': string;
-        'image/jpeg': string;
-        'image/png': string;
+        'multipart/form-data':
+          | {
+              /** Format: binary */
+              file: string;
+            }
+          | string;
+        'application/octet-stream':
+          | {
+              /** Format: binary */
+              file: string;
+            }
+          | string;
+        'application/pdf':
+          | {
+              /** Format: binary */
+              file: string;
+            }
+          | string;
+        'image/jpeg':
+          | {
+              /** Format: binary */
+              file: string;
+            }
+          | string;
+        'image/png':
+          | {
+              /** Format: binary */
+              file: string;
+            }
+          | string;
       };
     };
     responses: {
@@ -4228,6 +4380,15 @@ export interface operations {
       };
       /** @description Error. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Unsupported media type. */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -5581,6 +5742,8 @@ export interface operations {
         orgUnitId?: string;
         /** @description A name prefix, or a 党员编号 (exact). */
         q?: string;
+        /** @description Only members of these statuses: repeat the parameter or separate them by commas (`status=probationary&status=full`, `status=probationary,full`). */
+        status?: ('applicant' | 'activist' | 'candidate' | 'probationary' | 'full' | 'cancelled')[];
       };
       header?: never;
       path?: never;
@@ -5941,6 +6104,8 @@ export interface operations {
         dryRun?: boolean;
         /** @description Kept in the audit trail. */
         fileName?: string;
+        /** @description Why the roster changes members’ statuses (人员类别). Without it a row whose 人员类别 differs from the stored status is refused (422, 「状态变更须由管理员填写原因」); with it each change is applied and audited as a manual status change with this reason. */
+        reason?: string;
       };
       header?: never;
       path?: never;

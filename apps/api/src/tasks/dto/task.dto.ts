@@ -4,6 +4,7 @@ import { Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
+  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -16,6 +17,10 @@ import type { JsonValue } from '@app/feel';
 
 export const TASK_STATES = ['open', 'completed', 'cancelled'] as const;
 export const TASK_KINDS = ['user', 'service'] as const;
+export const TASK_LIGHTS = ['green', 'yellow', 'red'] as const;
+export type TaskLight = (typeof TASK_LIGHTS)[number];
+export const TASK_SORTS = ['due', 'created'] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
 
 export class ListTasksQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
@@ -77,6 +82,40 @@ export class ListTasksQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(TASK_KINDS)
   kind: 'user' | 'service' = 'user';
+
+  @ApiPropertyOptional({ example: 'theme-day', description: 'Tasks of this template’s instances.' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  templateKey?: string;
+
+  @ApiPropertyOptional({
+    enum: TASK_LIGHTS,
+    description:
+      '亮灯 of open tasks, as the ledger counts it: red past the due time (with the grace, as ' +
+      '`overdue`), yellow due within LEDGER_YELLOW_DAYS, green later or without a due time.',
+  })
+  @IsOptional()
+  @IsIn(TASK_LIGHTS)
+  light?: TaskLight;
+
+  @ApiPropertyOptional({
+    example: '2026-12-07T16:00:00.000Z',
+    description: 'Tasks due before this instant (ISO date-time), e.g. the end of this week.',
+  })
+  @IsOptional()
+  @IsISO8601()
+  dueBefore?: string;
+
+  @ApiPropertyOptional({
+    enum: TASK_SORTS,
+    default: 'due',
+    description: '`due`: soonest due first (no due time last); `created`: newest first.',
+  })
+  @IsOptional()
+  @IsIn(TASK_SORTS)
+  sort: TaskSort = 'due';
 }
 
 export class CompleteTaskDto {
@@ -164,6 +203,21 @@ export class TaskDto {
 
   @ApiProperty({ description: 'Open and past its due date.' })
   overdue!: boolean;
+
+  @ApiProperty({
+    enum: TASK_LIGHTS,
+    nullable: true,
+    description: '亮灯 of an open task (see the `light` filter); null once it ended.',
+  })
+  light!: TaskLight | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'theme-day:branch-rd:2026-12',
+    description: 'The instance’s business key.',
+  })
+  businessKey!: string | null;
 
   @ApiProperty({ enum: TASK_STATES })
   state!: TaskRowState;
