@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { Env } from '@app/config';
+import fastifyMultipart from '@fastify/multipart';
 import type { Clock } from '@app/store';
 import type { INestApplication, LogLevel, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -48,6 +49,19 @@ export async function createApiApp(options: ApiAppOptions): Promise<NestFastifyA
       logger: options.logger ?? logLevels(env.LOG_LEVEL),
     },
   );
+  // Multipart bodies (evidence from a phone, a template with its forms) are read per route with
+  // its own limits (common/multipart.ts); these are the defaults: one evidence file
+  await app.register(fastifyMultipart, {
+    limits: {
+      files: 1,
+      fileSize: env.LEDGER_ATTACHMENT_MAX_BYTES,
+      fields: 4,
+      fieldSize: 1024,
+      parts: 5,
+      headerPairs: 20,
+    },
+    throwFileSizeLimit: true,
+  });
   app.setGlobalPrefix('api');
   const document = createApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });

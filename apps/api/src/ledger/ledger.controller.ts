@@ -1,4 +1,4 @@
-import { attachmentTooLarge } from '@app/ledger';
+import { EVIDENCE_TYPES, attachmentTooLarge, evidenceType } from '@app/ledger';
 import type { Principal } from '@app/org';
 import { ENV } from '@app/runtime';
 import type { Env } from '@app/config';
@@ -30,6 +30,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { HttpProblem } from '../common/http-problem.js';
+import { cleanFileName, isMultipart, readMultipart } from '../common/multipart.js';
+import { type BodyErrors, readBody } from '../common/read-body.js';
 import { UuidParam } from '../common/uuid-param.js';
 import {
   BulkVerifyDto,
@@ -222,20 +224,45 @@ export class LedgerController {
 
   @Post('items/:id/attachments')
   @ApiOperation({
-    summary: 'Upload an evidence file (佐证材料): the request body is the file',
+    summary: 'Upload an evidence file (佐证材料): multipart/form-data, or the file as the body',
     description:
-      'Send the raw bytes and `?fileName=` (at most 255 characters, no control or bidirectional ' +
-      'characters, no / or \\: 400 naming `fileName` otherwise). Size and sha256 are computed ' +
-      'here; above LEDGER_ATTACHMENT_MAX_BYTES the answer is 413 naming the limit. The type is ' +
-      'decided by the bytes, not the Content-Type sent: JPEG, PNG, WebP, GIF, HEIC, PDF, Office ' +
-      'documents and MP4 keep theirs, anything else is kept as application/octet-stream. The ' +
-      'file joins the next submission. Only while the item is open or in progress.' +
+      'Either `multipart/form-data` with one file part (a phone camera, a browser form): its ' +
+      'own file name is kept (cleaned: the last path segment, no control or bidirectional ' +
+      'characters, at most 255 characters), unless `?fileName=` names it; at most ' +
+      'LEDGER_ATTACHMENT_MAX_BYTES (413 LEDGER_ATTACHMENT_TOO_LARGE naming the limit), one file ' +
+      '(400 MULTIPART_TOO_MANY_FILES), none is 400 MULTIPART_FILE_REQUIRED, a body that is not ' +
+      'well-formed multipart (truncated, no boundary) 400 MULTIPART_MALFORMED; the type is its ' +
+      'bytes’ (not the part’s Content-Type) and must be a photo (JPEG, PNG, WebP, GIF, HEIC), ' +
+      'PDF, an Office document or MP4, else 415 LEDGER_ATTACHMENT_TYPE_REFUSED. ' +
+      'Or the raw bytes as the body with `?fileName=` (required; at most 255 characters, no ' +
+      'control or bidirectional characters, no / or \\: 400 naming `fileName` otherwise); ' +
+      'above LEDGER_ATTACHMENT_MAX_BYTES 413; the type is decided by the bytes, and a file off ' +
+      'the list is kept as application/octet-stream. Size and sha256 are computed here; ' +
+      'nothing is kept from a refused upload. The file joins the next submission. Only while ' +
+      'the item is open or in progress.' +
       WHO,
   })
-  @ApiConsumes('application/octet-stream', 'application/pdf', 'image/jpeg', 'image/png')
-  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiConsumes(
+    'multipart/form-data',
+    'application/octet-stream',
+    'application/pdf',
+    'image/jpeg',
+    'image/png',
+  )
+  @ApiBody({
+    schema: {
+      oneOf: [
+        {
+          type: 'object',
+          required: ['file'],
+          properties: { file: { type: 'string', format: 'binary' } },
+        },
+        { type: 'string', format: 'binary' },
+      ],
+    },
+  })
   @ApiCreatedResponse({ type: LedgerAttachmentDto })
-  @ApiErrors(400, 401, 403, 404, 409, 413)
+  @ApiErrors(400, 401, 403, 404, 409, 413, 415)
   async upload(
     @CurrentPrincipal() principal: Principal,
     @Req() request: FastifyRequest,
@@ -243,7 +270,21 @@ export class LedgerController {
     @Query() query: UploadQueryDto,
     @Headers('content-type') contentType: string | undefined,
   ): Promise<LedgerAttachmentDto> {
-    const content = await readBody(request, this.ledger.maxAttachmentBytes);
+    const maxBytes = this.ledger.maxAttachmentBytes;
+    if (isMultipart(request)) {
+      const file = await evidenceFile(request, maxBytes);
+      return this.ledger.upload(principal, request, id, {
+        fileName: query.fileName ?? cleanFileName(file.fileName, '佐证材料'),
+        contentType: file.contentType,
+        content: file.content,
+      });
+    }
+    const content = await readBody(request, maxBytes, RAW_EVIDENCE);
+    if (query.fileName === undefined) {
+      throw new HttpProblem(HttpStatus.BAD_REQUEST, '请用 ?fileName= 给出文件名', [
+        { field: 'fileName', message: 'fileName must not be empty' },
+      ]);
+    }
     return this.ledger.upload(principal, request, id, {
       fileName: query.fileName,
       contentType: contentType?.trim() || 'application/octet-stream',
@@ -397,38 +438,51 @@ function attachmentName(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
-/**
- * The raw request body, at most `maxBytes`. A larger body is read to its end (so the client
- * gets the answer instead of a reset connection) but not kept, and refused with 413 naming the
- * limit. A body one of the app's parsers already took is kept as its UTF-8 bytes when it was
- * XML text, refused with 415 when it was JSON.
- */
-async function readBody(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
-  const raw = request.raw;
-  if (raw.readableEnded) {
-    const body = request.body;
-    if (typeof body === 'string') {
-      const text = Buffer.from(body, 'utf8');
-      if (text.length > maxBytes) throw attachmentTooLarge(maxBytes);
-      return text;
-    }
-    if (Buffer.isBuffer(body)) return body;
-    throw new HttpProblem(
+/** How the raw-body upload refuses what is not one file of at most the limit. */
+const RAW_EVIDENCE: BodyErrors = {
+  tooLarge: (maxBytes) => attachmentTooLarge(maxBytes),
+  notAFile: () =>
+    new HttpProblem(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       'a JSON body is read as a request, not a file: upload JSON evidence as application/octet-stream',
+    ),
+};
+
+/**
+ * The one file of a multipart evidence upload, typed by its bytes: a type off the allow-list
+ * (see EVIDENCE_TYPES) is refused, whatever the part declared. Nothing is kept yet.
+ */
+async function evidenceFile(
+  request: FastifyRequest,
+  maxBytes: number,
+): Promise<{ fileName: string | null; contentType: string; content: Buffer }> {
+  const body = await readMultipart(
+    request,
+    { maxFiles: 1, maxFileBytes: maxBytes, maxFields: 4, maxFieldBytes: 1024 },
+    (limit) => attachmentTooLarge(limit),
+  );
+  const [file] = body.files;
+  if (!file) {
+    throw new HttpProblem(
+      HttpStatus.BAD_REQUEST,
+      '请求中没有文件：请在 multipart/form-data 的 file 字段中上传佐证材料',
+      [{ field: 'file', message: '缺少文件' }],
+      'MULTIPART_FILE_REQUIRED',
     );
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    raw.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    raw.on('end', () =>
-      size > maxBytes ? reject(attachmentTooLarge(maxBytes)) : resolve(Buffer.concat(chunks)),
+  // An empty file is refused by the upload itself (400 naming the body)
+  const contentType =
+    file.content.length === 0
+      ? 'application/octet-stream'
+      : await evidenceType(file.content, file.declaredType);
+  if (file.content.length > 0 && !EVIDENCE_TYPES.has(contentType)) {
+    throw new HttpProblem(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      '佐证材料只接受照片（JPEG、PNG、WebP、GIF、HEIC）、PDF、Office 文档和 MP4 视频：' +
+        '按文件内容，这个文件不是其中任何一种',
+      [{ field: file.fieldName.slice(0, 60), message: '文件类型不在允许范围内' }],
+      'LEDGER_ATTACHMENT_TYPE_REFUSED',
     );
-    raw.on('error', reject);
-  });
+  }
+  return { fileName: file.fileName, contentType, content: file.content };
 }

@@ -12,6 +12,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
+import { type BodyErrors, readBody } from '../common/read-body.js';
 import type { ImportQueryDto, ImportResultDto } from './dto/import.dto.js';
 import { OrgAccess, noUnit } from './org-access.js';
 
@@ -42,7 +43,7 @@ export class ImportService {
     caller: Caller,
   ): Promise<ImportResultDto> {
     const scopePath = await this.scope(query.orgUnitId, caller);
-    const bytes = await readFile(request, this.env.IMPORT_MAX_BYTES);
+    const bytes = await readBody(request, this.env.IMPORT_MAX_BYTES, ROSTER_BODY);
     if (bytes.length === 0) {
       throw new HttpProblem(
         HttpStatus.BAD_REQUEST,
@@ -62,7 +63,6 @@ export class ImportService {
           fileName: query.fileName ?? 'roster',
           actor: caller.principal.userId,
           dryRun,
-          reason: query.reason ?? null,
           limits: { maxBytes: this.env.IMPORT_MAX_BYTES, maxRows: this.env.IMPORT_MAX_ROWS },
         },
       );
@@ -105,42 +105,20 @@ export class ImportService {
   }
 }
 
-/**
- * The raw body, at most `maxBytes` (a larger one is read to its end and refused with 413). A
- * body the app's JSON parser took is no roster: 415.
- */
-async function readFile(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
-  const raw = request.raw;
-  if (raw.readableEnded) {
-    if (Buffer.isBuffer(request.body)) return request.body;
-    if (typeof request.body === 'string') return Buffer.from(request.body, 'utf8');
-    throw new HttpProblem(
+/** How the roster import refuses a body that is not one roster file within IMPORT_MAX_BYTES. */
+const ROSTER_BODY: BodyErrors = {
+  tooLarge: (maxBytes) =>
+    new HttpProblem(
+      HttpStatus.PAYLOAD_TOO_LARGE,
+      `the roster is more than IMPORT_MAX_BYTES (${maxBytes}) bytes`,
+      undefined,
+      RosterFileProblem.TOO_LARGE,
+    ),
+  notAFile: () =>
+    new HttpProblem(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
       'send the roster as the body with Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, not JSON',
       undefined,
       'IMPORT_FILE_UNREADABLE',
-    );
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    raw.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    raw.on('end', () =>
-      size > maxBytes
-        ? reject(
-            new HttpProblem(
-              HttpStatus.PAYLOAD_TOO_LARGE,
-              `the roster is more than IMPORT_MAX_BYTES (${maxBytes}) bytes`,
-              undefined,
-              RosterFileProblem.TOO_LARGE,
-            ),
-          )
-        : resolve(Buffer.concat(chunks)),
-    );
-    raw.on('error', reject);
-  });
-}
+    ),
+};

@@ -1,4 +1,17 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Env } from '@app/config';
+import { ENV } from '@app/runtime';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -15,6 +28,8 @@ import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { HttpProblem } from '../common/http-problem.js';
+import { isMultipart } from '../common/multipart.js';
+import { FORM_ID, readDeployParts } from './deploy-parts.js';
 import {
   DeployQueryDto,
   DeployResultDto,
@@ -39,6 +54,7 @@ export class TemplatesController {
   constructor(
     private readonly templates: TemplatesService,
     private readonly access: AccessService,
+    @Inject(ENV) private readonly env: Env,
   ) {}
 
   @Post()
@@ -47,7 +63,13 @@ export class TemplatesController {
     description:
       'Either the BPMN 2.0 XML alone (Content-Type application/xml or text/xml, at most 5 MB), ' +
       'or a bundle as JSON (application/json, at most 1 MB): `{ "bpmn": "<xml>", "forms": ' +
-      '{ "<formId>": { …form-js schema… } } }`. Every form a user task names ' +
+      '{ "<formId>": { …form-js schema… } } }`, or the files themselves as multipart/form-data: ' +
+      'one `.bpmn` file part and at most 100 `.form` file parts, the file name (without `.form`) ' +
+      'giving the form id, at most 5 MB in all and FORM_MAX_BYTES a form (413 ' +
+      'MULTIPART_FILE_TOO_LARGE); no `.bpmn`, two, a part of another name, a repeated form id ' +
+      'or a text field is 400 DEPLOY_BODY_INVALID naming the part, a 102nd file 400 ' +
+      'MULTIPART_TOO_MANY_FILES, a malformed body 400 MULTIPART_MALFORMED; the `.bpmn` file ' +
+      "name is the deployment's name unless `?name=` gives one. Every form a user task names " +
       '(`zeebe:formDefinition formId`) is taken from `forms`, else from the latest deployment ' +
       'that carried it; a form found in neither, or not valid form-js, refuses the file (422 ' +
       'TEMPLATE_INVALID, a detail naming the user task and the form). The deployment keeps its ' +
@@ -57,10 +79,19 @@ export class TemplatesController {
       '`created: false`. An invalid file is refused whole with 422 and one detail per problem. ' +
       'Only integrators deploy (403).',
   })
-  @ApiConsumes('application/xml', 'text/xml', 'application/json')
+  @ApiConsumes('application/xml', 'text/xml', 'application/json', 'multipart/form-data')
   @ApiBody({
     schema: {
       oneOf: [
+        {
+          type: 'object',
+          description:
+            'multipart/form-data: one `.bpmn` file part and its `.form` file parts (any field ' +
+            'name; a form file called `theme-day-plan.form` is the form `theme-day-plan`).',
+          properties: {
+            files: { type: 'array', items: { type: 'string', format: 'binary' } },
+          },
+        },
         { type: 'string', example: '<?xml version="1.0"?><bpmn:definitions …>' },
         {
           type: 'object',
@@ -92,11 +123,13 @@ export class TemplatesController {
     @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<DeployResultDto> {
     await this.access.assertRole(caller, ['integrator'], 'deploying a template');
-    const { bpmn, forms } = typeis(request.raw, ['application/json'])
-      ? deployBundle(body)
-      : typeis(request.raw, XML_MEDIA_TYPES)
-        ? { bpmn: body, forms: {} }
-        : unsupported();
+    const { bpmn, forms, fileName } = isMultipart(request)
+      ? await readDeployParts(request, this.env.FORM_MAX_BYTES, this.env.JSON_MAX_DEPTH)
+      : typeis(request.raw, ['application/json'])
+        ? { ...deployBundle(body), fileName: undefined }
+        : typeis(request.raw, XML_MEDIA_TYPES)
+          ? { bpmn: body, forms: {}, fileName: undefined }
+          : unsupported();
     if (typeof bpmn !== 'string' || bpmn.trim() === '') {
       throw new HttpProblem(
         HttpStatus.BAD_REQUEST,
@@ -106,7 +139,7 @@ export class TemplatesController {
       );
     }
     const result = await this.templates.deploy(
-      query.name ?? 'upload.bpmn',
+      query.name ?? fileName ?? 'upload.bpmn',
       bpmn,
       actorOf(caller.principal),
       forms,
@@ -144,13 +177,10 @@ export class TemplatesController {
   }
 }
 
-/** Form ids: what `zeebe:formDefinition formId` may name (and a `.form` file is called). */
-const FORM_ID = /^[\w.:-]{1,200}$/;
-
 function unsupported(): never {
   throw new HttpProblem(
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'send the BPMN file as application/xml or text/xml, or a bundle { bpmn, forms } as application/json',
+    'send the BPMN file as application/xml or text/xml, a bundle { bpmn, forms } as application/json, or the .bpmn and .form files as multipart/form-data',
     undefined,
     'DEPLOY_MEDIA_TYPE',
   );

@@ -280,7 +280,11 @@ export class ReopenDto {
 }
 
 export class UploadQueryDto {
-  @ApiProperty({ example: '学习记录.pdf' })
+  @ApiPropertyOptional({
+    example: '学习记录.pdf',
+    description: 'Required with a raw body; a multipart upload keeps its part’s file name.',
+  })
+  @IsOptional()
   @IsString()
   @IsNotEmpty({ message: 'fileName must not be empty' })
   @MaxLength(255)
@@ -290,7 +294,7 @@ export class UploadQueryDto {
   @Matches(/^[^/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/, {
     message: 'fileName must not contain / \\, control characters or bidirectional controls',
   })
-  fileName!: string;
+  fileName?: string;
 }
 
 export class LedgerAttachmentDto {
