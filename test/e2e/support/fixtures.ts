@@ -1,0 +1,74 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test as base, expect, type Page } from '@playwright/test';
+import { e2eValue } from './env.js';
+
+export { expect };
+
+/** The sample organisation's well-known password (`cli seed`; README, "Development log-ins"). */
+export const DEV_PASSWORD = 'branchflow-dev';
+
+const SCREENSHOTS = fileURLToPath(new URL('../../../test-results/screenshots/', import.meta.url));
+
+/** A sample log-in as `GET /api/auth/sample-users` lists it. */
+export interface SampleUser {
+  readonly loginName: string;
+  readonly name: string;
+  readonly role: string;
+  readonly roleName: string;
+  readonly orgUnitName: string;
+}
+
+/**
+ * Playwright's `test` on the api the global setup started: `baseURL` is its address, so
+ * `page.goto('/inbox')` and `request.get('/api/…')` reach it; `sampleUsers` are the sample
+ * organisation's log-ins (name, role and unit in Chinese).
+ */
+export const test = base.extend<{ sampleUsers: readonly SampleUser[] }>({
+  baseURL: async ({}, use) => {
+    await use(e2eValue('baseUrl'));
+  },
+  sampleUsers: async ({ request }, use) => {
+    const response = await request.get('/api/auth/sample-users');
+    expect(response.status(), 'the sample organisation is loaded').toBe(200);
+    await use(((await response.json()) as { items: SampleUser[] }).items);
+  },
+});
+
+/** The sample user with this login name. */
+export function sampleUser(users: readonly SampleUser[], loginName: string): SampleUser {
+  const user = users.find((candidate) => candidate.loginName === loginName);
+  if (!user) throw new Error(`no sample user ${loginName}`);
+  return user;
+}
+
+/** The log-in button (Ant Design spaces two Chinese characters: 「登 录」). */
+export function loginButton(page: Page) {
+  return page.getByRole('button', { name: /^登\s*录$/ });
+}
+
+/**
+ * Logs in through the log-in page as a person does (user name, password, 登录) and waits
+ * until the app has left it. From `/login?next=…` the app goes on to the wanted page.
+ */
+export async function loginAs(page: Page, loginName: string, password = DEV_PASSWORD) {
+  if (!new URL(page.url(), 'http://x').pathname.startsWith('/login')) {
+    await page.goto('/login');
+  }
+  await page.getByLabel('用户名').fill(loginName);
+  await page.getByLabel('密码', { exact: true }).fill(password);
+  await loginButton(page).click();
+  await expect(page).not.toHaveURL(/\/login(\?|$)/);
+}
+
+/**
+ * Saves a full-page screenshot to test-results/screenshots/<name>.png (not committed): look
+ * at it as the people it is for would.
+ */
+export async function shot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
