@@ -63,6 +63,7 @@ export class ImportService {
           fileName: query.fileName ?? 'roster',
           actor: caller.principal.userId,
           dryRun,
+          reason: query.reason ?? null,
           limits: { maxBytes: this.env.IMPORT_MAX_BYTES, maxRows: this.env.IMPORT_MAX_ROWS },
         },
       );
