@@ -181,7 +181,7 @@ async function removeQueueKeys(url: string, prefix: string): Promise<void> {
 /** The keys an error body may have, and nothing else (no stack, no internals). */
 export const ERROR_KEYS = ['statusCode', 'error', 'message', 'code', 'details', 'errorId'];
 
-/** Asserts the common error body `{ statusCode, error, message, code?, details? }`. */
+/** Asserts the common error body `{ statusCode, error, message, code, details? }`. */
 export function expectError(
   response: { status: number; body: unknown },
   status: number,
@@ -193,8 +193,9 @@ export function expectError(
     body: expect.objectContaining({
       statusCode: status,
       error: expect.any(String),
-      message: expect.any(String),
-      ...(code === undefined ? {} : { code }),
+      // Every error names a stable code and says what went wrong in Chinese (messages.ts)
+      message: expect.stringMatching(/[\u3400-\u9fff]/),
+      code: code ?? expect.stringMatching(/^[A-Z][A-Z0-9_]*$/),
     }),
   });
   expect(Object.keys(body).filter((key) => !ERROR_KEYS.includes(key))).toEqual([]);

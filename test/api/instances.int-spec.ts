@@ -95,14 +95,19 @@ describe('api: instances', () => {
   it('answers 404 for an unknown template or instance and 400 for a bad body or id', async () => {
     expectError(await start({ templateKey: `${key}-missing` }), 404, 'TEMPLATE_NOT_FOUND');
     expectError(await api.http.get(`/api/instances/${randomUUID()}`), 404, 'INSTANCE_NOT_FOUND');
-    const badId = expectError(await api.http.get('/api/instances/not-a-uuid'), 400);
-    expect(badId.details).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+    const badId = expectError(
+      await api.http.get('/api/instances/not-a-uuid'),
+      400,
+      'VALIDATION_FAILED',
+    );
+    expect(badId.details).toEqual([{ field: 'id', message: 'id 必须是 UUID' }]);
+    expect(badId.message).toBe('请求内容有误：id 必须是 UUID');
     const badBody = expectError(await start({ templateKey: '', variables: 'x', extra: true }), 400);
     expect(badBody.details).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ field: 'templateKey' }),
-        { field: 'variables', message: 'variables must be a JSON object' },
-        { field: 'extra', message: 'property extra should not exist' },
+        { field: 'variables', message: 'variables 必须是 JSON 对象' },
+        { field: 'extra', message: '不接受字段 extra' },
       ]),
     );
   });

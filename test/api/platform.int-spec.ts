@@ -37,8 +37,8 @@ describe('api: health, OpenAPI, audit, notifications and the error body', () => 
       const broken = await startApi({ env: { REDIS_URL: 'redis://127.0.0.1:1' } });
       try {
         const response = await broken.http.get('/api/health');
-        const body = expectError(response, 503);
-        expect(body.message).toBe('redis unavailable');
+        const body = expectError(response, 503, 'SERVICE_UNAVAILABLE');
+        expect(body.message).toBe('服务暂时不可用：redis 无法连接');
         expect(body.details).toEqual([
           expect.objectContaining({ check: 'postgres', status: 'up' }),
           expect.objectContaining({ check: 'redis', status: 'down', message: expect.any(String) }),
@@ -163,11 +163,15 @@ describe('api: health, OpenAPI, audit, notifications and the error body', () => 
       const body = expectError(
         await api.http.post('/api/instances').send({ templateKey: 42, surplus: 1 }),
         400,
+        'VALIDATION_FAILED',
       );
       expect(body.details).toEqual([
-        { field: 'surplus', message: 'property surplus should not exist' },
-        { field: 'templateKey', message: expect.stringContaining('templateKey must be a string') },
+        { field: 'surplus', message: '不接受字段 surplus' },
+        { field: 'templateKey', message: expect.stringContaining('templateKey 必须是文本') },
       ]);
+      expect(body.message).toBe(
+        '请求内容有误：不接受字段 surplus；templateKey 必须是文本；templateKey 最多 200 个字符',
+      );
     });
 
     it('400: malformed JSON', async () => {
@@ -178,12 +182,14 @@ describe('api: health, OpenAPI, audit, notifications and the error body', () => 
           .send('{"templateKey": '),
         400,
       );
-      expect(body.message).toMatch(/^malformed JSON/);
+      expect(body).toEqual(
+        expect.objectContaining({ code: 'MALFORMED_JSON', message: '请求内容不是有效的 JSON' }),
+      );
     });
 
     it('404: an unknown route, and an unknown resource', async () => {
-      const route = expectError(await api.http.get('/api/no-such-thing'), 404);
-      expect(route.message).toBe('Cannot GET /api/no-such-thing');
+      const route = expectError(await api.http.get('/api/no-such-thing'), 404, 'NOT_FOUND');
+      expect(route.message).toBe('未找到请求的内容');
       expectError(await api.http.delete('/api/templates'), 404);
       expectError(await api.http.get(`/api/tasks/${randomUUID()}`), 404, 'TASK_NOT_FOUND');
     });

@@ -386,7 +386,12 @@ export class InstanceRuntime {
       if (isUniqueViolation(error, 'process_instances_business_key_uq')) {
         throw new RuntimeException(
           RuntimeExceptionCode.DUPLICATE_BUSINESS_KEY,
-          `an instance of '${input.templateKey}' with business key '${input.businessKey ?? ''}' already exists in ${input.orgUnitId ? `org unit '${input.orgUnitId}'` : 'no org unit'}`,
+          `${input.orgUnitId ? `党组织 ${input.orgUnitId}` : '（无党组织）'}已有业务编号为「${input.businessKey ?? ''}」的流程「${input.templateKey}」实例`,
+          {
+            templateKey: input.templateKey,
+            businessKey: input.businessKey ?? null,
+            orgUnitId: input.orgUnitId ?? null,
+          },
         );
       }
       throw error;
@@ -550,7 +555,8 @@ export class InstanceRuntime {
       if (row.target_state !== 'open') {
         throw new RuntimeException(
           RuntimeExceptionCode.TASK_NOT_OPEN,
-          `task '${taskId}' is already ${row.target_state ?? 'gone'}`,
+          `该任务已${taskStateText(row.target_state)}，不能再办理`,
+          { state: row.target_state ?? null },
         );
       }
       const command: InstanceCommand = { type: 'failTask', taskKey: row.target_key ?? '', message };
@@ -931,7 +937,8 @@ async function checkTask(
   else if (task.state !== 'open') {
     throw new RuntimeException(
       RuntimeExceptionCode.TASK_NOT_OPEN,
-      `task '${taskId}' is already ${task.state}`,
+      `该任务已${taskStateText(task.state)}，不能再办理`,
+      { state: task.state },
     );
   }
 }
@@ -996,4 +1003,11 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
     (error as { driverError?: { code?: string; constraint?: string } }).driverError ?? error;
   const { code, constraint: name } = driverError as { code?: string; constraint?: string };
   return code === '23505' && name === constraint;
+}
+
+/** A task's end in the words of a refusal: 已完成 / 已取消 / 已结束. */
+function taskStateText(state: string | null | undefined): string {
+  if (state === 'completed') return '完成';
+  if (state === 'cancelled') return '取消';
+  return '结束';
 }

@@ -22,6 +22,8 @@ import {
 } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { HttpProblem } from '../common/http-problem.js';
+import { GenericCode, messageFor, roleNames } from '../common/messages.js';
+import { invalidRequest } from '../common/validation.js';
 import type { Caller } from './caller.decorator.js';
 import { RefusalLog, type RefusalRequest } from './refusal-log.js';
 
@@ -148,9 +150,7 @@ export class AccessService implements OnModuleDestroy {
     field = 'orgUnitId',
   ): Promise<string> {
     const path = await this.unitPath(orgUnitId);
-    const absent = new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${field}`, [
-      { field, message: `no org unit '${orgUnitId}'` },
-    ]);
+    const absent = invalidRequest([{ field, message: `${field}：未找到党组织 ${orgUnitId}` }]);
     if (path === null) throw absent;
     if (!canReadUnit(principal, path)) {
       await this.conceal(
@@ -201,7 +201,9 @@ export class AccessService implements OnModuleDestroy {
     absent: () => Error,
   ): Promise<never> {
     const reason = `task '${taskId}' (${unitName(orgUnitId)}) is not assigned or offered to you`;
-    if (canReadUnit(caller.principal, path)) return this.forbid(caller.principal, caller, reason);
+    if (canReadUnit(caller.principal, path)) {
+      return this.forbid(caller.principal, caller, reason, '该任务没有分派给您，您不能办理');
+    }
     return this.conceal(caller.principal, caller, reason, absent());
   }
 
@@ -218,23 +220,34 @@ export class AccessService implements OnModuleDestroy {
       caller.principal,
       caller,
       `${what} needs the role ${roles.join(' or ')} over ${unitName(orgUnitId)}`,
+      `只有该党组织的${roleNames(roles)}可以执行此操作`,
     );
   }
 
   /** Refuses (403) unless the caller holds one of `roles` anywhere. */
   async assertRole(caller: Caller, roles: readonly Role[], what: string): Promise<void> {
     if (caller.principal.grants.some((grant) => roles.includes(grant.role))) return;
-    await this.forbid(caller.principal, caller, `${what} needs the role ${roles.join(' or ')}`);
+    await this.forbid(
+      caller.principal,
+      caller,
+      `${what} needs the role ${roles.join(' or ')}`,
+      `只有${roleNames(roles)}可以执行此操作`,
+    );
   }
 
-  /** Audits the refusal and throws 403 with `reason` (what was refused and why). */
+  /**
+   * Audits the refusal with `reason` (what was refused and why, for the audit trail) and
+   * throws 403 FORBIDDEN; the client reads `shown`, the same reason in Chinese («只有上级党组织的
+   * 督导人员可以销号»), or the catalogue's generic sentence.
+   */
   async forbid(
     principal: Principal,
     request: { method?: string; url?: string },
     reason: string,
+    shown: string = messageFor(GenericCode.FORBIDDEN),
   ): Promise<never> {
     await this.record(principal.userId, HttpStatus.FORBIDDEN, request, reason);
-    throw new HttpProblem(HttpStatus.FORBIDDEN, reason);
+    throw new HttpProblem(HttpStatus.FORBIDDEN, shown, undefined, GenericCode.FORBIDDEN);
   }
 
   /**
@@ -258,7 +271,12 @@ export class AccessService implements OnModuleDestroy {
     reason: string,
   ): Promise<never> {
     await this.record('anonymous', HttpStatus.UNAUTHORIZED, request, reason);
-    throw new HttpProblem(HttpStatus.UNAUTHORIZED, reason);
+    throw new HttpProblem(
+      HttpStatus.UNAUTHORIZED,
+      messageFor(GenericCode.UNAUTHENTICATED),
+      undefined,
+      GenericCode.UNAUTHENTICATED,
+    );
   }
 
   /**
@@ -268,7 +286,12 @@ export class AccessService implements OnModuleDestroy {
   async tooManyFailures(request: RefusalRequest, retryAfterSeconds: number): Promise<never> {
     const reason = `too many failed authentications from this address; retry in ${retryAfterSeconds} s`;
     await this.record('anonymous', HttpStatus.TOO_MANY_REQUESTS, request, reason);
-    throw new HttpProblem(HttpStatus.TOO_MANY_REQUESTS, reason);
+    throw new HttpProblem(
+      HttpStatus.TOO_MANY_REQUESTS,
+      `此地址认证失败次数过多，请 ${retryAfterSeconds} 秒后再试`,
+      undefined,
+      GenericCode.TOO_MANY_REQUESTS,
+    );
   }
 
   /**

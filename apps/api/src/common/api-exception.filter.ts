@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ErrorBody } from './http-problem.js';
+import { GenericCode, genericCodeOf, isChinese, messageFor, problemsSummary } from './messages.js';
 import { httpStatusOf, ledgerStatusOf } from './runtime-status.js';
 
 interface RequestLike {
@@ -23,10 +24,13 @@ interface RequestLike {
 export type ErrorLog = (errorId: string, request: RequestLike, exception: unknown) => void;
 
 /**
- * Turns anything thrown into `{ statusCode, error, message, code?, details? }`: runtime
+ * Turns anything thrown into `{ statusCode, error, message, code, details? }`: runtime
  * refusals by their code, HTTP errors (validation, unknown route, malformed JSON, too large)
- * as they are, and everything else into a 500 with a generic message and an error id; the
- * cause goes to the log only, never a stack trace to the client.
+ * with their status, and everything else into a 500 with a generic message and an error id;
+ * the cause goes to the log only, never a stack trace to the client. Every body has a `code`
+ * (an error without its own gets its status's generic one: VALIDATION_FAILED, NOT_FOUND, …)
+ * and a `message` in Chinese (messages.ts: a thrown message without Chinese in it is answered
+ * with the catalogue's sentence for the code).
  */
 export function errorBody(exception: unknown, request: RequestLike, log: ErrorLog): ErrorBody {
   if (exception instanceof RuntimeException || exception instanceof LedgerException) {
@@ -37,34 +41,80 @@ export function errorBody(exception: unknown, request: RequestLike, log: ErrorLo
     return {
       statusCode,
       error: reason(statusCode),
-      message: exception.message,
+      message: chinese(exception.message, exception.code, statusCode, exception.details),
       code: exception.code,
       ...(exception.details === undefined ? {} : { details: exception.details }),
     };
   }
-  if (exception instanceof HttpException && exception.getStatus() !== 500) {
+  if (exception instanceof HttpException && exception.getStatus() < 500) {
     const statusCode = exception.getStatus();
     const response = exception.getResponse();
     const fields = typeof response === 'object' ? (response as Record<string, unknown>) : {};
-    let message = typeof response === 'string' ? response : messageOf(fields.message);
-    message ??= exception.message;
-    if (isParseFailure(exception.cause)) message = `malformed JSON in the request body: ${message}`;
+    const details = fields.details;
+    let code: string = typeof fields.code === 'string' ? fields.code : genericCodeOf(statusCode);
+    if (isParseFailure(exception.cause)) code = GenericCode.MALFORMED_JSON;
+    else if (code === String(GenericCode.BAD_REQUEST) && hasFieldProblems(details)) {
+      code = GenericCode.VALIDATION_FAILED;
+    }
+    const thrown =
+      (typeof response === 'string' ? response : messageOf(fields.message)) ?? exception.message;
     return {
       statusCode,
       error: reason(statusCode),
-      message,
-      ...(typeof fields.code === 'string' ? { code: fields.code } : {}),
+      message: chinese(thrown, code, statusCode, details),
+      code,
+      ...(details === undefined ? {} : { details }),
+    };
+  }
+  const statusCode =
+    exception instanceof HttpException && exception.getStatus() === 503
+      ? HttpStatus.SERVICE_UNAVAILABLE
+      : HttpStatus.INTERNAL_SERVER_ERROR;
+  if (statusCode === HttpStatus.SERVICE_UNAVAILABLE) {
+    const response = (exception as HttpException).getResponse();
+    const fields = typeof response === 'object' ? (response as Record<string, unknown>) : {};
+    const thrown = typeof response === 'string' ? response : messageOf(fields.message);
+    return {
+      statusCode,
+      error: reason(statusCode),
+      message: chinese(thrown ?? '', GenericCode.SERVICE_UNAVAILABLE, statusCode, undefined),
+      code: typeof fields.code === 'string' ? fields.code : GenericCode.SERVICE_UNAVAILABLE,
       ...(fields.details === undefined ? {} : { details: fields.details }),
     };
   }
   const errorId = randomUUID();
   log(errorId, request, exception);
   return {
-    statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
-    error: reason(HttpStatus.INTERNAL_SERVER_ERROR),
-    message: `an unexpected error occurred; quote error id ${errorId} when reporting it`,
+    statusCode,
+    error: reason(statusCode),
+    message: `${messageFor(GenericCode.INTERNAL)}（错误编号 ${errorId}）`,
+    code: GenericCode.INTERNAL,
     errorId,
   };
+}
+
+/**
+ * The message a person reads: the thrown one when it is Chinese, else the catalogue's
+ * sentence for the code, followed by the field problems' Chinese messages when there are any.
+ */
+function chinese(thrown: string, code: string, status: number, details: unknown): string {
+  if (isChinese(thrown)) return thrown;
+  const problems = hasFieldProblems(details)
+    ? details.filter((detail) => isChinese(detail.message))
+    : [];
+  return problemsSummary(messageFor(code, status), problems);
+}
+
+function hasFieldProblems(details: unknown): details is { field: string; message: string }[] {
+  return (
+    Array.isArray(details) &&
+    details.length > 0 &&
+    details.every(
+      (detail: unknown) =>
+        typeof (detail as { field?: unknown } | null)?.field === 'string' &&
+        typeof (detail as { message?: unknown }).message === 'string',
+    )
+  );
 }
 
 @Catch()

@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { LedgerExceptionCode } from '@app/ledger';
 import { OrgExceptionCode } from '@app/org';
 import { RuntimeExceptionCode } from '@app/store';
+import { GenericCode, MESSAGES, isChinese } from './messages.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** Where the api's own codes are written as literals (enums, maps, HttpProblem arguments). */
@@ -21,12 +22,16 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Every `code` the api can answer: the libs' exception codes and the api's own literals. */
+/**
+ * Every `code` the api can answer: the libs' exception codes, the generic codes of the
+ * exception filter and the api's own literals.
+ */
 function answeredCodes(): Set<string> {
   const codes = new Set<string>([
     ...Object.values(RuntimeExceptionCode),
     ...Object.values(LedgerExceptionCode),
     ...Object.values(OrgExceptionCode),
+    ...Object.values(GenericCode),
   ]);
   for (const file of SCANNED.flatMap(sources)) {
     for (const [, code] of readFileSync(join(ROOT, file), 'utf8').matchAll(LITERAL)) {
@@ -49,5 +54,19 @@ describe('error codes', () => {
     const documented = documentedCodes();
     expect([...answered].filter((code) => !documented.has(code)).sort()).toEqual([]);
     expect([...documented].filter((code) => !answered.has(code)).sort()).toEqual([]);
+  });
+
+  it('every code the api answers has a Chinese message in the catalogue, and it has no other', () => {
+    const answered = answeredCodes();
+    const catalogued = new Set(Object.keys(MESSAGES));
+    expect([...answered].filter((code) => !catalogued.has(code)).sort()).toEqual([]);
+    expect([...catalogued].filter((code) => !answered.has(code)).sort()).toEqual([]);
+    expect(Object.entries(MESSAGES).filter(([, message]) => !isChinese(message))).toEqual([]);
+  });
+
+  it('codes are UPPER_SNAKE', () => {
+    expect(
+      [...answeredCodes()].filter((code) => !/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/.test(code)),
+    ).toEqual([]);
   });
 });

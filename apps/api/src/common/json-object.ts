@@ -12,6 +12,6 @@ export function OptionalJsonObject(description: string, example?: object): Prope
     ApiPropertyOptional({ type: 'object', additionalProperties: true, description, example }),
     IsOptional(),
     Transform(({ obj, key }) => (obj as Record<string, unknown>)[key]),
-    IsObject({ message: ({ property }) => `${property} must be a JSON object` }),
+    IsObject({ message: ({ property }) => `${property} 必须是 JSON 对象` }),
   );
 }

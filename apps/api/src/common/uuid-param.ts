@@ -1,5 +1,5 @@
-import { HttpStatus, Param, ParseUUIDPipe } from '@nestjs/common';
-import { HttpProblem } from './http-problem.js';
+import { Param, ParseUUIDPipe } from '@nestjs/common';
+import { invalidRequest } from './validation.js';
 
 /** A path parameter that must be a UUID (400 naming it otherwise, before any query runs). */
 export function UuidParam(name = 'id'): ParameterDecorator {
@@ -7,10 +7,7 @@ export function UuidParam(name = 'id'): ParameterDecorator {
     name,
     new ParseUUIDPipe({
       version: 'all',
-      exceptionFactory: () =>
-        new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${name}`, [
-          { field: name, message: `${name} must be a UUID` },
-        ]),
+      exceptionFactory: () => invalidRequest([{ field: name, message: `${name} 必须是 UUID` }]),
     }),
   );
 }

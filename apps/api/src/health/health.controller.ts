@@ -25,8 +25,9 @@ export class HealthController {
     if (down.length > 0) {
       throw new HttpProblem(
         HttpStatus.SERVICE_UNAVAILABLE,
-        `${down.map((check) => check.check).join(' and ')} unavailable`,
+        `服务暂时不可用：${down.map((check) => check.check).join('、')} 无法连接`,
         checks,
+        'SERVICE_UNAVAILABLE',
       );
     }
     return { status: 'ok', checks };

@@ -12,12 +12,12 @@ import {
   isScheduledBusinessKey,
 } from '@app/store';
 import type { EntityManager } from 'typeorm';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { unitScopeSql } from '../auth/scope.sql.js';
-import { HttpProblem } from '../common/http-problem.js';
+import { invalidRequest } from '../common/validation.js';
 import type { DataSource } from 'typeorm';
 import type {
   InstanceDto,
@@ -83,19 +83,17 @@ export class InstancesService {
     ];
     const orgUnitId = input.orgUnitId ?? (units.length === 1 ? units[0] : null);
     if (orgUnitId === null) {
-      throw new HttpProblem(
-        HttpStatus.BAD_REQUEST,
-        'orgUnitId is required: you hold roles on several org units (or none)',
-        [{ field: 'orgUnitId', message: 'is required' }],
-      );
+      throw invalidRequest([
+        { field: 'orgUnitId', message: 'orgUnitId 必填：您在多个党组织（或没有党组织）担任角色' },
+      ]);
     }
     // Who reads a unit (its secretary, a supervisor over it) is who may start in it. A unit
     // outside the caller's scope is answered as one that does not exist (out of scope is
     // absent): the same 400 naming `orgUnitId`, the truth audited.
     await this.access.readableUnit(caller.principal, caller, orgUnitId);
     if (input.businessKey !== undefined && isScheduledBusinessKey(input.businessKey)) {
-      const message = `business keys beginning ${SCHEDULED_KEY_PREFIXES.map((prefix) => `'${prefix}'`).join(' or ')} are reserved for the scheduled starts`;
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, message, [{ field: 'businessKey', message }]);
+      const message = `businessKey 不能以 ${SCHEDULED_KEY_PREFIXES.join(' 或 ')} 开头：这些业务编号留给定时启动的流程`;
+      throw invalidRequest([{ field: 'businessKey', message }]);
     }
     await this.assertMembersInScope(orgUnitId, input.variables ?? {});
     const summary = await this.runtime.start(

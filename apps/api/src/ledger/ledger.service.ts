@@ -19,10 +19,10 @@ import {
 import { type Principal, canReadUnit, covers, identities, scopePaths } from '@app/org';
 import { DATA_SOURCE, ENV } from '@app/runtime';
 import { addDuration, parseDateTime } from '@app/time';
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import { actorOf } from '../auth/principal.decorator.js';
-import { HttpProblem } from '../common/http-problem.js';
+import { invalidRequest } from '../common/validation.js';
 import type { DataSource } from 'typeorm';
 import { nameLedgerItems } from './ledger-names.js';
 import type {
@@ -133,6 +133,7 @@ export class LedgerService {
           principal,
           request,
           'the ledger roll-up needs a secretary or supervisor role',
+          '只有党组织书记或督导人员可以查看台账汇总',
         );
       }
     }
@@ -156,9 +157,7 @@ export class LedgerService {
     if (unitPath === null || assessingPath === null) {
       const field = unitPath === null ? 'orgUnitId' : 'assessingUnitId';
       const unit = unitPath === null ? body.orgUnitId : body.assessingUnitId;
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${field}`, [
-        { field, message: `no org unit '${unit}'` },
-      ]);
+      throw invalidRequest([{ field, message: `${field}：未找到党组织 ${unit}` }]);
     }
     if (!canSupervise(principal, { unitPath, assessingPath: null })) {
       if (!canReadUnit(principal, unitPath)) {
@@ -169,6 +168,7 @@ export class LedgerService {
         principal,
         request,
         `opening a ledger item for org unit '${body.orgUnitId}' needs the supervisor role over it`,
+        '只有上级党组织的督导人员可以为该党组织新建台账事项',
       );
     }
     const item = await this.store.create(
@@ -187,7 +187,7 @@ export class LedgerService {
   }
 
   async progress(principal: Principal, request: RequestInfo, id: string, note: string) {
-    await this.assertRespond(principal, request, id, 'report progress on');
+    await this.assertRespond(principal, request, id, 'report progress on', '报告进展');
     await this.store.progress(id, note, actorOf(principal));
     return this.detail(id);
   }
@@ -198,11 +198,9 @@ export class LedgerService {
     id: string,
     file: { fileName: string; contentType: string; content: Buffer },
   ): Promise<LedgerAttachment> {
-    await this.assertRespond(principal, request, id, 'add evidence to');
+    await this.assertRespond(principal, request, id, 'add evidence to', '上传佐证材料');
     if (file.content.length === 0) {
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, 'the uploaded file is empty', [
-        { field: 'body', message: 'send the file’s bytes as the request body' },
-      ]);
+      throw invalidRequest([{ field: 'body', message: '上传的文件是空的：请求体应是文件的内容' }]);
     }
     // Kept with the type its bytes are (when allowed), not the one the uploader declared
     const contentType = await evidenceType(file.content, file.contentType);
@@ -231,13 +229,13 @@ export class LedgerService {
     id: string,
     evidence: { note?: string; attachmentIds?: string[] },
   ) {
-    await this.assertRespond(principal, request, id, 'submit');
+    await this.assertRespond(principal, request, id, 'submit', '提交');
     await this.store.submit(id, evidence, actorOf(principal));
     return this.detail(id);
   }
 
   async verify(principal: Principal, request: RequestInfo, id: string, note: string | null) {
-    await this.assertSupervise(principal, request, id, 'close (销号)');
+    await this.assertSupervise(principal, request, id, 'close (销号)', '销号');
     await this.store.verify(id, note, actorOf(principal));
     return this.detail(id);
   }
@@ -256,18 +254,18 @@ export class LedgerService {
   ): Promise<{ closed: string[] }> {
     const max = this.env.LEDGER_BULK_VERIFY_MAX;
     if (ids.length > max) {
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ids`, [
-        { field: 'ids', message: `at most ${max} items per request (LEDGER_BULK_VERIFY_MAX)` },
+      throw invalidRequest([
+        { field: 'ids', message: `ids 一次最多 ${max} 项（LEDGER_BULK_VERIFY_MAX）` },
       ]);
     }
     for (const id of new Set(ids))
-      await this.assertSupervise(principal, request, id, 'close (销号)');
+      await this.assertSupervise(principal, request, id, 'close (销号)', '销号');
     const closed = await this.store.verifyMany(ids, note, actorOf(principal));
     return { closed: closed.map((item) => item.id) };
   }
 
   async reject(principal: Principal, request: RequestInfo, id: string, reason: string) {
-    await this.assertSupervise(principal, request, id, 'reject');
+    await this.assertSupervise(principal, request, id, 'reject', '退回');
     await this.store.reject(id, reason, actorOf(principal));
     return this.detail(id);
   }
@@ -279,7 +277,7 @@ export class LedgerService {
     reason: string,
     dueAt: string | undefined,
   ) {
-    await this.assertSupervise(principal, request, id, 'reopen (回头看)');
+    await this.assertSupervise(principal, request, id, 'reopen (回头看)', '重新打开（回头看）');
     const due = dueAt === undefined ? null : this.instant(dueAt, 'dueAt');
     await this.store.reopen(id, reason, due, actorOf(principal));
     return this.detail(id);
@@ -389,6 +387,7 @@ export class LedgerService {
     request: RequestInfo,
     id: string,
     verb: string,
+    verbZh: string,
   ) {
     const item = await this.store.item(id);
     if (canRespond(principal, facts(item))) return item;
@@ -397,6 +396,7 @@ export class LedgerService {
       principal,
       request,
       `to ${verb} ledger item '${id}' you must be the secretary of ${unitText(item)} or the task's assignee`,
+      `只有责任党组织的书记或该任务的办理人可以${verbZh}`,
     );
   }
 
@@ -405,6 +405,7 @@ export class LedgerService {
     request: RequestInfo,
     id: string,
     verb: string,
+    verbZh: string,
   ) {
     const item = await this.store.item(id);
     if (canSupervise(principal, facts(item))) return item;
@@ -413,6 +414,7 @@ export class LedgerService {
       principal,
       request,
       `to ${verb} ledger item '${id}' you need the supervisor role over ${unitText(item)} or its assessing unit`,
+      `只有上级党组织或考核单位的督导人员可以${verbZh}`,
     );
   }
 
@@ -420,8 +422,11 @@ export class LedgerService {
     try {
       return parseDateTime(text, this.env.TIME_ZONE);
     } catch (error) {
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${field}`, [
-        { field, message: error instanceof Error ? error.message : String(error) },
+      throw invalidRequest([
+        {
+          field,
+          message: `${field} 不是有效的时间（${error instanceof Error ? error.message : String(error)}）`,
+        },
       ]);
     }
   }
