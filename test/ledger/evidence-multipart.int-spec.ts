@@ -163,6 +163,13 @@ describe('ledger: evidence uploaded as multipart/form-data', () => {
       'LEDGER_ATTACHMENT_TOO_LARGE',
     );
     expect(error.details).toEqual({ maxBytes: MAX_BYTES });
+    // far over the limit: read to its end and answered, not a reset connection
+    const huge = Buffer.concat([PNG, Buffer.alloc(2 * 1024 * 1024, 1)]);
+    await refused(
+      () => upload(secretaryA, [[huge, '原图.png', 'image/png']]),
+      413,
+      'LEDGER_ATTACHMENT_TOO_LARGE',
+    );
   });
 
   it('refuses a form without a file, and a truncated or boundless multipart body', async () => {
