@@ -101,15 +101,15 @@ describe('ledger projection', () => {
     const three = taskItemId(ctx.instanceId, '3');
     expect(writes.map((write) => write.sql.trim().split(/\s+/).slice(0, 3).join(' '))).toEqual([
       'INSERT INTO ledger_items',
-      'UPDATE ledger_items SET',
       'INSERT INTO ledger_entries',
+      'UPDATE ledger_items SET',
     ]);
     // The opened entry as it is; the submitted one only if its item was open, with its task id
-    expect(writes[2].sql).toMatch(/\(\$3::uuid, \$4::ledger_entry_kind, \$5::jsonb, false, 0\)/);
-    expect(writes[2].sql).toMatch(/\(\$6::uuid, \$7::ledger_entry_kind, \$8::jsonb, true, 1\)/);
-    expect(writes[2].sql).toContain("WHERE NOT v.existing OR l.state IN ('open', 'in_progress')");
-    expect(writes[2].sql).toContain('ORDER BY v.n');
-    expect(writes[2].params).toEqual([
+    expect(writes[1].sql).toMatch(/\(\$3::uuid, \$4::ledger_entry_kind, \$5::jsonb, false, 0\)/);
+    expect(writes[1].sql).toMatch(/\(\$6::uuid, \$7::ledger_entry_kind, \$8::jsonb, true, 1\)/);
+    expect(writes[1].sql).toContain("WHERE NOT v.existing OR l.state IN ('open', 'in_progress')");
+    expect(writes[1].sql).toContain('ORDER BY v.n');
+    expect(writes[1].params).toEqual([
       'alice',
       AT,
       ITEM,
@@ -131,24 +131,26 @@ describe('ledger projection', () => {
       ctx,
     );
     const [three, five] = [taskItemId(ctx.instanceId, '3'), taskItemId(ctx.instanceId, '5')];
+    // The entries first (they read the items as before the step, also when the batch goes as
+    // one statement per part), then the updates
     expect(writes.map((write) => write.sql.trim().split(/\s+/).slice(0, 2).join(' '))).toEqual([
-      'UPDATE ledger_items',
-      'UPDATE ledger_items',
       'INSERT INTO',
+      'UPDATE ledger_items',
+      'UPDATE ledger_items',
     ]);
-    expect(writes[0].params).toEqual([three, AT]);
-    expect(writes[0].sql).toContain(
+    expect(writes[1].params).toEqual([three, AT]);
+    expect(writes[1].sql).toContain(
       "SET state = 'submitted', updated_at = $2::timestamptz, submitted_at",
     );
     // A submission leaves settled_at (indexed) alone: a HOT update; a cancellation settles
-    expect(writes[0].sql).not.toContain('settled_at');
-    expect(writes[1].params).toEqual([five, AT]);
-    expect(writes[1].sql).toContain(
+    expect(writes[1].sql).not.toContain('settled_at');
+    expect(writes[2].params).toEqual([five, AT]);
+    expect(writes[2].sql).toContain(
       "SET state = 'cancelled', updated_at = $2::timestamptz, settled_at",
     );
     // Entries only for items that were open or in progress, as the updates
-    expect(writes[2].sql).toContain('JOIN ledger_items');
-    expect(writes[2].params).toEqual([
+    expect(writes[0].sql).toContain('JOIN ledger_items');
+    expect(writes[0].params).toEqual([
       'alice',
       AT,
       three,

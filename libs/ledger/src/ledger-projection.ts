@@ -180,6 +180,19 @@ export function ledgerStepWrites(
     });
   }
 
+  // The step's entries are inserted before its updates of existing items: in one WITH chain
+  // every part reads the snapshot from before the step anyway, and when the batch is too big
+  // for one statement (WriteBatch sends one statement per part, in order) the entries still
+  // read the items as they were before the step, so both ways write the same rows.
+  const updates: LedgerWrite[] = [];
+  const verifying: LedgerWrite[] = [];
+  // The items this step opens or ends itself: never among the submitted items an approval in
+  // the same step crosses off (in one statement they are not yet visible as submitted; one
+  // statement per part would see them)
+  const own = [
+    ...created.map((task) => taskItemId(ctx.instanceId, task.engineKey)),
+    ...ended.map((task) => taskItemId(ctx.instanceId, task.engineKey)),
+  ];
   for (const task of ended) {
     // The item of a task that was open is open or in progress (the API refuses to submit or
     // close it while its task is open); an item that is not (a task from before the ledger)
@@ -187,10 +200,10 @@ export function ledgerStepWrites(
     const itemId = taskItemId(ctx.instanceId, task.engineKey);
     const state = itemState(task);
     if (task.verifies && state === 'submitted') {
-      verifyInstance(itemId, task, ctx, at, writes, event);
+      verifyInstance(itemId, task, ctx, at, own, { entries: verifying, updates }, event);
       continue;
     }
-    writes.push({
+    updates.push({
       // A submission sets nothing an index covers (a HOT update, see migration
       // LedgerItemsHotUpdates); a cancellation settles the item.
       sql:
@@ -205,6 +218,7 @@ export function ledgerStepWrites(
     event(`ledger.${state}`, task.elementId, { itemId, taskKey: task.engineKey, by: 'task' });
   }
   if (entries.length > 0) writes.push(entryInsert(entries, ctx, at));
+  writes.push(...verifying, ...updates);
   return { writes, audit };
 }
 
@@ -221,24 +235,25 @@ function verifyInstance(
   task: EndedUserTask,
   ctx: LedgerStepContext,
   at: Date,
-  writes: LedgerWrite[],
+  own: readonly string[],
+  writes: { entries: LedgerWrite[]; updates: LedgerWrite[] },
   event: (type: string, elementId: string, data: Record<string, unknown>) => void,
 ): void {
-  writes.push({
+  writes.updates.push({
     sql: `UPDATE ledger_items SET state = 'closed', updated_at = $2::timestamptz, submitted_at = $2::timestamptz,
            closed_at = $2::timestamptz, closed_by = $3, settled_at = $2::timestamptz
          WHERE id = $1::uuid AND state IN ('open', 'in_progress')`,
     params: [itemId, at, ctx.actor],
   });
-  writes.push({
+  writes.updates.push({
     sql: `UPDATE ledger_items SET state = 'closed', updated_at = $2::timestamptz, closed_at = $2::timestamptz,
            closed_by = $3, settled_at = $2::timestamptz
-         WHERE instance_id = $1::uuid AND state = 'submitted'`,
-    params: [ctx.instanceId, at, ctx.actor],
+         WHERE instance_id = $1::uuid AND state = 'submitted' AND id <> ALL($4::uuid[])`,
+    params: [ctx.instanceId, at, ctx.actor, own],
   });
-  // The entries, read from the snapshot the two updates change: the approving task's item
-  // submitted (now) and closed, then every item that was submitted closed
-  writes.push({
+  // The entries, read as the items were before the step (they go before the updates): the
+  // approving task's item submitted (now) and closed, then every item that was submitted closed
+  writes.entries.push({
     sql: `INSERT INTO ledger_entries (item_id, kind, actor, data, at)
          SELECT e.item_id, e.kind, $3, e.data, $2::timestamptz FROM (
            SELECT l.id AS item_id, 'submitted'::ledger_entry_kind AS kind,
@@ -252,7 +267,8 @@ function verifyInstance(
              FROM ledger_items l,
                   LATERAL (SELECT CASE WHEN l.id = $5::uuid THEN $2::timestamptz ELSE l.submitted_at END AS at) s
             WHERE l.instance_id = $1::uuid
-              AND (l.state = 'submitted' OR (l.id = $5::uuid AND l.state IN ('open', 'in_progress')))
+              AND ((l.state = 'submitted' AND l.id <> ALL($7::uuid[]))
+                OR (l.id = $5::uuid AND l.state IN ('open', 'in_progress')))
          ) e ORDER BY e.n, e.item_id`,
     params: [
       ctx.instanceId,
@@ -261,6 +277,7 @@ function verifyInstance(
       task.engineKey,
       itemId,
       JSON.stringify(entryData(null, task)),
+      own,
     ],
   });
   event('ledger.submitted', task.elementId, { itemId, taskKey: task.engineKey, by: 'task' });

@@ -648,6 +648,7 @@ export class LedgerStore {
     notSince: number,
     actor: Actor,
   ): Promise<Escalation | null> {
+    await lockStreams(manager, [itemId]);
     const [rows] = await manager.query<[{ id: string }[], number]>(
       `UPDATE ledger_items l
           SET escalations = l.escalations + 1, escalated_at = $2, updated_at = $2,
@@ -757,6 +758,7 @@ export class LedgerStore {
     const unique = [...new Set(ids)].sort();
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
+      await lockStreams(manager, unique);
       const rows = await manager.query<{ id: string }[]>(
         `SELECT id FROM ledger_items WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
         [unique],
@@ -823,7 +825,9 @@ export class LedgerStore {
     }
   }
 
+  /** The item, locked after its audit chain's head (see lockStreams). */
   private async locked(manager: EntityManager, id: string): Promise<LedgerItem> {
+    await lockStreams(manager, [id]);
     const [row] = await manager.query<{ id: string }[]>(
       `SELECT id FROM ledger_items WHERE id = $1 FOR UPDATE`,
       [id],
@@ -875,6 +879,27 @@ export class LedgerStore {
  */
 function dueBefore(alias: string, at: string, grace: string): string {
   return `(${alias}.due_at < ${at} AND ${alias}.created_at + ${grace}::interval < ${at})`;
+}
+
+/**
+ * Locks the heads of the audit chains of these items' streams (their instances', see
+ * ledgerStream), in stream order, BEFORE any item row: the order an engine step takes them —
+ * the instance's head as the step starts, then the items its batch writes (the approval's 销号
+ * of the instance's submitted items, a task's submission). A rejection, a 销号, a bulk 销号 or an
+ * escalation that meets a step writing the same items therefore waits for the whole step (or
+ * the step for it) instead of the two deadlocking on item → head against head → item, and the
+ * step's statements see the item as the other left it: a rejected item stays open, never a
+ * closed item with a rejection after it. A head not yet created (an item's own stream before
+ * its first event) locks nothing; no step writes such an item.
+ */
+async function lockStreams(manager: EntityManager, itemIds: readonly string[]): Promise<void> {
+  await manager.query(
+    `SELECT s.stream FROM audit_streams s
+      WHERE s.stream IN (SELECT COALESCE(l.instance_id::text, 'ledger:' || l.id::text)
+                           FROM ledger_items l WHERE l.id = ANY($1::uuid[]))
+      ORDER BY s.stream FOR UPDATE OF s`,
+    [itemIds],
+  );
 }
 
 /** The audit stream of an item's changes: its instance's for task items, else its own. */
