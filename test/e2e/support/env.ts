@@ -15,3 +15,17 @@ export function e2eValue(name: keyof typeof E2E_ENV): string {
   }
   return value;
 }
+
+/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH names another. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Headless on a server: no sandbox (root), no GPU, no traffic of its own beyond the page's. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
