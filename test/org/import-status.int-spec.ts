@@ -100,7 +100,7 @@ describe('roster re-import and member statuses', () => {
         {
           row: 3,
           column: '人员类别',
-          reason: expect.stringContaining('状态变更须由管理员填写原因') as string,
+          reason: expect.stringContaining('状态变更须由管理员填写原因') as unknown as string,
         },
       ]);
       expect(details.errors[0].reason).toContain('入党积极分子');
