@@ -136,7 +136,7 @@ describe('api: templates deploy with their forms (issue 14)', () => {
       400,
       'INVALID_VARIABLES',
     );
-    expect(refused.details).toEqual([{ field: 'title', message: 'is required' }]);
+    expect(refused.details).toEqual([{ field: 'title', message: '必填' }]);
     // An instance of version 2 shows form v2
     const second = await api.http
       .post('/api/instances')

@@ -238,10 +238,10 @@ describe('api: tasks', () => {
       .send({ variables: { attendance: 'twelve', approved: 'yes', rating: 'meh', topics: ['x'] } });
     const body = expectError(response, 400, 'INVALID_VARIABLES');
     expect(body.details).toEqual([
-      { field: 'summary', message: 'is required' },
-      { field: 'attendance', message: 'must be a number' },
-      { field: 'approved', message: 'must be true or false' },
-      { field: 'rating', message: 'must be one of "good", "poor"' },
+      { field: 'summary', message: '必填' },
+      { field: 'attendance', message: '必须是数字' },
+      { field: 'approved', message: '必须是 true 或 false' },
+      { field: 'rating', message: '必须是以下之一："good"、"poor"' },
       { field: 'topics', message: expect.stringContaining('"x"') },
     ]);
     expect(body.message).toBe(

@@ -327,6 +327,7 @@ describe('ledger: approval of the file, grace, bulk 销号', () => {
       await submit(b);
       const refused = await bulk(supervisorGeneral, [a, b, c]);
       expect(refused.status).toBe(409);
+      expect(errorOf(refused).message).toMatch(/^该台账事项当前状态不允许此操作（/);
       expect(errorOf(refused).message).toContain(`'${c}' is open`);
       expect(errorOf(refused).details).toEqual({ items: [{ id: c, state: 'open' }] });
       expect([await stateOf(a), await stateOf(b), await stateOf(c)]).toEqual([
@@ -421,7 +422,7 @@ describe('ledger: approval of the file, grace, bulk 销号', () => {
       const tooMany = await bulk(supervisorGeneral, ids);
       expect(tooMany.status).toBe(400);
       expect(errorOf(tooMany).details).toEqual([
-        { field: 'ids', message: 'at most 3 items per request (LEDGER_BULK_VERIFY_MAX)' },
+        { field: 'ids', message: 'ids 一次最多 3 项（LEDGER_BULK_VERIFY_MAX）' },
       ]);
       expect((await bulk(secretaryA, ids.slice(0, 1))).status).toBe(403);
       for (const id of ids) expect(await stateOf(id)).toBe('submitted');

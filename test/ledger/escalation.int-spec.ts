@@ -162,7 +162,7 @@ describe('ledger: overdue escalation up the tree', () => {
     // Out of scope is absent: answered as an unknown unit
     expect(refused.status).toBe(400);
     expect(errorOf(refused).details).toEqual([
-      { field: 'orgUnitId', message: `no org unit '${h.org.branchA}'` },
+      { field: 'orgUnitId', message: 'orgUnitId：未找到该党组织' },
     ]);
 
     // Once the task is done the item is submitted and escalation stops

@@ -253,7 +253,11 @@ describe('ledger: the life of an item', () => {
       .post(`/api/ledger/items/${itemId}/submit`)
       .send({ note: '已完成' });
     expect(early.status).toBe(409);
-    expect(errorOf(early).message).toContain('complete the task');
+    expect(errorOf(early)).toMatchObject({
+      code: 'LEDGER_WRONG_STATE',
+      message: expect.stringMatching(/^该台账事项当前状态不允许此操作（.*complete the task/),
+      details: { taskState: 'open' },
+    });
     await h.runtime.completeTask(taskId, {}, secretaryA.userId);
     await supervisorGeneral.http.post(`/api/ledger/items/${itemId}/reject`).send({ reason: '空' });
     const empty = await secretaryA.http
@@ -275,6 +279,10 @@ describe('ledger: the life of an item', () => {
       .send(Buffer.alloc(MAX_BYTES + 1, 1));
     expect(tooBig.status).toBe(413);
     expect(errorOf(tooBig)).toMatchObject({ code: 'LEDGER_ATTACHMENT_TOO_LARGE' });
+    expect(errorOf(tooBig)).toMatchObject({
+      message: expect.stringMatching(/^佐证材料文件过大（/),
+      details: { maxBytes: MAX_BYTES },
+    });
     expect(errorOf(tooBig).message).toContain(String(MAX_BYTES));
     const fits = await secretaryA.http
       .post(`/api/ledger/items/${itemId}/attachments`)
@@ -309,7 +317,7 @@ describe('ledger: the life of an item', () => {
     await h.runtime.completeTask(taskId, {}, secretaryA.userId);
     const other = await supervisorOther.http.post(`/api/ledger/items/${itemId}/verify`).send({});
     expect(other.status).toBe(404);
-    expect(errorOf(other).message).toBe(`no ledger item '${itemId}'`);
+    expect(errorOf(other).message).toBe('未找到该台账事项');
     const read = await secretaryB.http.get(`/api/ledger/items/${itemId}`);
     expect(read.status).toBe(404);
     const refusals = await h.dataSource.query<{ actor: string }[]>(

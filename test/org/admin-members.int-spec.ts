@@ -95,7 +95,7 @@ describe('members: administration and lookup', () => {
     const unknown = await adminB.http.get('/api/members?orgUnitId=no-such-unit');
     expectError(filtered, 400);
     expect((filtered.body as { details: unknown }).details).toEqual([
-      { field: 'orgUnitId', message: `no org unit '${api.org.branchA}'` },
+      { field: 'orgUnitId', message: 'orgUnitId：未找到该党组织' },
     ]);
     expect((unknown.body as { message: string }).message).toBe(
       (filtered.body as { message: string }).message,
@@ -126,8 +126,9 @@ describe('members: administration and lookup', () => {
       expectError(foreign, 404);
       expect({ url, body: foreign.body }).toEqual({
         url,
-        body: { ...(missing.body as object), message: `no member '${member.id}'` },
+        body: missing.body as unknown,
       });
+      expect((missing.body as { message: string }).message).toMatch(/^未找到/);
     }
     // creating in a unit outside the scope: the unknown unit's 400
     const create = await adminB.http
@@ -135,7 +136,7 @@ describe('members: administration and lookup', () => {
       .send({ orgUnitId: api.org.branchA, name: '潜入', status: 'applicant' });
     expectError(create, 400);
     expect((create.body as { details: unknown }).details).toEqual([
-      { field: 'orgUnitId', message: `no org unit '${api.org.branchA}'` },
+      { field: 'orgUnitId', message: 'orgUnitId：未找到该党组织' },
     ]);
     // a secretary reads the member but does not administer it
     expectError(
@@ -217,7 +218,7 @@ describe('members: administration and lookup', () => {
       .send({ toOrgUnitId: api.org.branchB, reason: '工作调动', version: 1 });
     expectError(notThere, 400);
     expect((notThere.body as { details: unknown }).details).toEqual([
-      { field: 'toOrgUnitId', message: `no org unit '${api.org.branchB}'` },
+      { field: 'toOrgUnitId', message: 'toOrgUnitId：未找到该党组织' },
     ]);
     const noReason = await adminGeneral.http
       .post(`/api/members/${moving.id}/transfer`)

@@ -99,9 +99,9 @@ describe('org units: administration', () => {
       expectError(foreign, 404);
       expect({ url, body: foreign.body }).toEqual({
         url,
-        body: { ...(missing.body as object), message: `no org unit '${api.org.branchA}'` },
+        body: missing.body as unknown,
       });
-      expect((missing.body as { message: string }).message).toBe(`no org unit '${ghost}'`);
+      expect(missing.body).toMatchObject({ code: 'UNIT_NOT_FOUND', message: '未找到该党组织' });
     }
     // a parent outside the scope: the 400 an unknown parent gets
     const create = (parentId: string) =>
@@ -113,7 +113,7 @@ describe('org units: administration', () => {
     expectError(foreignParent, 400);
     expect(foreignParent.body).toEqual({
       ...(unknownParent.body as object),
-      details: [{ field: 'parentId', message: `no org unit '${api.org.branchA}'` }],
+      details: [{ field: 'parentId', message: 'parentId：未找到该党组织' }],
     });
     // the list leaves it out; filtering by it is the unknown unit's 400
     const list = await adminB.http.get('/api/org-units');
@@ -121,7 +121,7 @@ describe('org units: administration', () => {
     const filtered = await adminB.http.get(`/api/org-units?orgUnitId=${api.org.branchA}`);
     expectError(filtered, 400);
     expect(filtered.body).toMatchObject({
-      details: [{ field: 'orgUnitId', message: `no org unit '${api.org.branchA}'` }],
+      details: [{ field: 'orgUnitId', message: 'orgUnitId：未找到该党组织' }],
     });
   });
 
@@ -233,6 +233,7 @@ describe('org units: administration', () => {
       .post(`/api/org-units/${branch}/close`)
       .send({ version: 1 });
     const body = expectError(refused, 409, 'UNIT_NOT_EMPTY');
+    expect(body.message).toMatch(/^该党组织下仍有下级组织、党员或进行中的流程，不能撤销（/);
     expect(body.message).toContain(
       '1 open unit(s) below it, 1 member(s) not cancelled and 0 instance(s)',
     );

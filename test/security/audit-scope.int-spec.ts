@@ -118,8 +118,8 @@ describe('security: audit verification is scoped to what the caller reads', () =
   it('the whole trail is the committee supervisor’s alone (403 for the rest, audited)', async () => {
     expect((await verify(api.admin)).status).toBe(200);
     for (const user of [secretaryA, supervisorGeneral, integrator]) {
-      const body = expectError(await verify(user), 403);
-      expect(body.message).toContain('supervisor on a committee');
+      const body = expectError(await verify(user), 403, 'FORBIDDEN');
+      expect(body.message).toContain('只有党委的督导人员可以校验整个审计链');
     }
     const [refused] = await api.dataSource.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM audit_events

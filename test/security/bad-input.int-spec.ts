@@ -178,7 +178,7 @@ describe('security: bad input gets a 400 naming the field, never a 500', () => {
           .send({ ...ledgerItem('整改'), [field]: ' \t\n ' });
         expectNamed(response, field);
         expect(response.body).toMatchObject({
-          details: [{ field, message: `${field} must not be blank` }],
+          details: [{ field, message: `${field} 不能为空白` }],
         });
       },
     );

@@ -101,7 +101,7 @@ describe('business keys within a unit', () => {
       409,
       'DUPLICATE_BUSINESS_KEY',
     );
-    expect(again.message).toContain(`org unit '${s.api.org.branchA}'`);
+    expect(again.message).toContain(`党组织 ${s.api.org.branchA}`);
     expect(JSON.stringify(again)).not.toContain(s.api.org.branchB);
     const againB = expectError(
       await start(s.users.secretaryB, s.api.org.branchB),

@@ -135,7 +135,8 @@ describe('security: throttled failed authentication, bounded refusal records', (
     expectError(locked, 429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     expect(locked.body).toMatchObject({
-      message: expect.stringContaining('too many failed authentications'),
+      code: 'TOO_MANY_REQUESTS',
+      message: expect.stringMatching(/^此地址认证失败次数过多，请 \d+ 秒后再试$/),
     });
     await until(async () => represented(await refusals(address)) === LIMIT + 2);
     // 100 more: counted in memory, summed into one more row at the next flush

@@ -115,10 +115,10 @@ describe('political-birthday template', () => {
   describe('step 8: the photo is the evidence (form political-birthday-photo)', () => {
     it('refuses the step without a photo, or with an empty one', () => {
       expect(problems('political-birthday-photo', {})).toEqual([
-        { field: 'photo', message: 'is required' },
+        { field: 'photo', message: '必填' },
       ]);
       expect(problems('political-birthday-photo', { photo: '', photoCaption: '合影' })).toEqual([
-        { field: 'photo', message: 'is required' },
+        { field: 'photo', message: '必填' },
       ]);
     });
 
@@ -126,12 +126,12 @@ describe('political-birthday template', () => {
       expect(problems('political-birthday-photo', { photo: 'att-2026-07-0042' })).toEqual([]);
       expect(
         problems('political-birthday-photo', { photo: 'att-2026-07-0042', photoSha256: 'abc' }),
-      ).toEqual([{ field: 'photoSha256', message: 'must match ^[0-9a-f]{64}$' }]);
+      ).toEqual([{ field: 'photoSha256', message: '格式不符合要求（须匹配 ^[0-9a-f]{64}$）' }]);
     });
 
     it('refuses step 3 without the member’s words', () => {
       expect(problems('political-birthday-aspiration', {})).toEqual([
-        { field: 'aspiration', message: 'is required' },
+        { field: 'aspiration', message: '必填' },
       ]);
     });
   });

@@ -311,8 +311,8 @@ describe('secretary-project template', () => {
 
     it('the implementation form asks for the months and the reason of an extension, and a summary of a completion', () => {
       expect(problems('secretary-project-implementation', { action: 'extend' })).toEqual([
-        { field: 'extensionMonths', message: 'is required' },
-        { field: 'extensionReason', message: 'is required' },
+        { field: 'extensionMonths', message: '必填' },
+        { field: 'extensionReason', message: '必填' },
       ]);
       expect(
         problems('secretary-project-implementation', {
@@ -320,12 +320,12 @@ describe('secretary-project template', () => {
           extensionMonths: 0,
           extensionReason: '原因',
         }),
-      ).toEqual([{ field: 'extensionMonths', message: 'must be at least 1' }]);
+      ).toEqual([{ field: 'extensionMonths', message: '不能小于 1' }]);
       expect(problems('secretary-project-implementation', { action: 'complete' })).toEqual([
-        { field: 'completionSummary', message: 'is required' },
+        { field: 'completionSummary', message: '必填' },
       ]);
       expect(problems('secretary-project-implementation', {})).toEqual([
-        { field: 'action', message: 'is required' },
+        { field: 'action', message: '必填' },
       ]);
     });
   });
@@ -344,6 +344,6 @@ describe('secretary-project template', () => {
         ...APPLICATION,
         milestones: [{ name: '节点' }],
       }),
-    ).toEqual([{ field: 'milestones[0].dueDate', message: 'is required' }]);
+    ).toEqual([{ field: 'milestones[0].dueDate', message: '必填' }]);
   });
 });

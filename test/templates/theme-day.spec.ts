@@ -223,12 +223,12 @@ describe('theme-day template', () => {
 
     it.each(Object.keys(SIX))('is refused when %s is not confirmed', (action) => {
       expect(problems('theme-day-record', { ...complete, [action]: false })).toEqual([
-        { field: action, message: 'is required' },
+        { field: action, message: '必填' },
       ]);
       const without: Record<string, unknown> = { ...complete };
       delete without[action];
       expect(problems('theme-day-record', without as Variables)).toEqual([
-        { field: action, message: 'is required' },
+        { field: action, message: '必填' },
       ]);
     });
 
@@ -236,10 +236,10 @@ describe('theme-day template', () => {
       const without: Record<string, unknown> = { ...complete };
       delete without.attendance;
       expect(problems('theme-day-record', without as Variables)).toEqual([
-        { field: 'attendance', message: 'is required' },
+        { field: 'attendance', message: '必填' },
       ]);
       expect(problems('theme-day-record', { ...complete, attendance: [] })).toEqual([
-        { field: 'attendance', message: 'is required' },
+        { field: 'attendance', message: '必填' },
       ]);
     });
 
@@ -262,7 +262,7 @@ describe('theme-day template', () => {
 
     it('a return of the plan must say why', () => {
       expect(problems('theme-day-review', { approved: false })).toEqual([
-        { field: 'comment', message: 'is required' },
+        { field: 'comment', message: '必填' },
       ]);
       expect(problems('theme-day-review', { approved: true })).toEqual([]);
     });

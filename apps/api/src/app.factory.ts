@@ -9,6 +9,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { AppModule } from './app.module.js';
 import { SESSION_COOKIE } from './auth/session-cookie.js';
 import { ErrorResponseDto } from './common/error-response.dto.js';
+import { operationId } from './common/operation-id.js';
 import { ApiFastifyAdapter } from './platform/api-fastify-adapter.js';
 import { XML_MEDIA_TYPES } from './templates/templates.controller.js';
 
@@ -113,19 +114,19 @@ export function createApiDocument(app: INestApplication): OpenAPIObject {
         },
         'session',
       )
-      .addTag('templates', 'BPMN templates: deploy (with their forms), list, read')
-      .addTag('instances', 'Process instances: start them, follow them')
-      .addTag('tasks', 'User tasks: inbox, claim, complete with the form’s values')
-      .addTag('ledger', '挂账销号: ledger items, evidence, verification, roll-up')
-      .addTag('org', 'The organisation: units, members, roster import')
-      .addTag('accounts', 'Users, grants and machine tokens')
-      .addTag('auth', 'Log-in, sessions, password')
-      .addTag('channels', 'Notification channels per unit (WeCom / DingTalk robots)')
-      .addTag('notifications', 'The in-app inbox')
-      .addTag('audit', 'The hash-chained audit trail and its checkpoints')
-      .addTag('health', 'Liveness and readiness (no token)')
+      .addTag('templates', '流程模板 — BPMN templates: deploy (with their forms), list, read')
+      .addTag('instances', '流程实例 — Process instances: start them, follow them')
+      .addTag('tasks', '待办 — User tasks: inbox, claim, complete with the form’s values')
+      .addTag('ledger', '台账（挂账销号） — ledger items, evidence, verification, roll-up')
+      .addTag('org', '党组织与党员 — The organisation: units, members, roster import')
+      .addTag('accounts', '用户与令牌 — Users, grants and machine tokens')
+      .addTag('auth', '登录 — Log-in, sessions, password')
+      .addTag('channels', '通知渠道 — Notification channels per unit (WeCom / DingTalk robots)')
+      .addTag('notifications', '站内通知 — The in-app inbox')
+      .addTag('audit', '审计 — The hash-chained audit trail and its checkpoints')
+      .addTag('health', '健康检查 — Liveness and readiness (no token)')
       .setVersion('1')
       .build(),
-    { extraModels: [ErrorResponseDto] },
+    { extraModels: [ErrorResponseDto], operationIdFactory: operationId },
   );
 }

@@ -35,6 +35,7 @@ export class AuditService {
           caller,
           'verifying the whole audit trail needs the role supervisor on a committee (a root unit); ' +
             'pass stream=<instance id> to verify the stream of an instance you read',
+          '只有党委的督导人员可以校验整个审计链；要校验您能查看的流程实例，请用 stream 指定实例',
         );
       }
       return toDto(await verifyAudit(this.dataSource.manager));

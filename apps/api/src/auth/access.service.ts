@@ -150,7 +150,7 @@ export class AccessService implements OnModuleDestroy {
     field = 'orgUnitId',
   ): Promise<string> {
     const path = await this.unitPath(orgUnitId);
-    const absent = invalidRequest([{ field, message: `${field}：未找到党组织 ${orgUnitId}` }]);
+    const absent = invalidRequest([{ field, message: `${field}：未找到该党组织` }]);
     if (path === null) throw absent;
     if (!canReadUnit(principal, path)) {
       await this.conceal(

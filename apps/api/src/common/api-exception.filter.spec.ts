@@ -33,7 +33,7 @@ describe('the api error body', () => {
     expect(errorBody(error, request, jest.fn())).toEqual({
       statusCode: 422,
       error: 'Unprocessable Entity',
-      message: '流程模板有误，未能部署',
+      message: '流程模板有误，未能部署（invalid）',
       code: 'TEMPLATE_INVALID',
       details,
     });
@@ -41,15 +41,31 @@ describe('the api error body', () => {
 
   it("answers a library's English refusal in Chinese, and a Chinese one as it is", () => {
     const claimed = new RuntimeException(RuntimeExceptionCode.TASK_CLAIMED, "claimed by 'u1'");
-    expect(errorBody(claimed, request, jest.fn()).message).toBe('该任务已由他人认领');
+    expect(errorBody(claimed, request, jest.fn()).message).toBe(
+      "该任务已由他人认领（claimed by 'u1'）",
+    );
     const named = new RuntimeException(RuntimeExceptionCode.TASK_CLAIMED, '该任务已由王芳认领');
     expect(errorBody(named, request, jest.fn()).message).toBe('该任务已由王芳认领');
-    // Field problems in Chinese are summed up in the message; English ones are left to details
+    // An English sentence quoting a Chinese term is still English: the input or state refused
+    // (400, 409, 413, 422) keeps it in brackets, until its throw site says it in Chinese
+    const quoting = new RuntimeException(
+      RuntimeExceptionCode.INVALID_COMMAND,
+      "cannot close (销号) 1 of 3 ledger items: 'x' is open",
+    );
+    expect(errorBody(quoting, request, jest.fn()).message).toBe(
+      "流程当前状态不允许此操作（cannot close (销号) 1 of 3 ledger items: 'x' is open）",
+    );
+    // A 404 or 403 says the sentence alone (no id, nothing to tell apart)
+    const missing = new RuntimeException(RuntimeExceptionCode.TASK_NOT_FOUND, "no task 'x'");
+    expect(errorBody(missing, request, jest.fn()).message).toBe('未找到该任务');
+    // Field problems are summed up in the message: a Chinese one as it is, else its field named
     const variables = new RuntimeException(RuntimeExceptionCode.INVALID_VARIABLES, 'bad', [
       { field: 'summary', message: '必填' },
       { field: 'x', message: 'is required' },
     ]);
-    expect(errorBody(variables, request, jest.fn()).message).toBe('表单填写有误：必填');
+    expect(errorBody(variables, request, jest.fn()).message).toBe(
+      '表单填写有误：必填；字段 x 有误',
+    );
   });
 
   it('gives HTTP errors without a code the generic code of their status, in Chinese', () => {
@@ -61,10 +77,15 @@ describe('the api error body', () => {
     });
     expect(
       errorBody(new BadRequestException(['a is bad', 'b is bad']), request, jest.fn()),
-    ).toEqual({ statusCode: 400, error: 'Bad Request', message: '请求有误', code: 'BAD_REQUEST' });
+    ).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: '请求有误（a is bad; b is bad）',
+      code: 'BAD_REQUEST',
+    });
     const statuses = [401, 403, 405, 409, 413, 415, 422, 429, 418];
     expect(
-      statuses.map((status) => errorBody(new HttpException('x', status), request, jest.fn())),
+      statuses.map((status) => errorBody(new HttpException({}, status), request, jest.fn())),
     ).toEqual(
       [
         ['UNAUTHENTICATED', '请先登录'],
@@ -105,7 +126,10 @@ describe('the api error body', () => {
     });
     const coded = new HttpProblem(409, 'name taken', undefined, 'CHANNEL_NAME_TAKEN');
     expect(errorBody(coded, request, jest.fn())).toEqual(
-      expect.objectContaining({ code: 'CHANNEL_NAME_TAKEN', message: '该党组织已有同名通知渠道' }),
+      expect.objectContaining({
+        code: 'CHANNEL_NAME_TAKEN',
+        message: '该党组织已有同名通知渠道（name taken）',
+      }),
     );
   });
 

@@ -93,15 +93,32 @@ export function errorBody(exception: unknown, request: RequestLike, log: ErrorLo
   };
 }
 
+/** Nest's and Fastify's own wording: nothing a person learns from. */
+const GENERIC_REASONS =
+  /^(Bad Request|Conflict|Payload Too Large|Unprocessable Entity|Http)( Exception)?$|^invalid request\b|^Unexpected\b|^request entity too large$/i;
+
+/** Statuses whose English reason is kept after the Chinese sentence: what to correct. */
+const REASON_KEPT = new Set([400, 409, 413, 422]);
+
 /**
  * The message a person reads: the thrown one when it is Chinese, else the catalogue's
- * sentence for the code, followed by the field problems' Chinese messages when there are any.
+ * sentence for the code, followed by the field problems' Chinese messages when there are any,
+ * or (for a refusal of the input or the state: 400, 409, 413, 422) the library's own reason
+ * in brackets, until its throw site says it in Chinese. A 401, 403, 404 or 429 gets the
+ * sentence alone.
  */
 function chinese(thrown: string, code: string, status: number, details: unknown): string {
   if (isChinese(thrown)) return thrown;
-  const problems = hasFieldProblems(details)
-    ? details.filter((detail) => isChinese(detail.message))
-    : [];
+  if (!hasFieldProblems(details)) {
+    const reason = thrown.trim().slice(0, 300);
+    return REASON_KEPT.has(status) && reason !== '' && !GENERIC_REASONS.test(reason)
+      ? `${messageFor(code, status)}（${reason}）`
+      : messageFor(code, status);
+  }
+  // Chinese field messages name their field; for the others, the field's path is named
+  const problems = details.map((detail) =>
+    isChinese(detail.message) ? detail : { message: `字段 ${detail.field} 有误` },
+  );
   return problemsSummary(messageFor(code, status), problems);
 }
 

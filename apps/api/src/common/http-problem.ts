@@ -12,9 +12,10 @@ export interface ErrorBody {
   readonly statusCode: number;
   /** The HTTP reason phrase, e.g. `Conflict`. */
   readonly error: string;
+  /** In Chinese, for a person (messages.ts). */
   readonly message: string;
-  /** The runtime's refusal code, when the error is one (e.g. `TASK_CLAIMED`). */
-  readonly code?: string;
+  /** The stable code (e.g. `TASK_CLAIMED`, `VALIDATION_FAILED`; README, "Error codes"). */
+  readonly code: string;
   readonly details?: unknown;
   /** Only on 500: quote it to find the logged details. */
   readonly errorId?: string;

@@ -147,11 +147,17 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   DEPLOY_MEDIA_TYPE: '部署内容的类型不受支持：请上传 BPMN XML 或 JSON',
 };
 
-const CJK = /[\u3400-\u9fff]/;
+const CJK = /[\u3400-\u9fff]/g;
+const LATIN_WORD = /[A-Za-z]+/g;
 
-/** Whether `text` is written for a person who reads Chinese (it holds Chinese characters). */
+/**
+ * Whether `text` is written in Chinese: it holds Chinese characters, at least one for every
+ * two latin words (field names and ids may appear in a Chinese sentence; an English sentence
+ * quoting 销号 is still English).
+ */
 export function isChinese(text: string): boolean {
-  return CJK.test(text);
+  const chinese = text.match(CJK)?.length ?? 0;
+  return chinese > 0 && chinese * 2 >= (text.match(LATIN_WORD)?.length ?? 0);
 }
 
 /** The catalogue's sentence for `code` (the generic one of `status` for an unknown code). */

@@ -156,8 +156,7 @@ export class LedgerService {
     const assessingPath = await this.access.unitPath(body.assessingUnitId);
     if (unitPath === null || assessingPath === null) {
       const field = unitPath === null ? 'orgUnitId' : 'assessingUnitId';
-      const unit = unitPath === null ? body.orgUnitId : body.assessingUnitId;
-      throw invalidRequest([{ field, message: `${field}：未找到党组织 ${unit}` }]);
+      throw invalidRequest([{ field, message: `${field}：未找到该党组织` }]);
     }
     if (!canSupervise(principal, { unitPath, assessingPath: null })) {
       if (!canReadUnit(principal, unitPath)) {

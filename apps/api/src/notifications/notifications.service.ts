@@ -57,6 +57,7 @@ export class NotificationsService {
           caller.principal,
           caller,
           `the inbox of '${query.recipient}' is not yours`,
+          '这不是您的通知收件箱',
         );
       }
       params.push(query.recipient);

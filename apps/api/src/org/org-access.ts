@@ -9,7 +9,8 @@ import {
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
-import { HttpProblem } from '../common/http-problem.js';
+import type { HttpProblem } from '../common/http-problem.js';
+import { invalidRequest } from '../common/validation.js';
 
 /** Roles that see org units and members: the unit readers, and admins of the unit. */
 export const ORG_READERS = ['secretary', 'supervisor', 'admin'] as const;
@@ -22,11 +23,12 @@ export function orgScopes(principal: Principal): string[] {
   return scopePaths(principal, ORG_READERS);
 }
 
-/** A 400 naming `field`: what an unknown unit gets (and a unit outside the caller's scope). */
-export function noUnit(field: string, id: string): HttpProblem {
-  return new HttpProblem(HttpStatus.BAD_REQUEST, `invalid request: ${field}`, [
-    { field, message: `no org unit '${id}'` },
-  ]);
+/**
+ * A 400 naming `field`: what an unknown unit gets (and a unit outside the caller's scope). The
+ * id the caller sent is not repeated: either answer is the same.
+ */
+export function noUnit(field: string, _id: string): HttpProblem {
+  return invalidRequest([{ field, message: `${field}：未找到该党组织` }]);
 }
 
 /** The administration checks: out of scope is absent, 403 only where the caller sees it. */

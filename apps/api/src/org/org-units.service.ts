@@ -13,7 +13,8 @@ import type {
 } from './dto/org-unit.dto.js';
 import { OrgAccess, noUnit, orgScopes, orgWrite } from './org-access.js';
 
-const absent = (id: string) => () => new HttpProblem(HttpStatus.NOT_FOUND, `no org unit '${id}'`);
+const absent = (id: string) => () =>
+  new HttpProblem(HttpStatus.NOT_FOUND, `no org unit '${id}'`, undefined, 'UNIT_NOT_FOUND');
 
 /** Org units: read by whoever reads them; created, renamed, moved and closed by admins. */
 @Injectable()

@@ -11,7 +11,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Log in: opens a session (httpOnly SameSite=Strict cookie `bf_session` for browsers, the token in the answer for API clients) */
-    post: operations['AuthController_login'];
+    post: operations['auth_login'];
     delete?: never;
     options?: never;
     head?: never;
@@ -28,7 +28,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Log out: ends this session and clears the cookie */
-    post: operations['AuthController_logout'];
+    post: operations['auth_logout'];
     delete?: never;
     options?: never;
     head?: never;
@@ -43,7 +43,7 @@ export interface paths {
       cookie?: never;
     };
     /** Who I am: name, grants with unit names, whether I must change my password */
-    get: operations['AuthController_me'];
+    get: operations['auth_me'];
     put?: never;
     post?: never;
     delete?: never;
@@ -62,7 +62,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Change my password (ends my other sessions) */
-    post: operations['AuthController_password'];
+    post: operations['auth_password'];
     delete?: never;
     options?: never;
     head?: never;
@@ -80,7 +80,7 @@ export interface paths {
      * Development only: the sample organisation’s log-ins (for the log-in page)
      * @description The users who can still log in with the well-known development password (the sample organisation of `cli seed`): login name, name, role in Chinese, unit name. 404, as an unknown route, with NODE_ENV=production or when none is left (not seeded, passwords changed or revoked with `cli token revoke --well-known`).
      */
-    get: operations['SampleUsersController_list'];
+    get: operations['sample_users_list'];
     put?: never;
     post?: never;
     delete?: never;
@@ -97,10 +97,10 @@ export interface paths {
       cookie?: never;
     };
     /** Users of my subtree (admin) */
-    get: operations['UsersController_list'];
+    get: operations['users_list'];
     put?: never;
     /** Create a user (admin): must change the password at the first log-in */
-    post: operations['UsersController_create'];
+    post: operations['users_create'];
     delete?: never;
     options?: never;
     head?: never;
@@ -115,14 +115,14 @@ export interface paths {
       cookie?: never;
     };
     /** One user of my subtree (admin) */
-    get: operations['UsersController_get'];
+    get: operations['users_get'];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
     /** Rename a user (admin), naming the version read */
-    patch: operations['UsersController_update'];
+    patch: operations['users_update'];
     trace?: never;
   };
   '/api/users/{id}/disable': {
@@ -135,7 +135,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Disable a user (admin): their sessions and tokens end */
-    post: operations['UsersController_disable'];
+    post: operations['users_disable'];
     delete?: never;
     options?: never;
     head?: never;
@@ -152,9 +152,9 @@ export interface paths {
     get?: never;
     put?: never;
     /** Give a role on a unit of my subtree (admin) */
-    post: operations['UsersController_give'];
+    post: operations['users_give'];
     /** Take a role (admin): ?role=&orgUnitId=&version= */
-    delete: operations['UsersController_take'];
+    delete: operations['users_take'];
     options?: never;
     head?: never;
     patch?: never;
@@ -168,10 +168,10 @@ export interface paths {
       cookie?: never;
     };
     /** Machine tokens of users of my subtree (admin); never the token itself */
-    get: operations['TokensController_list'];
+    get: operations['tokens_list'];
     put?: never;
     /** Issue a machine token with an expiry (admin); the token is answered once */
-    post: operations['TokensController_issue'];
+    post: operations['tokens_issue'];
     delete?: never;
     options?: never;
     head?: never;
@@ -188,7 +188,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Revoke a machine token (admin; idempotent) */
-    post: operations['TokensController_revoke'];
+    post: operations['tokens_revoke'];
     delete?: never;
     options?: never;
     head?: never;
@@ -206,13 +206,13 @@ export interface paths {
      * List templates (the latest version of each key)
      * @description Integrators, secretaries and supervisors read every template. Anyone else (members) reads only the templates of instances in which they have an open task, in that version; any other template is answered 404, as one that is not deployed.
      */
-    get: operations['TemplatesController_list'];
+    get: operations['templates_list'];
     put?: never;
     /**
      * Deploy a BPMN file with its forms
      * @description Either the BPMN 2.0 XML alone (Content-Type application/xml or text/xml, at most 5 MB), or a bundle as JSON (application/json, at most 1 MB): `{ "bpmn": "<xml>", "forms": { "<formId>": { …form-js schema… } } }`, or the files themselves as multipart/form-data: one `.bpmn` file part and at most 100 `.form` file parts, the file name (without `.form`) giving the form id, at most 5 MB in all and FORM_MAX_BYTES a form (413 MULTIPART_FILE_TOO_LARGE); no `.bpmn`, two, a part of another name, a repeated form id or a text field is 400 DEPLOY_BODY_INVALID naming the part, a 102nd file 400 MULTIPART_TOO_MANY_FILES, a malformed body 400 MULTIPART_MALFORMED; the `.bpmn` file name is the deployment's name unless `?name=` gives one. Every form a user task names (`zeebe:formDefinition formId`) is taken from `forms`, else from the latest deployment that carried it; a form found in neither, or not valid form-js, refuses the file (422 TEMPLATE_INVALID, a detail naming the user task and the form). The deployment keeps its forms: a task shows the form of its instance's version, and a changed form is a new version. Each executable process becomes a new version of its key (the process id). Deploying the same file and forms again changes nothing and answers 200 with `created: false`. An invalid file is refused whole with 422 and one detail per problem. Only integrators deploy (403).
      */
-    post: operations['TemplatesController_deploy'];
+    post: operations['templates_deploy'];
     delete?: never;
     options?: never;
     head?: never;
@@ -230,7 +230,7 @@ export interface paths {
      * Get a template: its latest version (or `?version=`) and its XML
      * @description Integrators, secretaries and supervisors read every template. Anyone else (members) reads only the templates of instances in which they have an open task, in that version; any other template is answered 404, as one that is not deployed.
      */
-    get: operations['TemplatesController_get'];
+    get: operations['templates_get'];
     put?: never;
     post?: never;
     delete?: never;
@@ -247,13 +247,13 @@ export interface paths {
       cookie?: never;
     };
     /** List instances, newest first */
-    get: operations['InstancesController_list'];
+    get: operations['instances_list'];
     put?: never;
     /**
      * Start an instance of the latest version of a template
      * @description In `orgUnitId` (default: the unit you hold a role on, when only one), where you are a secretary or a supervisor over it; a unit that does not exist and one outside your scope get the same 400 naming `orgUnitId`. A `businessKey` is unique per template within the org unit, whatever state the earlier instance is in: starting the same template in the same unit again with a business key already used there is refused with 409 `DUPLICATE_BUSINESS_KEY` (it is not treated as an idempotent replay that returns the existing instance; look that one up with `GET /api/instances?templateKey=&businessKey=`); the same key in another unit is no duplicate. Keys beginning `theme-day:` or `political-birthday:` belong to the scheduled starts and are refused (400). Without a business key every call starts a new instance. Members the variables name (`memberId`, `memberIds`, `attendance`, `sponsors[].memberId`, `contacts[].memberId`) must be of the unit or below: 400 `INVALID_VARIABLES` naming the variable otherwise, the same for an unknown member.
      */
-    post: operations['InstancesController_start'];
+    post: operations['instances_start'];
     delete?: never;
     options?: never;
     head?: never;
@@ -268,7 +268,7 @@ export interface paths {
       cookie?: never;
     };
     /** Get an instance with its open tasks and incidents */
-    get: operations['InstancesController_get'];
+    get: operations['instances_get'];
     put?: never;
     post?: never;
     delete?: never;
@@ -285,7 +285,7 @@ export interface paths {
       cookie?: never;
     };
     /** The instance’s audit events, in order */
-    get: operations['InstancesController_history'];
+    get: operations['instances_history'];
     put?: never;
     post?: never;
     delete?: never;
@@ -307,7 +307,7 @@ export interface paths {
      * Cancel an instance
      * @description Terminates everything still running; 409 when it has already ended.
      */
-    post: operations['InstancesController_cancel'];
+    post: operations['instances_cancel'];
     delete?: never;
     options?: never;
     head?: never;
@@ -327,7 +327,7 @@ export interface paths {
      * Resolve an incident: set variables (optional) and retry what failed
      * @description Retries the failed activation (e.g. a service task whose job failed for good gets a new job), completion or multi-instance decision. A secretary of the instance’s unit or a supervisor over it.
      */
-    post: operations['InstancesController_resolveIncident'];
+    post: operations['instances_resolve_incident'];
     delete?: never;
     options?: never;
     head?: never;
@@ -342,7 +342,7 @@ export interface paths {
       cookie?: never;
     };
     /** List tasks (user tasks unless `kind=service`), due first, paginated */
-    get: operations['TasksController_list'];
+    get: operations['tasks_list'];
     put?: never;
     post?: never;
     delete?: never;
@@ -359,7 +359,7 @@ export interface paths {
       cookie?: never;
     };
     /** Get a task, with its form schema when it has one */
-    get: operations['TasksController_get'];
+    get: operations['tasks_get'];
     put?: never;
     post?: never;
     delete?: never;
@@ -381,7 +381,7 @@ export interface paths {
      * Claim an open task
      * @description Only a user the task is assigned or offered to; a service task’s job is not a person’s to claim (404, as a missing task). Idempotent for the same user; 409 `TASK_CLAIMED` when someone else holds it, 409 `TASK_NOT_OPEN` when it is completed or cancelled.
      */
-    post: operations['TasksController_claim'];
+    post: operations['tasks_claim'];
     delete?: never;
     options?: never;
     head?: never;
@@ -401,7 +401,7 @@ export interface paths {
      * Complete an open task; answers the instance as it is afterwards
      * @description When the task has a form (`zeebe:formDefinition formId`, file `forms/<formId>.form`), the values are checked against it first: 400 `INVALID_VARIABLES` with one detail per field. 409 `TASK_NOT_OPEN` when the task is already completed or cancelled (of two concurrent completions exactly one succeeds), 409 `TASK_CLAIMED` when someone else claimed it. Members the values name (`memberId`, `memberIds`, `attendance`, `sponsors[].memberId`, `contacts[].memberId`) must be of the instance’s org unit or below (400 otherwise). A service task’s job is completed by its worker only: here it is 404, as a missing task. The reply is the instance as the caller reads it: whole for a secretary or supervisor of its unit; for a member, only the variables the task’s form shows, the open tasks assigned or offered to them, and no incidents.
      */
-    post: operations['TasksController_complete'];
+    post: operations['tasks_complete'];
     delete?: never;
     options?: never;
     head?: never;
@@ -419,13 +419,13 @@ export interface paths {
      * Search the ledger (挂账销号台账) you may read, by due time, paginated
      * @description Scope: items of the units your secretary / supervisor grants cover, and task items assigned to you. Each item carries its traffic light (亮灯) computed now. 403 when `orgUnitId` is outside your scope.
      */
-    get: operations['LedgerController_list'];
+    get: operations['ledger_list'];
     put?: never;
     /**
      * Open an item by hand on 问题清单 / 任务清单 / 责任清单 (supervisors)
      * @description All four 明确 are required: `dueAt` (完成时间), `orgUnitId` + `responsible` (责任主体), `standard` (工作标准), `assessingUnitId` (考核部门). Needs a supervisor grant covering `orgUnitId` (403 otherwise).
      */
-    post: operations['LedgerController_create'];
+    post: operations['ledger_create'];
     delete?: never;
     options?: never;
     head?: never;
@@ -443,7 +443,7 @@ export interface paths {
      * Overdue and escalated (督办) items in your subtree, most escalated first
      * @description Items not closed that are open / in progress past due, or were escalated at least once.
      */
-    get: operations['LedgerController_overdue'];
+    get: operations['ledger_overdue'];
     put?: never;
     post?: never;
     delete?: never;
@@ -463,7 +463,7 @@ export interface paths {
      * Roll-up per org unit and month / quarter (月度督导、季度考核)
      * @description One row per unit of the subtree and period; each unit counts its whole subtree. Periods are calendar months or quarters in TIME_ZONE, [first day 00:00, next period 00:00). `opened`: items opened (挂账) in the period. `openAtEnd`: items opened before the end and not closed at that moment (a 回头看 reopening counts from its time). `overdueAtEnd`: of those, due before the end. `closed`: distinct items closed (销号) in the period. `closedOnTime`: of those, the ones whose last closure in the period accepted a submission made by the due time. `onTimeRate` = closedOnTime / closed, null when closed = 0. Cancelled items (their task was cancelled) count nowhere.
      */
-    get: operations['LedgerController_rollup'];
+    get: operations['ledger_rollup'];
     put?: never;
     post?: never;
     delete?: never;
@@ -483,7 +483,7 @@ export interface paths {
      * Export the ledger as an Excel workbook (same filters as the list, no paging)
      * @description Chinese column headers: 清单, 事项, 工作标准, 责任单位, 责任人, 考核部门, 完成时间, 状态, 亮灯, 督办次数 …; at most 50,000 rows.
      */
-    get: operations['LedgerController_exportXlsx'];
+    get: operations['ledger_export_xlsx'];
     put?: never;
     post?: never;
     delete?: never;
@@ -500,7 +500,7 @@ export interface paths {
       cookie?: never;
     };
     /** Export the ledger as CSV (UTF-8 with BOM, same filters as the list, no paging) */
-    get: operations['LedgerController_exportCsv'];
+    get: operations['ledger_export_csv'];
     put?: never;
     post?: never;
     delete?: never;
@@ -517,7 +517,7 @@ export interface paths {
       cookie?: never;
     };
     /** An item with its entries (its life) and attachments (metadata) */
-    get: operations['LedgerController_get'];
+    get: operations['ledger_get'];
     put?: never;
     post?: never;
     delete?: never;
@@ -539,7 +539,7 @@ export interface paths {
      * Report progress (open → in_progress; again while in progress)
      * @description Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
-    post: operations['LedgerController_progress'];
+    post: operations['ledger_progress'];
     delete?: never;
     options?: never;
     head?: never;
@@ -559,7 +559,7 @@ export interface paths {
      * Upload an evidence file (佐证材料): multipart/form-data, or the file as the body
      * @description Either `multipart/form-data` with one file part (a phone camera, a browser form): its own file name is kept (cleaned: the last path segment, no control or bidirectional characters, at most 255 characters), unless `?fileName=` names it; at most LEDGER_ATTACHMENT_MAX_BYTES (413 LEDGER_ATTACHMENT_TOO_LARGE naming the limit), one file (400 MULTIPART_TOO_MANY_FILES), none is 400 MULTIPART_FILE_REQUIRED, a body that is not well-formed multipart (truncated, no boundary) 400 MULTIPART_MALFORMED; the type is its bytes’ (not the part’s Content-Type) and must be a photo (JPEG, PNG, WebP, GIF, HEIC), PDF, an Office document or MP4, else 415 LEDGER_ATTACHMENT_TYPE_REFUSED. Or the raw bytes as the body with `?fileName=` (required; at most 255 characters, no control or bidirectional characters, no / or \: 400 naming `fileName` otherwise); above LEDGER_ATTACHMENT_MAX_BYTES 413; the type is decided by the bytes, and a file off the list is kept as application/octet-stream. Size and sha256 are computed here; nothing is kept from a refused upload. The file joins the next submission. Only while the item is open or in progress. Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
-    post: operations['LedgerController_upload'];
+    post: operations['ledger_upload'];
     delete?: never;
     options?: never;
     head?: never;
@@ -577,7 +577,7 @@ export interface paths {
      * Download an attachment
      * @description The stored bytes, always as a download (`Content-Disposition: attachment` with the RFC 5987 `filename*`), `X-Content-Type-Options: nosniff`, and the type its bytes are when allowed (see the upload), else application/octet-stream; `ETag` is the quoted sha256, also in `X-Content-SHA256` (hex) and `Digest: sha-256=<base64>`.
      */
-    get: operations['LedgerController_download'];
+    get: operations['ledger_download'];
     put?: never;
     post?: never;
     delete?: never;
@@ -599,7 +599,7 @@ export interface paths {
      * Submit with evidence (open / in_progress → submitted)
      * @description Evidence: a `note` and/or attachments (default: every attachment uploaded since the last submission); neither is 400 `LEDGER_EVIDENCE_REQUIRED`. A task item is submitted by completing its task (the completion variables are its evidence); here only after its task is done (e.g. after a rejection). Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
-    post: operations['LedgerController_submit'];
+    post: operations['ledger_submit'];
     delete?: never;
     options?: never;
     head?: never;
@@ -619,7 +619,7 @@ export interface paths {
      * Verify and close (销号) several submitted items at once (supervisors)
      * @description All or nothing, in one transaction; each closure is an entry and an audit event as a single 销号 is. An id you may not read answers as an unknown one (404 naming it); one you read but may not verify 403; any item not submitted (e.g. already closed: a double submit) 409 with `details.items` naming each and its state, and nothing is closed. At most LEDGER_BULK_VERIFY_MAX (200) ids (400 naming `ids`).
      */
-    post: operations['LedgerController_verifyMany'];
+    post: operations['ledger_verify_many'];
     delete?: never;
     options?: never;
     head?: never;
@@ -639,7 +639,7 @@ export interface paths {
      * Verify and close (销号): submitted → closed (supervisors)
      * @description Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
-    post: operations['LedgerController_verify'];
+    post: operations['ledger_verify'];
     delete?: never;
     options?: never;
     head?: never;
@@ -659,7 +659,7 @@ export interface paths {
      * Reject the submission back to the responsible side: submitted → in_progress (supervisors)
      * @description A reason is required (400 `LEDGER_REASON_REQUIRED`). Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
-    post: operations['LedgerController_reject'];
+    post: operations['ledger_reject'];
     delete?: never;
     options?: never;
     head?: never;
@@ -679,7 +679,7 @@ export interface paths {
      * Reopen a closed item after a follow-up check (回头看): closed → in_progress (supervisors)
      * @description A reason is required; an optional new `dueAt` restarts escalation from the first level. Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
-    post: operations['LedgerController_reopen'];
+    post: operations['ledger_reopen'];
     delete?: never;
     options?: never;
     head?: never;
@@ -697,7 +697,7 @@ export interface paths {
      * Verify the audit trail
      * @description Recomputes the hash chains in order, checks that each stream ends at its head and reaches its checkpoint anchor, and (whole trail) that the anchors match the latest checkpoint; names the first broken link. Answers 200 either way: `ok: false` with `broken` when the trail was tampered with. The whole trail and the `system` stream: a supervisor of a committee (root unit) only (403 / 404). One instance’s stream: whoever reads the instance; for anyone else it is absent (404, as for an unknown stream).
      */
-    get: operations['AuditController_verify'];
+    get: operations['audit_verify'];
     put?: never;
     post?: never;
     delete?: never;
@@ -714,7 +714,7 @@ export interface paths {
       cookie?: never;
     };
     /** My inbox (to me, or to a group I belong to in my units), newest first */
-    get: operations['NotificationsController_list'];
+    get: operations['notifications_list'];
     put?: never;
     post?: never;
     delete?: never;
@@ -733,7 +733,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Mark a notification read (idempotent) */
-    post: operations['NotificationsController_markRead'];
+    post: operations['notifications_mark_read'];
     delete?: never;
     options?: never;
     head?: never;
@@ -748,10 +748,10 @@ export interface paths {
       cookie?: never;
     };
     /** The unit's notification channels (admin of the unit) */
-    get: operations['ChannelsController_list'];
+    get: operations['channels_list'];
     put?: never;
     /** Register a WeCom or DingTalk group robot on the unit */
-    post: operations['ChannelsController_create'];
+    post: operations['channels_create'];
     delete?: never;
     options?: never;
     head?: never;
@@ -769,11 +769,11 @@ export interface paths {
     put?: never;
     post?: never;
     /** Delete a channel (names the version read); its deliveries stay */
-    delete: operations['ChannelsController_remove'];
+    delete: operations['channels_remove'];
     options?: never;
     head?: never;
     /** Change a channel (names the version read) */
-    patch: operations['ChannelsController_update'];
+    patch: operations['channels_update'];
     trace?: never;
   };
   '/api/org-units/{id}/channels/{channelId}/test': {
@@ -786,7 +786,7 @@ export interface paths {
     get?: never;
     put?: never;
     /** Send a test message now; answers the channel's reply */
-    post: operations['ChannelsController_test'];
+    post: operations['channels_test'];
     delete?: never;
     options?: never;
     head?: never;
@@ -801,7 +801,7 @@ export interface paths {
       cookie?: never;
     };
     /** The latest notices to a channel and how each delivery went */
-    get: operations['ChannelsController_deliveries'];
+    get: operations['channels_deliveries'];
     put?: never;
     post?: never;
     delete?: never;
@@ -818,13 +818,13 @@ export interface paths {
       cookie?: never;
     };
     /** Org units I read or administer, by path (parents first) */
-    get: operations['OrgUnitsController_list'];
+    get: operations['org_units_list'];
     put?: never;
     /**
      * Create an org unit under a parent I administer (admin)
      * @description Kinds form a tree: committee > general_branch > branch > group; levels may be skipped, a committee may sit under a committee. The same id twice: 409 UNIT_EXISTS.
      */
-    post: operations['OrgUnitsController_create'];
+    post: operations['org_units_create'];
     delete?: never;
     options?: never;
     head?: never;
@@ -839,14 +839,14 @@ export interface paths {
       cookie?: never;
     };
     /** One org unit */
-    get: operations['OrgUnitsController_get'];
+    get: operations['org_units_get'];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
     /** Rename an org unit (admin; 409 VERSION_CONFLICT when stale) */
-    patch: operations['OrgUnitsController_rename'];
+    patch: operations['org_units_rename'];
     trace?: never;
   };
   '/api/org-units/{id}/move': {
@@ -862,7 +862,7 @@ export interface paths {
      * Move an org unit and its subtree under another parent (admin of both)
      * @description Every path of the subtree is rewritten in one transaction. Under its own subtree, or a kind that may not sit under the parent: 422 INVALID_MOVE; a closed parent: 409.
      */
-    post: operations['OrgUnitsController_move'];
+    post: operations['org_units_move'];
     delete?: never;
     options?: never;
     head?: never;
@@ -882,7 +882,7 @@ export interface paths {
      * Close an org unit (admin)
      * @description 409 UNIT_NOT_EMPTY naming how many open units, members not cancelled and instances not ended remain in its subtree; a closed unit keeps its history and takes nothing new.
      */
-    post: operations['OrgUnitsController_close'];
+    post: operations['org_units_close'];
     delete?: never;
     options?: never;
     head?: never;
@@ -900,13 +900,13 @@ export interface paths {
      * Look up members of the units I read or administer
      * @description `q`: a name prefix or a 党员编号; `orgUnitId`: its subtree (an unknown unit and one outside your scope: the same 400). Phone masked unless you are an admin of the unit.
      */
-    get: operations['MembersController_list'];
+    get: operations['members_list'];
     put?: never;
     /**
      * Create a member (admin of the unit)
      * @description The same name and birth date again in the unit (a double submit): 409 MEMBER_EXISTS; a 党员编号 already held: 409 PARTY_NUMBER_TAKEN.
      */
-    post: operations['MembersController_create'];
+    post: operations['members_create'];
     delete?: never;
     options?: never;
     head?: never;
@@ -921,14 +921,14 @@ export interface paths {
       cookie?: never;
     };
     /** One member */
-    get: operations['MembersController_get'];
+    get: operations['members_get'];
     put?: never;
     post?: never;
     delete?: never;
     options?: never;
     head?: never;
     /** Edit a member (admin; 409 VERSION_CONFLICT when stale) */
-    patch: operations['MembersController_update'];
+    patch: operations['members_update'];
     trace?: never;
   };
   '/api/members/{id}/transfer': {
@@ -944,7 +944,7 @@ export interface paths {
      * Transfer a member to another unit (组织关系转接; admin of both units)
      * @description Audited once with both units and the reason; the `member` role of the member’s users moves from the old unit to the new one in the same transaction.
      */
-    post: operations['MembersController_transfer'];
+    post: operations['members_transfer'];
     delete?: never;
     options?: never;
     head?: never;
@@ -964,7 +964,7 @@ export interface paths {
      * Change a member’s status by hand (admin; reason required)
      * @description The processes own the normal path (activist → … → full); this is audited.
      */
-    post: operations['MembersController_setStatus'];
+    post: operations['members_set_status'];
     delete?: never;
     options?: never;
     head?: never;
@@ -984,7 +984,7 @@ export interface paths {
      * Import members from a roster (花名册, .xlsx or .csv; admin of the unit)
      * @description The file is the body. Columns 姓名 性别 出生日期 入党日期 转正日期 人员类别 所在党组织 党员编号 联系电话 (see docs/import.md). Every row is checked first; any problem: 422 IMPORT_INVALID_ROWS with `details.errors` [{row, column, reason}] and nothing written. Members are matched by 党员编号, else 姓名 + 出生日期 in the unit; an unchanged row changes nothing; members missing from the roster are kept. `orgUnitId`: the subtree (default: the one unit you administer); a unit outside it is an unknown unit.
      */
-    post: operations['ImportController_import'];
+    post: operations['import_import'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1002,7 +1002,7 @@ export interface paths {
      * Readiness: PostgreSQL (SELECT 1) and Redis (PING)
      * @description 503 naming the failed check(s) in the message and details.
      */
-    get: operations['HealthController_check'];
+    get: operations['health_check'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1061,17 +1061,24 @@ export interface components {
        * @example Conflict
        */
       error: string;
-      /** @example task '…' is already completed */
+      /**
+       * @description What went wrong, in Chinese, for the person in front of the screen; its wording may change: switch on `code`.
+       * @example 该任务已完成，不能再办理
+       */
       message: string;
       /**
-       * @description The runtime refusal code, when the error is one: TEMPLATE_INVALID (422); TEMPLATE_NOT_FOUND, INSTANCE_NOT_FOUND, TASK_NOT_FOUND (404); DUPLICATE_BUSINESS_KEY, TASK_NOT_OPEN, TASK_CLAIMED, INSTANCE_NOT_ACTIVE (409); INVALID_VARIABLES, INVALID_COMMAND (400).
+       * @description The stable code of the error, always present (apps/api/README.md, "Error codes"): the domain’s own (TASK_CLAIMED, LEDGER_WRONG_STATE, UNIT_NOT_FOUND, …) or, for an error without one, its status’s generic code (VALIDATION_FAILED, MALFORMED_JSON, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, TOO_MANY_REQUESTS, INTERNAL, …).
        * @example TASK_NOT_OPEN
        */
-      code?: string;
-      /** @description What exactly is wrong: `[{ field, message }]` for invalid requests and form values, `[{ elementId, bpmnType, message }]` for an invalid template. */
-      details?: {
-        [key: string]: unknown;
-      }[];
+      code: string;
+      /** @description What exactly is wrong: `[{ field, message }]` for invalid requests and form values (`field` the path, `message` in Chinese), `[{ elementId, bpmnType, message }]` for an invalid template; an object for some refusals (e.g. `{ state }`, `{ claimedBy }`, a roster’s `{ errors }`). */
+      details?:
+        | {
+            [key: string]: unknown;
+          }[]
+        | {
+            [key: string]: unknown;
+          };
       /** @description Only on 500: the id under which the cause was logged. */
       errorId?: string;
     };
@@ -2129,7 +2136,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  AuthController_login: {
+  auth_login: {
     parameters: {
       query?: never;
       header?: never;
@@ -2159,7 +2166,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2168,7 +2175,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Too many requests. */
       429: {
         headers: {
           [name: string]: unknown;
@@ -2179,7 +2186,7 @@ export interface operations {
       };
     };
   };
-  AuthController_logout: {
+  auth_logout: {
     parameters: {
       query?: never;
       header?: never;
@@ -2197,7 +2204,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2206,7 +2213,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2217,7 +2224,7 @@ export interface operations {
       };
     };
   };
-  AuthController_me: {
+  auth_me: {
     parameters: {
       query?: never;
       header?: never;
@@ -2234,7 +2241,7 @@ export interface operations {
           'application/json': components['schemas']['MeDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2245,7 +2252,7 @@ export interface operations {
       };
     };
   };
-  AuthController_password: {
+  auth_password: {
     parameters: {
       query?: never;
       header?: never;
@@ -2275,7 +2282,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2284,7 +2291,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2293,7 +2300,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Too many requests. */
       429: {
         headers: {
           [name: string]: unknown;
@@ -2304,7 +2311,7 @@ export interface operations {
       };
     };
   };
-  SampleUsersController_list: {
+  sample_users_list: {
     parameters: {
       query?: never;
       header?: never;
@@ -2332,7 +2339,7 @@ export interface operations {
       };
     };
   };
-  UsersController_list: {
+  users_list: {
     parameters: {
       query?: {
         page?: number;
@@ -2361,7 +2368,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2370,7 +2377,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2381,7 +2388,7 @@ export interface operations {
       };
     };
   };
-  UsersController_create: {
+  users_create: {
     parameters: {
       query?: never;
       header?: never;
@@ -2411,7 +2418,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2420,7 +2427,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2440,7 +2447,7 @@ export interface operations {
       };
     };
   };
-  UsersController_get: {
+  users_get: {
     parameters: {
       query?: never;
       header?: never;
@@ -2468,7 +2475,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2477,7 +2484,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2497,7 +2504,7 @@ export interface operations {
       };
     };
   };
-  UsersController_update: {
+  users_update: {
     parameters: {
       query?: never;
       header?: never;
@@ -2529,7 +2536,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2538,7 +2545,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2567,7 +2574,7 @@ export interface operations {
       };
     };
   };
-  UsersController_disable: {
+  users_disable: {
     parameters: {
       query?: never;
       header?: never;
@@ -2599,7 +2606,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2608,7 +2615,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2637,7 +2644,7 @@ export interface operations {
       };
     };
   };
-  UsersController_give: {
+  users_give: {
     parameters: {
       query?: never;
       header?: never;
@@ -2669,7 +2676,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2678,7 +2685,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2707,7 +2714,7 @@ export interface operations {
       };
     };
   };
-  UsersController_take: {
+  users_take: {
     parameters: {
       query: {
         role: 'secretary' | 'member' | 'supervisor' | 'integrator' | 'admin';
@@ -2739,7 +2746,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2748,7 +2755,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2777,7 +2784,7 @@ export interface operations {
       };
     };
   };
-  TokensController_list: {
+  tokens_list: {
     parameters: {
       query?: {
         page?: number;
@@ -2809,7 +2816,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2818,7 +2825,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2829,7 +2836,7 @@ export interface operations {
       };
     };
   };
-  TokensController_issue: {
+  tokens_issue: {
     parameters: {
       query?: never;
       header?: never;
@@ -2859,7 +2866,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2868,7 +2875,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2897,7 +2904,7 @@ export interface operations {
       };
     };
   };
-  TokensController_revoke: {
+  tokens_revoke: {
     parameters: {
       query?: never;
       header?: never;
@@ -2925,7 +2932,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2934,7 +2941,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -2954,7 +2961,7 @@ export interface operations {
       };
     };
   };
-  TemplatesController_list: {
+  templates_list: {
     parameters: {
       query?: never;
       header?: never;
@@ -2973,7 +2980,7 @@ export interface operations {
       };
     };
   };
-  TemplatesController_deploy: {
+  templates_deploy: {
     parameters: {
       query?: {
         /** @description File name recorded with the deployment (default `upload.bpmn`). */
@@ -3067,7 +3074,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3076,7 +3083,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3105,7 +3112,7 @@ export interface operations {
       };
     };
   };
-  TemplatesController_get: {
+  templates_get: {
     parameters: {
       query?: {
         /** @description A version other than the latest. */
@@ -3136,7 +3143,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3156,7 +3163,7 @@ export interface operations {
       };
     };
   };
-  InstancesController_list: {
+  instances_list: {
     parameters: {
       query?: {
         page?: number;
@@ -3189,7 +3196,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3198,7 +3205,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3209,7 +3216,7 @@ export interface operations {
       };
     };
   };
-  InstancesController_start: {
+  instances_start: {
     parameters: {
       query?: never;
       header?: never;
@@ -3239,7 +3246,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3248,7 +3255,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3277,7 +3284,7 @@ export interface operations {
       };
     };
   };
-  InstancesController_get: {
+  instances_get: {
     parameters: {
       query?: never;
       header?: never;
@@ -3305,7 +3312,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3314,7 +3321,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3334,7 +3341,7 @@ export interface operations {
       };
     };
   };
-  InstancesController_history: {
+  instances_history: {
     parameters: {
       query?: never;
       header?: never;
@@ -3362,7 +3369,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3371,7 +3378,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3391,7 +3398,7 @@ export interface operations {
       };
     };
   };
-  InstancesController_cancel: {
+  instances_cancel: {
     parameters: {
       query?: never;
       header?: never;
@@ -3419,7 +3426,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3428,7 +3435,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3457,7 +3464,7 @@ export interface operations {
       };
     };
   };
-  InstancesController_resolveIncident: {
+  instances_resolve_incident: {
     parameters: {
       query?: never;
       header?: never;
@@ -3490,7 +3497,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3499,7 +3506,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3528,7 +3535,7 @@ export interface operations {
       };
     };
   };
-  TasksController_list: {
+  tasks_list: {
     parameters: {
       query?: {
         page?: number;
@@ -3578,7 +3585,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3587,7 +3594,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3598,7 +3605,7 @@ export interface operations {
       };
     };
   };
-  TasksController_get: {
+  tasks_get: {
     parameters: {
       query?: never;
       header?: never;
@@ -3626,7 +3633,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3635,7 +3642,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3655,7 +3662,7 @@ export interface operations {
       };
     };
   };
-  TasksController_claim: {
+  tasks_claim: {
     parameters: {
       query?: never;
       header?: never;
@@ -3683,7 +3690,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3692,7 +3699,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3721,7 +3728,7 @@ export interface operations {
       };
     };
   };
-  TasksController_complete: {
+  tasks_complete: {
     parameters: {
       query?: never;
       header?: never;
@@ -3753,7 +3760,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3762,7 +3769,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3791,7 +3798,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_list: {
+  ledger_list: {
     parameters: {
       query?: {
         page?: number;
@@ -3840,7 +3847,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3849,7 +3856,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3860,7 +3867,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_create: {
+  ledger_create: {
     parameters: {
       query?: never;
       header?: never;
@@ -3890,7 +3897,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3899,7 +3906,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3910,7 +3917,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_overdue: {
+  ledger_overdue: {
     parameters: {
       query?: {
         page?: number;
@@ -3941,7 +3948,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -3950,7 +3957,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -3961,7 +3968,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_rollup: {
+  ledger_rollup: {
     parameters: {
       query: {
         period: 'month' | 'quarter';
@@ -3995,7 +4002,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4004,7 +4011,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4015,7 +4022,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_exportXlsx: {
+  ledger_export_xlsx: {
     parameters: {
       query?: {
         /** @description Text in the title or the standard (工作标准), any case. */
@@ -4063,7 +4070,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4072,7 +4079,7 @@ export interface operations {
           'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4083,7 +4090,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_exportCsv: {
+  ledger_export_csv: {
     parameters: {
       query?: {
         /** @description Text in the title or the standard (工作标准), any case. */
@@ -4131,7 +4138,7 @@ export interface operations {
           'text/csv': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4140,7 +4147,7 @@ export interface operations {
           'text/csv': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4151,7 +4158,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_get: {
+  ledger_get: {
     parameters: {
       query?: never;
       header?: never;
@@ -4179,7 +4186,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4188,7 +4195,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4208,7 +4215,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_progress: {
+  ledger_progress: {
     parameters: {
       query?: never;
       header?: never;
@@ -4240,7 +4247,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4249,7 +4256,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4278,7 +4285,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_upload: {
+  ledger_upload: {
     parameters: {
       query?: {
         /** @description Required with a raw body; a multipart upload keeps its part’s file name. */
@@ -4342,7 +4349,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4351,7 +4358,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4378,7 +4385,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Too large. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -4398,7 +4405,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_download: {
+  ledger_download: {
     parameters: {
       query?: never;
       header?: never;
@@ -4426,7 +4433,7 @@ export interface operations {
           'application/octet-stream': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4435,7 +4442,7 @@ export interface operations {
           'application/octet-stream': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4455,7 +4462,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_submit: {
+  ledger_submit: {
     parameters: {
       query?: never;
       header?: never;
@@ -4487,7 +4494,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4496,7 +4503,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4525,7 +4532,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_verifyMany: {
+  ledger_verify_many: {
     parameters: {
       query?: never;
       header?: never;
@@ -4555,7 +4562,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4564,7 +4571,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4593,7 +4600,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_verify: {
+  ledger_verify: {
     parameters: {
       query?: never;
       header?: never;
@@ -4625,7 +4632,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4634,7 +4641,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4663,7 +4670,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_reject: {
+  ledger_reject: {
     parameters: {
       query?: never;
       header?: never;
@@ -4695,7 +4702,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4704,7 +4711,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4733,7 +4740,7 @@ export interface operations {
       };
     };
   };
-  LedgerController_reopen: {
+  ledger_reopen: {
     parameters: {
       query?: never;
       header?: never;
@@ -4765,7 +4772,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4774,7 +4781,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4803,7 +4810,7 @@ export interface operations {
       };
     };
   };
-  AuditController_verify: {
+  audit_verify: {
     parameters: {
       query?: {
         /** @description Verify one stream only: an instance id, `ledger:<item id>` (a hand-opened ledger item), or `system` (deployments, org changes, refusals, checkpoints). */
@@ -4832,7 +4839,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4841,7 +4848,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4861,7 +4868,7 @@ export interface operations {
       };
     };
   };
-  NotificationsController_list: {
+  notifications_list: {
     parameters: {
       query?: {
         page?: number;
@@ -4894,7 +4901,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4903,7 +4910,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4914,7 +4921,7 @@ export interface operations {
       };
     };
   };
-  NotificationsController_markRead: {
+  notifications_mark_read: {
     parameters: {
       query?: never;
       header?: never;
@@ -4942,7 +4949,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -4951,7 +4958,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4971,7 +4978,7 @@ export interface operations {
       };
     };
   };
-  ChannelsController_list: {
+  channels_list: {
     parameters: {
       query?: never;
       header?: never;
@@ -4999,7 +5006,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5008,7 +5015,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5028,7 +5035,7 @@ export interface operations {
       };
     };
   };
-  ChannelsController_create: {
+  channels_create: {
     parameters: {
       query?: never;
       header?: never;
@@ -5060,7 +5067,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5069,7 +5076,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5107,7 +5114,7 @@ export interface operations {
       };
     };
   };
-  ChannelsController_remove: {
+  channels_remove: {
     parameters: {
       query: {
         /** @description The version you read: 409 when the channel changed since. */
@@ -5131,7 +5138,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5140,7 +5147,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5169,7 +5176,7 @@ export interface operations {
       };
     };
   };
-  ChannelsController_update: {
+  channels_update: {
     parameters: {
       query?: never;
       header?: never;
@@ -5202,7 +5209,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5211,7 +5218,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5249,7 +5256,7 @@ export interface operations {
       };
     };
   };
-  ChannelsController_test: {
+  channels_test: {
     parameters: {
       query?: never;
       header?: never;
@@ -5278,7 +5285,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5287,7 +5294,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5307,7 +5314,7 @@ export interface operations {
       };
     };
   };
-  ChannelsController_deliveries: {
+  channels_deliveries: {
     parameters: {
       query?: never;
       header?: never;
@@ -5336,7 +5343,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5345,7 +5352,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5365,7 +5372,7 @@ export interface operations {
       };
     };
   };
-  OrgUnitsController_list: {
+  org_units_list: {
     parameters: {
       query?: {
         page?: number;
@@ -5397,7 +5404,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5408,7 +5415,7 @@ export interface operations {
       };
     };
   };
-  OrgUnitsController_create: {
+  org_units_create: {
     parameters: {
       query?: never;
       header?: never;
@@ -5438,7 +5445,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5447,7 +5454,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5467,7 +5474,7 @@ export interface operations {
       };
     };
   };
-  OrgUnitsController_get: {
+  org_units_get: {
     parameters: {
       query?: never;
       header?: never;
@@ -5495,7 +5502,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5515,7 +5522,7 @@ export interface operations {
       };
     };
   };
-  OrgUnitsController_rename: {
+  org_units_rename: {
     parameters: {
       query?: never;
       header?: never;
@@ -5547,7 +5554,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5556,7 +5563,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5585,7 +5592,7 @@ export interface operations {
       };
     };
   };
-  OrgUnitsController_move: {
+  org_units_move: {
     parameters: {
       query?: never;
       header?: never;
@@ -5617,7 +5624,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5626,7 +5633,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5664,7 +5671,7 @@ export interface operations {
       };
     };
   };
-  OrgUnitsController_close: {
+  org_units_close: {
     parameters: {
       query?: never;
       header?: never;
@@ -5696,7 +5703,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5705,7 +5712,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5734,7 +5741,7 @@ export interface operations {
       };
     };
   };
-  MembersController_list: {
+  members_list: {
     parameters: {
       query?: {
         page?: number;
@@ -5768,7 +5775,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5779,7 +5786,7 @@ export interface operations {
       };
     };
   };
-  MembersController_create: {
+  members_create: {
     parameters: {
       query?: never;
       header?: never;
@@ -5809,7 +5816,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5818,7 +5825,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5838,7 +5845,7 @@ export interface operations {
       };
     };
   };
-  MembersController_get: {
+  members_get: {
     parameters: {
       query?: never;
       header?: never;
@@ -5866,7 +5873,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5886,7 +5893,7 @@ export interface operations {
       };
     };
   };
-  MembersController_update: {
+  members_update: {
     parameters: {
       query?: never;
       header?: never;
@@ -5918,7 +5925,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5927,7 +5934,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -5956,7 +5963,7 @@ export interface operations {
       };
     };
   };
-  MembersController_transfer: {
+  members_transfer: {
     parameters: {
       query?: never;
       header?: never;
@@ -5988,7 +5995,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -5997,7 +6004,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6026,7 +6033,7 @@ export interface operations {
       };
     };
   };
-  MembersController_setStatus: {
+  members_set_status: {
     parameters: {
       query?: never;
       header?: never;
@@ -6058,7 +6065,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6067,7 +6074,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6096,7 +6103,7 @@ export interface operations {
       };
     };
   };
-  ImportController_import: {
+  import_import: {
     parameters: {
       query?: {
         orgUnitId?: string;
@@ -6135,7 +6142,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description No valid token or session. */
       401: {
         headers: {
           [name: string]: unknown;
@@ -6144,7 +6151,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Not allowed for your roles (message says why). */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6153,7 +6160,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description Error. */
+      /** @description Too large. */
       413: {
         headers: {
           [name: string]: unknown;
@@ -6182,7 +6189,7 @@ export interface operations {
       };
     };
   };
-  HealthController_check: {
+  health_check: {
     parameters: {
       query?: never;
       header?: never;

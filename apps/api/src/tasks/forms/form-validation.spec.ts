@@ -70,16 +70,16 @@ describe('form validation (form-js schema)', () => {
       feel,
     });
     expect(problems).toEqual([
-      { field: 'title', message: 'must be at least 3 characters' },
-      { field: 'notes', message: 'must match ^[A-Z]' },
-      { field: 'count', message: 'must be a number' },
-      { field: 'done', message: 'must be true or false' },
-      { field: 'level', message: 'must be one of "high", "low"' },
-      { field: 'tags', message: 'must be a list' },
-      { field: 'contact.email', message: 'must be an email address' },
-      { field: 'venue.room', message: 'is required' },
-      { field: 'reason', message: 'is required' },
-      { field: 'speakers[1].name', message: 'is required' },
+      { field: 'title', message: '至少 3 个字符' },
+      { field: 'notes', message: '格式不符合要求（须匹配 ^[A-Z]）' },
+      { field: 'count', message: '必须是数字' },
+      { field: 'done', message: '必须是 true 或 false' },
+      { field: 'level', message: '必须是以下之一："high"、"low"' },
+      { field: 'tags', message: '必须是列表' },
+      { field: 'contact.email', message: '必须是电子邮件地址' },
+      { field: 'venue.room', message: '必填' },
+      { field: 'reason', message: '必填' },
+      { field: 'speakers[1].name', message: '必填' },
     ]);
   });
 
@@ -90,9 +90,9 @@ describe('form validation (form-js schema)', () => {
       feel,
     });
     expect(problems).toEqual([
-      { field: 'title', message: 'must be at most 10 characters' },
-      { field: 'count', message: 'must be at most 5' },
-      { field: 'tags', message: 'holds "z", not one of "a", "b"' },
+      { field: 'title', message: '最多 10 个字符' },
+      { field: 'count', message: '不能大于 5' },
+      { field: 'tags', message: '"z" 不在可选项中（可选："a"、"b"）' },
     ]);
   });
 
@@ -123,15 +123,15 @@ describe('form validation (form-js schema)', () => {
     const check = (submitted: Record<string, unknown>, current: Record<string, unknown> = {}) =>
       validateForm(consent, { submitted, current, feel });
 
-    expect(check({ agreed: false })).toEqual([{ field: 'agreed', message: 'is required' }]);
-    expect(check({})).toEqual([{ field: 'agreed', message: 'is required' }]);
+    expect(check({ agreed: false })).toEqual([{ field: 'agreed', message: '必填' }]);
+    expect(check({})).toEqual([{ field: 'agreed', message: '必填' }]);
     expect(check({ agreed: false }, { agreed: true })).toEqual([
-      { field: 'agreed', message: 'is required' },
+      { field: 'agreed', message: '必填' },
     ]);
     expect(check({ agreed: true })).toEqual([]);
     expect(check({}, { agreed: true })).toEqual([]);
     expect(check({ agreed: 'yes' })).toEqual([
-      { field: 'agreed', message: 'must be true or false' },
+      { field: 'agreed', message: '必须是 true 或 false' },
     ]);
   });
 
@@ -143,8 +143,8 @@ describe('form validation (form-js schema)', () => {
       ],
     };
     expect(validateForm(required, { submitted: { a: '', b: [] }, current: {}, feel })).toEqual([
-      { field: 'a', message: 'is required' },
-      { field: 'b', message: 'is required' },
+      { field: 'a', message: '必填' },
+      { field: 'b', message: '必填' },
     ]);
   });
 });

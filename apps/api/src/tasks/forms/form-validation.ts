@@ -26,7 +26,8 @@ const PHONE = /^\+?[\d\s()-]{5,}$/;
  * checkbox → boolean, textfield/textarea/datetime → string, select/radio → one of its static
  * values, checklist/taglist → an array of them), with min/max, minLength/maxLength and
  * pattern. A component hidden by its `conditional.hide` expression is not checked. Returns one
- * problem per offending field; none means valid.
+ * problem per offending field, its message in Chinese and short, as the form shows it beside
+ * the field («必填», «不能小于 1»); none means valid.
  */
 export function validateForm(schema: FormSchema, input: FormValidationInput): FieldProblem[] {
   const problems: FieldProblem[] = [];
@@ -69,13 +70,13 @@ function walkList(component: FormComponent, path: readonly string[], ctx: Walk):
   const list = lookup(ctx.data, path);
   if (list === undefined || list === null) return;
   if (!Array.isArray(list)) {
-    ctx.report(field, 'must be a list');
+    ctx.report(field, '必须是列表');
     return;
   }
   const submitted = lookup(ctx.submitted, path);
   list.forEach((item: unknown, index) => {
     if (!isObject(item)) {
-      ctx.report(`${field}[${index}]`, 'must be an object');
+      ctx.report(`${field}[${index}]`, '必须是对象');
       return;
     }
     const sent: unknown = Array.isArray(submitted) ? submitted[index] : undefined;
@@ -93,37 +94,37 @@ function check(component: FormComponent, value: unknown, submitted: unknown): st
   const rules = component.validate ?? {};
   // As in form-js, a required checkbox must be checked: false counts as missing.
   const missing = isEmpty(value) || (component.type === 'checkbox' && value === false);
-  if (missing) return rules.required ? 'is required' : null;
+  if (missing) return rules.required ? '必填' : null;
   // Values that were not submitted were accepted when they were set.
   if (submitted === undefined) return null;
   const { type } = component;
   if (type === 'number') {
-    if (typeof submitted !== 'number' || !Number.isFinite(submitted)) return 'must be a number';
-    if (rules.min !== undefined && submitted < rules.min) return `must be at least ${rules.min}`;
-    if (rules.max !== undefined && submitted > rules.max) return `must be at most ${rules.max}`;
+    if (typeof submitted !== 'number' || !Number.isFinite(submitted)) return '必须是数字';
+    if (rules.min !== undefined && submitted < rules.min) return `不能小于 ${rules.min}`;
+    if (rules.max !== undefined && submitted > rules.max) return `不能大于 ${rules.max}`;
     return null;
   }
-  if (type === 'checkbox') return typeof submitted === 'boolean' ? null : 'must be true or false';
+  if (type === 'checkbox') return typeof submitted === 'boolean' ? null : '必须是 true 或 false';
   if (STRING_TYPES.has(type)) {
-    if (typeof submitted !== 'string') return 'must be a string';
+    if (typeof submitted !== 'string') return '必须是文本';
     return checkText(submitted, rules);
   }
   const options = component.values?.map((option) => option.value);
   if (SINGLE_CHOICE.has(type)) {
     if (options && !options.some((option) => option === submitted)) {
-      return `must be one of ${options.map((option) => JSON.stringify(option)).join(', ')}`;
+      return `必须是以下之一：${options.map((option) => JSON.stringify(option)).join('、')}`;
     }
     return null;
   }
   if (MULTI_CHOICE.has(type)) {
-    if (!Array.isArray(submitted)) return 'must be a list';
+    if (!Array.isArray(submitted)) return '必须是列表';
     const unknown = options
       ? submitted.filter((item) => !options.some((option) => option === item))
       : [];
     if (unknown.length > 0) {
-      return `holds ${unknown.map((item) => JSON.stringify(item)).join(', ')}, not one of ${options!
+      return `${unknown.map((item) => JSON.stringify(item)).join('、')} 不在可选项中（可选：${options!
         .map((option) => JSON.stringify(option))
-        .join(', ')}`;
+        .join('、')}）`;
     }
     return null;
   }
@@ -132,16 +133,16 @@ function check(component: FormComponent, value: unknown, submitted: unknown): st
 
 function checkText(value: string, rules: NonNullable<FormComponent['validate']>): string | null {
   if (rules.minLength !== undefined && value.length < rules.minLength) {
-    return `must be at least ${rules.minLength} characters`;
+    return `至少 ${rules.minLength} 个字符`;
   }
   if (rules.maxLength !== undefined && value.length > rules.maxLength) {
-    return `must be at most ${rules.maxLength} characters`;
+    return `最多 ${rules.maxLength} 个字符`;
   }
   if (rules.pattern !== undefined && !safeTest(rules.pattern, value)) {
-    return `must match ${rules.pattern}`;
+    return `格式不符合要求（须匹配 ${rules.pattern}）`;
   }
-  if (rules.validationType === 'email' && !EMAIL.test(value)) return 'must be an email address';
-  if (rules.validationType === 'phone' && !PHONE.test(value)) return 'must be a phone number';
+  if (rules.validationType === 'email' && !EMAIL.test(value)) return '必须是电子邮件地址';
+  if (rules.validationType === 'phone' && !PHONE.test(value)) return '必须是电话号码';
   return null;
 }
 
