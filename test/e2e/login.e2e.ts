@@ -74,3 +74,19 @@ test.describe('log-in', () => {
     await expect(page).not.toHaveURL(/no-such-page/);
   });
 });
+
+test.describe('log-in on a phone (375 px)', () => {
+  test.use({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+
+  test('the log-in page and the layout fit the width, the menu in a drawer', async ({ page }) => {
+    await page.goto('/login');
+    await expect(loginButton(page)).toBeVisible();
+    const width = () => page.evaluate<number>('document.documentElement.scrollWidth');
+    expect(await width()).toBeLessThanOrEqual(375);
+    await shot(page, 'login-375');
+    await loginAs(page, 'secretary.branch-rd');
+    await expect(page.getByRole('button', { name: /退出登录/ })).toBeVisible();
+    expect(await width()).toBeLessThanOrEqual(375);
+    await shot(page, 'home-secretary-375');
+  });
+});
