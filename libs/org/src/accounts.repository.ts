@@ -184,7 +184,11 @@ export class AccountsRepository {
     return row ? this.user(row.id, null, manager) : null;
   }
 
-  /** Inserts a user with grants (no token). Throws on a taken login name (unique index). */
+  /**
+   * Inserts a user with grants (no token). Null when the login name is taken or the member has
+   * a user already (either unique index; a concurrent insert of the same is waited for, so a
+   * double submit inserts once and the other answers null — see memberHasUser).
+   */
   async insertUser(
     tx: EntityManager,
     input: {
@@ -202,7 +206,7 @@ export class AccountsRepository {
       `INSERT INTO users (login_name, name, member_id, password_hash, must_change_password,
                           password_changed_at, well_known, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-       ON CONFLICT (login_name) DO NOTHING RETURNING id`,
+       ON CONFLICT DO NOTHING RETURNING id`,
       [
         input.loginName,
         input.name,

@@ -209,6 +209,9 @@ export class ChannelsRepository {
     return this.dataSource.transaction(async (manager) => {
       const current = await this.current(manager, orgUnitId, id, version);
       if (change.name !== undefined && change.name !== current.name) {
+        // Serialised with creations and other renames on the unit (as create is), so two
+        // channels renamed to one name at once get 409 CHANNEL_NAME_TAKEN, not the index's error
+        await manager.query(`SELECT 1 FROM org_units WHERE id = $1 FOR UPDATE`, [orgUnitId]);
         await this.assertNameFree(manager, orgUnitId, change.name, id);
       }
       const [[row]] = await manager.query<[ChannelRow[], number]>(

@@ -71,6 +71,18 @@ export function maskPhone(phone: string | null): string | null {
 }
 
 /**
+ * The advisory lock of roster imports: an import holds it alone, every other write of a member
+ * (create, edit, transfer, status) shared. An import matches its rows against the members it
+ * reads at its start and inserts the rest; a member created (or given a 党员编号) at the same
+ * time by the api would be created twice, or fail on the 党员编号's unique index.
+ */
+const IMPORT_LOCK = 'members:roster-import';
+
+async function importShared(tx: EntityManager): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock_shared(hashtext($1))`, [IMPORT_LOCK]);
+}
+
+/**
  * All SQL for administering `members`: create, edit, transfer between units, a manual status
  * change, lookup and list. Every write names the version it read (VERSION_CONFLICT when stale)
  * and is audited in the system stream; the phone is stored masked in the audit trail (an
@@ -130,6 +142,7 @@ export class MembersRepository {
     checkStatus(input.status);
     const fields = this.checkFields(input);
     return this.dataSource.transaction(async (tx) => {
+      await importShared(tx);
       await this.openUnit(tx, input.orgUnitId);
       // serialises concurrent creations of the same person in the unit
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('member:' || $1 || ':' || $2))`, [
@@ -178,6 +191,7 @@ export class MembersRepository {
     actor: string,
   ): Promise<MemberRecord> {
     return this.dataSource.transaction(async (tx) => {
+      await importShared(tx);
       const before = await this.current(tx, id, version);
       const fields = this.checkFields({
         name: patch.name ?? before.name,
@@ -231,6 +245,7 @@ export class MembersRepository {
   ): Promise<MemberRecord> {
     const why = checkReason(reason);
     return this.dataSource.transaction(async (tx) => {
+      await importShared(tx);
       const before = await this.current(tx, id, version);
       await this.openUnit(tx, toOrgUnitId);
       if (before.orgUnitId === toOrgUnitId) {
@@ -282,6 +297,7 @@ export class MembersRepository {
     checkStatus(status);
     const why = checkReason(reason);
     return this.dataSource.transaction(async (tx) => {
+      await importShared(tx);
       const before = await this.current(tx, id, version);
       const now = new Date(this.clock.now());
       await tx.query(
@@ -329,7 +345,7 @@ export class MembersRepository {
     const reason =
       options.reason === undefined || options.reason === null ? null : checkReason(options.reason);
     return this.dataSource.transaction(async (tx) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('members:roster-import'))`);
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [IMPORT_LOCK]);
       const unitIds = [...new Set(rows.map((row) => row.orgUnitId))];
       const open = new Set(
         (

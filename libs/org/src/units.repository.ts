@@ -63,6 +63,16 @@ export interface OpenWork {
 }
 
 /**
+ * The advisory lock of the tree's shape: a move holds it alone, a creation shared. Two moves of
+ * overlapping subtrees would otherwise each check its own rows as they were before the other
+ * (A under B and B under A both pass the cycle check, or deadlock on each other's subtree), and
+ * a unit created under a subtree while a move rewrites its paths — the move's UPDATE reads the
+ * rows that existed when it started — would keep the old path. Moves are rare; creations still
+ * run side by side.
+ */
+const MOVE_LOCK = 'org_units:move';
+
+/**
  * All SQL for administering `org_units` (create, rename, move, close, list). Every write names
  * the version it read (VERSION_CONFLICT when stale), runs in one transaction and is audited in
  * the system stream with the actor and the values before and after.
@@ -154,6 +164,8 @@ export class UnitsRepository {
     }
     const name = checkName(input.name, 'name', OrgExceptionCode.INVALID_UNIT);
     return this.dataSource.transaction(async (tx) => {
+      // A creation never overlaps a move (see MOVE_LOCK): the parent's path it copies stays
+      await tx.query(`SELECT pg_advisory_xact_lock_shared(hashtext($1))`, [MOVE_LOCK]);
       let path = `/${input.id}/`;
       let parentKind: OrgUnitKind | null = null;
       if (input.parentId !== null) {
@@ -230,6 +242,8 @@ export class UnitsRepository {
     actor: string,
   ): Promise<{ unit: OrgUnitRecord; moved: number }> {
     return this.dataSource.transaction(async (tx) => {
+      // Moves one at a time, each reading the tree as the last one left it (see MOVE_LOCK)
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [MOVE_LOCK]);
       const unit = await this.current(tx, id, version);
       const parent = await this.find(parentId, tx, true);
       if (!parent)

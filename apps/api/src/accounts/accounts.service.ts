@@ -114,6 +114,16 @@ export class AccountsService {
         grants: input.grants,
       });
       if (created === null) {
+        // Refused by a unique index: the login name taken (as by a double submit), else the
+        // member's user created meanwhile by someone else
+        const taken = await this.accounts.userByLogin(input.loginName);
+        if (taken === null && input.memberId !== undefined) {
+          throw new CodedProblem(
+            HttpStatus.CONFLICT,
+            AccountCode.MEMBER_HAS_USER,
+            `member '${input.memberId}' has a user already`,
+          );
+        }
         throw new CodedProblem(
           HttpStatus.CONFLICT,
           AccountCode.LOGIN_NAME_TAKEN,
