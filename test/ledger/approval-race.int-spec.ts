@@ -237,6 +237,27 @@ describe('ledger: the approval of a file against a concurrent rejection or 销�
     expect(outcomes).toEqual({ bulkFirst: ROUNDS / 2, approvalFirst: ROUNDS / 2 });
   });
 
+  it('closes each item once on a double submit of a bulk 销号: the second is 409, nothing closed twice', async () => {
+    const { instanceId } = await upToCheck(1);
+    const submitted = (await itemsOf(instanceId)).filter((item) => item.state === 'submitted');
+    expect(submitted).toHaveLength(3);
+    const bulk = () =>
+      supervisor.http
+        .post('/api/ledger/items/verify')
+        .send({ ids: submitted.map((item) => item.id), note: '已核实' });
+    const answers = await releasedTogether(instanceId, [bulk, bulk]);
+    expect(answers.map((a) => a.status)).toEqual([200, 409]);
+    expect(errorOf(answers[1]).code).toBe('LEDGER_WRONG_STATE');
+    for (const item of (await itemsOf(instanceId)).filter((i) => i.element === 'Do')) {
+      expect([item.state, item.kinds]).toEqual(['closed', ['opened', 'submitted', 'closed']]);
+    }
+    const [{ n }] = await h.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE stream = $1 AND type = 'ledger.closed'`,
+      [instanceId],
+    );
+    expect(n).toBe(3);
+  });
+
   it('crosses off the same items when the approving step is too big for one statement', async () => {
     // Watches (and calls through) how many statements each step's batch goes as
     const spy = jest.spyOn(WriteBatch.prototype, 'statements');
