@@ -92,11 +92,12 @@ describe('api: templates', () => {
       'DEPLOY_BODY_INVALID',
     );
     expect(notBundle.details).toEqual([
-      { field: 'xml', message: 'is not accepted (only bpmn and forms)' },
-      { field: 'bpmn', message: 'must be BPMN 2.0 XML (a string)' },
+      { field: 'xml', message: '不接受字段 xml（只接受 bpmn 和 forms）' },
+      { field: 'bpmn', message: 'bpmn 必须是 BPMN 2.0 XML 文本' },
     ]);
     const empty = expectError(await deploy('  '), 400);
-    expect(empty.details).toEqual([{ field: 'body', message: 'must be BPMN 2.0 XML' }]);
+    expect(empty.details).toEqual([{ field: 'body', message: '必须是 BPMN 2.0 XML' }]);
+    expect(empty.message).toBe('请求体是空的：请上传 BPMN 文件');
     expectError(await deploy(`<x>${'a'.repeat(5 * 1024 * 1024 + 1)}</x>`), 413);
   });
 
@@ -132,7 +133,7 @@ describe('api: templates', () => {
     expectError(await api.http.get(`/api/templates/${key}?version=9`), 404, 'TEMPLATE_NOT_FOUND');
     const bad = expectError(await api.http.get(`/api/templates/${key}?version=zero`), 400);
     expect(bad.details).toEqual([
-      { field: 'version', message: expect.stringContaining('version must be an integer') },
+      { field: 'version', message: expect.stringContaining('version 必须是') },
     ]);
   });
 

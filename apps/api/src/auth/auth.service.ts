@@ -201,16 +201,16 @@ export class AuthService implements OnModuleDestroy {
       throw new CodedProblem(
         HttpStatus.BAD_REQUEST,
         AccountCode.PASSWORD_REFUSED,
-        `invalid request: new`,
-        [{ field: 'new', message: `the new password ${problem}` }],
+        `新密码${passwordProblemText(problem)}`,
+        [{ field: 'new', message: `新密码${passwordProblemText(problem)}` }],
       );
     }
     if (next === current) {
       throw new CodedProblem(
         HttpStatus.BAD_REQUEST,
         AccountCode.PASSWORD_REFUSED,
-        `invalid request: new`,
-        [{ field: 'new', message: 'the new password must differ from the current one' }],
+        '新密码不能与当前密码相同',
+        [{ field: 'new', message: '新密码不能与当前密码相同' }],
       );
     }
     const stored = await this.accounts.passwordHash(userId);
@@ -223,8 +223,8 @@ export class AuthService implements OnModuleDestroy {
       throw new CodedProblem(
         HttpStatus.BAD_REQUEST,
         AccountCode.CURRENT_PASSWORD_WRONG,
-        'invalid request: current',
-        [{ field: 'current', message: 'the current password is wrong' }],
+        '当前密码错误',
+        [{ field: 'current', message: '当前密码错误' }],
       );
     }
     const hash = await hashPassword(next);
@@ -235,8 +235,8 @@ export class AuthService implements OnModuleDestroy {
         throw new CodedProblem(
           HttpStatus.BAD_REQUEST,
           AccountCode.CURRENT_PASSWORD_WRONG,
-          'invalid request: current',
-          [{ field: 'current', message: 'the current password is wrong' }],
+          '当前密码错误',
+          [{ field: 'current', message: '当前密码错误' }],
         );
       }
       await this.accounts.setPassword(tx, userId, hash, false);
@@ -294,4 +294,13 @@ export function meOf(user: UserAccount, kind: 'session' | 'token'): MeDto {
     mustChangePassword: user.mustChangePassword,
     authenticatedBy: kind,
   };
+}
+
+/** passwordProblem's reason (libs/org, English for the cli) as a person reads it here. */
+function passwordProblemText(problem: string): string {
+  const length = /^must be at (least|most) (\d+) characters$/.exec(problem);
+  if (length) return `${length[1] === 'least' ? '至少' : '最多'} ${length[2]} 个字符`;
+  if (problem === 'must not contain the login name') return '不能包含登录名';
+  if (problem === 'is one of the commonest passwords') return '过于常见，请换一个';
+  return `不符合要求（${problem}）`;
 }

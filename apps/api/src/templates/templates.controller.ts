@@ -28,6 +28,7 @@ import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { HttpProblem } from '../common/http-problem.js';
+import { problemsSummary } from '../common/messages.js';
 import { isMultipart } from '../common/multipart.js';
 import { FORM_ID, readDeployParts } from './deploy-parts.js';
 import {
@@ -133,8 +134,8 @@ export class TemplatesController {
     if (typeof bpmn !== 'string' || bpmn.trim() === '') {
       throw new HttpProblem(
         HttpStatus.BAD_REQUEST,
-        'the request body is empty',
-        [{ field: 'body', message: 'must be BPMN 2.0 XML' }],
+        '请求体是空的：请上传 BPMN 文件',
+        [{ field: 'body', message: '必须是 BPMN 2.0 XML' }],
         'DEPLOY_BODY_INVALID',
       );
     }
@@ -180,7 +181,7 @@ export class TemplatesController {
 function unsupported(): never {
   throw new HttpProblem(
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'send the BPMN file as application/xml or text/xml, a bundle { bpmn, forms } as application/json, or the .bpmn and .form files as multipart/form-data',
+    '请以 application/xml 或 text/xml 上传 BPMN 文件，以 application/json 上传 { bpmn, forms }，或以 multipart/form-data 上传 .bpmn 和 .form 文件',
     undefined,
     'DEPLOY_MEDIA_TYPE',
   );
@@ -190,29 +191,29 @@ function unsupported(): never {
 function deployBundle(body: unknown): { bpmn: unknown; forms: Record<string, unknown> } {
   const problems: { field: string; message: string }[] = [];
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    problems.push({ field: 'body', message: 'must be an object { bpmn, forms }' });
+    problems.push({ field: 'body', message: '必须是对象 { bpmn, forms }' });
   } else {
     const { bpmn, forms, ...rest } = body as Record<string, unknown>;
     for (const field of Object.keys(rest)) {
-      problems.push({ field, message: 'is not accepted (only bpmn and forms)' });
+      problems.push({ field, message: `不接受字段 ${field}（只接受 bpmn 和 forms）` });
     }
     if (typeof bpmn !== 'string' || bpmn.trim() === '') {
-      problems.push({ field: 'bpmn', message: 'must be BPMN 2.0 XML (a string)' });
+      problems.push({ field: 'bpmn', message: 'bpmn 必须是 BPMN 2.0 XML 文本' });
     }
     if (forms !== undefined) {
       if (typeof forms !== 'object' || forms === null || Array.isArray(forms)) {
-        problems.push({ field: 'forms', message: 'must be an object: form id → form-js schema' });
+        problems.push({ field: 'forms', message: 'forms 必须是对象：表单编号 → form-js 表单' });
       } else {
         for (const [formId, form] of Object.entries(forms)) {
           if (!FORM_ID.test(formId)) {
             problems.push({
               field: `forms.${formId.slice(0, 60)}`,
-              message: 'a form id may hold letters, digits, ., :, - and _ (at most 200)',
+              message: '表单编号只能包含字母、数字和 . : - _，最多 200 个字符',
             });
           } else if (typeof form !== 'object' || form === null || Array.isArray(form)) {
             problems.push({
               field: `forms.${formId}`,
-              message: 'must be a form-js schema (an object)',
+              message: '必须是 form-js 表单（一个对象）',
             });
           }
         }
@@ -224,7 +225,7 @@ function deployBundle(body: unknown): { bpmn: unknown; forms: Record<string, unk
   }
   throw new HttpProblem(
     HttpStatus.BAD_REQUEST,
-    'the deployment bundle is invalid',
+    problemsSummary('部署内容有误', problems),
     problems,
     'DEPLOY_BODY_INVALID',
   );
