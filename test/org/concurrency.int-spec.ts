@@ -224,6 +224,34 @@ describe('org, accounts and channels: concurrent writes', () => {
       }
     });
 
+    it('never closes a branch that a member joins at the same time, in either order', async () => {
+      for (const closeFirst of [true, false]) {
+        const branch = await createUnit(unitId('cl'), api.org.general, 'branch');
+        const close = () =>
+          admin.http.post(`/api/org-units/${branch.id}/close`).send({ version: branch.version });
+        const join = () =>
+          admin.http
+            .post('/api/members')
+            .send({ orgUnitId: branch.id, name: '并发己', status: 'full' });
+        const answers = await releasedTogether(closeFirst ? [close, join] : [join, close]);
+        const [closed, joined] = closeFirst ? answers : [answers[1], answers[0]];
+        if (closeFirst) {
+          expect(closed.status).toBe(200);
+          expectError(joined, 409, 'UNIT_CLOSED');
+        } else {
+          expect(joined.status).toBe(201);
+          expectError(closed, 409, 'UNIT_NOT_EMPTY');
+        }
+        const [row] = await api.dataSource.query<{ closed: boolean; members: number }[]>(
+          `SELECT u.closed_at IS NOT NULL AS closed,
+                  (SELECT count(*)::int FROM members m WHERE m.org_unit_id = u.id) AS members
+             FROM org_units u WHERE u.id = $1`,
+          [branch.id],
+        );
+        expect(row).toEqual({ closed: closeFirst, members: closeFirst ? 0 : 1 });
+      }
+    });
+
     it('keeps an edit made while an import updates the same member: the import reads it, or the edit is 409', async () => {
       const created = await adminA.http.post('/api/members').send({
         orgUnitId: api.org.branchA,
@@ -336,6 +364,20 @@ describe('org, accounts and channels: concurrent writes', () => {
       expect(await systemEvents('org.user.role_granted', mine)).toBe(1);
       expect(await systemEvents('org.user.role_revoked', mine)).toBe(1);
       expect(await systemEvents('org.user.disabled', mine)).toBe(1);
+    });
+
+    it('issues one token on a double click: the second is 409 TOKEN_LABEL_TAKEN', async () => {
+      const user = await newUser();
+      const answers = await twice(() =>
+        adminA.http.post('/api/tokens').send({ userId: user.id, label: '接口', expiresInDays: 7 }),
+      );
+      expect(statuses(answers)).toEqual([201, 409]);
+      expectError(refused(answers, 409), 409, 'TOKEN_LABEL_TAKEN');
+      const [{ n }] = await api.dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM api_tokens WHERE user_id = $1 AND label = '接口'`,
+        [user.id],
+      );
+      expect(n).toBe(1);
     });
 
     it('revokes a token once on a double click: both answer it revoked, one audit event', async () => {
