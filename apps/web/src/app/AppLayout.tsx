@@ -102,17 +102,24 @@ export function AppLayout({ children }: { children?: ReactNode }) {
               </Typography.Text>
             )}
           </Space>
-          <Space size={narrow ? 4 : 16} style={{ minWidth: 0 }}>
-            <Typography.Text
-              ellipsis
-              style={{ maxWidth: narrow ? 120 : 320 }}
+          <Space size={narrow ? 4 : 16} align="center" style={{ minWidth: 0 }}>
+            <span
+              style={{
+                display: 'inline-block',
+                maxWidth: narrow ? 110 : 360,
+                overflow: 'hidden',
+                textOverflow: 'ellipsis',
+                whiteSpace: 'nowrap',
+                lineHeight: '22px',
+                verticalAlign: 'middle',
+              }}
               title={unitName ? `${me.name}（${unitName}）` : me.name}
             >
               {me.name}
               {unitName && !narrow ? (
                 <Typography.Text type="secondary">（{unitName}）</Typography.Text>
               ) : null}
-            </Typography.Text>
+            </span>
             <Link to="/notifications" aria-label={`消息通知，${unread.data ?? 0} 条未读`}>
               <Badge count={unread.data ?? 0} size="small" overflowCount={99}>
                 <BellOutlined style={{ fontSize: 18, color: '#555' }} />
