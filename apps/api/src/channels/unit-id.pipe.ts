@@ -1,5 +1,5 @@
-import { HttpStatus, type PipeTransform } from '@nestjs/common';
-import { HttpProblem } from '../common/http-problem.js';
+import type { PipeTransform } from '@nestjs/common';
+import { invalidRequest } from '../common/validation.js';
 
 const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -7,8 +7,8 @@ const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export class UnitIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (typeof value === 'string' && UNIT_ID.test(value)) return value;
-    throw new HttpProblem(HttpStatus.BAD_REQUEST, 'invalid request: id', [
-      { field: 'id', message: 'id must be an org unit id (lower-case letters, digits, -)' },
+    throw invalidRequest([
+      { field: 'id', message: 'id 必须是党组织编号（小写字母、数字和 -，最多 63 个字符）' },
     ]);
   }
 }

@@ -33,7 +33,7 @@ export class CreateUserDto {
   @ApiProperty({ example: 'example.user', description: 'a-z, 0-9, `.`, `_`, `-`; 2–64' })
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9._-]{1,63}$/, {
-    message: 'loginName must be 2 to 64 lower-case letters, digits, ".", "_" or "-"',
+    message: 'loginName 必须是 2 到 64 个小写字母、数字或 . _ -（以字母或数字开头）',
   })
   loginName!: string;
 

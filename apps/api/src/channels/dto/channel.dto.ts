@@ -30,7 +30,7 @@ export class CreateChannelDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
-  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @Matches(PRINTABLE, { message: 'name 不能包含控制字符' })
   name!: string;
 
   @ApiProperty({
@@ -52,7 +52,7 @@ export class CreateChannelDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'secret must be printable ASCII without spaces' })
+  @Matches(/^[\x21-\x7e]+$/, { message: 'secret 必须是不含空格的可打印 ASCII 字符' })
   secret?: string;
 
   @ApiPropertyOptional({ default: true })
@@ -72,7 +72,7 @@ export class UpdateChannelDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
-  @Matches(PRINTABLE, { message: 'name must not contain control characters' })
+  @Matches(PRINTABLE, { message: 'name 不能包含控制字符' })
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 1024 })
@@ -92,7 +92,7 @@ export class UpdateChannelDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'secret must be printable ASCII without spaces' })
+  @Matches(/^[\x21-\x7e]+$/, { message: 'secret 必须是不含空格的可打印 ASCII 字符' })
   secret?: string | null;
 
   @ApiPropertyOptional()

@@ -62,7 +62,7 @@ export class LedgerFilterQueryDto {
     example: 'branch-rd',
   })
   @IsOptional()
-  @Matches(UNIT_ID, { message: 'orgUnitId must be an org unit id (lower-case, digits, -)' })
+  @Matches(UNIT_ID, { message: 'orgUnitId 必须是党组织编号（小写字母、数字和 -）' })
   orgUnitId?: string;
 
   @ApiPropertyOptional({
@@ -120,7 +120,7 @@ export class ListLedgerQueryDto extends IntersectionType(PageQueryDto, LedgerFil
 export class OverdueQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Limit to this unit’s subtree (403 outside your scope).' })
   @IsOptional()
-  @Matches(UNIT_ID, { message: 'orgUnitId must be an org unit id (lower-case, digits, -)' })
+  @Matches(UNIT_ID, { message: 'orgUnitId 必须是党组织编号（小写字母、数字和 -）' })
   orgUnitId?: string;
 }
 
@@ -133,11 +133,11 @@ export class RollupQueryDto {
     example: '2026-01',
     description: 'First month (YYYY-MM); quarters widen to whole quarters.',
   })
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'from must be a month, YYYY-MM' })
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'from 必须是月份（YYYY-MM）' })
   from!: string;
 
   @ApiProperty({ example: '2026-06', description: 'Last month (YYYY-MM), inclusive.' })
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'to must be a month, YYYY-MM' })
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'to 必须是月份（YYYY-MM）' })
   to!: string;
 
   @ApiPropertyOptional({
@@ -146,7 +146,7 @@ export class RollupQueryDto {
       'secretary / supervisor roles cover.',
   })
   @IsOptional()
-  @Matches(UNIT_ID, { message: 'orgUnitId must be an org unit id (lower-case, digits, -)' })
+  @Matches(UNIT_ID, { message: 'orgUnitId 必须是党组织编号（小写字母、数字和 -）' })
   orgUnitId?: string;
 }
 
@@ -176,7 +176,7 @@ export class CreateLedgerItemDto {
   standard!: string;
 
   @ApiProperty({ description: '责任主体: the responsible unit.', example: 'branch-rd' })
-  @Matches(UNIT_ID, { message: 'orgUnitId must be an org unit id (lower-case, digits, -)' })
+  @Matches(UNIT_ID, { message: 'orgUnitId 必须是党组织编号（小写字母、数字和 -）' })
   orgUnitId!: string;
 
   @ApiProperty({ description: '责任人: the responsible person.', example: '张书记' })
@@ -187,7 +187,7 @@ export class CreateLedgerItemDto {
   responsible!: string;
 
   @ApiProperty({ description: '考核部门: the assessing unit.', example: 'general-1' })
-  @Matches(UNIT_ID, { message: 'assessingUnitId must be an org unit id (lower-case, digits, -)' })
+  @Matches(UNIT_ID, { message: 'assessingUnitId 必须是党组织编号（小写字母、数字和 -）' })
   assessingUnitId!: string;
 
   @ApiProperty({
@@ -292,7 +292,7 @@ export class UploadQueryDto {
   // reads "evil<U+202E>fdp.exe" as "evilexe.pdf")
   // eslint-disable-next-line no-control-regex
   @Matches(/^[^/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/, {
-    message: 'fileName must not contain / \\, control characters or bidirectional controls',
+    message: 'fileName 不能包含 / \\、控制字符或双向控制字符',
   })
   fileName?: string;
 }

@@ -25,7 +25,7 @@ export class ImportQueryDto {
   @MaxLength(255)
   // eslint-disable-next-line no-control-regex
   @Matches(/^[^/\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$/, {
-    message: 'fileName must not contain / \\, control characters or bidirectional controls',
+    message: 'fileName 不能包含 / \\、控制字符或双向控制字符',
   })
   fileName?: string;
 

@@ -22,7 +22,7 @@ function DateField(field: string): PropertyDecorator {
     ApiPropertyOptional({ type: String, format: 'date', nullable: true })(target, key);
     IsOptional()(target, key);
     IsString({ message: `${field} must be a date (YYYY-MM-DD)` })(target, key);
-    Matches(DATE, { message: `${field} must be a date (YYYY-MM-DD)` })(target, key);
+    Matches(DATE, { message: `${field} 必须是日期（YYYY-MM-DD）` })(target, key);
   };
 }
 

@@ -1,5 +1,5 @@
 import { ORG_UNIT_KINDS, type OrgUnitKind } from '@app/org';
-import { HttpStatus, Injectable, type PipeTransform } from '@nestjs/common';
+import { Injectable, type PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -14,12 +14,11 @@ import {
   Min,
 } from 'class-validator';
 import { MAX_PAGE, PageQueryDto } from '../../common/pagination.dto.js';
-import { HttpProblem } from '../../common/http-problem.js';
-import { NotBlank } from '../../common/validation.js';
+import { NotBlank, invalidRequest } from '../../common/validation.js';
 
 export const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const UNIT_ID_MESSAGE = (field: string) =>
-  `${field} must be an org unit id (lower-case letters, digits and -, at most 63 characters)`;
+  `${field} 必须是党组织编号（小写字母、数字和 -，最多 63 个字符）`;
 
 /** The `version` a write read: 409 VERSION_CONFLICT when the object changed since. */
 export function VersionField(): PropertyDecorator {
@@ -128,9 +127,7 @@ export class MovedOrgUnitDto extends OrgUnitDto {
 export class UnitIdParamPipe implements PipeTransform<string, string> {
   transform(value: string): string {
     if (!UNIT_ID.test(value)) {
-      throw new HttpProblem(HttpStatus.BAD_REQUEST, 'invalid request: id', [
-        { field: 'id', message: UNIT_ID_MESSAGE('id') },
-      ]);
+      throw invalidRequest([{ field: 'id', message: UNIT_ID_MESSAGE('id') }]);
     }
     return value;
   }

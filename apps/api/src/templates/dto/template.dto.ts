@@ -9,7 +9,7 @@ export class DeployQueryDto {
   })
   @IsOptional()
   @Matches(/^[\w.\- ]{1,200}$/, {
-    message: 'name may hold letters, digits, spaces, ., - and _ (at most 200)',
+    message: 'name 只能包含字母、数字、空格和 . - _，最多 200 个字符',
   })
   name?: string;
 }
