@@ -161,6 +161,41 @@ describe('roster re-import and member statuses', () => {
     expect(await statusOf(`S${tag}3`)).toMatchObject({ status: 'full' });
   }, 120_000);
 
+  it('cli: member list --status, and the refusals of the bootstrap verbs (one line, exit 2)', async () => {
+    const [listed, unknown, rootBranch, passwordAlone] = await Promise.all([
+      cli('member', 'list', '--org', api.org.branchA, '--status', 'candidate,probationary'),
+      cli('member', 'list', '--status', 'full,member'),
+      cli('org', 'add', '--id', `rb-${tag.toLowerCase()}`, '--name', '支部', '--kind', 'branch'),
+      cli(
+        'user',
+        'create',
+        '--name',
+        'x',
+        '--password',
+        'Long-enough-1',
+        '--role',
+        'member',
+        '--org',
+        api.org.branchA,
+      ),
+    ]);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trim().split('\n').slice(1);
+    expect(rows.map((row) => row.split('  ').at(-1)).sort()).toEqual(['钱二']);
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^unknown status 'member'/),
+    });
+    expect(rootBranch).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('only a committee may be a root'),
+    });
+    expect(passwordAlone).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^--password needs --login/),
+    });
+  }, 120_000);
+
   it('GET /api/members filters by status (repeated or comma-separated); an unknown status is 400', async () => {
     const names = async (query: string) => {
       const response = await admin.http.get(
