@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import request from 'supertest';
+import { OrgDirectory } from '@app/org';
 import { type ApiHarness, type SuiteUser, expectError, startApi } from '../api/api-harness.js';
 
 type Answer = { status: number; body: unknown };
@@ -250,6 +251,32 @@ describe('org, accounts and channels: concurrent writes', () => {
         );
         expect(row).toEqual({ closed: closeFirst, members: closeFirst ? 0 : 1 });
       }
+    });
+
+    it('answers an admin’s status change read before a process changed the status 409 VERSION_CONFLICT', async () => {
+      const created = await adminA.http.post('/api/members').send({
+        orgUnitId: api.org.branchA,
+        name: '并发庚',
+        status: 'activist',
+        birthDate: '1999-09-09',
+      });
+      expect(created.status).toBe(201);
+      const read = created.body as { id: string; version: number };
+      // member development moves the person on (its service task, through the directory)
+      expect(
+        await api.app
+          .get(OrgDirectory)
+          .setMemberStatus(read.id, 'candidate', 'system:process', api.clock.now()),
+      ).toBe(true);
+      const stale = await adminA.http
+        .post(`/api/members/${read.id}/status`)
+        .send({ status: 'applicant', reason: '材料有误，退回申请人', version: read.version });
+      expectError(stale, 409, 'VERSION_CONFLICT');
+      const [row] = await api.dataSource.query<{ status: string }[]>(
+        `SELECT status::text AS status FROM members WHERE id = $1`,
+        [read.id],
+      );
+      expect(row.status).toBe('candidate');
     });
 
     it('keeps an edit made while an import updates the same member: the import reads it, or the edit is 409', async () => {

@@ -433,11 +433,13 @@ export class OrgDirectory {
         );
       }
       if (row.status === status) return false;
-      await tx.query(`UPDATE members SET status = $2, status_changed_at = $3 WHERE id = $1`, [
-        memberId,
-        status,
-        new Date(at),
-      ]);
+      // A new version, as an admin's change makes: an admin's edit or status change read
+      // before this one is then stale (409), not a silent overwrite of the process's step
+      await tx.query(
+        `UPDATE members SET status = $2, status_changed_at = $3, updated_at = $3, version = version + 1
+          WHERE id = $1`,
+        [memberId, status, new Date(at)],
+      );
       await this.audit(
         tx,
         'org.member.status',
