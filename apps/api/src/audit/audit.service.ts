@@ -99,8 +99,8 @@ function isCommitteeSupervisor(principal: Principal): boolean {
 }
 
 /** What an unknown stream and a stream outside the caller's scope both get. */
-function absent(stream: string): HttpProblem {
-  return new HttpProblem(HttpStatus.NOT_FOUND, `no audit stream '${stream}'`);
+function absent(_stream: string): HttpProblem {
+  return new HttpProblem(HttpStatus.NOT_FOUND, '未找到该审计记录流');
 }
 
 function toDto(result: AuditVerification): AuditVerificationDto {

@@ -186,10 +186,11 @@ export class ChannelsService {
   private checkUrl(url: string): void {
     const problem = robotUrlProblem(url, this.env.channelHosts);
     if (problem) {
+      const message = `url ${robotUrlProblemText(problem)}`;
       throw new HttpProblem(
         HttpStatus.UNPROCESSABLE_ENTITY,
-        `invalid request: url ${problem}`,
-        [{ field: 'url', message: problem }],
+        `不允许使用该机器人地址：${message}`,
+        [{ field: 'url', message }],
         ChannelErrorCode.URL_REFUSED,
       );
     }
@@ -199,8 +200,8 @@ export class ChannelsService {
     if (secret !== null && kind !== 'dingtalk') {
       throw new HttpProblem(
         HttpStatus.UNPROCESSABLE_ENTITY,
-        'invalid request: secret is only for a dingtalk channel (加签)',
-        [{ field: 'secret', message: 'only a dingtalk channel signs its messages' }],
+        '只有钉钉机器人使用加签密钥（secret）',
+        [{ field: 'secret', message: 'secret 只用于钉钉机器人的加签' }],
         ChannelErrorCode.SECRET_REFUSED,
       );
     }
@@ -224,4 +225,18 @@ function noChannel(unitId: string, channelId: string): HttpProblem {
     undefined,
     ChannelErrorCode.NOT_FOUND,
   );
+}
+
+/** robotUrlProblem's reason (libs/org, English for the cli) as a person reads it here. */
+function robotUrlProblemText(problem: string): string {
+  const host = /^host '(.*)' is not a robot host allowed by CHANNEL_HOSTS$/.exec(problem);
+  if (host) return `的主机 ${host[1]} 不在允许的机器人主机之列（CHANNEL_HOSTS）`;
+  const known: Record<string, string> = {
+    'must be an absolute URL': '必须是完整的网址',
+    'must be an https:// URL (http:// only to a loopback address)':
+      '必须以 https:// 开头（http:// 只可用于本机地址）',
+    'must not carry a user or password': '不能包含用户名或密码',
+    'must not carry a #fragment': '不能包含 # 片段',
+  };
+  return known[problem] ?? `不可用（${problem}）`;
 }

@@ -135,9 +135,9 @@ export class InstancesService {
     if (problems.length === 0) return;
     throw new RuntimeException(
       RuntimeExceptionCode.INVALID_VARIABLES,
-      `variables name members the instance may not name (outside its org unit, or without the standing the variable requires): ${problems
-        .map((problem) => `${problem.field} ${problem.message}`)
-        .join('; ')}`,
+      `所选人员不符合要求（不是本党组织的党员，或不具备该项所需的身份）：${[
+        ...new Set(problems.map((problem) => problem.field)),
+      ].join('、')}`,
       problems,
     );
   }

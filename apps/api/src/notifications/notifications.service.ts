@@ -102,7 +102,7 @@ export class NotificationsService {
       params,
     );
     if (!row) {
-      const absent = new HttpProblem(HttpStatus.NOT_FOUND, `no notification '${id}'`);
+      const absent = new HttpProblem(HttpStatus.NOT_FOUND, '未找到该通知');
       const exists = await this.dataSource.query<unknown[]>(
         `SELECT 1 FROM notifications WHERE id = $1`,
         [id],
