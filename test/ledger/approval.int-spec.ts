@@ -327,8 +327,9 @@ describe('ledger: approval of the file, grace, bulk 销号', () => {
       await submit(b);
       const refused = await bulk(supervisorGeneral, [a, b, c]);
       expect(refused.status).toBe(409);
-      expect(errorOf(refused).message).toMatch(/^该台账事项当前状态不允许此操作（/);
-      expect(errorOf(refused).message).toContain(`'${c}' is open`);
+      expect(errorOf(refused).message).toBe(
+        '所选的 3 项中有 1 项不是「已提交」状态，不能销号（只有已提交的事项可以销号）；全部未销号',
+      );
       expect(errorOf(refused).details).toEqual({ items: [{ id: c, state: 'open' }] });
       expect([await stateOf(a), await stateOf(b), await stateOf(c)]).toEqual([
         'submitted',

@@ -245,10 +245,7 @@ export class LedgerStore {
       [itemId, attachmentId],
     );
     if (!row) {
-      throw new LedgerException(
-        LedgerExceptionCode.ATTACHMENT_NOT_FOUND,
-        `ledger item '${itemId}' has no attachment '${attachmentId}'`,
-      );
+      throw new LedgerException(LedgerExceptionCode.ATTACHMENT_NOT_FOUND, '未找到该佐证材料');
     }
     return { ...toAttachment(row), content: row.content };
   }
@@ -271,8 +268,8 @@ export class LedgerStore {
         ['assessingUnitId', input.assessingUnitId],
       ] as const) {
         if ((await this.unitPath(unit, manager)) === null) {
-          throw new LedgerException(LedgerExceptionCode.INVALID_INPUT, `no org unit '${unit}'`, [
-            { field, message: `no org unit '${unit}'` },
+          throw new LedgerException(LedgerExceptionCode.INVALID_INPUT, `${field}：未找到该党组织`, [
+            { field, message: `${field}：未找到该党组织` },
           ]);
         }
       }
@@ -312,7 +309,7 @@ export class LedgerStore {
       from: ['open', 'in_progress'],
       to: 'in_progress',
       kind: 'progress',
-      note: required(note, 'note', 'a progress update needs a note'),
+      note: required(note, 'note', '报告进展时请填写说明'),
     });
   }
 
@@ -331,7 +328,7 @@ export class LedgerStore {
     const sha256 = createHash('sha256').update(file.content).digest('hex');
     return this.dataSource.transaction(async (manager) => {
       const item = await this.locked(manager, itemId);
-      expectState(item, WORKING_STATES, 'add evidence to');
+      expectState(item, WORKING_STATES, '上传佐证材料');
       const [row] = await manager.query<AttachmentRow[]>(
         `INSERT INTO ledger_attachments (item_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${ATTACHMENT_COLUMNS}`,
@@ -380,7 +377,7 @@ export class LedgerStore {
         if (item.source === 'task' && item.taskState === 'open') {
           throw new LedgerException(
             LedgerExceptionCode.WRONG_STATE,
-            `ledger item '${id}' belongs to task '${item.taskId}', which is still open: complete the task to submit`,
+            '该事项属于一个尚未办结的任务：请办理该任务，任务完成时即提交',
             { state: item.state, taskState: item.taskState },
           );
         }
@@ -395,18 +392,18 @@ export class LedgerStore {
         if (missing.length > 0) {
           throw new LedgerException(
             LedgerExceptionCode.INVALID_INPUT,
-            `attachment(s) ${missing.join(', ')} are not unsubmitted evidence of ledger item '${id}'`,
+            `所选佐证材料不是该事项待提交的材料：${missing.join('、')}`,
             missing.map((a) => ({
               field: 'attachmentIds',
-              message: `no pending attachment '${a}'`,
+              message: `attachmentIds：${a} 不是待提交的佐证材料`,
             })),
           );
         }
         if (note === null && attached.length === 0) {
           throw new LedgerException(
             LedgerExceptionCode.EVIDENCE_REQUIRED,
-            `ledger item '${id}' cannot be submitted without evidence: give a note or upload an attachment first`,
-            [{ field: 'note', message: 'a note or at least one attachment is required' }],
+            '提交前请填写说明或上传至少一份佐证材料',
+            [{ field: 'note', message: 'note：请填写说明或上传至少一份佐证材料' }],
           );
         }
         return { attachmentIds: attached };
@@ -450,7 +447,7 @@ export class LedgerStore {
       from: ['submitted'],
       to: 'in_progress',
       kind: 'rejected',
-      note: required(reason, 'reason', 'a rejection needs a reason'),
+      note: required(reason, 'reason', '退回时请填写原因'),
     });
   }
 
@@ -463,7 +460,7 @@ export class LedgerStore {
       from: ['closed'],
       to: 'in_progress',
       kind: 'reopened',
-      note: required(reason, 'reason', 'reopening needs a reason'),
+      note: required(reason, 'reason', '重新打开（回头看）时请填写原因'),
       data: dueAt === null ? {} : { dueAt: new Date(dueAt).toISOString() },
       set: {
         closed_at: null,
@@ -772,10 +769,7 @@ export class LedgerStore {
       if (wrong.length > 0) {
         throw new LedgerException(
           LedgerExceptionCode.WRONG_STATE,
-          `cannot close (销号) ${wrong.length} of ${items.length} ledger items: only submitted items close, and ${wrong
-            .slice(0, 5)
-            .map((item) => `'${item.id}' is ${item.state}`)
-            .join(', ')}${wrong.length > 5 ? ', …' : ''}; nothing was closed`,
+          `所选的 ${items.length} 项中有 ${wrong.length} 项不是「已提交」状态，不能销号（只有已提交的事项可以销号）；全部未销号`,
           { items: wrong.map((item) => ({ id: item.id, state: item.state })) },
         );
       }
@@ -983,14 +977,23 @@ function orderBy(sort: LedgerFilter['sort']): string {
 }
 
 const VERBS: Record<LedgerEntryKind, string> = {
-  opened: 'open',
-  progress: 'report progress on',
-  submitted: 'submit',
-  rejected: 'reject',
-  closed: 'close (销号)',
-  reopened: 'reopen',
-  escalated: 'escalate',
-  cancelled: 'cancel',
+  opened: '新建',
+  progress: '报告进展',
+  submitted: '提交',
+  rejected: '退回',
+  closed: '销号',
+  reopened: '重新打开（回头看）',
+  escalated: '督办',
+  cancelled: '取消',
+};
+
+/** A ledger item's state as a person reads it (台账 wording). */
+const STATE_NAMES: Record<LedgerState, string> = {
+  open: '待办',
+  in_progress: '办理中',
+  submitted: '已提交',
+  closed: '已销号',
+  cancelled: '已取消',
 };
 
 function verbOf(kind: LedgerEntryKind): string {
@@ -1006,22 +1009,24 @@ function wrongState(
   verb: string,
   from?: readonly LedgerState[],
 ): LedgerException {
-  const expected = from ? ` (only from ${from.join(' or ')})` : '';
+  const expected = from
+    ? `（只有${from.map((state) => `「${STATE_NAMES[state]}」`).join('或')}的事项可以${verb}）`
+    : '';
   return new LedgerException(
     LedgerExceptionCode.WRONG_STATE,
-    `cannot ${verb} ledger item '${item.id}': it is ${item.state}${expected}`,
+    `该台账事项当前为「${STATE_NAMES[item.state]}」，不能${verb}${expected}`,
     { state: item.state },
   );
 }
 
-function notFound(id: string): LedgerException {
-  return new LedgerException(LedgerExceptionCode.ITEM_NOT_FOUND, `no ledger item '${id}'`);
+function notFound(_id: string): LedgerException {
+  return new LedgerException(LedgerExceptionCode.ITEM_NOT_FOUND, '未找到该台账事项');
 }
 
 function tooLarge(maxBytes: number): LedgerException {
   return new LedgerException(
     LedgerExceptionCode.ATTACHMENT_TOO_LARGE,
-    `an attachment may be at most ${maxBytes} bytes (LEDGER_ATTACHMENT_MAX_BYTES)`,
+    `佐证材料文件过大：每份最多 ${maxBytes} 字节（LEDGER_ATTACHMENT_MAX_BYTES）`,
     { maxBytes },
   );
 }
@@ -1038,7 +1043,7 @@ function required(text: string | null | undefined, field: string, message: strin
     throw new LedgerException(
       field === 'reason' ? LedgerExceptionCode.REASON_REQUIRED : LedgerExceptionCode.INVALID_INPUT,
       message,
-      [{ field, message: `${field} must not be empty` }],
+      [{ field, message: `${field} 不能为空` }],
     );
   }
   return value;

@@ -34,6 +34,8 @@ describe('periodsBetween', () => {
     expect(() => periodsBetween('month', '2026-13', '2026-12', 'Asia/Shanghai')).toThrow(
       LedgerException,
     );
-    expect(() => periodsBetween('month', '2026-05', '2026-04', 'Asia/Shanghai')).toThrow(/before/);
+    expect(() => periodsBetween('month', '2026-05', '2026-04', 'Asia/Shanghai')).toThrow(
+      /不能早于/,
+    );
   });
 });

@@ -20,11 +20,9 @@ const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 function monthIndex(text: string, field: string): number {
   const match = MONTH.exec(text);
   if (!match) {
-    throw new LedgerException(
-      LedgerExceptionCode.INVALID_INPUT,
-      `${field} '${text}' is not a month (YYYY-MM)`,
-      [{ field, message: `${field} must be a month, YYYY-MM` }],
-    );
+    throw new LedgerException(LedgerExceptionCode.INVALID_INPUT, `${field} 必须是月份（YYYY-MM）`, [
+      { field, message: `${field} 必须是月份（YYYY-MM）` },
+    ]);
   }
   return Number(match[1]) * 12 + Number(match[2]) - 1;
 }
@@ -48,8 +46,8 @@ export function periodsBetween(kind: PeriodKind, from: string, to: string, zone:
   if (last < first) {
     throw new LedgerException(
       LedgerExceptionCode.INVALID_INPUT,
-      `to '${to}' is before from '${from}'`,
-      [{ field: 'to', message: 'to must not be before from' }],
+      `结束月份（to）不能早于开始月份（from）`,
+      [{ field: 'to', message: 'to 不能早于 from' }],
     );
   }
   const step = kind === 'month' ? 1 : 3;
@@ -61,8 +59,8 @@ export function periodsBetween(kind: PeriodKind, from: string, to: string, zone:
   if (count > MAX_PERIODS) {
     throw new LedgerException(
       LedgerExceptionCode.INVALID_INPUT,
-      `${count} periods asked for; at most ${MAX_PERIODS} per roll-up`,
-      [{ field: 'from', message: `at most ${MAX_PERIODS} periods` }],
+      `一次汇总最多 ${MAX_PERIODS} 个周期，所选为 ${count} 个`,
+      [{ field: 'from', message: `from 到 to 最多 ${MAX_PERIODS} 个周期` }],
     );
   }
   const periods: Period[] = [];
