@@ -12,6 +12,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.decorator.js';
 import { HttpProblem } from '../common/http-problem.js';
+import { invalidRequest } from '../common/validation.js';
 import { type BodyErrors, readBody } from '../common/read-body.js';
 import type { ImportQueryDto, ImportResultDto } from './dto/import.dto.js';
 import { OrgAccess, noUnit } from './org-access.js';
@@ -47,7 +48,7 @@ export class ImportService {
     if (bytes.length === 0) {
       throw new HttpProblem(
         HttpStatus.BAD_REQUEST,
-        'the body is empty: send the roster file (.xlsx or .csv) as the body',
+        '请求体是空的：请把花名册文件（.xlsx 或 .csv）作为请求体上传',
         undefined,
         'IMPORT_FILE_UNREADABLE',
       );
@@ -75,7 +76,7 @@ export class ImportService {
     if (answer.errorCount > 0) {
       throw new HttpProblem(
         HttpStatus.UNPROCESSABLE_ENTITY,
-        `the roster has ${answer.errorCount} problem(s); nothing was written`,
+        `花名册有 ${answer.errorCount} 处错误，未导入任何数据（见 details.errors）`,
         result,
         'IMPORT_INVALID_ROWS',
       );
@@ -88,12 +89,15 @@ export class ImportService {
     const grants = caller.principal.grants.filter((grant) => grant.role === 'admin');
     if (orgUnitId === undefined) {
       if (grants.length === 1) return grants[0].path;
-      throw new HttpProblem(
-        grants.length === 0 ? HttpStatus.FORBIDDEN : HttpStatus.BAD_REQUEST,
-        grants.length === 0
-          ? 'importing a roster needs the role admin over a unit'
-          : 'orgUnitId is required: you are an admin of several units',
-      );
+      if (grants.length > 0) {
+        throw invalidRequest([
+          {
+            field: 'orgUnitId',
+            message: 'orgUnitId 必填：您是多个党组织的管理员，请指定导入到哪一个',
+          },
+        ]);
+      }
+      throw new HttpProblem(HttpStatus.FORBIDDEN, '只有组织管理员可以导入花名册');
     }
     const unit = await this.units.find(orgUnitId);
     await this.orgAccess.assertAdmin(
@@ -111,14 +115,14 @@ const ROSTER_BODY: BodyErrors = {
   tooLarge: (maxBytes) =>
     new HttpProblem(
       HttpStatus.PAYLOAD_TOO_LARGE,
-      `the roster is more than IMPORT_MAX_BYTES (${maxBytes}) bytes`,
+      `花名册文件超过上限 ${maxBytes} 字节（IMPORT_MAX_BYTES）`,
       undefined,
       RosterFileProblem.TOO_LARGE,
     ),
   notAFile: () =>
     new HttpProblem(
       HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-      'send the roster as the body with Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, not JSON',
+      '请把花名册文件作为请求体上传，Content-Type 为 text/csv 或 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet（不接受 JSON）',
       undefined,
       'IMPORT_FILE_UNREADABLE',
     ),
