@@ -131,7 +131,7 @@ describe('security: bad input gets a 400 naming the field, never a 500', () => {
       expect(body.details).toEqual([
         {
           field: `variables.x${'.0'.repeat(62)}`,
-          message: 'nests deeper than 64 levels of arrays and objects',
+          message: `variables.x${'.0'.repeat(62)} 嵌套超过 64 层数组和对象`,
         },
       ]);
       expect((await api.http.get('/api/health')).status).toBe(200);

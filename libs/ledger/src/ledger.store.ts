@@ -1042,7 +1042,7 @@ function required(text: string | null | undefined, field: string, message: strin
   if (value === '') {
     throw new LedgerException(
       field === 'reason' ? LedgerExceptionCode.REASON_REQUIRED : LedgerExceptionCode.INVALID_INPUT,
-      message,
+      `${field} 不能为空：${message}`,
       [{ field, message: `${field} 不能为空` }],
     );
   }

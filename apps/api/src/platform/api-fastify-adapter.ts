@@ -1,7 +1,7 @@
 import { METHODS } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import { Readable } from 'node:stream';
-import { BadRequestException, HttpStatus } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import bodyParser from 'body-parser';
 import createETag from 'etag';
@@ -9,6 +9,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import finalhandler from 'finalhandler';
 import fresh from 'fresh';
 import { HttpProblem } from '../common/http-problem.js';
+import { invalidRequest } from '../common/validation.js';
 import { type InputProblem, jsonProblem, paramsProblem } from './input-guard.js';
 
 export interface ApiBodyOptions {
@@ -164,13 +165,24 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
 }
 
-/** The 400 for input that cannot be taken, naming the field. */
+/** The 400 for input that cannot be taken, naming the field (VALIDATION_FAILED, in Chinese). */
 function refusal(problem: InputProblem): HttpProblem {
-  return new HttpProblem(
-    HttpStatus.BAD_REQUEST,
-    `invalid request: ${problem.field} ${problem.message}`,
-    [problem],
-  );
+  return invalidRequest([
+    { field: problem.field, message: `${problem.field} ${inChinese(problem.message)}` },
+  ]);
+}
+
+/** input-guard's reasons (English, shared with other callers) as a person reads them here. */
+function inChinese(reason: string): string {
+  const key = /^\(a key\) (.*)$/.exec(reason);
+  if (key) return `的键名${inChinese(key[1])}`;
+  if (reason === 'must not contain the NUL character (\\u0000)')
+    return '不能包含 NUL 字符（\\u0000）';
+  const surrogate = /^must not contain an unpaired UTF-16 surrogate \((.*)\)$/.exec(reason);
+  if (surrogate) return `不能包含不成对的 UTF-16 代理字符（${surrogate[1]}）`;
+  const deep = /^nests deeper than (\d+) levels of arrays and objects$/.exec(reason);
+  if (deep) return `嵌套超过 ${deep[1]} 层数组和对象`;
+  return `不可接受（${reason}）`;
 }
 
 /**
