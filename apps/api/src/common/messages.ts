@@ -189,6 +189,6 @@ export function problemsSummary(
 ): string {
   if (problems.length === 0) return lead;
   const shown = problems.slice(0, 3).map((problem) => problem.message);
-  const more = problems.length > shown.length ? `等 ${problems.length} 处问题` : '';
+  const more = problems.length > shown.length ? `……（共 ${problems.length} 处）` : '';
   return `${lead}：${shown.join('；')}${more}`;
 }
