@@ -53,7 +53,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict with the current state.',
   413: 'Too large.',
   415: 'Unsupported media type.',
-  422: 'The template is invalid (details name the elements).',
+  422: 'Well-formed but refused: an invalid template, roster rows, a move (details say what).',
   429: 'Too many requests.',
   503: 'A dependency is unavailable.',
 };

@@ -3101,7 +3101,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description The template is invalid (details name the elements). */
+      /** @description Well-formed but refused: an invalid template, roster rows, a move (details say what). */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5103,7 +5103,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description The template is invalid (details name the elements). */
+      /** @description Well-formed but refused: an invalid template, roster rows, a move (details say what). */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5245,7 +5245,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description The template is invalid (details name the elements). */
+      /** @description Well-formed but refused: an invalid template, roster rows, a move (details say what). */
       422: {
         headers: {
           [name: string]: unknown;
@@ -5660,7 +5660,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description The template is invalid (details name the elements). */
+      /** @description Well-formed but refused: an invalid template, roster rows, a move (details say what). */
       422: {
         headers: {
           [name: string]: unknown;
@@ -6178,7 +6178,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description The template is invalid (details name the elements). */
+      /** @description Well-formed but refused: an invalid template, roster rows, a move (details say what). */
       422: {
         headers: {
           [name: string]: unknown;
