@@ -360,6 +360,7 @@ export class AccountsService {
         caller.principal,
         caller,
         `you may not ${what} user '${id}': they hold roles or membership outside your subtree`,
+        '该用户在您管理的党组织之外还有角色或党员身份，您不能执行此操作',
       );
     }
     return user;

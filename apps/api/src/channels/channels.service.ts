@@ -178,7 +178,12 @@ export class ChannelsService {
     if (hasRoleOver(caller.principal, 'admin', path)) return;
     const reason = `the channels of org unit '${unitId}' need the role admin over it`;
     if (canReadUnit(caller.principal, path)) {
-      await this.access.forbid(caller.principal, caller, reason);
+      await this.access.forbid(
+        caller.principal,
+        caller,
+        reason,
+        '只有该党组织或其上级党组织的组织管理员可以管理它的通知渠道',
+      );
     }
     await this.access.conceal(caller.principal, caller, reason, absent);
   }

@@ -49,7 +49,12 @@ export class OrgAccess {
   async assertAdmin(caller: Caller, path: string | null, what: string, absent: () => Error) {
     if (hasRoleOver(caller.principal, 'admin', path)) return;
     if (seesUnit(caller.principal, path)) {
-      await this.access.forbid(caller.principal, caller, `${what} needs the role admin over it`);
+      await this.access.forbid(
+        caller.principal,
+        caller,
+        `${what} needs the role admin over it`,
+        '只有该党组织或其上级党组织的组织管理员可以执行此操作',
+      );
     }
     await this.access.conceal(caller.principal, caller, `${what} is outside your scope`, absent());
   }
