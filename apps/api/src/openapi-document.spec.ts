@@ -78,5 +78,8 @@ describe('the OpenAPI document (the web app’s contract)', () => {
     expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
     expect(text).toContain('branch-rd');
     expect(text).toContain('theme-day');
+    // A person in the examples is a sample user: branch-rd's secretary 王建国
+    expect(text).toContain('secretary.branch-rd');
+    expect(text).not.toMatch(/example\.user|示例用户/);
   });
 });

@@ -43,9 +43,9 @@ export class GrantViewDto {
 export class MeDto {
   @ApiProperty({ format: 'uuid' })
   userId!: string;
-  @ApiProperty({ example: '示例用户' })
+  @ApiProperty({ example: '王建国' })
   name!: string;
-  @ApiPropertyOptional({ example: 'example.user', nullable: true, type: String })
+  @ApiPropertyOptional({ example: 'secretary.branch-rd', nullable: true, type: String })
   loginName!: string | null;
   @ApiPropertyOptional({ nullable: true, type: String })
   memberId!: string | null;

@@ -1032,9 +1032,9 @@ export interface components {
     LoginResultDto: {
       /** Format: uuid */
       userId: string;
-      /** @example 示例用户 */
+      /** @example 王建国 */
       name: string;
-      /** @example example.user */
+      /** @example secretary.branch-rd */
       loginName?: string | null;
       memberId?: string | null;
       grants: components['schemas']['GrantViewDto'][];
@@ -1085,9 +1085,9 @@ export interface components {
     MeDto: {
       /** Format: uuid */
       userId: string;
-      /** @example 示例用户 */
+      /** @example 王建国 */
       name: string;
-      /** @example example.user */
+      /** @example secretary.branch-rd */
       loginName?: string | null;
       memberId?: string | null;
       grants: components['schemas']['GrantViewDto'][];
@@ -1164,10 +1164,10 @@ export interface components {
     CreateUserDto: {
       /**
        * @description a-z, 0-9, `.`, `_`, `-`; 2–64
-       * @example example.user
+       * @example secretary.branch-rd
        */
       loginName: string;
-      /** @example 示例用户 */
+      /** @example 王建国 */
       name: string;
       /** @description A member of a unit in your subtree. */
       memberId?: string;
@@ -1192,7 +1192,7 @@ export interface components {
     UpdateUserDto: {
       /** @description The version read (409 STALE_VERSION when it changed since). */
       version: number;
-      /** @example 示例用户 */
+      /** @example 王建国 */
       name: string;
     };
     VersionDto: {

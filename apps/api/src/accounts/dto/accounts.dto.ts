@@ -30,14 +30,14 @@ export class GrantDto {
 }
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'example.user', description: 'a-z, 0-9, `.`, `_`, `-`; 2–64' })
+  @ApiProperty({ example: 'secretary.branch-rd', description: 'a-z, 0-9, `.`, `_`, `-`; 2–64' })
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9._-]{1,63}$/, {
     message: 'loginName 必须是 2 到 64 个小写字母、数字或 . _ -（以字母或数字开头）',
   })
   loginName!: string;
 
-  @ApiProperty({ example: '示例用户' })
+  @ApiProperty({ example: '王建国' })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -74,7 +74,7 @@ export class VersionDto {
 }
 
 export class UpdateUserDto extends VersionDto {
-  @ApiProperty({ example: '示例用户' })
+  @ApiProperty({ example: '王建国' })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
