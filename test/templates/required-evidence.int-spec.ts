@@ -104,7 +104,7 @@ describe('a step that requires its evidence (ledger.requiresEvidence)', () => {
     expect(problem.code).toBe('INVALID_VARIABLES');
     expect(problem.message).toContain('photos');
     expect(problem.details).toEqual([
-      { field: 'photos', message: expect.stringContaining('photo') as unknown as string },
+      { field: 'photos', message: expect.stringContaining('活动照片') as unknown as string },
     ]);
 
     await upload(itemId, '议程.pdf', 'application/pdf', Buffer.from('%PDF-1.4\n%%EOF\n'));

@@ -50,8 +50,8 @@ export async function missingEvidence(
       : [
           {
             field,
-            message:
-              'needs at least one photo (an image attached to the ledger item of the step) before the step is completed',
+            // the person at the form reads it beside the field: Chinese
+            message: '请先上传至少一张活动照片（佐证材料）再提交',
           },
         ];
   }
@@ -60,8 +60,7 @@ export async function missingEvidence(
     : [
         {
           field,
-          message:
-            'needs at least one attachment on the ledger item of the step before the step is completed',
+          message: '请先上传至少一份佐证材料再提交',
         },
       ];
 }

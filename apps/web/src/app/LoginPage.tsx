@@ -112,8 +112,8 @@ export default function LoginPage() {
           >
             <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
           </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={busy}>
-            登录
+          <Button type="primary" htmlType="submit" block disabled={busy}>
+            {busy ? '登录中…' : '登录'}
           </Button>
         </Form>
       </Card>

@@ -99,8 +99,8 @@ export default function PasswordPage() {
           >
             <Input.Password autoComplete="new-password" />
           </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={busy}>
-            修改密码
+          <Button type="primary" htmlType="submit" block disabled={busy}>
+            {busy ? '修改密码中…' : '修改密码'}
           </Button>
           {!forced && (
             <Button type="link" block onClick={() => void navigate(-1)} style={{ marginTop: 8 }}>

@@ -27,6 +27,8 @@ export interface FormViewerHandle {
   showErrors(byKey: ReadonlyMap<string, readonly string[]>): string[];
   /** The values as they are now. */
   values(): Record<string, unknown>;
+  /** Sets one value when the schema next changes (e.g. an uploaded photo, once it is offered). */
+  setValue(key: string, value: unknown): void;
 }
 
 interface Props {
@@ -35,6 +37,21 @@ interface Props {
   readonly disabled?: boolean;
   /** Called when a field changes, with the values now. */
   readonly onChange?: (values: Record<string, unknown>) => void;
+}
+
+/**
+ * The schema as shown: selects become searchable (form-js's plain select reads 「Select」 in
+ * English, a searchable one a Chinese placeholder, and a long list is easier to search).
+ * Presentation only: the values and the api's validation are the same.
+ */
+function presented(schema: FormSchema): FormSchema {
+  const copy = structuredClone(schema);
+  for (const component of allComponents(copy)) {
+    if (component.type === 'select' && component.searchable === undefined) {
+      component.searchable = true;
+    }
+  }
+  return copy;
 }
 
 /** Every component of a schema, depth first (groups and dynamic lists hold components). */
@@ -61,9 +78,16 @@ export const FormViewer = forwardRef<FormViewerHandle, Props>(function FormViewe
   const container = useRef<HTMLDivElement>(null);
   const form = useRef<FormJs | null>(null);
   const latest = useRef<Record<string, unknown>>(data);
+  const pending = useRef<Record<string, unknown>>({});
   const [state, setState] = useState<'loading' | 'ready' | 'failed'>('loading');
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
+  // Re-render the form only when the schema or the data change in content, not in identity
+  // (a refetch answers equal objects): a re-import mid-typing would move the fields away
+  const schemaKey = JSON.stringify(schema);
+  const dataKey = JSON.stringify(data);
+  const inputs = useRef({ schema, data });
+  inputs.current = { schema, data };
 
   useEffect(() => {
     let cancelled = false;
@@ -82,9 +106,14 @@ export const FormViewer = forwardRef<FormViewerHandle, Props>(function FormViewe
         });
         form.current = created;
         // Keep what was typed when the schema changes (e.g. new evidence offered)
-        await created.importSchema(schema, { ...data, ...latest.current });
+        const values = { ...inputs.current.data, ...latest.current, ...pending.current };
+        pending.current = {};
+        latest.current = values;
+        await created.importSchema(presented(inputs.current.schema), values);
         if (cancelled) return;
         created.on('changed', (event: { data: Record<string, unknown> }) => {
+          // destroying the form clears it: that is no change of the person's
+          if (cancelled) return;
           latest.current = event.data;
           onChangeRef.current?.(event.data);
         });
@@ -99,7 +128,7 @@ export const FormViewer = forwardRef<FormViewerHandle, Props>(function FormViewe
       created?.destroy();
       form.current = null;
     };
-  }, [schema, data]);
+  }, [schemaKey, dataKey]);
 
   useEffect(() => {
     form.current?.setProperty('disabled', disabled);
@@ -132,6 +161,11 @@ export const FormViewer = forwardRef<FormViewerHandle, Props>(function FormViewe
       },
       values() {
         return { ...form.current?._getState().data };
+      },
+      setValue(key, value) {
+        // taken at the next import: the field may not offer the value yet (its options come
+        // with the schema), and form-js drops a value its field does not offer
+        pending.current = { ...pending.current, [key]: value };
       },
     }),
     [schema],

@@ -36,8 +36,7 @@ export function TrafficLight({ light }: { light: Light | null | undefined }) {
   if (!light) return null;
   const { word, color } = LIGHTS[light];
   return (
-    <Tag color={color} variant="solid" aria-label={`亮灯：${word}`} style={{ marginInlineEnd: 0 }}>
-      <span aria-hidden="true">● </span>
+    <Tag color={color} variant="solid" title={`亮灯：${word}`} style={{ marginInlineEnd: 0 }}>
       {word}
     </Tag>
   );

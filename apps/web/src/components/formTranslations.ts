@@ -32,7 +32,7 @@ export const FORM_JS_ZH: Record<string, string> = {
     '请选择有效的值，最接近的有效值为 {previousValue} 和 {nextValue}。',
   'Previous page': '上一页',
   'Remove tag': '移除',
-  Search: '搜索姓名',
+  Search: '输入以搜索',
   'Skip to search': '跳到搜索',
   'Unable to download document': '无法下载文件',
   'Value is expected to be an integer.': '请填写整数。',

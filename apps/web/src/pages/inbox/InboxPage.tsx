@@ -180,6 +180,7 @@ export default function InboxPage() {
         aria-label="流程模板"
         placeholder="全部流程"
         allowClear
+        showSearch={{ optionFilterProp: 'label' }}
         style={{ width: narrow ? '100%' : 260 }}
         value={filters.templateKey}
         loading={templates.isPending}

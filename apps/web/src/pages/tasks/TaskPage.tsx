@@ -177,6 +177,7 @@ export default function TaskPage() {
   const formRef = useRef<FormViewerHandle>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [done, setDone] = useState<Instance | null>(null);
+  const [submitting, setSubmitting] = useState(false);
 
   useEffect(() => {
     markTaskOpened(id);
@@ -271,7 +272,7 @@ export default function TaskPage() {
       const rest = unplaced.flatMap((key) => byKey.get(key) ?? []);
       setProblem(
         placed > 0 && rest.length === 0
-          ? `${refused.message}（请按标红处修改）`
+          ? '提交未通过，请按表单中标红处的提示修改后再提交。'
           : [refused.message, ...rest].join('；'),
       );
     },
@@ -284,7 +285,11 @@ export default function TaskPage() {
       setProblem('表单还有未填或填写有误的项，请按标红处修改后再提交。');
       return;
     }
-    complete.mutate(submittedValues(values));
+    setSubmitting(true);
+    complete.mutateAsync(submittedValues(values)).then(
+      () => setSubmitting(false),
+      () => setSubmitting(false),
+    );
   };
 
   if (task.isPending) return <PageLoading />;
@@ -398,8 +403,10 @@ export default function TaskPage() {
       )}
       {open && !claimedByOther && (
         <Flex gap={8} style={{ marginTop: 12 }} wrap>
-          <Button type="primary" size="large" onClick={submit} loading={complete.isPending}>
-            提交
+          {/* no spinner: its leave animation can outlast the request and its icon's name
+              (「loading」) the label; the words say what is happening */}
+          <Button type="primary" size="large" onClick={submit} disabled={submitting}>
+            {submitting ? '提交中…' : '提交'}
           </Button>
           <Button size="large" onClick={() => void navigate(-1)}>
             返回
@@ -470,11 +477,21 @@ export default function TaskPage() {
           {(ledgerItem.data.state === 'open' || ledgerItem.data.state === 'in_progress') && (
             <EvidenceUpload
               itemId={ledgerItem.data.id}
-              onUploaded={() =>
+              onUploaded={(attachment) => {
+                // the new photo is chosen in the evidence field at once
+                if (evidenceField && formRef.current) {
+                  const chosen = formRef.current.values()[evidenceField];
+                  const ids: unknown[] = Array.isArray(chosen)
+                    ? (chosen as unknown[]).filter((v) => v !== attachment.id)
+                    : [];
+                  if (requiresEvidence !== 'image' || attachment.contentType.startsWith('image/')) {
+                    formRef.current.setValue(evidenceField, [...ids, attachment.id]);
+                  }
+                }
                 void queryClient.invalidateQueries({
                   queryKey: ['ledger', 'item', ledgerItem.data.id],
-                })
-              }
+                });
+              }}
             />
           )}
         </Flex>
