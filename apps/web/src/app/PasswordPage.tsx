@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Form, Input } from 'antd';
+import { Alert, Button, Card, Form, Input, message as antMessage } from 'antd';
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../api/client';
@@ -19,7 +19,7 @@ export default function PasswordPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const { message } = App.useApp();
+  const [message, messageHolder] = antMessage.useMessage();
   const me = useMe();
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -47,6 +47,7 @@ export default function PasswordPage() {
 
   return (
     <AuthPageFrame>
+      {messageHolder}
       <Card title="修改密码">
         {forced && (
           <Alert

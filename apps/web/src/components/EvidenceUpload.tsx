@@ -1,5 +1,13 @@
 import { CameraOutlined, UploadOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Flex, Typography, Upload, type UploadProps } from 'antd';
+import {
+  Alert,
+  Button,
+  Flex,
+  Typography,
+  Upload,
+  type UploadProps,
+  message as antMessage,
+} from 'antd';
 import { useState } from 'react';
 import { asApiError, toApiError } from '../api/errors';
 import type { components } from '../api/schema';
@@ -45,7 +53,7 @@ async function uploadEvidence(itemId: string, file: File): Promise<Attachment> {
  * request per file; a refusal (too large, a type the api does not take) is shown in Chinese.
  */
 export function EvidenceUpload({ itemId, onUploaded, disabled }: Props) {
-  const { message } = App.useApp();
+  const [message, messageHolder] = antMessage.useMessage();
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(0);
 
@@ -71,6 +79,7 @@ export function EvidenceUpload({ itemId, onUploaded, disabled }: Props) {
 
   return (
     <Flex vertical gap={8}>
+      {messageHolder}
       <Flex gap={8} wrap>
         <Upload
           accept={EVIDENCE_ACCEPT}

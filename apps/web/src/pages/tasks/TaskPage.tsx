@@ -1,7 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   Alert,
-  App,
   Breadcrumb,
   Button,
   Card,
@@ -15,6 +14,7 @@ import {
   Space,
   Tag,
   Typography,
+  message as antMessage,
 } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -169,7 +169,7 @@ export default function TaskPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const { message } = App.useApp();
+  const [message, messageHolder] = antMessage.useMessage();
   const screens = Grid.useBreakpoint();
   const narrow = screens.lg === false;
   const { task, instance, template, history, ledgerItemId, ledgerItem } = useTaskData(id);
@@ -532,6 +532,7 @@ export default function TaskPage() {
 
   return (
     <Flex vertical gap={12}>
+      {messageHolder}
       <Breadcrumb
         items={[{ title: <Link to="/inbox">我的待办</Link> }, { title: t.name ?? '办理' }]}
       />
