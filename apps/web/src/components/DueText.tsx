@@ -1,28 +1,9 @@
 import { Typography } from 'antd';
 import { serverNow } from '../api/client';
-import { calendarDaysBetween, formatDateTime } from './time';
+import { dueWords } from './due';
+import { formatDateTime } from './time';
 
-/** A due time in words against the server's now: 「还剩 2 天」「今天到期」「已逾期 3 天」. */
-export function dueWords(
-  dueAt: string | null | undefined,
-  now: number = serverNow(),
-  overdue?: boolean,
-): string {
-  if (!dueAt) return '无期限';
-  const due = Date.parse(dueAt);
-  if (Number.isNaN(due)) return '无期限';
-  const days = calendarDaysBetween(now, due);
-  if (due < now) {
-    const late = Math.max(1, -days);
-    // Past its due time but still within the grace the api allows: not yet 逾期
-    if (overdue === false)
-      return days === 0 ? '今天已到期（宽限期内）' : `已过期限 ${late} 天（宽限期内）`;
-    return days === 0 ? '今天已到期' : `已逾期 ${late} 天`;
-  }
-  if (days === 0) return '今天到期';
-  if (days === 1) return '明天到期';
-  return `还剩 ${days} 天`;
-}
+export { dueWords };
 
 export function DueText({
   dueAt,
@@ -33,7 +14,7 @@ export function DueText({
   overdue?: boolean;
   now?: number;
 }) {
-  const words = dueWords(dueAt, now, overdue);
+  const words = dueWords(dueAt, now ?? serverNow(), overdue);
   const type = overdue ? 'danger' : words.startsWith('还剩') || !dueAt ? undefined : 'warning';
   return (
     <Typography.Text type={type} title={dueAt ? `截止 ${formatDateTime(dueAt)}` : undefined}>
