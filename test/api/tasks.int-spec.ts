@@ -227,7 +227,12 @@ describe('api: tasks', () => {
     const response = await api.http.get(`/api/tasks/${reviewOf(0)}`);
     expect(response.status).toBe(200);
     expect(response.body).toEqual(
-      expect.objectContaining({ id: reviewOf(0), formKey: 'review-form', form: reviewForm }),
+      expect.objectContaining({
+        id: reviewOf(0),
+        formKey: 'review-form',
+        form: reviewForm,
+        canAct: true,
+      }),
     );
     expectError(await api.http.get(`/api/tasks/${randomUUID()}`), 404, 'TASK_NOT_FOUND');
   });
@@ -436,5 +441,21 @@ describe('api: tasks', () => {
     // And after the join only After is open
     const last = await api.http.get(`/api/instances/${instance.id}`).expect(200);
     expect((last.body as Instance).openTasks.map((task) => task.elementId)).toEqual(['After']);
+  });
+
+  it('says whether the caller may act on a task she sees (canAct)', async () => {
+    const instance = await start(key);
+    const review = instance.openTasks[0].id;
+    expect((await li.http.get(`/api/tasks/${review}`)).body).toEqual(
+      expect.objectContaining({ canAct: true }),
+    );
+    const done = await li.http.post(`/api/tasks/${review}/complete`).send({ variables: VALID });
+    expect(done.status).toBe(200);
+    // The approval is offered to the committee's group: branch A's secretary sees it, no more
+    const [approve] = (await list(`instanceId=${instance.id}&state=open`)).items.map((t) => t.id);
+    const seen = await wang.http.get(`/api/tasks/${approve}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toEqual(expect.objectContaining({ elementId: 'Approve', canAct: false }));
+    expect((await wang.http.post(`/api/tasks/${approve}/complete`).send({})).status).not.toBe(200);
   });
 });

@@ -219,6 +219,10 @@ test.describe('the secretary', () => {
       await expect(stepLink(page, new RegExp(step))).toHaveCount(0);
     }
     await shot(page, 'inbox-after-theme-day');
+    // she may look at the check, not do it
+    await stepLink(page, '上级审核销号').click();
+    await expect(page.getByText(/您可以查看，不能办理/)).toBeVisible();
+    await expect(page.getByRole('button', { name: '提交', exact: true })).toHaveCount(0);
   });
 });
 

@@ -192,14 +192,13 @@ export class TasksService {
   async get(id: string, caller: Caller): Promise<TaskDetailDto> {
     const row = await this.load(id);
     const task = toAssignable(row);
-    if (
-      !canActOnTask(
-        caller.principal,
-        task,
-        await this.access.unitPath(row.org_unit_id),
-        await this.access.approvalPath(task, row.org_unit_id),
-      )
-    ) {
+    const canAct = canActOnTask(
+      caller.principal,
+      task,
+      await this.access.unitPath(row.org_unit_id),
+      await this.access.approvalPath(task, row.org_unit_id),
+    );
+    if (!canAct) {
       await this.access.assertCanSee(caller, row.org_unit_id, `task '${id}'`, () =>
         taskNotFound(id),
       );
@@ -212,7 +211,7 @@ export class TasksService {
       taskNameBook(this.dataSource.manager, [row]),
       schema === null ? null : this.formFor(schema, row.instance_id),
     ]);
-    return { ...this.toTask(row, book), form };
+    return { ...this.toTask(row, book), form, canAct };
   }
 
   /**

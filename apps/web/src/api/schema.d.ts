@@ -1579,6 +1579,8 @@ export interface components {
       form: {
         [key: string]: unknown;
       } | null;
+      /** @description Whether you may claim and complete it; false for a step you only see (e.g. a secretary looking at the higher organisation’s check of her branch’s work). */
+      canAct: boolean;
     };
     CompleteTaskDto: {
       /**

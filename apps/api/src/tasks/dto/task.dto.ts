@@ -252,6 +252,13 @@ export class TaskDetailDto extends TaskDto {
     description: 'The form-js schema of the task’s form, when the api has it.',
   })
   form!: object | null;
+
+  @ApiProperty({
+    description:
+      'Whether you may claim and complete it; false for a step you only see (e.g. a secretary ' +
+      'looking at the higher organisation’s check of her branch’s work).',
+  })
+  canAct!: boolean;
 }
 
 export class TaskListDto {

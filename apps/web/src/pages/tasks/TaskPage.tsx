@@ -297,6 +297,9 @@ export default function TaskPage() {
   const t: Task = task.data;
   const open = t.state === 'open';
   const claimedByOther = open && !!t.claimedBy && t.claimedBy !== me.userId;
+  // a step she only sees (e.g. the higher organisation's check of her branch's work)
+  const onlySees = open && !t.canAct;
+  const readOnly = !open || claimedByOther || onlySees;
   const standard = ledgerItem.data?.standard ?? (elementId ? bpmn.documentation(elementId) : null);
   const who =
     t.assigneeName ?? (t.candidates.length > 0 ? t.candidates.map((c) => c.name).join('、') : '—');
@@ -364,7 +367,7 @@ export default function TaskPage() {
       {problem && (
         <Alert type="error" showIcon title={problem} role="alert" style={{ marginBottom: 12 }} />
       )}
-      {open && !t.claimedBy && !t.assignee && (
+      {open && t.canAct && !t.claimedBy && !t.assignee && (
         <Alert
           type="info"
           showIcon
@@ -375,6 +378,14 @@ export default function TaskPage() {
               认领
             </Button>
           }
+        />
+      )}
+      {onlySees && (
+        <Alert
+          type="info"
+          showIcon
+          style={{ marginBottom: 12 }}
+          title={`此步骤由 ${who} 办理，您可以查看，不能办理。`}
         />
       )}
       {claimedByOther && (
@@ -389,19 +400,14 @@ export default function TaskPage() {
         instance.isPending ? (
           <PageLoading />
         ) : (
-          <FormViewer
-            ref={formRef}
-            schema={schema}
-            data={formData}
-            disabled={!open || claimedByOther}
-          />
+          <FormViewer ref={formRef} schema={schema} data={formData} disabled={readOnly} />
         )
       ) : (
         <Typography.Paragraph type="secondary">
           此步骤无需填写表单，确认办理后提交即可。
         </Typography.Paragraph>
       )}
-      {open && !claimedByOther && (
+      {!readOnly && (
         <Flex gap={8} style={{ marginTop: 12 }} wrap>
           {/* no spinner: its leave animation can outlast the request and its icon's name
               (「loading」) the label; the words say what is happening */}
