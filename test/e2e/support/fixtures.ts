@@ -26,6 +26,9 @@ export interface SampleUser {
  * organisation's log-ins (name, role and unit in Chinese).
  */
 export const test = base.extend<{ sampleUsers: readonly SampleUser[] }>({
+  // Playwright reads a fixture's dependencies from its first parameter, which must be a
+  // destructuring pattern: this one depends on none.
+  // eslint-disable-next-line no-empty-pattern
   baseURL: async ({}, use) => {
     await use(e2eValue('baseUrl'));
   },
