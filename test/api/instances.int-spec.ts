@@ -264,4 +264,127 @@ describe('api: instances', () => {
     );
     expect(refusals[0]?.n).toBe(5);
   });
+  it('lists with names and open steps, by unit (and those below), business key and start time', async () => {
+    const businessKey = `${key}:names`;
+    const started = (await start({ templateKey: key, businessKey, orgUnitId: api.org.branchB }))
+      .body as Instance;
+    const byKey = await api.http.get(
+      `/api/instances?businessKey=${encodeURIComponent(businessKey)}`,
+    );
+    expect(byKey.status).toBe(200);
+    expect(byKey.body).toEqual(
+      expect.objectContaining({
+        total: 1,
+        items: [
+          expect.objectContaining({
+            id: started.id,
+            // the fixture's process has no name
+            templateName: null,
+            orgUnitName: '第二支部',
+            openTaskNames: ['First step'],
+          }),
+        ],
+      }),
+    );
+    const ids = async (query: string) =>
+      (
+        (await api.http.get(`/api/instances?templateKey=${key}&pageSize=100&${query}`)).body as {
+          items: { id: string }[];
+        }
+      ).items.map((item) => item.id);
+    expect(await ids(`orgUnitId=${api.org.branchB}`)).toContain(started.id);
+    expect(await ids(`orgUnitId=${api.org.general}`)).not.toContain(started.id);
+    expect(await ids(`orgUnitId=${api.org.general}&includeSubUnits=true`)).toContain(started.id);
+    expect(await ids(`orgUnitId=${api.org.branchA}&includeSubUnits=true`)).not.toContain(
+      started.id,
+    );
+    // The suite's clock stands at 2026-03-02T01:00Z
+    expect(
+      await ids('startedFrom=2026-03-02T00:00:00Z&startedBefore=2026-03-03T00:00:00Z'),
+    ).toContain(started.id);
+    expect(await ids('startedFrom=2026-03-02T01:00:00.001Z')).not.toContain(started.id);
+    expect(await ids('startedBefore=2026-03-02T01:00:00Z')).not.toContain(started.id);
+    expectError(await api.http.get('/api/instances?startedFrom=yesterday'), 400);
+    expectError(await api.http.get('/api/instances?includeSubUnits=maybe'), 400);
+  });
+
+  it('answers the diagram with per-element counts, scoped as the instance', async () => {
+    const started = (await start({ templateKey: key, orgUnitId: api.org.branchA }))
+      .body as Instance;
+    const completed = await api.http
+      .post(`/api/tasks/${started.openTasks[0].id}/complete`)
+      .send({ variables: {} });
+    expect(completed.status).toBe(200);
+    const diagram = await api.http.get(`/api/instances/${started.id}/diagram`);
+    expect(diagram.status).toBe(200);
+    const body = diagram.body as {
+      xml: string;
+      templateKey: string;
+      version: number;
+      templateName: string | null;
+      orgUnitName: string | null;
+      elements: { elementId: string; completed: number; active: number; incidents: number }[];
+    };
+    expect(body).toEqual(
+      expect.objectContaining({ templateKey: key, version: 1, orgUnitName: expect.any(String) }),
+    );
+    expect(body.xml).toContain('<bpmn:definitions');
+    const byId = new Map(body.elements.map((e) => [e.elementId, e]));
+    expect(byId.get('First')).toEqual({
+      elementId: 'First',
+      completed: 1,
+      active: 0,
+      incidents: 0,
+    });
+    expect(byId.get('Second')).toEqual({
+      elementId: 'Second',
+      completed: 0,
+      active: 1,
+      incidents: 0,
+    });
+
+    const gateway = (await start({ templateKey: `${key}-gateway` })).body as Instance & {
+      incidents: { elementId: string }[];
+    };
+    const blocked = (await api.http.get(`/api/instances/${gateway.id}/diagram`))
+      .body as typeof body;
+    const incidentAt = gateway.incidents[0].elementId;
+    expect(blocked.elements.find((e) => e.elementId === incidentAt)).toEqual(
+      expect.objectContaining({ incidents: 1 }),
+    );
+
+    const other = await api.user(`diagram-${api.tag}`, [
+      { role: 'secretary', orgUnitId: api.org.branchB },
+    ]);
+    expectError(
+      await other.http.get(`/api/instances/${started.id}/diagram`),
+      404,
+      'INSTANCE_NOT_FOUND',
+    );
+    expectError(
+      await api.http.get(`/api/instances/${randomUUID()}/diagram`),
+      404,
+      'INSTANCE_NOT_FOUND',
+    );
+  });
+
+  it('keeps the reason given for cancelling in the history', async () => {
+    const started = (await start({ templateKey: key })).body as Instance;
+    const reason = '计划调整，与上级组织的活动合并开展';
+    const cancelled = await api.http.post(`/api/instances/${started.id}/cancel`).send({ reason });
+    expect(cancelled.status).toBe(200);
+    const history = (await api.http.get(`/api/instances/${started.id}/history`)).body as {
+      items: { type: string; data: Record<string, unknown> }[];
+    };
+    expect(history.items.find((item) => item.type === 'instance.cancelled')?.data).toEqual({
+      reason,
+    });
+    const long = await start({ templateKey: key });
+    expectError(
+      await api.http
+        .post(`/api/instances/${(long.body as Instance).id}/cancel`)
+        .send({ reason: 'x'.repeat(501) }),
+      400,
+    );
+  });
 });

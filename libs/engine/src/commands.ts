@@ -49,6 +49,8 @@ export interface FireTimerCommand {
 
 export interface CancelCommand {
   readonly type: 'cancel';
+  /** Why, as the person who cancelled said it: kept in the audit, the engine ignores it. */
+  readonly reason?: string;
 }
 
 /** Retries what failed; the variables (if any) are set first, from the element's scope up. */

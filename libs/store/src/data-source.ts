@@ -17,6 +17,7 @@ import { Accounts1796700000000 } from '../../../migrations/1796700000000-Account
 import { LedgerItemsByInstance1797000000000 } from '../../../migrations/1797000000000-LedgerItemsByInstance.js';
 import { ApprovalAuthority1797100000000 } from '../../../migrations/1797100000000-ApprovalAuthority.js';
 import { DeploymentForms1797300000000 } from '../../../migrations/1797300000000-DeploymentForms.js';
+import { InstancesByStart1797350000000 } from '../../../migrations/1797350000000-InstancesByStart.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   LedgerItemsByInstance1797000000000,
   ApprovalAuthority1797100000000,
   DeploymentForms1797300000000,
+  InstancesByStart1797350000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

@@ -746,7 +746,7 @@ export class InstanceRuntime {
               instanceId: row.id,
               elementId: null,
               at: now,
-              data: {},
+              data: command.reason ? { reason: command.reason } : {},
             },
           ]
         : [];

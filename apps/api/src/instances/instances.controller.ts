@@ -10,6 +10,8 @@ import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
 import { UuidParam } from '../common/uuid-param.js';
 import {
+  CancelInstanceDto,
+  InstanceDiagramDto,
   InstanceDto,
   InstanceHistoryDto,
   InstanceListDto,
@@ -29,7 +31,7 @@ export class InstancesController {
     summary: 'Start an instance of the latest version of a template',
     description:
       'In `orgUnitId` (default: the unit you hold a role on, when only one), where you are a ' +
-      'secretary or a supervisor over it; a unit that does not exist and one outside your ' +
+      'secretary, a supervisor or an admin over it; a unit that does not exist and one outside your ' +
       'scope get the same 400 naming `orgUnitId`. ' +
       'A `businessKey` is unique per template within the org unit, whatever state the earlier ' +
       'instance is in: starting the same template in the same unit again with a business key ' +
@@ -75,16 +77,37 @@ export class InstancesController {
     return this.instances.history(id, caller);
   }
 
+  @Get(':id/diagram')
+  @ApiOperation({
+    summary: 'The instance’s diagram and where it stands, per element',
+    description:
+      'The BPMN XML of the template version the instance runs, with its template’s and unit’s ' +
+      'names, and per element how many times it completed, how many of its element instances ' +
+      'run now (active) and its open incidents; elements that never ran are not listed. ' +
+      'Whoever reads the instance; for anyone else it is absent (404).',
+  })
+  @ApiOkResponse({ type: InstanceDiagramDto })
+  @ApiErrors(400, 401, 403, 404)
+  diagram(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<InstanceDiagramDto> {
+    return this.instances.diagram(id, caller);
+  }
+
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Cancel an instance',
-    description: 'Terminates everything still running; 409 when it has already ended.',
+    description:
+      'Terminates everything still running; 409 when it has already ended. A secretary of the ' +
+      'instance’s unit or a supervisor over it; the reason (optional) is kept in its history.',
   })
   @ApiOkResponse({ type: InstanceDto })
   @ApiErrors(400, 401, 403, 404, 409)
-  cancel(@UuidParam() id: string, @CurrentCaller() caller: Caller): Promise<InstanceDto> {
-    return this.instances.cancel(id, caller);
+  cancel(
+    @UuidParam() id: string,
+    @Body() body: CancelInstanceDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<InstanceDto> {
+    return this.instances.cancel(id, caller, body?.reason);
   }
 
   @Post(':id/incidents/:incidentKey/resolve')

@@ -1,7 +1,7 @@
 import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
-import { OrgDirectory, type Principal, canActOnTask, lookupNames } from '@app/org';
+import { OrgDirectory, type Principal, canActOnTask, hasRoleOver, lookupNames } from '@app/org';
 import {
   InstanceRuntime,
   type InstanceSummary,
@@ -20,6 +20,7 @@ import { unitScopeSql } from '../auth/scope.sql.js';
 import { invalidRequest } from '../common/validation.js';
 import type { DataSource } from 'typeorm';
 import type {
+  InstanceDiagramDto,
   InstanceDto,
   InstanceHistoryDto,
   InstanceListDto,
@@ -87,10 +88,12 @@ export class InstancesService {
         { field: 'orgUnitId', message: 'orgUnitId 必填：您在多个党组织（或没有党组织）担任角色' },
       ]);
     }
-    // Who reads a unit (its secretary, a supervisor over it) is who may start in it. A unit
-    // outside the caller's scope is answered as one that does not exist (out of scope is
-    // absent): the same 400 naming `orgUnitId`, the truth audited.
-    await this.access.readableUnit(caller.principal, caller, orgUnitId);
+    // Who reads a unit (its secretary, a supervisor over it) is who may start in it, and an
+    // admin over it (who keeps its members: the start by hand of the templates page, e.g. a
+    // member's development). A unit outside the caller's scope is answered as one that does
+    // not exist (out of scope is absent): the same 400 naming `orgUnitId`, the truth audited.
+    const adminOver = hasRoleOver(caller.principal, 'admin', await this.access.unitPath(orgUnitId));
+    if (!adminOver) await this.access.readableUnit(caller.principal, caller, orgUnitId);
     if (input.businessKey !== undefined && isScheduledBusinessKey(input.businessKey)) {
       const message = `businessKey 不能以 ${SCHEDULED_KEY_PREFIXES.join(' 或 ')} 开头：这些业务编号留给定时启动的流程`;
       throw invalidRequest([{ field: 'businessKey', message }]);
@@ -109,15 +112,20 @@ export class InstancesService {
   }
 
   /** Cancels an instance: a secretary of its unit or a supervisor over it. */
-  async cancel(id: string, caller: Caller): Promise<InstanceDto> {
+  async cancel(id: string, caller: Caller, reason?: string): Promise<InstanceDto> {
     // Secretaries and supervisors over the unit are exactly who read it: anyone else gets 404
     await this.access.assertCanSee(caller, await this.orgUnitOf(id), `instance '${id}'`, () =>
       notFound(id),
     );
     return this.fromStep(
-      await this.runtime.execute(id, { type: 'cancel' }, actorOf(caller.principal), {
-        openTasks: true,
-      }),
+      await this.runtime.execute(
+        id,
+        { type: 'cancel', reason: reason?.trim() || undefined },
+        actorOf(caller.principal),
+        {
+          openTasks: true,
+        },
+      ),
     );
   }
 
@@ -226,35 +234,128 @@ export class InstancesService {
     );
   }
 
+  /**
+   * The instances of the units the caller reads, newest first, by template, unit (or a unit
+   * and those below it), business key, state and when they started; each with its template's
+   * and unit's names and the names of its open steps.
+   */
   async list(query: ListInstancesQueryDto, caller: Caller): Promise<InstanceListDto> {
     const params: unknown[] = [];
     const where: string[] = [
-      unitScopeSql(
-        caller.principal,
-        ['secretary', 'supervisor'],
-        '(SELECT path FROM org_units o WHERE o.id = org_unit_id)',
-        params,
-      ),
+      unitScopeSql(caller.principal, ['secretary', 'supervisor'], 'o.path', params),
     ];
-    if (query.orgUnitId !== undefined) {
-      await this.access.readableUnit(caller.principal, caller, query.orgUnitId);
-    }
+    const unitPath =
+      query.orgUnitId === undefined
+        ? undefined
+        : await this.access.readableUnit(caller.principal, caller, query.orgUnitId);
     const filter = (sql: string, value: unknown) => {
       params.push(value);
       where.push(sql.replace('?', `$${params.length}`));
     };
-    if (query.templateKey !== undefined) filter('template_key = ?', query.templateKey);
-    if (query.businessKey !== undefined) filter('business_key = ?', query.businessKey);
-    if (query.orgUnitId !== undefined) filter('org_unit_id = ?', query.orgUnitId);
-    if (query.state !== undefined) filter('state = ?::instance_state', query.state);
-    const clause = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-    const rows = await this.dataSource.query<(InstanceRow & { total: number })[]>(
-      `SELECT ${SUMMARY_COLUMNS}, count(*) OVER ()::int AS total FROM process_instances ${clause}
-        ORDER BY created_at DESC, id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    if (query.templateKey !== undefined) filter('i.template_key = ?', query.templateKey);
+    if (query.businessKey !== undefined) filter('i.business_key = ?', query.businessKey);
+    if (query.orgUnitId !== undefined) {
+      if (query.includeSubUnits === true) filter('starts_with(o.path, ?)', unitPath);
+      else filter('i.org_unit_id = ?', query.orgUnitId);
+    }
+    if (query.state !== undefined) filter('i.state = ?::instance_state', query.state);
+    if (query.startedFrom !== undefined) filter('i.created_at >= ?', query.startedFrom);
+    if (query.startedBefore !== undefined) filter('i.created_at < ?', query.startedBefore);
+    const from = `process_instances i LEFT JOIN org_units o ON o.id = i.org_unit_id`;
+    const clause = `WHERE ${where.join(' AND ')}`;
+    const rows = await this.dataSource.query<
+      (InstanceRow & {
+        total: number;
+        template_name: string | null;
+        org_unit_name: string | null;
+        open_task_names: string[];
+      })[]
+    >(
+      `SELECT page.*,
+              (SELECT pd.name FROM process_definitions pd
+                WHERE pd.key = page.template_key AND pd.version = page.version) AS template_name,
+              (SELECT u.name FROM org_units u WHERE u.id = page.org_unit_id) AS org_unit_name,
+              ARRAY(SELECT coalesce(t.name, t.element_id) FROM tasks t
+                     WHERE t.instance_id = page.id AND t.state = 'open' AND t.kind = 'user'
+                     ORDER BY t.created_at, length(t.engine_key), t.engine_key) AS open_task_names
+         FROM (SELECT ${SUMMARY_COLUMNS.replace(/(\w+)/g, 'i.$1')}, count(*) OVER ()::int AS total
+                 FROM ${from} ${clause}
+                ORDER BY i.created_at DESC, i.id
+                LIMIT $${params.length + 1} OFFSET $${params.length + 2}) page
+        ORDER BY page.created_at DESC, page.id`,
       [...params, query.pageSize, query.offset],
     );
-    const total = rows[0]?.total ?? (await this.count(clause, params));
-    return { items: rows.map(toSummary), total, page: query.page, pageSize: query.pageSize };
+    const total = rows[0]?.total ?? (await this.count(`${from} ${clause}`, params));
+    return {
+      items: rows.map((row) => ({
+        ...toSummary(row),
+        templateName: row.template_name,
+        orgUnitName: row.org_unit_name,
+        openTaskNames: row.open_task_names,
+      })),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+  }
+
+  /**
+   * The diagram of the version the instance runs, and per element how many times it completed
+   * (its audit events), how many of its element instances run now and its open incidents (the
+   * engine state); scoped as the instance.
+   */
+  async diagram(id: string, caller: Caller): Promise<InstanceDiagramDto> {
+    await this.access.assertCanSee(caller, await this.orgUnitOf(id), `instance '${id}'`, () =>
+      notFound(id),
+    );
+    const [row] = await this.dataSource.query<
+      {
+        template_key: string;
+        version: number;
+        template_name: string | null;
+        org_unit_name: string | null;
+        xml: string | null;
+        live: { elementId: string; kind: string }[] | null;
+        incidents: { elementId: string }[] | null;
+      }[]
+    >(
+      `SELECT i.template_key, i.version, pd.name AS template_name, o.name AS org_unit_name, d.xml,
+              (SELECT jsonb_agg(e.value) FROM jsonb_each(i.engine_state->'elements') e) AS live,
+              (SELECT jsonb_agg(e.value) FROM jsonb_each(i.engine_state->'incidents') e) AS incidents
+         FROM process_instances i
+         JOIN process_definitions pd ON pd.id = i.definition_id
+         JOIN deployments d ON d.id = pd.deployment_id
+         LEFT JOIN org_units o ON o.id = i.org_unit_id
+        WHERE i.id = $1`,
+      [id],
+    );
+    if (!row) throw notFound(id);
+    const completed = await this.dataSource.query<{ element_id: string; n: number }[]>(
+      `SELECT element_id, count(*)::int AS n FROM audit_events
+        WHERE stream = $1 AND type = 'element.completed' AND element_id IS NOT NULL
+        GROUP BY element_id`,
+      [id],
+    );
+    const stats = new Map<string, { completed: number; active: number; incidents: number }>();
+    const of = (elementId: string) => {
+      let entry = stats.get(elementId);
+      if (!entry) stats.set(elementId, (entry = { completed: 0, active: 0, incidents: 0 }));
+      return entry;
+    };
+    for (const { element_id, n } of completed) of(element_id).completed = n;
+    // A multi-instance activity counts its inner instances, not its body as well
+    for (const element of row.live ?? [])
+      if (element.kind === 'flowNode') of(element.elementId).active += 1;
+    for (const incident of row.incidents ?? []) of(incident.elementId).incidents += 1;
+    return {
+      instanceId: id,
+      templateKey: row.template_key,
+      version: row.version,
+      templateName: row.template_name,
+      orgUnitName: row.org_unit_name,
+      xml: row.xml ?? '',
+      elements: [...stats].map(([elementId, entry]) => ({ elementId, ...entry })),
+    };
   }
 
   /** The instance's audit events (its own hash chain), in order. */
@@ -307,9 +408,10 @@ export class InstancesService {
     return row.org_unit_id;
   }
 
-  private async count(clause: string, params: unknown[]): Promise<number> {
+  /** How many rows `FROM <fromAndWhere>` has. */
+  private async count(fromAndWhere: string, params: unknown[]): Promise<number> {
     const [row] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM process_instances ${clause}`,
+      `SELECT count(*)::int AS n FROM ${fromAndWhere}`,
       params,
     );
     return row?.n ?? 0;

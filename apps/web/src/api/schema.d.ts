@@ -204,7 +204,7 @@ export interface paths {
     };
     /**
      * List templates (the latest version of each key)
-     * @description Integrators, secretaries and supervisors read every template. Anyone else (members) reads only the templates of instances in which they have an open task, in that version; any other template is answered 404, as one that is not deployed.
+     * @description Integrators, secretaries, supervisors and admins read every template. Anyone else (members) reads only the templates of instances in which they have an open task, in that version; any other template is answered 404, as one that is not deployed.
      */
     get: operations['templates_list'];
     put?: never;
@@ -213,6 +213,26 @@ export interface paths {
      * @description Either the BPMN 2.0 XML alone (Content-Type application/xml or text/xml, at most 5 MB), or a bundle as JSON (application/json, at most 1 MB): `{ "bpmn": "<xml>", "forms": { "<formId>": { …form-js schema… } } }`, or the files themselves as multipart/form-data: one `.bpmn` file part and at most 100 `.form` file parts, the file name (without `.form`) giving the form id, at most 5 MB in all and FORM_MAX_BYTES a form (413 MULTIPART_FILE_TOO_LARGE); no `.bpmn`, two, a part of another name, a repeated form id or a text field is 400 DEPLOY_BODY_INVALID naming the part, a 102nd file 400 MULTIPART_TOO_MANY_FILES, a malformed body 400 MULTIPART_MALFORMED; the `.bpmn` file name is the deployment's name unless `?name=` gives one. Every form a user task names (`zeebe:formDefinition formId`) is taken from `forms`, else from the latest deployment that carried it; a form found in neither, or not valid form-js, refuses the file (422 TEMPLATE_INVALID, a detail naming the user task and the form). The deployment keeps its forms: a task shows the form of its instance's version, and a changed form is a new version. Each executable process becomes a new version of its key (the process id). Deploying the same file and forms again changes nothing and answers 200 with `created: false`. An invalid file is refused whole with 422 and one detail per problem. Only integrators deploy (403).
      */
     post: operations['templates_deploy'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/templates/{key}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Every version of a template, with its forms and the instances on it
+     * @description Newest first; each version with who deployed it (by name), the forms its deployment carries and its instances running / completed / terminated in the units below your integrator or admin grants. Integrators and admins only (403); an unknown key is 404.
+     */
+    get: operations['templates_versions'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -228,7 +248,7 @@ export interface paths {
     };
     /**
      * Get a template: its latest version (or `?version=`) and its XML
-     * @description Integrators, secretaries and supervisors read every template. Anyone else (members) reads only the templates of instances in which they have an open task, in that version; any other template is answered 404, as one that is not deployed.
+     * @description Integrators, secretaries, supervisors and admins read every template. Anyone else (members) reads only the templates of instances in which they have an open task, in that version; any other template is answered 404, as one that is not deployed.
      */
     get: operations['templates_get'];
     put?: never;
@@ -251,7 +271,7 @@ export interface paths {
     put?: never;
     /**
      * Start an instance of the latest version of a template
-     * @description In `orgUnitId` (default: the unit you hold a role on, when only one), where you are a secretary or a supervisor over it; a unit that does not exist and one outside your scope get the same 400 naming `orgUnitId`. A `businessKey` is unique per template within the org unit, whatever state the earlier instance is in: starting the same template in the same unit again with a business key already used there is refused with 409 `DUPLICATE_BUSINESS_KEY` (it is not treated as an idempotent replay that returns the existing instance; look that one up with `GET /api/instances?templateKey=&businessKey=`); the same key in another unit is no duplicate. Keys beginning `theme-day:` or `political-birthday:` belong to the scheduled starts and are refused (400). Without a business key every call starts a new instance. Members the variables name (`memberId`, `memberIds`, `attendance`, `sponsors[].memberId`, `contacts[].memberId`) must be of the unit or below: 400 `INVALID_VARIABLES` naming the variable otherwise, the same for an unknown member.
+     * @description In `orgUnitId` (default: the unit you hold a role on, when only one), where you are a secretary, a supervisor or an admin over it; a unit that does not exist and one outside your scope get the same 400 naming `orgUnitId`. A `businessKey` is unique per template within the org unit, whatever state the earlier instance is in: starting the same template in the same unit again with a business key already used there is refused with 409 `DUPLICATE_BUSINESS_KEY` (it is not treated as an idempotent replay that returns the existing instance; look that one up with `GET /api/instances?templateKey=&businessKey=`); the same key in another unit is no duplicate. Keys beginning `theme-day:` or `political-birthday:` belong to the scheduled starts and are refused (400). Without a business key every call starts a new instance. Members the variables name (`memberId`, `memberIds`, `attendance`, `sponsors[].memberId`, `contacts[].memberId`) must be of the unit or below: 400 `INVALID_VARIABLES` naming the variable otherwise, the same for an unknown member.
      */
     post: operations['instances_start'];
     delete?: never;
@@ -294,6 +314,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/instances/{id}/diagram': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The instance’s diagram and where it stands, per element
+     * @description The BPMN XML of the template version the instance runs, with its template’s and unit’s names, and per element how many times it completed, how many of its element instances run now (active) and its open incidents; elements that never ran are not listed. Whoever reads the instance; for anyone else it is absent (404).
+     */
+    get: operations['instances_diagram'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/instances/{id}/cancel': {
     parameters: {
       query?: never;
@@ -305,7 +345,7 @@ export interface paths {
     put?: never;
     /**
      * Cancel an instance
-     * @description Terminates everything still running; 409 when it has already ended.
+     * @description Terminates everything still running; 409 when it has already ended. A secretary of the instance’s unit or a supervisor over it; the reason (optional) is kept in its history.
      */
     post: operations['instances_cancel'];
     delete?: never;
@@ -680,6 +720,26 @@ export interface paths {
      * @description A reason is required; an optional new `dueAt` restarts escalation from the first level. Who: the responsible side is a `secretary` covering the item’s unit, or the task’s assignee for task items; supervisors are `supervisor` grants covering the item’s unit or its assessing unit. 403 (audited) otherwise, 404 for an unknown item, 409 with `details.state` when the item is not in a state the step starts from.
      */
     post: operations['ledger_reopen'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/ledger/rollup/units': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One level of the supervisor’s cockpit (督导驾驶舱): a unit’s children with counts
+     * @description For one month or quarter: the direct children of `parentId` (default: your topmost units), by name, paged, each counting its whole subtree as `GET /ledger/rollup` does — 总数 `total`, 未完成 `openAtEnd`, 逾期 `overdueAtEnd`, 督办 `escalated`, 已销号 `closed`, 按时完成率 `onTimeRate` — with `childCount` for drilling down, and the parent’s own row.
+     */
+    get: operations['ledger_rollup_units'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1295,7 +1355,7 @@ export interface components {
       /** @description Every executable process of the file (the top level repeats the first). */
       processes: components['schemas']['DeployedProcessDto'][];
     };
-    TemplateDto: {
+    TemplateListItemDto: {
       /** @description Id of this process definition. */
       id: string;
       /** @example theme-day */
@@ -1309,13 +1369,62 @@ export interface components {
       deploymentId: string;
       /** @description File name the version was deployed from. */
       file: string;
+      /** @description Who deployed it (a user id, or `system:startup`). */
       deployedBy: string;
+      /**
+       * @description Who deployed it, for people: the user’s name, or 系统（启动时部署）.
+       * @example 流程模板管理员
+       */
+      deployedByName: string;
       /** Format: date-time */
       deployedAt: string;
+      /** @description With `?counts=true`: instances running on any version (see the query). */
+      running?: number;
     };
     TemplateListDto: {
-      items: components['schemas']['TemplateDto'][];
+      items: components['schemas']['TemplateListItemDto'][];
       total: number;
+    };
+    TemplateVersionDto: {
+      /** @description Id of this process definition. */
+      id: string;
+      /** @example theme-day */
+      key: string;
+      /** @description The latest version (or the one asked for). */
+      version: number;
+      /** @description How many versions of this key exist. */
+      versions: number;
+      name: string | null;
+      checksum: string;
+      deploymentId: string;
+      /** @description File name the version was deployed from. */
+      file: string;
+      /** @description Who deployed it (a user id, or `system:startup`). */
+      deployedBy: string;
+      /**
+       * @description Who deployed it, for people: the user’s name, or 系统（启动时部署）.
+       * @example 流程模板管理员
+       */
+      deployedByName: string;
+      /** Format: date-time */
+      deployedAt: string;
+      /**
+       * @description The forms its deployment carries (form ids).
+       * @example [
+       *       "theme-day-plan"
+       *     ]
+       */
+      forms: string[];
+      /** @description Instances on this version running (active or with an incident). */
+      running: number;
+      /** @description Instances on this version completed. */
+      completed: number;
+      /** @description Instances on this version cancelled (terminated). */
+      terminated: number;
+    };
+    TemplateVersionListDto: {
+      /** @description Newest first. */
+      items: components['schemas']['TemplateVersionDto'][];
     };
     TemplateDetailDto: {
       /** @description Id of this process definition. */
@@ -1331,7 +1440,13 @@ export interface components {
       deploymentId: string;
       /** @description File name the version was deployed from. */
       file: string;
+      /** @description Who deployed it (a user id, or `system:startup`). */
       deployedBy: string;
+      /**
+       * @description Who deployed it, for people: the user’s name, or 系统（启动时部署）.
+       * @example 流程模板管理员
+       */
+      deployedByName: string;
       /** Format: date-time */
       deployedAt: string;
       /** @description The BPMN XML, as deployed. */
@@ -1406,7 +1521,7 @@ export interface components {
       openTasks: components['schemas']['OpenTaskDto'][];
       incidents: components['schemas']['IncidentDto'][];
     };
-    InstanceSummaryDto: {
+    InstanceListItemDto: {
       id: string;
       templateKey: string;
       version: number;
@@ -1422,9 +1537,20 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       endedAt: string | null;
+      /** @example 主题党日 */
+      templateName: string | null;
+      /** @example 研发中心党支部 */
+      orgUnitName: string | null;
+      /**
+       * @description The names of its open user tasks (steps), oldest first.
+       * @example [
+       *       "制定计划"
+       *     ]
+       */
+      openTaskNames: string[];
     };
     InstanceListDto: {
-      items: components['schemas']['InstanceSummaryDto'][];
+      items: components['schemas']['InstanceListItemDto'][];
       total: number;
       page: number;
       pageSize: number;
@@ -1450,6 +1576,36 @@ export interface components {
       instanceId: string;
       items: components['schemas']['AuditEventDto'][];
       total: number;
+    };
+    ElementStatisticsDto: {
+      /** @description The BPMN element id. */
+      elementId: string;
+      /** @description How many times it completed. */
+      completed: number;
+      /** @description How many of its element instances are running now. */
+      active: number;
+      /** @description How many open incidents it has. */
+      incidents: number;
+    };
+    InstanceDiagramDto: {
+      instanceId: string;
+      templateKey: string;
+      version: number;
+      /** @example 主题党日 */
+      templateName: string | null;
+      /** @example 研发中心党支部 */
+      orgUnitName: string | null;
+      /** @description The BPMN 2.0 XML of the version the instance runs. */
+      xml: string;
+      /** @description The elements that ran, are running or are blocked, by element id. */
+      elements: components['schemas']['ElementStatisticsDto'][];
+    };
+    CancelInstanceDto: {
+      /**
+       * @description Why it is cancelled; kept in the instance’s audit history.
+       * @example 计划调整，本月主题党日与上级组织的活动合并开展
+       */
+      reason?: string;
     };
     ResolveIncidentDto: {
       /**
@@ -1702,10 +1858,18 @@ export interface components {
         | 'escalated'
         | 'cancelled';
       actor: string;
+      /**
+       * @description Who did it, by name (王建国; 系统 for the escalation sweep).
+       * @example 王建国
+       */
+      actorName: string;
+      /** @description The note; for a rejection or a 回头看 the reason. */
       note: string | null;
       data: {
         [key: string]: unknown;
       };
+      /** @description An escalation (督办): the unit it went to, by name; null for other entries. */
+      escalatedToName: string | null;
       /** Format: date-time */
       at: string;
     };
@@ -1720,6 +1884,11 @@ export interface components {
       /** @description sha256 of the bytes, hex. */
       sha256: string;
       uploadedBy: string;
+      /**
+       * @description Who uploaded it, by name (王建国).
+       * @example 王建国
+       */
+      uploadedByName: string;
       /** Format: date-time */
       uploadedAt: string;
     };
@@ -1777,6 +1946,16 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /** @description Who opened it, by name (系统 for a task’s item). */
+      createdByName: string;
+      /** @description Who closed it (销号), by name. */
+      closedByName: string | null;
+      /** @description The unit of the last escalation (督办), by name. */
+      escalatedToName: string | null;
+      /** @description Whether you may answer for it (report progress, upload evidence, submit): the secretary covering its unit or the task’s assignee. The steps also need the state to allow them. */
+      canRespond: boolean;
+      /** @description Whether you may supervise it (销号, 退回, 回头看): a supervisor covering its unit or its assessing unit. The steps also need the state to allow them. */
+      canSupervise: boolean;
       entries: components['schemas']['LedgerEntryDto'][];
       attachments: components['schemas']['LedgerAttachmentDto'][];
     };
@@ -1841,6 +2020,49 @@ export interface components {
       /** @description A new due time; escalation then starts again from the first level. */
       dueAt?: string;
     };
+    UnitRollupRowDto: {
+      /** @example branch-rd */
+      orgUnitId: string;
+      /** @example 研发中心党支部 */
+      orgUnitName: string;
+      /** @enum {string} */
+      kind: 'committee' | 'general_branch' | 'branch' | 'group';
+      /** @description Direct child units (0: only its items to drill into). */
+      childCount: number;
+      /** @description 总数: items on the ledger in the period (opened in it, open at its end or closed in it). */
+      total: number;
+      /** @description Items opened (挂账) in the period. */
+      opened: number;
+      /** @description 未完成: opened before the period’s end and not closed then. */
+      openAtEnd: number;
+      /** @description 逾期: of openAtEnd, those due (with the grace) before the end. */
+      overdueAtEnd: number;
+      /** @description 督办: distinct items escalated in the period. */
+      escalated: number;
+      /** @description 已销号: distinct items closed in the period. */
+      closed: number;
+      /** @description Of closed, those closed on a submission made by the due time. */
+      closedOnTime: number;
+      /** @description 按时完成率 = closedOnTime / closed; null when closed is 0. */
+      onTimeRate: number | null;
+    };
+    UnitRollupDto: {
+      /** @enum {string} */
+      period: 'month' | 'quarter';
+      /**
+       * @description `YYYY-MM` or `YYYY-Qn`.
+       * @example 2026-12
+       */
+      label: string;
+      /** @description The parent unit’s own row (its whole subtree); null without `parentId`. */
+      parent: components['schemas']['UnitRollupRowDto'] | null;
+      /** @description This page of the level, by name. */
+      rows: components['schemas']['UnitRollupRowDto'][];
+      /** @description Units in the level (all pages). */
+      total: number;
+      page: number;
+      pageSize: number;
+    };
     BrokenLinkDto: {
       /** @description The audit event’s id; null when the link is missing (deleted events or stream). */
       id: string | null;
@@ -1885,6 +2107,8 @@ export interface components {
       kind: string;
       taskId: string | null;
       instanceId: string | null;
+      /** @description The ledger item (台账事项) of the notice's step, if the step keeps one. */
+      ledgerItemId: string | null;
       title: string;
       body: string;
       /** Format: date-time */
@@ -1963,7 +2187,7 @@ export interface components {
     ChannelDeliveryListDto: {
       items: components['schemas']['ChannelDeliveryDto'][];
     };
-    OrgUnitDto: {
+    OrgUnitListItemDto: {
       id: string;
       parentId: string | null;
       /** @enum {string} */
@@ -1974,9 +2198,11 @@ export interface components {
       version: number;
       /** Format: date-time */
       closedAt: string | null;
+      /** @description How many child units it has (closed ones with includeClosed). */
+      childCount: number;
     };
     OrgUnitListDto: {
-      items: components['schemas']['OrgUnitDto'][];
+      items: components['schemas']['OrgUnitListItemDto'][];
       total: number;
       page: number;
       pageSize: number;
@@ -1990,6 +2216,18 @@ export interface components {
       kind: 'committee' | 'general_branch' | 'branch' | 'group';
       /** @description Trimmed; 1 to 64 characters, no control characters. */
       name: string;
+    };
+    OrgUnitDto: {
+      id: string;
+      parentId: string | null;
+      /** @enum {string} */
+      kind: 'committee' | 'general_branch' | 'branch' | 'group';
+      name: string;
+      /** @example /committee/general-1/branch-rd/ */
+      path: string;
+      version: number;
+      /** Format: date-time */
+      closedAt: string | null;
     };
     RenameOrgUnitDto: {
       /** @description Trimmed; 1 to 64 characters, no control characters. */
@@ -2346,6 +2584,8 @@ export interface operations {
       query?: {
         page?: number;
         pageSize?: number;
+        /** @description Only users holding a role on this unit or whose member belongs to it. */
+        orgUnitId?: string;
       };
       header?: never;
       path?: never;
@@ -2965,7 +3205,10 @@ export interface operations {
   };
   templates_list: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Each template with `running`: its instances running (active or with an incident, every version) in the units below your integrator or admin grants. Integrators and admins only (403 otherwise). */
+        counts?: boolean;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -2978,6 +3221,33 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TemplateListDto'];
+        };
+      };
+      /** @description Invalid request (details name the fields). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid token or session. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not allowed for your roles (message says why). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
     };
@@ -3114,6 +3384,54 @@ export interface operations {
       };
     };
   };
+  templates_versions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        key: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TemplateVersionListDto'];
+        };
+      };
+      /** @description No valid token or session. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not allowed for your roles (message says why). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   templates_get: {
     parameters: {
       query?: {
@@ -3173,7 +3491,13 @@ export interface operations {
         templateKey?: string;
         businessKey?: string;
         orgUnitId?: string;
+        /** @description With `orgUnitId`: the instances of the unit and of every unit below it (a 党总支 and its branches); default false, the unit alone. */
+        includeSubUnits?: boolean;
         state?: 'active' | 'incident' | 'completed' | 'terminated';
+        /** @description Started at or after this instant (ISO date-time). */
+        startedFrom?: string;
+        /** @description Started before this instant (ISO date-time). */
+        startedBefore?: string;
       };
       header?: never;
       path?: never;
@@ -3400,7 +3724,7 @@ export interface operations {
       };
     };
   };
-  instances_cancel: {
+  instances_diagram: {
     parameters: {
       query?: never;
       header?: never;
@@ -3410,6 +3734,67 @@ export interface operations {
       cookie?: never;
     };
     requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InstanceDiagramDto'];
+        };
+      };
+      /** @description Invalid request (details name the fields). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid token or session. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not allowed for your roles (message says why). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  instances_cancel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CancelInstanceDto'];
+      };
+    };
     responses: {
       200: {
         headers: {
@@ -4812,6 +5197,60 @@ export interface operations {
       };
     };
   };
+  ledger_rollup_units: {
+    parameters: {
+      query: {
+        page?: number;
+        pageSize?: number;
+        period: 'month' | 'quarter';
+        /** @description The month (YYYY-MM); with `period=quarter`, the quarter holding it. */
+        month: string;
+        /** @description The unit whose direct children are listed (each counting its whole subtree), paged. Default: the topmost units your secretary / supervisor roles cover. A unit outside your scope answers as an unknown one (400 naming `parentId`). */
+        parentId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UnitRollupDto'];
+        };
+      };
+      /** @description Invalid request (details name the fields). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid token or session. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not allowed for your roles (message says why). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
   audit_verify: {
     parameters: {
       query?: {
@@ -5380,6 +5819,8 @@ export interface operations {
         page?: number;
         pageSize?: number;
         orgUnitId?: string;
+        /** @description Only the direct children of this unit (one level of the tree); an unknown unit and one outside your scope: the same 400. */
+        parentId?: string;
         /** @description Include closed units (default false). */
         includeClosed?: boolean;
       };

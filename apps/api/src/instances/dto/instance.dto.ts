@@ -1,7 +1,16 @@
 import type { DisplayState } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
 
 export const INSTANCE_STATES = ['active', 'incident', 'completed', 'terminated'] as const;
@@ -89,9 +98,25 @@ export class InstanceDto extends InstanceSummaryDto {
   incidents!: IncidentDto[];
 }
 
+/** A row of the list: the instance with what a person reads of it (names, not ids). */
+export class InstanceListItemDto extends InstanceSummaryDto {
+  @ApiProperty({ type: String, nullable: true, example: '主题党日' })
+  templateName!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '研发中心党支部' })
+  orgUnitName!: string | null;
+
+  @ApiProperty({
+    type: [String],
+    description: 'The names of its open user tasks (steps), oldest first.',
+    example: ['制定计划'],
+  })
+  openTaskNames!: string[];
+}
+
 export class InstanceListDto {
-  @ApiProperty({ type: [InstanceSummaryDto] })
-  items!: InstanceSummaryDto[];
+  @ApiProperty({ type: [InstanceListItemDto] })
+  items!: InstanceListItemDto[];
 
   @ApiProperty()
   total!: number;
@@ -125,10 +150,91 @@ export class ListInstancesQueryDto extends PageQueryDto {
   @MaxLength(200)
   orgUnitId?: string;
 
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      'With `orgUnitId`: the instances of the unit and of every unit below it (a 党总支 and its ' +
+      'branches); default false, the unit alone.',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'includeSubUnits must be true or false' })
+  includeSubUnits?: boolean;
+
   @ApiPropertyOptional({ enum: INSTANCE_STATES })
   @IsOptional()
   @IsIn(INSTANCE_STATES)
   state?: DisplayState;
+
+  @ApiPropertyOptional({
+    example: '2026-11-30T16:00:00.000Z',
+    description: 'Started at or after this instant (ISO date-time).',
+  })
+  @IsOptional()
+  @IsISO8601()
+  startedFrom?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-12-31T16:00:00.000Z',
+    description: 'Started before this instant (ISO date-time).',
+  })
+  @IsOptional()
+  @IsISO8601()
+  startedBefore?: string;
+}
+
+export class CancelInstanceDto {
+  @ApiPropertyOptional({
+    description: 'Why it is cancelled; kept in the instance’s audit history.',
+    example: '计划调整，本月主题党日与上级组织的活动合并开展',
+    maxLength: 500,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class ElementStatisticsDto {
+  @ApiProperty({ description: 'The BPMN element id.' })
+  elementId!: string;
+
+  @ApiProperty({ description: 'How many times it completed.' })
+  completed!: number;
+
+  @ApiProperty({ description: 'How many of its element instances are running now.' })
+  active!: number;
+
+  @ApiProperty({ description: 'How many open incidents it has.' })
+  incidents!: number;
+}
+
+export class InstanceDiagramDto {
+  @ApiProperty()
+  instanceId!: string;
+
+  @ApiProperty()
+  templateKey!: string;
+
+  @ApiProperty()
+  version!: number;
+
+  @ApiProperty({ type: String, nullable: true, example: '主题党日' })
+  templateName!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '研发中心党支部' })
+  orgUnitName!: string | null;
+
+  @ApiProperty({ description: 'The BPMN 2.0 XML of the version the instance runs.' })
+  xml!: string;
+
+  @ApiProperty({
+    type: [ElementStatisticsDto],
+    description: 'The elements that ran, are running or are blocked, by element id.',
+  })
+  elements!: ElementStatisticsDto[];
 }
 
 export class AuditEventDto {
