@@ -24,7 +24,7 @@ import { AccessService } from '../auth/access.service.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { invalidRequest } from '../common/validation.js';
 import type { DataSource } from 'typeorm';
-import { nameLedgerItems } from './ledger-names.js';
+import { nameAttachment, nameLedgerDetail, nameLedgerItems } from './ledger-names.js';
 import type {
   CreateLedgerItemDto,
   LedgerFilterQueryDto,
@@ -144,7 +144,7 @@ export class LedgerService {
   async get(principal: Principal, request: RequestInfo, id: string): Promise<LedgerItemDetailDto> {
     const item = await this.store.item(id);
     await this.assertRead(principal, request, item);
-    return this.toDetail(await this.store.detail(id));
+    return this.toDetail(await this.store.detail(id), principal);
   }
 
   async create(
@@ -182,13 +182,13 @@ export class LedgerService {
       },
       actorOf(principal),
     );
-    return this.toDetail(await this.store.detail(item.id));
+    return this.toDetail(await this.store.detail(item.id), principal);
   }
 
   async progress(principal: Principal, request: RequestInfo, id: string, note: string) {
     await this.assertRespond(principal, request, id, 'report progress on', '报告进展');
     await this.store.progress(id, note, actorOf(principal));
-    return this.detail(id);
+    return this.detail(id, principal);
   }
 
   async upload(
@@ -196,19 +196,20 @@ export class LedgerService {
     request: RequestInfo,
     id: string,
     file: { fileName: string; contentType: string; content: Buffer },
-  ): Promise<LedgerAttachment> {
+  ): Promise<LedgerAttachment & { uploadedByName: string }> {
     await this.assertRespond(principal, request, id, 'add evidence to', '上传佐证材料');
     if (file.content.length === 0) {
       throw invalidRequest([{ field: 'body', message: '上传的文件是空的：请求体应是文件的内容' }]);
     }
     // Kept with the type its bytes are (when allowed), not the one the uploader declared
     const contentType = await evidenceType(file.content, file.contentType);
-    return this.store.addAttachment(
+    const attachment = await this.store.addAttachment(
       id,
       { ...file, contentType },
       actorOf(principal),
       this.maxAttachmentBytes,
     );
+    return nameAttachment(this.dataSource.manager, attachment);
   }
 
   /**
@@ -230,13 +231,13 @@ export class LedgerService {
   ) {
     await this.assertRespond(principal, request, id, 'submit', '提交');
     await this.store.submit(id, evidence, actorOf(principal));
-    return this.detail(id);
+    return this.detail(id, principal);
   }
 
   async verify(principal: Principal, request: RequestInfo, id: string, note: string | null) {
     await this.assertSupervise(principal, request, id, 'close (销号)', '销号');
     await this.store.verify(id, note, actorOf(principal));
-    return this.detail(id);
+    return this.detail(id, principal);
   }
 
   /**
@@ -266,7 +267,7 @@ export class LedgerService {
   async reject(principal: Principal, request: RequestInfo, id: string, reason: string) {
     await this.assertSupervise(principal, request, id, 'reject', '退回');
     await this.store.reject(id, reason, actorOf(principal));
-    return this.detail(id);
+    return this.detail(id, principal);
   }
 
   async reopen(
@@ -279,7 +280,7 @@ export class LedgerService {
     await this.assertSupervise(principal, request, id, 'reopen (回头看)', '重新打开（回头看）');
     const due = dueAt === undefined ? null : this.instant(dueAt, 'dueAt');
     await this.store.reopen(id, reason, due, actorOf(principal));
-    return this.detail(id);
+    return this.detail(id, principal);
   }
 
   /** The items as DTOs with 责任人 by name (one lookup for all, see nameLedgerItems). */
@@ -326,13 +327,25 @@ export class LedgerService {
     };
   }
 
-  private async detail(id: string): Promise<LedgerItemDetailDto> {
-    return this.toDetail(await this.store.detail(id));
+  private async detail(id: string, principal: Principal): Promise<LedgerItemDetailDto> {
+    return this.toDetail(await this.store.detail(id), principal);
   }
 
-  private async toDetail(detail: ItemDetail): Promise<LedgerItemDetailDto> {
+  /** The detail by name, with what the caller may do with it (the page offers only that). */
+  private async toDetail(detail: ItemDetail, principal: Principal): Promise<LedgerItemDetailDto> {
     const [item] = await this.named([detail.item]);
-    return { ...item, entries: detail.entries, attachments: detail.attachments };
+    const names = await nameLedgerDetail(
+      this.dataSource.manager,
+      item,
+      detail.entries,
+      detail.attachments,
+    );
+    return {
+      ...item,
+      ...names,
+      canRespond: canRespond(principal, facts(detail.item)),
+      canSupervise: canSupervise(principal, facts(detail.item)),
+    };
   }
 
   private async filter(

@@ -2046,6 +2046,12 @@ export interface components {
       /** @description 按时完成率 = closedOnTime / closed; null when closed is 0. */
       onTimeRate: number | null;
     };
+    UnitRollupTrailDto: {
+      /** @example general-1 */
+      orgUnitId: string;
+      /** @example 科技研发党总支 */
+      orgUnitName: string;
+    };
     UnitRollupDto: {
       /** @enum {string} */
       period: 'month' | 'quarter';
@@ -2056,6 +2062,8 @@ export interface components {
       label: string;
       /** @description The parent unit’s own row (its whole subtree); null without `parentId`. */
       parent: components['schemas']['UnitRollupRowDto'] | null;
+      /** @description The parent and the units above it that you read, topmost first (a breadcrumb); empty without `parentId`. */
+      trail: components['schemas']['UnitRollupTrailDto'][];
       /** @description This page of the level, by name. */
       rows: components['schemas']['UnitRollupRowDto'][];
       /** @description Units in the level (all pages). */
@@ -2200,6 +2208,8 @@ export interface components {
       closedAt: string | null;
       /** @description How many child units it has (closed ones with includeClosed). */
       childCount: number;
+      /** @description The parent unit’s name. */
+      parentName: string | null;
     };
     OrgUnitListDto: {
       items: components['schemas']['OrgUnitListItemDto'][];
@@ -2258,6 +2268,11 @@ export interface components {
     MemberDto: {
       id: string;
       orgUnitId: string;
+      /**
+       * @description The name of the member’s unit.
+       * @example 研发中心党支部
+       */
+      orgUnitName: string;
       name: string;
       /** @enum {string|null} */
       gender: 'male' | 'female' | null;
@@ -5821,6 +5836,8 @@ export interface operations {
         orgUnitId?: string;
         /** @description Only the direct children of this unit (one level of the tree); an unknown unit and one outside your scope: the same 400. */
         parentId?: string;
+        /** @description Only units whose name contains this text (case-insensitive). */
+        q?: string;
         /** @description Include closed units (default false). */
         includeClosed?: boolean;
       };

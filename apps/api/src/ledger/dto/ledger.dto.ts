@@ -310,6 +310,8 @@ export class LedgerAttachmentDto {
   @ApiProperty() sizeBytes!: number;
   @ApiProperty({ description: 'sha256 of the bytes, hex.' }) sha256!: string;
   @ApiProperty() uploadedBy!: string;
+  @ApiProperty({ description: 'Who uploaded it, by name (王建国).', example: '王建国' })
+  uploadedByName!: string;
   @ApiProperty({ type: String, format: 'date-time' }) uploadedAt!: Date;
 }
 
@@ -317,8 +319,24 @@ export class LedgerEntryDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: LEDGER_ENTRY_KINDS }) kind!: LedgerEntryKind;
   @ApiProperty() actor!: string;
-  @ApiProperty({ type: String, nullable: true }) note!: string | null;
+  @ApiProperty({
+    description: 'Who did it, by name (王建国; 系统 for the escalation sweep).',
+    example: '王建国',
+  })
+  actorName!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The note; for a rejection or a 回头看 the reason.',
+  })
+  note!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) data!: Record<string, unknown>;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'An escalation (督办): the unit it went to, by name; null for other entries.',
+  })
+  escalatedToName!: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) at!: Date;
 }
 
@@ -372,6 +390,28 @@ export class LedgerItemDto {
 }
 
 export class LedgerItemDetailDto extends LedgerItemDto {
+  @ApiProperty({ description: 'Who opened it, by name (系统 for a task’s item).' })
+  createdByName!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Who closed it (销号), by name.' })
+  closedByName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The unit of the last escalation (督办), by name.',
+  })
+  escalatedToName!: string | null;
+  @ApiProperty({
+    description:
+      'Whether you may answer for it (report progress, upload evidence, submit): the secretary ' +
+      'covering its unit or the task’s assignee. The steps also need the state to allow them.',
+  })
+  canRespond!: boolean;
+  @ApiProperty({
+    description:
+      'Whether you may supervise it (销号, 退回, 回头看): a supervisor covering its unit or its ' +
+      'assessing unit. The steps also need the state to allow them.',
+  })
+  canSupervise!: boolean;
   @ApiProperty({ type: [LedgerEntryDto] }) entries!: LedgerEntryDto[];
   @ApiProperty({ type: [LedgerAttachmentDto] }) attachments!: LedgerAttachmentDto[];
 }
