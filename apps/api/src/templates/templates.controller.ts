@@ -1,5 +1,6 @@
 import type { Env } from '@app/config';
 import { ENV } from '@app/runtime';
+import { RuntimeException, RuntimeExceptionCode } from '@app/store';
 import {
   Body,
   Controller,
@@ -34,14 +35,16 @@ import { FORM_ID, readDeployParts } from './deploy-parts.js';
 import {
   DeployQueryDto,
   DeployResultDto,
+  ListTemplatesQueryDto,
   TemplateDetailDto,
   TemplateListDto,
+  TemplateVersionListDto,
   TemplateVersionQueryDto,
 } from './dto/template.dto.js';
-import { TemplatesService } from './templates.service.js';
+import { TEMPLATE_MANAGERS, TemplatesService } from './templates.service.js';
 
 const READERS =
-  'Integrators, secretaries and supervisors read every template. Anyone else (members) reads ' +
+  'Integrators, secretaries, supervisors and admins read every template. Anyone else (members) reads ' +
   'only the templates of instances in which they have an open task, in that version; any ' +
   'other template is answered 404, as one that is not deployed.';
 
@@ -155,9 +158,41 @@ export class TemplatesController {
     description: READERS,
   })
   @ApiOkResponse({ type: TemplateListDto })
-  async list(@CurrentCaller() caller: Caller): Promise<TemplateListDto> {
-    const items = await this.templates.list(caller.principal);
+  @ApiErrors(400, 401, 403)
+  async list(
+    @Query() query: ListTemplatesQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<TemplateListDto> {
+    if (query.counts === true) {
+      await this.access.assertRole(caller, TEMPLATE_MANAGERS, 'counting instances per template');
+    }
+    const items = await this.templates.list(caller.principal, query.counts === true);
     return { items, total: items.length };
+  }
+
+  @Get(':key/versions')
+  @ApiOperation({
+    summary: 'Every version of a template, with its forms and the instances on it',
+    description:
+      'Newest first; each version with who deployed it (by name), the forms its deployment ' +
+      'carries and its instances running / completed / terminated in the units below your ' +
+      'integrator or admin grants. Integrators and admins only (403); an unknown key is 404.',
+  })
+  @ApiOkResponse({ type: TemplateVersionListDto })
+  @ApiErrors(401, 403, 404)
+  async versions(
+    @Param('key') key: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<TemplateVersionListDto> {
+    await this.access.assertRole(caller, TEMPLATE_MANAGERS, 'reading the versions of a template');
+    const items = await this.templates.versions(key, caller.principal);
+    if (items.length === 0) {
+      throw new RuntimeException(
+        RuntimeExceptionCode.TEMPLATE_NOT_FOUND,
+        `no template '${key}' is deployed`,
+      );
+    }
+    return { items };
   }
 
   @Get(':key')

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 export class DeployQueryDto {
   @ApiPropertyOptional({
@@ -12,6 +12,22 @@ export class DeployQueryDto {
     message: 'name 只能包含字母、数字、空格和 . - _，最多 200 个字符',
   })
   name?: string;
+}
+
+export class ListTemplatesQueryDto {
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      'Each template with `running`: its instances running (active or with an incident, every ' +
+      'version) in the units below your integrator or admin grants. Integrators and admins ' +
+      'only (403 otherwise).',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'counts 必须是 true 或 false' })
+  counts?: boolean;
 }
 
 export class TemplateVersionQueryDto {
@@ -92,16 +108,29 @@ export class TemplateDto {
   @ApiProperty({ description: 'File name the version was deployed from.' })
   file!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Who deployed it (a user id, or `system:startup`).' })
   deployedBy!: string;
+
+  @ApiProperty({
+    description: 'Who deployed it, for people: the user’s name, or 系统（启动时部署）.',
+    example: '流程模板管理员',
+  })
+  deployedByName!: string;
 
   @ApiProperty({ type: String, format: 'date-time' })
   deployedAt!: Date;
 }
 
+export class TemplateListItemDto extends TemplateDto {
+  @ApiPropertyOptional({
+    description: 'With `?counts=true`: instances running on any version (see the query).',
+  })
+  running?: number;
+}
+
 export class TemplateListDto {
-  @ApiProperty({ type: [TemplateDto] })
-  items!: TemplateDto[];
+  @ApiProperty({ type: [TemplateListItemDto] })
+  items!: TemplateListItemDto[];
 
   @ApiProperty()
   total!: number;
@@ -110,4 +139,27 @@ export class TemplateListDto {
 export class TemplateDetailDto extends TemplateDto {
   @ApiProperty({ description: 'The BPMN XML, as deployed.' })
   xml!: string;
+}
+
+export class TemplateVersionDto extends TemplateDto {
+  @ApiProperty({
+    type: [String],
+    description: 'The forms its deployment carries (form ids).',
+    example: ['theme-day-plan'],
+  })
+  forms!: string[];
+
+  @ApiProperty({ description: 'Instances on this version running (active or with an incident).' })
+  running!: number;
+
+  @ApiProperty({ description: 'Instances on this version completed.' })
+  completed!: number;
+
+  @ApiProperty({ description: 'Instances on this version cancelled (terminated).' })
+  terminated!: number;
+}
+
+export class TemplateVersionListDto {
+  @ApiProperty({ type: [TemplateVersionDto], description: 'Newest first.' })
+  items!: TemplateVersionDto[];
 }
