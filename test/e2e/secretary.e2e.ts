@@ -37,7 +37,10 @@ function stepLink(page: Page, name: string | RegExp) {
 async function openFromInbox(page: Page, name: string | RegExp) {
   await expect(async () => {
     await page.goto('/inbox?template=theme-day');
-    await expect(stepLink(page, name).first()).toBeVisible({ timeout: 2_000 });
+    // the list as the api answered it (on a busy machine the page takes seconds to load) …
+    await expect(page.getByText(/^共 \d+ 项$/)).toBeVisible({ timeout: 20_000 });
+    // … holds the step, or the worker has not opened it yet: load again
+    await expect(stepLink(page, name).first()).toBeVisible({ timeout: 1_000 });
   }).toPass({ timeout: 60_000 });
   await stepLink(page, name).first().click();
   await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
