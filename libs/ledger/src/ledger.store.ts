@@ -89,6 +89,25 @@ export interface RollupRow {
   readonly onTimeRate: number | null;
 }
 
+/** A unit's counts for one period (the cockpit's row): its whole subtree, as `rollup` counts. */
+export interface UnitRollupRow {
+  readonly orgUnitId: string;
+  readonly orgUnitName: string;
+  readonly kind: string;
+  /** Direct child units (0: nothing to drill into but its items). */
+  readonly childCount: number;
+  /** Items on the ledger in the period: opened in it, open at its end or closed in it. */
+  readonly total: number;
+  readonly opened: number;
+  readonly openAtEnd: number;
+  readonly overdueAtEnd: number;
+  /** Distinct items escalated (督办) in the period. */
+  readonly escalated: number;
+  readonly closed: number;
+  readonly closedOnTime: number;
+  readonly onTimeRate: number | null;
+}
+
 export interface Escalation {
   readonly item: LedgerItem;
   /** The unit it was escalated to (null when the item has no unit at all). */
@@ -137,6 +156,38 @@ const ITEM_FROM = `ledger_items l
   LEFT JOIN tasks t ON t.id = l.task_id
   LEFT JOIN org_units o ON o.id = l.org_unit_id
   LEFT JOIN org_units a ON a.id = l.assessing_unit_id`;
+
+/**
+ * The roll-up's facts per item and period, after a `units` CTE: parameters $1 the unit paths
+ * read (LIKE prefixes), $2–$4 the periods' labels, starts and ends, $5 now, $6 the grace. An
+ * unused column costs nothing: PostgreSQL drops the unused outputs of an inlined CTE.
+ */
+const ROLLUP_FACTS = `periods AS (
+         SELECT p.*, LEAST(p.end_at, $5::timestamptz) AS as_of
+           FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS p (label, start_at, end_at)),
+       items AS (
+         SELECT l.id, l.created_at, l.due_at, o.path FROM ledger_items l JOIN org_units o ON o.id = l.org_unit_id
+          WHERE o.path LIKE ANY($1::text[]) AND l.state <> 'cancelled'),
+       facts AS (
+         SELECT i.id, i.path, p.label,
+                i.created_at >= p.start_at AND i.created_at < p.end_at AS opened,
+                i.created_at < p.end_at AND i.created_at <= $5 AND last.kind IS DISTINCT FROM 'closed' AS open_at_end,
+                i.created_at < p.end_at AND i.created_at <= $5 AND last.kind IS DISTINCT FROM 'closed'
+                  AND ${dueBefore('i', 'p.as_of', '$6')} AS overdue_at_end,
+                closing.on_time IS NOT NULL AS closed,
+                COALESCE(closing.on_time, false) AS closed_on_time,
+                EXISTS (SELECT 1 FROM ledger_entries e
+                         WHERE e.item_id = i.id AND e.kind = 'escalated'
+                           AND e.at >= p.start_at AND e.at < p.end_at) AS escalated
+           FROM items i CROSS JOIN periods p
+           LEFT JOIN LATERAL (
+             SELECT e.kind::text AS kind FROM ledger_entries e
+              WHERE e.item_id = i.id AND e.kind IN ('closed', 'reopened') AND e.at < p.end_at AND e.at <= $5
+              ORDER BY e.at DESC, e.seq DESC LIMIT 1) last ON TRUE
+           LEFT JOIN LATERAL (
+             SELECT COALESCE((e.data->>'onTime')::boolean, false) AS on_time FROM ledger_entries e
+              WHERE e.item_id = i.id AND e.kind = 'closed' AND e.at >= p.start_at AND e.at < p.end_at
+              ORDER BY e.at DESC, e.seq DESC LIMIT 1) closing ON TRUE)`;
 
 /** Items escalated per sweep at most (the next sweep takes the rest). */
 export const ESCALATION_BATCH = 500;
@@ -512,7 +563,10 @@ export class LedgerStore {
     return rows.map(toItem);
   }
 
-  /** Overdue (open / in progress past due) or escalated items not yet closed; most escalated first. */
+  /**
+   * Overdue (open / in progress past due) or escalated items not yet closed: red (past due) first,
+   * then the most escalated, then by due time.
+   */
   async overdue(
     scope: LedgerScope | null,
     unitPath: string | null,
@@ -527,7 +581,7 @@ export class LedgerStore {
       `SELECT ${ITEM_COLUMNS}, count(*) OVER ()::int AS total FROM ${ITEM_FROM}
         WHERE ${where} AND l.state IN ('open', 'in_progress', 'submitted')
           AND ((l.state IN ('open', 'in_progress') AND ${past}) OR l.escalations > 0)
-        ORDER BY l.escalations DESC, l.due_at ASC NULLS LAST, l.id
+        ORDER BY COALESCE(${past}, false) DESC, l.escalations DESC, l.due_at ASC NULLS LAST, l.id
         LIMIT $${params.length - 1} OFFSET $${params.length}`,
       params,
     );
@@ -558,29 +612,7 @@ export class LedgerStore {
     >(
       `WITH units AS (
          SELECT id, name, path FROM org_units WHERE path LIKE ANY($1::text[])),
-       periods AS (
-         SELECT p.*, LEAST(p.end_at, $5::timestamptz) AS as_of
-           FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS p (label, start_at, end_at)),
-       items AS (
-         SELECT l.id, l.created_at, l.due_at, o.path FROM ledger_items l JOIN org_units o ON o.id = l.org_unit_id
-          WHERE o.path LIKE ANY($1::text[]) AND l.state <> 'cancelled'),
-       facts AS (
-         SELECT i.id, i.path, p.label,
-                i.created_at >= p.start_at AND i.created_at < p.end_at AS opened,
-                i.created_at < p.end_at AND i.created_at <= $5 AND last.kind IS DISTINCT FROM 'closed' AS open_at_end,
-                i.created_at < p.end_at AND i.created_at <= $5 AND last.kind IS DISTINCT FROM 'closed'
-                  AND ${dueBefore('i', 'p.as_of', '$6')} AS overdue_at_end,
-                closing.on_time IS NOT NULL AS closed,
-                COALESCE(closing.on_time, false) AS closed_on_time
-           FROM items i CROSS JOIN periods p
-           LEFT JOIN LATERAL (
-             SELECT e.kind::text AS kind FROM ledger_entries e
-              WHERE e.item_id = i.id AND e.kind IN ('closed', 'reopened') AND e.at < p.end_at AND e.at <= $5
-              ORDER BY e.at DESC, e.seq DESC LIMIT 1) last ON TRUE
-           LEFT JOIN LATERAL (
-             SELECT COALESCE((e.data->>'onTime')::boolean, false) AS on_time FROM ledger_entries e
-              WHERE e.item_id = i.id AND e.kind = 'closed' AND e.at >= p.start_at AND e.at < p.end_at
-              ORDER BY e.at DESC, e.seq DESC LIMIT 1) closing ON TRUE)
+       ${ROLLUP_FACTS}
        SELECT u.id AS org_unit_id, u.name, p.label AS period,
               count(f.id) FILTER (WHERE f.opened)::int AS opened,
               count(f.id) FILTER (WHERE f.open_at_end)::int AS open_at_end,
@@ -611,6 +643,135 @@ export class LedgerStore {
       closedOnTime: row.closed_on_time,
       onTimeRate: row.closed === 0 ? null : row.closed_on_time / row.closed,
     }));
+  }
+
+  /**
+   * The cockpit's level: one page of units (the direct children of `parentPath`, or, without
+   * one, the units at `rootPaths`), by name, each counting its whole subtree for `period` as
+   * `rollup` counts, plus the items escalated (督办) in the period and everything in play; and
+   * the parent's own row. Cost follows the page: only the page's subtrees are read (and the
+   * parent's, for its row).
+   */
+  async unitRollup(
+    level: { readonly parentPath: string } | { readonly rootPaths: readonly string[] },
+    period: Period,
+    page: Page,
+  ): Promise<{
+    parent: UnitRollupRow | null;
+    /** The parent and the units above it, topmost first, with their paths (for a breadcrumb). */
+    trail: { orgUnitId: string; orgUnitName: string; path: string }[];
+    rows: UnitRollupRow[];
+    total: number;
+  }> {
+    interface UnitRow {
+      id: string;
+      name: string;
+      kind: string;
+      path: string;
+      child_count: number;
+      total: number;
+    }
+    const unitColumns = `u.id, u.name, u.kind::text AS kind, u.path,
+      (SELECT count(*) FROM org_units c WHERE c.parent_id = u.id)::int AS child_count`;
+    const [parent] =
+      'parentPath' in level
+        ? await this.dataSource.query<UnitRow[]>(
+            `SELECT ${unitColumns}, 1 AS total FROM org_units u WHERE u.path = $1`,
+            [level.parentPath],
+          )
+        : [];
+    const units = await this.dataSource.query<UnitRow[]>(
+      `SELECT ${unitColumns}, count(*) OVER ()::int AS total FROM org_units u
+        WHERE ${'parentPath' in level ? 'u.parent_id = (SELECT id FROM org_units WHERE path = $1)' : 'u.path = ANY($1::text[])'}
+        ORDER BY u.name, u.id LIMIT $2 OFFSET $3`,
+      ['parentPath' in level ? level.parentPath : level.rootPaths, page.limit, page.offset],
+    );
+    const trail =
+      parent === undefined
+        ? []
+        : await this.dataSource.query<{ orgUnitId: string; orgUnitName: string; path: string }[]>(
+            `SELECT id AS "orgUnitId", name AS "orgUnitName", path FROM org_units
+              WHERE starts_with($1, path) ORDER BY length(path)`,
+            [parent.path],
+          );
+    const counted = parent === undefined ? units : [parent, ...units];
+    if (counted.length === 0) return { parent: null, trail, rows: [], total: 0 };
+    const now = this.clock.now();
+    const counts = await this.dataSource.query<
+      {
+        path: string;
+        total: number;
+        opened: number;
+        open_at_end: number;
+        overdue_at_end: number;
+        escalated: number;
+        closed: number;
+        closed_on_time: number;
+      }[]
+    >(
+      `WITH units AS (SELECT unnest($7::text[]) AS path),
+       ${ROLLUP_FACTS}
+       SELECT u.path,
+              count(f.id) FILTER (WHERE f.opened OR f.open_at_end OR f.closed)::int AS total,
+              count(f.id) FILTER (WHERE f.opened)::int AS opened,
+              count(f.id) FILTER (WHERE f.open_at_end)::int AS open_at_end,
+              count(f.id) FILTER (WHERE f.overdue_at_end)::int AS overdue_at_end,
+              count(f.id) FILTER (WHERE f.escalated)::int AS escalated,
+              count(f.id) FILTER (WHERE f.closed)::int AS closed,
+              count(f.id) FILTER (WHERE f.closed_on_time)::int AS closed_on_time
+         FROM units u LEFT JOIN facts f ON f.path LIKE u.path || '%'
+        GROUP BY u.path`,
+      [
+        // The parent's subtree holds its children's: only the widest paths are read
+        (parent === undefined ? units : [parent]).map((unit) => likePrefix(unit.path)),
+        [period.label],
+        [new Date(period.start)],
+        [new Date(period.end)],
+        new Date(now),
+        this.grace,
+        counted.map((unit) => unit.path),
+      ],
+    );
+    const byPath = new Map(counts.map((row) => [row.path, row]));
+    const toRow = (unit: UnitRow): UnitRollupRow => {
+      const row = byPath.get(unit.path);
+      const closed = row?.closed ?? 0;
+      const closedOnTime = row?.closed_on_time ?? 0;
+      return {
+        orgUnitId: unit.id,
+        orgUnitName: unit.name,
+        kind: unit.kind,
+        childCount: unit.child_count,
+        total: row?.total ?? 0,
+        opened: row?.opened ?? 0,
+        openAtEnd: row?.open_at_end ?? 0,
+        overdueAtEnd: row?.overdue_at_end ?? 0,
+        escalated: row?.escalated ?? 0,
+        closed,
+        closedOnTime,
+        onTimeRate: closed === 0 ? null : closedOnTime / closed,
+      };
+    };
+    return {
+      parent: parent === undefined ? null : toRow(parent),
+      trail,
+      rows: units.map(toRow),
+      total: units[0]?.total ?? (await this.countUnits(level)),
+    };
+  }
+
+  /** How many units a level holds (for a page past its end). */
+  private async countUnits(
+    level: { readonly parentPath: string } | { readonly rootPaths: readonly string[] },
+  ): Promise<number> {
+    const [row] = await this.dataSource.query<{ total: number }[]>(
+      'parentPath' in level
+        ? `SELECT count(*)::int AS total FROM org_units
+            WHERE parent_id = (SELECT id FROM org_units WHERE path = $1)`
+        : `SELECT count(*)::int AS total FROM org_units WHERE path = ANY($1::text[])`,
+      ['parentPath' in level ? level.parentPath : level.rootPaths],
+    );
+    return row?.total ?? 0;
   }
 
   /**

@@ -4,12 +4,14 @@ import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { LedgerRollupController } from './ledger-rollup.controller.js';
+import { LedgerRollupService } from './ledger-rollup.service.js';
 import { LedgerController } from './ledger.controller.js';
 import { LedgerService } from './ledger.service.js';
 
 /** The 挂账销号 ledger: items, their life, supervisor views and exports. */
 @Module({
-  controllers: [LedgerController],
+  controllers: [LedgerController, LedgerRollupController],
   providers: [
     {
       provide: LedgerStore,
@@ -21,6 +23,7 @@ import { LedgerService } from './ledger.service.js';
         }),
     },
     LedgerService,
+    LedgerRollupService,
   ],
 })
 export class LedgerModule {}
