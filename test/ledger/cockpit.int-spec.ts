@@ -310,5 +310,9 @@ describe('ledger: the cockpit’s roll-up per level', () => {
       [y, 'red', 0],
       [x, 'green', 1],
     ]);
+    // Opened by hand: no step, no process
+    expect(response.body).toMatchObject({
+      items: [{ stepName: null, templateName: null, orgUnitName: '第一党支部' }, {}, {}],
+    });
   });
 });

@@ -589,6 +589,30 @@ export class LedgerStore {
   }
 
   /**
+   * The process an item belongs to, as a person reads it: its step's name and its template's
+   * (null for an item opened by hand). One statement for a page.
+   */
+  async processNames(
+    itemIds: readonly string[],
+  ): Promise<Map<string, { stepName: string | null; templateName: string | null }>> {
+    if (itemIds.length === 0) return new Map();
+    const rows = await this.dataSource.query<
+      { id: string; step_name: string | null; template_name: string | null }[]
+    >(
+      `SELECT l.id, t.name AS step_name, d.name AS template_name
+         FROM ledger_items l
+         LEFT JOIN tasks t ON t.id = l.task_id
+         LEFT JOIN process_instances i ON i.id = l.instance_id
+         LEFT JOIN process_definitions d ON d.id = i.definition_id
+        WHERE l.id = ANY($1::uuid[])`,
+      [itemIds],
+    );
+    return new Map(
+      rows.map((row) => [row.id, { stepName: row.step_name, templateName: row.template_name }]),
+    );
+  }
+
+  /**
    * Per org unit under `rootPaths` (each counting its whole subtree) and period: items opened
    * in the period; open at its end (not closed then) — for a period not yet over, as of now, not
    * of its future end; overdue at that moment (open then and due, with the grace, before it); closed in it (distinct items with a 销号 in the period); closed on time (of

@@ -4,11 +4,12 @@ import { type Principal, canReadUnit, covers, scopePaths } from '@app/org';
 import { ENV } from '@app/runtime';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
-import type { UnitRollupDto, UnitRollupQueryDto } from './dto/unit-rollup.dto.js';
-import type { RequestInfo } from './ledger.service.js';
+import type { OverdueQueryDto } from './dto/ledger.dto.js';
+import type { OverdueListDto, UnitRollupDto, UnitRollupQueryDto } from './dto/unit-rollup.dto.js';
+import { LedgerService, type RequestInfo } from './ledger.service.js';
 
 /**
- * The cockpit's tree, one level at a time: a unit's direct children (or the caller's topmost
+ * The supervisor's boards. The cockpit's tree, one level at a time: a unit's direct children (or the caller's topmost
  * units) with their counts for one month or quarter, paged — a committee with two thousand
  * branches sends one page of them, and the api reads only that page's subtrees.
  */
@@ -17,8 +18,27 @@ export class LedgerRollupService {
   constructor(
     private readonly store: LedgerStore,
     private readonly access: AccessService,
+    private readonly ledger: LedgerService,
     @Inject(ENV) private readonly env: Env,
   ) {}
+
+  /** The overdue board: the ledger's overdue page with each item's step and process by name. */
+  async overdue(
+    principal: Principal,
+    request: RequestInfo,
+    query: OverdueQueryDto,
+  ): Promise<OverdueListDto> {
+    const list = await this.ledger.overdue(principal, request, query);
+    const names = await this.store.processNames(list.items.map((item) => item.id));
+    return {
+      ...list,
+      items: list.items.map((item) => ({
+        ...item,
+        stepName: names.get(item.id)?.stepName ?? null,
+        templateName: names.get(item.id)?.templateName ?? null,
+      })),
+    };
+  }
 
   async units(
     principal: Principal,

@@ -52,7 +52,9 @@ import {
   UploadQueryDto,
   VerifyDto,
 } from './dto/ledger.dto.js';
+import { OverdueListDto } from './dto/unit-rollup.dto.js';
 import { ledgerCsv, ledgerXlsx } from './ledger-export.js';
+import { LedgerRollupService } from './ledger-rollup.service.js';
 import { LedgerService, type RequestInfo } from './ledger.service.js';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -69,6 +71,7 @@ const WHO =
 export class LedgerController {
   constructor(
     private readonly ledger: LedgerService,
+    private readonly boards: LedgerRollupService,
     @Inject(ENV) private readonly env: Env,
   ) {}
 
@@ -110,18 +113,20 @@ export class LedgerController {
 
   @Get('overdue')
   @ApiOperation({
-    summary: 'Overdue and escalated (督办) items in your subtree, most escalated first',
+    summary: 'Overdue and escalated (督办) items in your subtree: red first, then most escalated',
     description:
-      'Items not closed that are open / in progress past due, or were escalated at least once.',
+      'Items not closed that are open / in progress past due, or were escalated at least once; ' +
+      'past due (red) first, then by 督办次数, then by due time. Each carries its step and ' +
+      'process template by name.',
   })
-  @ApiOkResponse({ type: LedgerItemListDto })
+  @ApiOkResponse({ type: OverdueListDto })
   @ApiErrors(400, 401, 403)
   overdue(
     @CurrentPrincipal() principal: Principal,
     @Req() request: RequestInfo,
     @Query() query: OverdueQueryDto,
-  ): Promise<LedgerItemListDto> {
-    return this.ledger.overdue(principal, request, query);
+  ): Promise<OverdueListDto> {
+    return this.boards.overdue(principal, request, query);
   }
 
   @Get('rollup')

@@ -480,8 +480,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Overdue and escalated (督办) items in your subtree, most escalated first
-     * @description Items not closed that are open / in progress past due, or were escalated at least once.
+     * Overdue and escalated (督办) items in your subtree: red first, then most escalated
+     * @description Items not closed that are open / in progress past due, or were escalated at least once; past due (red) first, then by 督办次数, then by due time. Each carries its step and process template by name.
      */
     get: operations['ledger_overdue'];
     put?: never;
@@ -1958,6 +1958,77 @@ export interface components {
       canSupervise: boolean;
       entries: components['schemas']['LedgerEntryDto'][];
       attachments: components['schemas']['LedgerAttachmentDto'][];
+    };
+    OverdueItemDto: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      list: 'problem' | 'task' | 'responsibility';
+      /** @enum {string} */
+      source: 'task' | 'manual';
+      taskId: string | null;
+      instanceId: string | null;
+      title: string;
+      /** @description 工作标准 */
+      standard: string | null;
+      /** @description 责任单位 */
+      orgUnitId: string | null;
+      orgUnitName: string | null;
+      /** @description 责任人 (task items: assignee, else the candidate groups) */
+      responsible: string | null;
+      /** @description 责任人 as a person reads it: a name, or a role over the unit (研发中心党支部 书记) */
+      responsibleName: string | null;
+      /** @description 考核部门 */
+      assessingUnitId: string | null;
+      assessingUnitName: string | null;
+      /**
+       * Format: date-time
+       * @description 完成时间
+       */
+      dueAt: string | null;
+      /** @enum {string} */
+      state: 'open' | 'in_progress' | 'submitted' | 'closed' | 'cancelled';
+      /**
+       * @description 亮灯 now (null once closed / cancelled)
+       * @enum {string|null}
+       */
+      light: 'green' | 'yellow' | 'red' | null;
+      /** @description Open or in progress and past due. */
+      overdue: boolean;
+      /** @description 督办次数 */
+      escalations: number;
+      /** Format: date-time */
+      escalatedAt: string | null;
+      /** @description The unit of the last escalation. */
+      escalatedTo: string | null;
+      /** Format: date-time */
+      submittedAt: string | null;
+      /** Format: date-time */
+      closedAt: string | null;
+      closedBy: string | null;
+      /** @description Times reopened by a 回头看. */
+      reopened: number;
+      createdBy: string;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+      /**
+       * @description The step (user task) the item stands for, by name; null for an item opened by hand.
+       * @example 确定主题和活动方案
+       */
+      stepName: string | null;
+      /**
+       * @description The process template of its instance, by name; null for an item opened by hand.
+       * @example 主题党日
+       */
+      templateName: string | null;
+    };
+    OverdueListDto: {
+      items: components['schemas']['OverdueItemDto'][];
+      total: number;
+      page: number;
+      pageSize: number;
     };
     RollupRowDto: {
       orgUnitId: string;
@@ -4338,7 +4409,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['LedgerItemListDto'];
+          'application/json': components['schemas']['OverdueListDto'];
         };
       };
       /** @description Invalid request (details name the fields). */

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.dto.js';
+import { LedgerItemDto } from './ledger.dto.js';
 
 const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -81,6 +82,32 @@ export class UnitRollupDto {
   @ApiProperty({ type: [UnitRollupRowDto], description: 'This page of the level, by name.' })
   rows!: UnitRollupRowDto[];
   @ApiProperty({ description: 'Units in the level (all pages).' }) total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() pageSize!: number;
+}
+
+/** An item on the overdue board (逾期督办): the ledger item with its process by name. */
+export class OverdueItemDto extends LedgerItemDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '确定主题和活动方案',
+    description:
+      'The step (user task) the item stands for, by name; null for an item opened by hand.',
+  })
+  stepName!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '主题党日',
+    description: 'The process template of its instance, by name; null for an item opened by hand.',
+  })
+  templateName!: string | null;
+}
+
+export class OverdueListDto {
+  @ApiProperty({ type: [OverdueItemDto] }) items!: OverdueItemDto[];
+  @ApiProperty() total!: number;
   @ApiProperty() page!: number;
   @ApiProperty() pageSize!: number;
 }
