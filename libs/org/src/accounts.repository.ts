@@ -159,16 +159,22 @@ export class AccountsRepository {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
-  /** Users in the scope `paths` (null: all), by name. */
+  /**
+   * Users in the scope `paths` (null: all), by name; with `orgUnitId`, only those holding a role
+   * on that unit or whose member belongs to it.
+   */
   async users(
     paths: readonly string[] | null,
     page: { offset: number; limit: number },
+    orgUnitId?: string,
   ): Promise<{ items: UserAccount[]; total: number }> {
     const rows = await this.dataSource.query<(UserRow & { total: number })[]>(
       `SELECT ${USER_COLUMNS}, count(*) OVER ()::int AS total FROM ${USER_FROM}
         WHERE ($1::text[] IS NULL OR ${IN_SCOPE})
+          AND ($4::text IS NULL OR m.org_unit_id = $4
+               OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.org_unit_id = $4))
         ORDER BY u.name, u.id OFFSET $2 LIMIT $3`,
-      [paths, page.offset, page.limit],
+      [paths, page.offset, page.limit, orgUnitId ?? null],
     );
     return { items: rows.map(toUser), total: rows[0]?.total ?? 0 };
   }

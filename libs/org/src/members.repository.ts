@@ -16,6 +16,8 @@ export interface MemberRecord {
   readonly orgUnitId: string;
   /** The path of the member's unit (for scope checks). */
   readonly unitPath: string;
+  /** The name of the member's unit (研发中心党支部). */
+  readonly unitName: string;
   readonly name: string;
   readonly gender: MemberGender | null;
   readonly status: MemberStatus;
@@ -44,6 +46,7 @@ interface MemberRow {
   id: string;
   org_unit_id: string;
   path: string;
+  unit_name: string;
   name: string;
   gender: MemberGender | null;
   status: MemberStatus;
@@ -55,7 +58,7 @@ interface MemberRow {
   version: number;
 }
 
-const SELECT = `SELECT m.id, m.org_unit_id, u.path, m.name, m.gender, m.status, m.birth_date::text,
+const SELECT = `SELECT m.id, m.org_unit_id, u.path, u.name AS unit_name, m.name, m.gender, m.status, m.birth_date::text,
        m.admission_date::text, m.full_member_date::text, m.party_number, m.phone, m.version
   FROM members m JOIN org_units u ON u.id = m.org_unit_id`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -467,6 +470,7 @@ export class MembersRepository {
           id: randomUUID(),
           orgUnitId: row.orgUnitId,
           unitPath: '',
+          unitName: '',
           name: row.name,
           gender: row.gender,
           status: row.status,
@@ -749,6 +753,7 @@ function toRecord(row: MemberRow): MemberRecord {
     id: row.id,
     orgUnitId: row.org_unit_id,
     unitPath: row.path,
+    unitName: row.unit_name,
     name: row.name,
     gender: row.gender,
     status: row.status,

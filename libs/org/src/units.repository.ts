@@ -97,21 +97,37 @@ export class UnitsRepository {
   }
 
   /**
-   * Units under any of `scopes` (paths; null = everywhere), and under `under` when given, by
-   * path (parents before children); closed ones only with `includeClosed`.
+   * Units under any of `scopes` (paths; null = everywhere), and under `under` when given (or
+   * only the children of `parentId`), by path (parents before children); closed ones only with
+   * `includeClosed`; with `nameContains`, only units whose name holds it. Each with its
+   * parent's name and how many children it has (closed ones counted likewise), so a tree can
+   * load one level at a time and know its leaves, and a picker can tell units of one name apart.
    */
   async list(options: {
     scopes: readonly string[] | null;
     under?: string;
+    parentId?: string;
+    nameContains?: string;
     includeClosed?: boolean;
     offset: number;
     limit: number;
-  }): Promise<{ items: OrgUnitRecord[]; total: number }> {
-    const rows = await this.dataSource.query<(UnitRow & { total: number })[]>(
-      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total FROM org_units
+  }): Promise<{
+    items: (OrgUnitRecord & { childCount: number; parentName: string | null })[];
+    total: number;
+  }> {
+    const rows = await this.dataSource.query<
+      (UnitRow & { total: number; child_count: number; parent_name: string | null })[]
+    >(
+      `SELECT ${COLUMNS}, count(*) OVER ()::int AS total,
+              (SELECT count(*)::int FROM org_units c
+                WHERE c.parent_id = o.id AND ($3 OR c.closed_at IS NULL)) AS child_count,
+              (SELECT p.name FROM org_units p WHERE p.id = o.parent_id) AS parent_name
+         FROM org_units o
         WHERE ($1::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest($1::text[]) s(p) WHERE starts_with(path, s.p)))
           AND ($2::text IS NULL OR starts_with(path, $2))
           AND ($3 OR closed_at IS NULL)
+          AND ($6::text IS NULL OR parent_id = $6)
+          AND ($7::text IS NULL OR strpos(lower(name), lower($7)) > 0)
         ORDER BY path LIMIT $4 OFFSET $5`,
       [
         options.scopes,
@@ -119,9 +135,18 @@ export class UnitsRepository {
         options.includeClosed ?? false,
         options.limit,
         options.offset,
+        options.parentId ?? null,
+        options.nameContains ?? null,
       ],
     );
-    return { items: rows.map(toRecord), total: rows[0]?.total ?? 0 };
+    return {
+      items: rows.map((row) => ({
+        ...toRecord(row),
+        childCount: row.child_count,
+        parentName: row.parent_name,
+      })),
+      total: rows[0]?.total ?? 0,
+    };
   }
 
   /**

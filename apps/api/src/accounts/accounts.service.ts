@@ -46,13 +46,14 @@ export class AccountsService {
 
   async list(
     caller: Caller,
-    page: { page: number; pageSize: number; offset: number },
+    page: { page: number; pageSize: number; offset: number; orgUnitId?: string },
   ): Promise<UserListDto> {
     const scope = await this.scope(caller);
-    const { items, total } = await this.accounts.users(scope, {
-      offset: page.offset,
-      limit: page.pageSize,
-    });
+    const { items, total } = await this.accounts.users(
+      scope,
+      { offset: page.offset, limit: page.pageSize },
+      page.orgUnitId,
+    );
     return { items: items.map(userDto), total, page: page.page, pageSize: page.pageSize };
   }
 

@@ -18,12 +18,12 @@ import {
 } from '@nestjs/swagger';
 import { type Caller, CurrentCaller } from '../auth/caller.decorator.js';
 import { ApiErrors } from '../common/error-response.dto.js';
-import { PageQueryDto } from '../common/pagination.dto.js';
 import { UuidParam } from '../common/uuid-param.js';
 import { AccountsService } from './accounts.service.js';
 import {
   CreateUserDto,
   CreatedUserDto,
+  ListUsersQueryDto,
   RoleChangeDto,
   RoleRemoveQueryDto,
   UpdateUserDto,
@@ -42,7 +42,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Users of my subtree (admin)' })
   @ApiOkResponse({ type: UserListDto })
   @ApiErrors(400, 401, 403)
-  list(@Query() query: PageQueryDto, @CurrentCaller() caller: Caller): Promise<UserListDto> {
+  list(@Query() query: ListUsersQueryDto, @CurrentCaller() caller: Caller): Promise<UserListDto> {
     return this.accounts.list(caller, query);
   }
 

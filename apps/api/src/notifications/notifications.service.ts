@@ -22,10 +22,11 @@ interface NotificationRow {
   body: string;
   created_at: Date;
   read_at: Date | null;
+  ledger_item_id: string | null;
 }
 
 const COLUMNS = `n.id, n.recipient, n.kind, n.task_id, n.instance_id, n.title, n.body, n.created_at,
-  r.read_at`;
+  r.read_at, (SELECT l.id FROM ledger_items l WHERE l.task_id = n.task_id) AS ledger_item_id`;
 
 /**
  * The notices with the caller's own read mark (alias `r`; `$1` is the caller's user id): read
@@ -138,6 +139,7 @@ function toNotification(row: NotificationRow): NotificationDto {
     body: row.body,
     createdAt: row.created_at,
     readAt: row.read_at,
+    ledgerItemId: row.ledger_item_id,
   };
 }
 

@@ -144,9 +144,10 @@ export class MembersService {
 }
 
 function toDto(member: MemberRecord, caller: Caller): MemberDto {
-  const { unitPath, ...rest } = member;
+  const { unitPath, unitName, ...rest } = member;
   return {
     ...rest,
+    orgUnitName: unitName,
     phone: hasRoleOver(caller.principal, 'admin', unitPath)
       ? member.phone
       : maskPhone(member.phone),

@@ -36,14 +36,34 @@ export class OrgUnitsService {
       );
       under = unit!.path;
     }
+    if (query.parentId !== undefined) {
+      const parent = await this.units.find(query.parentId);
+      await this.orgAccess.assertSees(
+        caller,
+        parent?.path ?? null,
+        `org unit '${query.parentId}'`,
+        () => noUnit('parentId', query.parentId!),
+      );
+    }
     const { items, total } = await this.units.list({
       scopes: orgScopes(caller.principal),
       under,
+      parentId: query.parentId,
+      nameContains: query.q?.trim() || undefined,
       includeClosed: query.includeClosed,
       offset: query.offset,
       limit: query.pageSize,
     });
-    return { items: items.map(toDto), total, page: query.page, pageSize: query.pageSize };
+    return {
+      items: items.map((item) => ({
+        ...toDto(item),
+        childCount: item.childCount,
+        parentName: item.parentName,
+      })),
+      total,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
   }
 
   async get(id: string, caller: Caller): Promise<OrgUnitDto> {

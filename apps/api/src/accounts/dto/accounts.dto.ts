@@ -65,6 +65,17 @@ export class CreateUserDto {
   password?: string;
 }
 
+export class ListUsersQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({
+    example: 'branch-rd',
+    description: 'Only users holding a role on this unit or whose member belongs to it.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  orgUnitId?: string;
+}
+
 export class VersionDto {
   @ApiProperty({ description: 'The version read (409 STALE_VERSION when it changed since).' })
   @IsInt()

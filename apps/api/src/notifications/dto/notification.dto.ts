@@ -40,6 +40,13 @@ export class NotificationDto {
   @ApiProperty({ type: String, nullable: true })
   instanceId!: string | null;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The ledger item (台账事项) of the notice's step, if the step keeps one.",
+  })
+  ledgerItemId!: string | null;
+
   @ApiProperty()
   title!: string;
 

@@ -143,6 +143,8 @@ export class MemberStatusDto {
 export class MemberDto {
   @ApiProperty() id!: string;
   @ApiProperty() orgUnitId!: string;
+  @ApiProperty({ example: '研发中心党支部', description: 'The name of the member’s unit.' })
+  orgUnitName!: string;
   @ApiProperty() name!: string;
   @ApiProperty({ enum: MEMBER_GENDERS, nullable: true }) gender!: MemberGender | null;
   @ApiProperty({ enum: MEMBER_STATUSES }) status!: MemberStatus;

@@ -55,6 +55,27 @@ export class ListOrgUnitsQueryDto extends PageQueryDto {
   @UnitIdField('orgUnitId', true)
   orgUnitId?: string;
 
+  @ApiPropertyOptional({
+    example: 'general-1',
+    description:
+      'Only the direct children of this unit (one level of the tree); an unknown unit and one ' +
+      'outside your scope: the same 400.',
+  })
+  @IsOptional()
+  @IsString({ message: 'parentId must be a string' })
+  @Matches(UNIT_ID, { message: UNIT_ID_MESSAGE('parentId') })
+  parentId?: string;
+
+  @ApiPropertyOptional({
+    example: '研发',
+    maxLength: 64,
+    description: 'Only units whose name contains this text (case-insensitive).',
+  })
+  @IsOptional()
+  @IsString({ message: 'q must be a string' })
+  @MaxLength(64, { message: 'q 最多 64 个字符' })
+  q?: string;
+
   @ApiPropertyOptional({ type: Boolean, description: 'Include closed units (default false).' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
@@ -110,8 +131,16 @@ export class OrgUnitDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
 }
 
+export class OrgUnitListItemDto extends OrgUnitDto {
+  @ApiProperty({ description: 'How many child units it has (closed ones with includeClosed).' })
+  childCount!: number;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The parent unit’s name.' })
+  parentName!: string | null;
+}
+
 export class OrgUnitListDto {
-  @ApiProperty({ type: [OrgUnitDto] }) items!: OrgUnitDto[];
+  @ApiProperty({ type: [OrgUnitListItemDto] }) items!: OrgUnitListItemDto[];
   @ApiProperty() total!: number;
   @ApiProperty() page!: number;
   @ApiProperty() pageSize!: number;
