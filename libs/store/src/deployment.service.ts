@@ -71,7 +71,7 @@ export class DeploymentService {
     if (!definitions) {
       throw new RuntimeException(
         RuntimeExceptionCode.TEMPLATE_INVALID,
-        `流程模板「${name}」有误，未能部署：共 ${problems.length} 处问题（见 details）`,
+        `流程模板「${name}」有误，未能部署：共 ${problems.length} 处问题，逐项说明如下`,
         problems,
       );
     }
@@ -89,7 +89,7 @@ export class DeploymentService {
       if (formFailures.length > 0) {
         throw new RuntimeException(
           RuntimeExceptionCode.TEMPLATE_INVALID,
-          `流程模板「${name}」的表单有误，未能部署：共 ${formFailures.length} 处问题（见 details）`,
+          `流程模板「${name}」的表单有误，未能部署：共 ${formFailures.length} 处问题，逐项说明如下`,
           formFailures,
         );
       }
@@ -101,7 +101,7 @@ export class DeploymentService {
       if (cycles.length > 0) {
         throw new RuntimeException(
           RuntimeExceptionCode.TEMPLATE_INVALID,
-          `流程模板「${name}」有误，未能部署：它的调用活动与已部署的模板互相调用，形成循环（见 details）`,
+          `流程模板「${name}」有误，未能部署：它的调用活动与已部署的模板互相调用，形成循环`,
           cycles,
         );
       }

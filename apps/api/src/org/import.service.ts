@@ -76,7 +76,7 @@ export class ImportService {
     if (answer.errorCount > 0) {
       throw new HttpProblem(
         HttpStatus.UNPROCESSABLE_ENTITY,
-        `花名册有 ${answer.errorCount} 处错误，未导入任何数据（见 details.errors）`,
+        `花名册有 ${answer.errorCount} 处错误，未导入任何数据：逐行说明如下`,
         result,
         'IMPORT_INVALID_ROWS',
       );
