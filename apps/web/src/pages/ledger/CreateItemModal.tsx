@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Form, Input, Modal, Select } from 'antd';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, must } from '../../api/client';
 import { asApiError } from '../../api/errors';
+import { UnitSelect } from './UnitSelect';
 import { LIST_WORDS, LISTS, type LedgerItemDetail, type LedgerList } from './words';
 
 interface Values {
@@ -13,16 +14,6 @@ interface Values {
   responsible: string;
   assessingUnitId: string;
   dueAt: string;
-}
-
-/** The org units the caller reads (parents first), for the unit pickers. */
-export function useOrgUnits() {
-  return useQuery({
-    queryKey: ['org-units', 'picker'],
-    queryFn: async () =>
-      must(await api.GET('/api/org-units', { params: { query: { pageSize: 100 } } })),
-    staleTime: 5 * 60_000,
-  });
 }
 
 /** Members of a unit's subtree whose name starts with `q` (the api looks them up, 20 at most). */
@@ -64,13 +55,8 @@ export function CreateItemModal({
   const [problem, setProblem] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [memberQuery, setMemberQuery] = useState('');
-  const units = useOrgUnits();
   const orgUnitId = Form.useWatch('orgUnitId', form);
   const members = useMembers(orgUnitId, memberQuery);
-  const unitOptions = useMemo(
-    () => (units.data?.items ?? []).map((unit) => ({ value: unit.id, label: unit.name })),
-    [units.data],
-  );
 
   useEffect(() => {
     if (open) {
@@ -152,17 +138,13 @@ export function CreateItemModal({
           label="责任单位"
           rules={[{ required: true, message: '请选择责任单位' }]}
         >
-          <Select
-            showSearch={{ optionFilterProp: 'label' }}
+          <UnitSelect
             placeholder="输入名称查找党组织"
-            loading={units.isPending}
-            options={unitOptions}
-            onChange={(id: string) => {
+            onChange={(_id, parentId) => {
               form.setFieldValue('responsible', undefined);
               setMemberQuery('');
-              const parent = units.data?.items.find((unit) => unit.id === id)?.parentId;
-              if (parent && !form.getFieldValue('assessingUnitId')) {
-                form.setFieldValue('assessingUnitId', parent);
+              if (parentId && !form.getFieldValue('assessingUnitId')) {
+                form.setFieldValue('assessingUnitId', parentId);
               }
             }}
           />
@@ -193,11 +175,7 @@ export function CreateItemModal({
           label="考核部门"
           rules={[{ required: true, message: '请选择考核部门' }]}
         >
-          <Select
-            showSearch={{ optionFilterProp: 'label' }}
-            placeholder="输入名称查找党组织"
-            options={unitOptions}
-          />
+          <UnitSelect placeholder="输入名称查找党组织" />
         </Form.Item>
         <Form.Item
           name="dueAt"

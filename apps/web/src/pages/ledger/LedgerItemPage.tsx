@@ -25,7 +25,7 @@ import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, must } from '../../api/client';
 import { asApiError } from '../../api/errors';
-import { LoadError, PageLoading } from '../../app/results';
+import { LoadError, NotFound, PageLoading } from '../../app/results';
 import { DueText } from '../../components/DueText';
 import { EvidenceUpload } from '../../components/EvidenceUpload';
 import { formatDateTime } from '../../components/time';
@@ -39,6 +39,8 @@ import {
   STATE_COLORS,
   STATE_WORDS,
 } from './words';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Attachment = LedgerItemDetail['attachments'][number];
 type Action = 'submit' | 'verify' | 'reject' | 'reopen';
@@ -337,10 +339,13 @@ export default function LedgerItemPage() {
   const [action, setAction] = useState<Action | null>(null);
   const item = useQuery({
     queryKey: ['ledger', 'item', id],
+    enabled: UUID.test(id),
     queryFn: async () =>
       must(await api.GET('/api/ledger/items/{id}', { params: { path: { id } } })),
   });
 
+  // an address that names no item (not even an id) is as missing as an unknown one
+  if (!UUID.test(id)) return <NotFound />;
   if (item.isPending) return <PageLoading />;
   if (item.isError) return <LoadError error={item.error} onRetry={() => void item.refetch()} />;
   const it = item.data;

@@ -26,7 +26,8 @@ import { LoadError } from '../../app/results';
 import { DueText } from '../../components/DueText';
 import { formatDate, formatDateTime } from '../../components/time';
 import { type Light, TrafficLight } from '../../components/TrafficLight';
-import { CreateItemModal, useOrgUnits } from './CreateItemModal';
+import { CreateItemModal } from './CreateItemModal';
+import { UnitSelect } from './UnitSelect';
 import {
   LIST_WORDS,
   LISTS,
@@ -136,7 +137,6 @@ export default function LedgerPage() {
   const [problem, setProblem] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [search, setSearch] = useState(filters.q);
-  const units = useOrgUnits();
 
   const query = useMemo(() => apiQuery(filters), [filters]);
   const items = useQuery({
@@ -267,10 +267,6 @@ export default function LedgerPage() {
     ? columns.filter((c) => c.key === 'light' || c.key === 'title' || c.key === 'state')
     : columns;
 
-  const unitOptions = (units.data?.items ?? []).map((unit) => ({
-    value: unit.id,
-    label: unit.name,
-  }));
   const half = narrow ? 'calc(50% - 4px)' : undefined;
 
   const filterBar = (
@@ -303,16 +299,13 @@ export default function LedgerPage() {
         options={LIGHT_OPTIONS}
         onChange={(value?: string) => change({ light: value })}
       />
-      <Select
-        aria-label="责任单位"
+      <UnitSelect
+        ariaLabel="责任单位"
         placeholder="全部单位"
         allowClear
-        showSearch={{ optionFilterProp: 'label' }}
         style={{ width: narrow ? '100%' : 200 }}
         value={filters.unit}
-        loading={units.isPending}
-        options={unitOptions}
-        onChange={(value?: string) => change({ unit: value })}
+        onChange={(value) => change({ unit: value })}
       />
       <Input
         type="month"
