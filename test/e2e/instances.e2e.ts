@@ -1,0 +1,260 @@
+import { type APIRequestContext, type Page, request as playwrightRequest } from '@playwright/test';
+import { DEV_PASSWORD, expect, loginAs, sampleUser, shot, test } from './support/fixtures.js';
+
+/**
+ * 流程实例 (issue 15): the supervisor finds a branch's theme day by template and unit and sees
+ * where it stands on its diagram, its history and the audit chain's verification; a secretary of
+ * another branch sees none of it; a secretary cancels an instance of her own branch. Works
+ * 信息技术党支部's theme day (secretary.e2e works 研发中心党支部's) and an instance it starts.
+ */
+
+interface InstanceRow {
+  id: string;
+  orgUnitId: string | null;
+  openTasks?: { id: string; elementId: string }[];
+}
+
+/** Today in Asia/Shanghai as YYYY-MM-DD. */
+function todayInShanghai(): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
+}
+
+/** An api client logged in as the sample user (the session cookie; writes need the CSRF header). */
+async function apiAs(baseURL: string, loginName: string): Promise<APIRequestContext> {
+  const context = await playwrightRequest.newContext({
+    baseURL,
+    extraHTTPHeaders: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  const login = await context.post('/api/auth/login', {
+    data: { loginName, password: DEV_PASSWORD },
+  });
+  expect(login.status(), `log-in of ${loginName}`).toBe(200);
+  return context;
+}
+
+/** The unit's theme day of this month, once the worker has opened it. */
+async function themeDayOf(api: APIRequestContext, orgUnitId: string): Promise<InstanceRow> {
+  let found: InstanceRow | undefined;
+  await expect(async () => {
+    const response = await api.get(
+      `/api/instances?templateKey=theme-day&orgUnitId=${orgUnitId}&state=active`,
+    );
+    expect(response.status()).toBe(200);
+    found = ((await response.json()) as { items: InstanceRow[] }).items[0];
+    expect(found).toBeDefined();
+  }).toPass({ timeout: 60_000 });
+  return found!;
+}
+
+/** The open task at `elementId` of the instance, once the engine has opened it. */
+async function openTask(api: APIRequestContext, id: string, elementId: string): Promise<string> {
+  let taskId: string | undefined;
+  await expect(async () => {
+    const response = await api.get(`/api/instances/${id}`);
+    expect(response.status()).toBe(200);
+    const body = (await response.json()) as Required<InstanceRow>;
+    taskId = body.openTasks.find((t) => t.elementId === elementId)?.id;
+    expect(taskId).toBeDefined();
+  }).toPass({ timeout: 30_000 });
+  return taskId!;
+}
+
+/** Opens a deep link logged out, logs in on the log-in page it leads to, and is back there. */
+async function openAs(page: Page, path: string, loginName: string) {
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await loginAs(page, loginName);
+  await expect(page).toHaveURL((url) => url.pathname + url.search === path);
+}
+
+/** The diagram element bpmn-js drew for a BPMN element id. */
+function element(page: Page, elementId: string) {
+  return page.locator(`.djs-element[data-element-id="${elementId}"]`);
+}
+
+/** The count badge the page laid over a BPMN element. */
+function badge(page: Page, elementId: string) {
+  return page.locator(`.djs-overlays[data-container-id="${elementId}"] .bf-count`);
+}
+
+test.describe('流程实例', () => {
+  test('the supervisor finds a branch’s theme day and sees where it stands; another branch’s secretary sees none of it', async ({
+    page,
+    baseURL,
+    sampleUsers,
+  }) => {
+    test.setTimeout(180_000);
+    const secretaryIt = sampleUser(sampleUsers, 'secretary.branch-it');
+    const itApi = await apiAs(baseURL!, 'secretary.branch-it');
+    const unitId = 'branch-it';
+    const themeDay = await themeDayOf(itApi, unitId);
+
+    // The branch's secretary plans the theme day through the api: the plan step completes,
+    // the committee's review opens
+    const planTask = await openTask(itApi, themeDay.id, 'Task_Plan');
+    const planned = await itApi.post(`/api/tasks/${planTask}/complete`, {
+      data: {
+        variables: {
+          theme: '学习贯彻党的二十届四中全会精神',
+          activityDate: todayInShanghai(),
+          startTime: '14:30',
+          place: '二楼会议室',
+          plan: '集体学习、重温入党誓词、现场交纳党费',
+        },
+      },
+    });
+    expect(planned.status(), await planned.text()).toBe(200);
+    await openTask(itApi, themeDay.id, 'Task_ApprovePlan');
+
+    // The supervisor searches by template and unit; the filters live in the URL
+    await openAs(page, '/instances', 'supervisor');
+    await expect(page.getByRole('heading', { name: '流程实例' })).toBeVisible();
+    await expect(page.getByText(/^共 \d+ 个$/).first()).toBeVisible();
+    await page.getByLabel('流程模板').fill('主题党日');
+    await page.getByLabel('流程模板').press('Enter');
+    await expect(page).toHaveURL(/template=theme-day/);
+    await page.getByLabel('党组织').fill(secretaryIt.orgUnitName);
+    await page.getByLabel('党组织').press('Enter');
+    await expect(page).toHaveURL(/unit=branch-it/);
+    const table = page.getByRole('table');
+    const row = table.getByRole('row').filter({ hasText: secretaryIt.orgUnitName });
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('主题党日');
+    await expect(row).toContainText('进行中');
+    await expect(row).toContainText('支委会审议方案');
+    // names, not ids
+    await expect(table).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    await expect(table.getByRole('row').filter({ hasText: '研发中心党支部' })).toHaveCount(0);
+    await shot(page, 'instances-list');
+
+    // The state filter in Chinese: none of the theme days has ended
+    await page.getByLabel('状态').click();
+    await page.getByTitle('已完成').click();
+    await expect(page).toHaveURL(/state=completed/);
+    await expect(page.getByText('没有符合条件的流程实例')).toBeVisible();
+    await page.goBack();
+    await expect(page).not.toHaveURL(/state=/);
+    await expect(row).toHaveCount(1);
+
+    // The instance page: the diagram marks the review running, the plan done, with counts
+    await row.click();
+    await expect(page).toHaveURL(new RegExp(`/instances/${themeDay.id}$`));
+    await expect(page.getByRole('heading', { name: '主题党日', level: 3 })).toBeVisible();
+    await expect(page.getByText(secretaryIt.orgUnitName).first()).toBeVisible();
+    await expect(
+      page.getByRole('img', { name: /^主题党日.*的流程图，正在办理：支委会审议方案$/ }),
+    ).toBeVisible();
+    await expect(element(page, 'Task_ApprovePlan')).toHaveClass(/\bbf-current\b/);
+    await expect(element(page, 'Task_ApprovePlan')).not.toHaveClass(/\bbf-completed\b/);
+    await expect(element(page, 'Task_Plan')).toHaveClass(/\bbf-completed\b/);
+    await expect(element(page, 'Task_Plan')).not.toHaveClass(/\bbf-current\b/);
+    await expect(element(page, 'Task_Record')).not.toHaveClass(/\bbf-(current|completed)\b/);
+    await expect(badge(page, 'Task_Plan')).toHaveText('1');
+    await expect(badge(page, 'Task_ApprovePlan')).toHaveText('1');
+    await expect(badge(page, 'Task_Record')).toHaveCount(0);
+    await expect(page.locator('.bjs-powered-by')).toBeVisible();
+
+    // the open step links to its page
+    await expect(
+      page.getByRole('list', { name: '当前步骤' }).getByRole('link', { name: '支委会审议方案' }),
+    ).toHaveAttribute('href', /^\/tasks\/[0-9a-f-]{36}$/);
+    // the plan's data, by name
+    const data = page.locator('.ant-card').filter({ hasText: '流程数据' });
+    await expect(data.getByRole('row').filter({ hasText: 'place' })).toContainText('二楼会议室');
+
+    // the history: who did what, in names; the audit chain verified
+    const history = page.locator('.ant-card').filter({ hasText: '办理记录' });
+    await expect(history.getByText('办结步骤：确定主题和活动方案')).toBeVisible();
+    await expect(history.getByText('步骤开始：支委会审议方案')).toBeVisible();
+    await expect(history.locator('[data-event="task.completed"]')).toContainText(
+      new RegExp(`确定主题和活动方案\\s*${secretaryIt.name} · \\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}`),
+    );
+    await expect(history.getByText('已校验', { exact: true })).toBeVisible();
+    await expect(history).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    await expect(page.getByText('校验失败')).toHaveCount(0);
+    await shot(page, 'instance-theme-day');
+
+    // Back returns to the search as it was
+    await page.goBack();
+    await expect(page).toHaveURL(
+      /template=theme-day.*unit=branch-it|unit=branch-it.*template=theme-day/,
+    );
+    await expect(row).toHaveCount(1);
+
+    // A secretary of another branch: the instance's address is the not-found page …
+    await page.context().clearCookies();
+    await openAs(page, `/instances/${themeDay.id}`, 'secretary.branch-production');
+    await expect(page.getByText('页面不存在或您无权查看')).toBeVisible();
+    await expect(page.getByText(secretaryIt.orgUnitName)).toHaveCount(0);
+    await expect(page.locator('.djs-element')).toHaveCount(0);
+    await shot(page, 'instance-not-found');
+    // … and her list holds her own branch's theme day, not 信息技术党支部's
+    const production = sampleUser(sampleUsers, 'secretary.branch-production');
+    await page.goto('/instances?template=theme-day');
+    await expect(
+      page.getByRole('table').getByRole('row').filter({ hasText: production.orgUnitName }),
+    ).toHaveCount(1);
+    await expect(page.locator(`a[href="/instances/${themeDay.id}"]`)).toHaveCount(0);
+    await expect(page.getByRole('table')).not.toContainText(secretaryIt.orgUnitName);
+    await itApi.dispose();
+  });
+
+  test('a secretary cancels an instance of her branch with a reason; the history keeps it', async ({
+    page,
+    baseURL,
+    sampleUsers,
+  }) => {
+    const secretary = sampleUser(sampleUsers, 'secretary.branch-marketing');
+    const marketingApi = await apiAs(baseURL!, secretary.loginName);
+    const businessKey = `e2e-cancel-${Date.now().toString(36)}`;
+    const started = await marketingApi.post('/api/instances', {
+      data: { templateKey: 'secretary-project', businessKey },
+    });
+    expect(started.status(), await started.text()).toBe(201);
+    const { id } = (await started.json()) as InstanceRow;
+    await marketingApi.dispose();
+
+    await openAs(page, `/instances?key=${businessKey}`, secretary.loginName);
+    await expect(page.getByLabel('业务编号')).toHaveValue(businessKey);
+    const row = page.getByRole('table').getByRole('row').filter({ hasText: businessKey });
+    await expect(row).toContainText('书记项目');
+    await expect(row).toContainText('出题');
+    await row.getByRole('link', { name: '书记项目' }).click();
+    await expect(page).toHaveURL(new RegExp(`/instances/${id}$`));
+    await expect(element(page, 'Task_PoseProblems')).toHaveClass(/\bbf-current\b/);
+    await expect(badge(page, 'StartEvent_Project')).toHaveText('1');
+
+    await page.getByRole('button', { name: '取消流程' }).click();
+    const dialog = page.getByRole('dialog', { name: '取消此流程？' });
+    const confirm = dialog.getByRole('button', { name: '确认取消流程' });
+    // a reason is required
+    await expect(confirm).toBeDisabled();
+    await dialog.getByLabel('取消原因（必填）').fill('与本季度的书记项目重复，合并办理');
+    await shot(page, 'instance-cancel');
+    await confirm.click();
+    await expect(dialog).toBeHidden();
+    await expect(page.locator('.ant-tag').filter({ hasText: '已终止' })).toBeVisible();
+    await expect(page.getByRole('button', { name: '取消流程' })).toHaveCount(0);
+    const history = page.locator('.ant-card').filter({ hasText: '办理记录' });
+    await expect(history.getByText('取消流程', { exact: true })).toBeVisible();
+    await expect(history.getByText('原因：与本季度的书记项目重复，合并办理')).toBeVisible();
+    await expect(history.getByText('步骤取消：出题')).toBeVisible();
+    // the termination that the cancel is is not told twice
+    await expect(history.getByText('流程终止')).toHaveCount(0);
+    await expect(history.getByText('已校验', { exact: true })).toBeVisible();
+    await expect(element(page, 'Task_PoseProblems')).not.toHaveClass(/\bbf-current\b/);
+    await expect(page.getByText('流程已结束，没有待办理的步骤')).toBeVisible();
+    await shot(page, 'instance-cancelled');
+
+    // the list says so
+    await page.goto(`/instances?key=${businessKey}&state=terminated`);
+    await expect(
+      page.getByRole('table').getByRole('row').filter({ hasText: businessKey }),
+    ).toContainText('已终止');
+  });
+});
