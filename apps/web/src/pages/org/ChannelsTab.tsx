@@ -8,7 +8,6 @@ import {
   Modal,
   Popconfirm,
   Select,
-  Space,
   Table,
   Tag,
   Typography,
@@ -217,12 +216,12 @@ export function ChannelsTab({ unit }: { unit: Unit }) {
               title: '地址',
               dataIndex: 'url',
               render: (url: string, channel) => (
-                <Space direction="vertical" size={0}>
+                <Flex vertical>
                   <Typography.Text style={{ wordBreak: 'break-all' }}>{url}</Typography.Text>
                   {channel.signed && (
                     <Typography.Text type="secondary">已设置加签密钥</Typography.Text>
                   )}
-                </Space>
+                </Flex>
               ),
             },
             {
@@ -300,6 +299,7 @@ export function ChannelsTab({ unit }: { unit: Unit }) {
         )}
         <Form
           form={form}
+          name="channel"
           layout="vertical"
           onFinish={(values) => create.mutate(values)}
           requiredMark="optional"

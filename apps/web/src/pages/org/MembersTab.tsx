@@ -332,6 +332,7 @@ export function MembersTab({ unit }: { unit: Unit }) {
         {refusal}
         <Form
           form={memberForm}
+          name="member"
           layout="vertical"
           onFinish={(values) => save.mutate(values)}
           requiredMark="optional"
@@ -408,7 +409,12 @@ export function MembersTab({ unit }: { unit: Unit }) {
         forceRender
       >
         {refusal}
-        <Form form={transferForm} layout="vertical" onFinish={(values) => transfer.mutate(values)}>
+        <Form
+          form={transferForm}
+          name="transfer"
+          layout="vertical"
+          onFinish={(values) => transfer.mutate(values)}
+        >
           <Form.Item
             name="toOrgUnitId"
             label="转入党组织"
@@ -446,6 +452,7 @@ export function MembersTab({ unit }: { unit: Unit }) {
         </Typography.Paragraph>
         <Form
           form={statusForm}
+          name="memberStatus"
           layout="vertical"
           onFinish={(values) => changeStatus.mutate(values)}
         >

@@ -1,15 +1,16 @@
 import { useQueries, useQueryClient } from '@tanstack/react-query';
-import { Card, Empty, Flex, Grid, Spin, Tag, Tree, Typography } from 'antd';
+import { Alert, Button, Card, Empty, Flex, Grid, Spin, Tag, Tree, Typography } from 'antd';
 import type { DataNode } from 'antd/es/tree';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { api, must } from '../../api/client';
 import { useAuth } from '../../app/auth';
 import { Forbidden, LoadError } from '../../app/results';
+import { problemText } from './problem';
 import { KIND_NAMES, type ListedUnit, type Unit } from './words';
 
 /** One level of the tree is fetched at a time; a level past this many units loads on demand. */
-const LEVEL_PAGE = 200;
+const LEVEL_PAGE = 100;
 const MORE = 'more:';
 
 interface Level {
@@ -60,7 +61,7 @@ export function useIsAdminOver(path: string | undefined): boolean {
 function UnitTitle({ unit }: { unit: Pick<Unit, 'name' | 'kind'> }) {
   return (
     <span>
-      {unit.name}{' '}
+      <span>{unit.name}</span>{' '}
       <Tag style={{ marginInlineStart: 4, fontSize: 12 }} bordered={false}>
         {KIND_NAMES[unit.kind]}
       </Tag>
@@ -70,7 +71,7 @@ function UnitTitle({ unit }: { unit: Pick<Unit, 'name' | 'kind'> }) {
 
 /**
  * The admin's part of the organisation tree, one level at a time (each level paged: 「加载更多」
- * past 200 units), with the selected unit; `reveal` opens the way to a unit (its path of ids).
+ * past 100 units), with the selected unit; `reveal` opens the way to a unit (its path of ids).
  */
 function OrgTree({ selected, reveal }: { selected?: string; reveal?: string }) {
   const rootIds = useAdminUnitIds();
@@ -84,6 +85,7 @@ function OrgTree({ selected, reveal }: { selected?: string; reveal?: string }) {
   });
   const [levels, setLevels] = useState<Record<string, Level>>({});
   // the first time, the top level is open
+  const [failure, setFailure] = useState<string | null>(null);
   const [expanded, setExpanded] = useState<string[]>(() =>
     rememberedExpanded.length > 0 ? rememberedExpanded : rootIds,
   );
@@ -139,7 +141,10 @@ function OrgTree({ selected, reveal }: { selected?: string; reveal?: string }) {
     for (const key of expanded) {
       if (levels[key] || requested.current.has(key)) continue;
       requested.current.add(key);
-      void load(key).catch(() => requested.current.delete(key));
+      void load(key).catch((error: unknown) => {
+        requested.current.delete(key);
+        setFailure(problemText(error));
+      });
     }
   }, [expanded, levels, load]);
 
@@ -171,34 +176,59 @@ function OrgTree({ selected, reveal }: { selected?: string; reveal?: string }) {
   const treeData = roots.flatMap((root) => (root.data ? [node(root.data)] : []));
 
   return (
-    <Tree
-      aria-label="组织树"
-      blockNode
-      showLine
-      treeData={treeData}
-      selectedKeys={selected ? [selected] : []}
-      expandedKeys={expanded}
-      loadedKeys={Object.keys(levels)}
-      loadData={async (data) => {
-        const key = String(data.key);
-        if (key.startsWith(MORE) || levels[key] || requested.current.has(key)) return;
-        requested.current.add(key);
-        await load(key);
-      }}
-      onExpand={(keys) => {
-        const next = keys.map(String);
-        rememberedExpanded = next;
-        setExpanded(next);
-      }}
-      onSelect={(keys, info) => {
-        const key = String(info.node.key);
-        if (key.startsWith(MORE)) {
-          void load(key.slice(MORE.length), true);
-          return;
-        }
-        if (keys.length > 0) void navigate(`/org/units/${key}`);
-      }}
-    />
+    <>
+      {failure && (
+        <Alert
+          type="error"
+          showIcon
+          role="alert"
+          title={`下级组织加载失败：${failure}`}
+          action={
+            <Button
+              size="small"
+              onClick={() => {
+                setFailure(null);
+                setExpanded((current) => [...current]);
+              }}
+            >
+              重试
+            </Button>
+          }
+          style={{ marginBottom: 8 }}
+        />
+      )}
+      <Tree
+        aria-label="组织树"
+        blockNode
+        showLine
+        treeData={treeData}
+        selectedKeys={selected ? [selected] : []}
+        expandedKeys={expanded}
+        loadedKeys={Object.keys(levels)}
+        loadData={async (data) => {
+          const key = String(data.key);
+          if (key.startsWith(MORE) || levels[key] || requested.current.has(key)) return;
+          requested.current.add(key);
+          await load(key).catch((error: unknown) => {
+            requested.current.delete(key);
+            setFailure(problemText(error));
+          });
+        }}
+        onExpand={(keys) => {
+          const next = keys.map(String);
+          rememberedExpanded = next;
+          setExpanded(next);
+        }}
+        onSelect={(keys, info) => {
+          const key = String(info.node.key);
+          if (key.startsWith(MORE)) {
+            void load(key.slice(MORE.length), true);
+            return;
+          }
+          if (keys.length > 0) void navigate(`/org/units/${key}`);
+        }}
+      />
+    </>
   );
 }
 

@@ -139,6 +139,7 @@ export function UnitActions({ unit }: { unit: Unit }) {
         {refusal}
         <Form
           form={createForm}
+          name="unitCreate"
           layout="vertical"
           onFinish={(values) => create.mutate(values)}
           requiredMark="optional"
@@ -181,7 +182,12 @@ export function UnitActions({ unit }: { unit: Unit }) {
         forceRender
       >
         {refusal}
-        <Form form={renameForm} layout="vertical" onFinish={(values) => rename.mutate(values)}>
+        <Form
+          form={renameForm}
+          name="unitRename"
+          layout="vertical"
+          onFinish={(values) => rename.mutate(values)}
+        >
           <Form.Item
             name="name"
             label="新名称"
@@ -206,7 +212,12 @@ export function UnitActions({ unit }: { unit: Unit }) {
         <Typography.Paragraph type="secondary">
           该组织及其全部下级组织、党员将一并移到新的上级组织下。
         </Typography.Paragraph>
-        <Form form={moveForm} layout="vertical" onFinish={(values) => move.mutate(values)}>
+        <Form
+          form={moveForm}
+          name="unitMove"
+          layout="vertical"
+          onFinish={(values) => move.mutate(values)}
+        >
           <Form.Item
             name="parentId"
             label="新的上级组织"

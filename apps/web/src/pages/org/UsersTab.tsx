@@ -40,11 +40,13 @@ interface CreateValues {
 
 /** A member of the unit chosen by name (for the user who is that member). */
 function MemberPicker({
+  id,
   unit,
   value,
   onChange,
   onPicked,
 }: {
+  id?: string;
   unit: Unit;
   value?: string;
   onChange?: (value: string | undefined) => void;
@@ -69,6 +71,7 @@ function MemberPicker({
   const items = found.data?.items ?? [];
   return (
     <Select
+      id={id}
       showSearch={{ filterOption: false, onSearch: setTyped }}
       allowClear
       value={value}
@@ -335,6 +338,7 @@ export function UsersTab({ unit }: { unit: Unit }) {
         {refusal}
         <Form
           form={createForm}
+          name="userCreate"
           layout="vertical"
           onFinish={(values) => create.mutate(values)}
           requiredMark="optional"
@@ -400,6 +404,7 @@ export function UsersTab({ unit }: { unit: Unit }) {
         {refusal}
         <Form
           form={grantForm}
+          name="userGrant"
           layout="vertical"
           onFinish={(values) => grantTo && give.mutate({ user: grantTo, role: values.role })}
         >
