@@ -93,6 +93,7 @@ test.describe('the supervisor’s ledger', () => {
     const rows = sup.locator('.ant-table-tbody tr.ant-table-row');
     await expect(rows.first()).toBeVisible();
     await expect(sup.locator('.ant-table-tbody')).toContainText(BRANCH_NAME);
+    await expect(sup.locator('.ant-table-tbody')).toContainText('主题党日');
     await expect(sup.locator('.ant-table-tbody')).not.toContainText(UUID);
     await expect(sup.locator('.ant-table-tbody')).not.toContainText('研发中心党支部');
     await shot(sup, 'ledger-list-task');

@@ -63,6 +63,13 @@ describe('ledger: an item’s detail by name, with what the caller may do', () =
     expect(bySupervisor.entries).toEqual([
       expect.objectContaining({ kind: 'opened', actorName: '周督导', escalatedToName: null }),
     ]);
+    // opened by hand: no process
+    expect(bySupervisor.templateName).toBeNull();
+    const listed = await supervisor.http.get('/api/ledger/items').query({ q: '党员学习记录' });
+    expect(listed.status).toBe(200);
+    expect((listed.body as { items: { id: string; templateName: unknown }[] }).items).toEqual([
+      expect.objectContaining({ id: itemId, templateName: null }),
+    ]);
     const bySecretary = itemOf(await secretary.http.get(`/api/ledger/items/${itemId}`));
     expect(bySecretary).toMatchObject({ canSupervise: false, canRespond: true });
     // another branch's secretary does not see it at all

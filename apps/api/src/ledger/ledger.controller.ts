@@ -40,7 +40,7 @@ import {
   LedgerAttachmentDto,
   LedgerFilterQueryDto,
   LedgerItemDetailDto,
-  LedgerItemListDto,
+  LedgerSearchResultDto,
   ListLedgerQueryDto,
   OverdueQueryDto,
   ProgressDto,
@@ -83,13 +83,13 @@ export class LedgerController {
       'assigned to you. Each item carries its traffic light (亮灯) computed now. 403 when ' +
       '`orgUnitId` is outside your scope.',
   })
-  @ApiOkResponse({ type: LedgerItemListDto })
+  @ApiOkResponse({ type: LedgerSearchResultDto })
   @ApiErrors(400, 401, 403)
   list(
     @CurrentPrincipal() principal: Principal,
     @Req() request: RequestInfo,
     @Query() query: ListLedgerQueryDto,
-  ): Promise<LedgerItemListDto> {
+  ): Promise<LedgerSearchResultDto> {
     return this.ledger.list(principal, request, query);
   }
 

@@ -31,6 +31,7 @@ import type {
   LedgerItemDetailDto,
   LedgerItemDto,
   LedgerItemListDto,
+  LedgerSearchResultDto,
   ListLedgerQueryDto,
   OverdueQueryDto,
   RollupDto,
@@ -72,12 +73,12 @@ export class LedgerService {
     principal: Principal,
     request: RequestInfo,
     query: ListLedgerQueryDto,
-  ): Promise<LedgerItemListDto> {
+  ): Promise<LedgerSearchResultDto> {
     const filter = await this.filter(principal, request, query);
     const page = { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
     const { items, total } = await this.store.search(scopeOf(principal), filter, page);
     return {
-      items: await this.named(items),
+      items: await this.withProcess(await this.named(items)),
       total,
       page: query.page,
       pageSize: query.pageSize,
@@ -283,6 +284,17 @@ export class LedgerService {
     return this.detail(id, principal);
   }
 
+  /** The items with their process's template by name (one statement for the page). */
+  private async withProcess<T extends LedgerItemDto>(
+    items: readonly T[],
+  ): Promise<(T & { templateName: string | null })[]> {
+    const names = await this.store.processNames(items.map((item) => item.id));
+    return items.map((item) => ({
+      ...item,
+      templateName: names.get(item.id)?.templateName ?? null,
+    }));
+  }
+
   /** The items as DTOs with 责任人 by name (one lookup for all, see nameLedgerItems). */
   private named(items: readonly LedgerItem[]): Promise<LedgerItemDto[]> {
     return nameLedgerItems(
@@ -333,7 +345,7 @@ export class LedgerService {
 
   /** The detail by name, with what the caller may do with it (the page offers only that). */
   private async toDetail(detail: ItemDetail, principal: Principal): Promise<LedgerItemDetailDto> {
-    const [item] = await this.named([detail.item]);
+    const [item] = await this.withProcess(await this.named([detail.item]));
     const names = await nameLedgerDetail(
       this.dataSource.manager,
       item,

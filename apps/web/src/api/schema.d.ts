@@ -1599,6 +1599,15 @@ export interface components {
       xml: string;
       /** @description The elements that ran, are running or are blocked, by element id. */
       elements: components['schemas']['ElementStatisticsDto'][];
+      /**
+       * @description Names of the members, users and org units the instance’s variables hold the ids of (anywhere in their values), by id: a page shows the names, never the ids.
+       * @example {
+       *       "branch-rd": "研发中心党支部"
+       *     }
+       */
+      names: {
+        [key: string]: string;
+      };
     };
     CancelInstanceDto: {
       /**
@@ -1749,7 +1758,7 @@ export interface components {
         [key: string]: unknown;
       };
     };
-    LedgerItemDto: {
+    LedgerListItemDto: {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
@@ -1803,9 +1812,14 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /**
+       * @description The process template of its instance, by name; null for an item opened by hand.
+       * @example 主题党日
+       */
+      templateName: string | null;
     };
-    LedgerItemListDto: {
-      items: components['schemas']['LedgerItemDto'][];
+    LedgerSearchResultDto: {
+      items: components['schemas']['LedgerListItemDto'][];
       total: number;
       page: number;
       pageSize: number;
@@ -1946,6 +1960,11 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+      /**
+       * @description The process template of its instance, by name; null for an item opened by hand.
+       * @example 主题党日
+       */
+      templateName: string | null;
       /** @description Who opened it, by name (系统 for a task’s item). */
       createdByName: string;
       /** @description Who closed it (销号), by name. */
@@ -4308,7 +4327,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['LedgerItemListDto'];
+          'application/json': components['schemas']['LedgerSearchResultDto'];
         };
       };
       /** @description Invalid request (details name the fields). */

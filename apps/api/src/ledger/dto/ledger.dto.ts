@@ -389,7 +389,18 @@ export class LedgerItemDto {
   @ApiProperty({ type: String, format: 'date-time' }) updatedAt!: Date;
 }
 
-export class LedgerItemDetailDto extends LedgerItemDto {
+/** A row of the ledger list: the item with its process by name. */
+export class LedgerListItemDto extends LedgerItemDto {
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '主题党日',
+    description: 'The process template of its instance, by name; null for an item opened by hand.',
+  })
+  templateName!: string | null;
+}
+
+export class LedgerItemDetailDto extends LedgerListItemDto {
   @ApiProperty({ description: 'Who opened it, by name (系统 for a task’s item).' })
   createdByName!: string;
   @ApiProperty({ type: String, nullable: true, description: 'Who closed it (销号), by name.' })
@@ -414,6 +425,13 @@ export class LedgerItemDetailDto extends LedgerItemDto {
   canSupervise!: boolean;
   @ApiProperty({ type: [LedgerEntryDto] }) entries!: LedgerEntryDto[];
   @ApiProperty({ type: [LedgerAttachmentDto] }) attachments!: LedgerAttachmentDto[];
+}
+
+export class LedgerSearchResultDto {
+  @ApiProperty({ type: [LedgerListItemDto] }) items!: LedgerListItemDto[];
+  @ApiProperty() total!: number;
+  @ApiProperty() page!: number;
+  @ApiProperty() pageSize!: number;
 }
 
 export class LedgerItemListDto {

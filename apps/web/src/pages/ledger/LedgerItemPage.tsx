@@ -415,6 +415,9 @@ export default function LedgerItemPage() {
             ...(it.reopened > 0
               ? [{ key: 'reopened', label: '回头看', children: `重新打开 ${it.reopened} 次` }]
               : []),
+            ...(it.templateName
+              ? [{ key: 'template', label: '所属流程', children: it.templateName }]
+              : []),
             ...(it.taskId
               ? [
                   {

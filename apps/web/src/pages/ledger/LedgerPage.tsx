@@ -209,13 +209,14 @@ export default function LedgerPage() {
           <Link to={`/ledger/items/${item.id}`} style={{ fontWeight: 500 }}>
             {item.title}
           </Link>
-          {!filters.list && (
+          {(!filters.list || item.templateName) && (
             <Typography.Text type="secondary" style={{ fontSize: 13 }}>
-              {LIST_WORDS[item.list]}
-              {item.escalations > 0 ? ` · 已督办 ${item.escalations} 次` : ''}
+              {[item.templateName, filters.list ? null : LIST_WORDS[item.list]]
+                .filter(Boolean)
+                .join(' · ')}
             </Typography.Text>
           )}
-          {filters.list && item.escalations > 0 && (
+          {item.escalations > 0 && (
             <Typography.Text type="danger" style={{ fontSize: 13 }}>
               已督办 {item.escalations} 次
             </Typography.Text>

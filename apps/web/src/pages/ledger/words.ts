@@ -1,6 +1,6 @@
 import type { components } from '../../api/schema';
 
-export type LedgerItem = components['schemas']['LedgerItemDto'];
+export type LedgerItem = components['schemas']['LedgerListItemDto'];
 export type LedgerItemDetail = components['schemas']['LedgerItemDetailDto'];
 export type LedgerList = LedgerItem['list'];
 export type LedgerState = LedgerItem['state'];
