@@ -196,7 +196,6 @@ export function ChannelsTab({ unit }: { unit: Unit }) {
           loading={channels.isPending}
           dataSource={channels.data?.items ?? []}
           pagination={false}
-          scroll={{ x: 900 }}
           locale={{ emptyText: '还没有通知渠道：添加企业微信或钉钉群机器人后，通知会同时发到群里' }}
           expandable={{
             expandedRowRender: (channel) => <Deliveries unit={unit} channel={channel} />,
@@ -205,12 +204,18 @@ export function ChannelsTab({ unit }: { unit: Unit }) {
             columnWidth: 80,
           }}
           columns={[
-            { title: '名称', dataIndex: 'name', width: 150 },
             {
-              title: '类型',
-              dataIndex: 'kind',
-              width: 150,
-              render: (value: Kind) => KIND_NAMES[value],
+              title: '名称',
+              dataIndex: 'name',
+              width: 170,
+              render: (name: string, channel) => (
+                <Flex vertical>
+                  <span>{name}</span>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {KIND_NAMES[channel.kind]}
+                  </Typography.Text>
+                </Flex>
+              ),
             },
             {
               title: '地址',
@@ -234,7 +239,7 @@ export function ChannelsTab({ unit }: { unit: Unit }) {
             {
               title: '测试',
               key: 'test',
-              width: 280,
+              width: 260,
               render: (_, channel) => {
                 const answer = tested[channel.id];
                 return (
@@ -265,7 +270,7 @@ export function ChannelsTab({ unit }: { unit: Unit }) {
             {
               title: '操作',
               key: 'actions',
-              width: 80,
+              width: 72,
               render: (_, channel) => (
                 <Popconfirm
                   title={`删除通知渠道「${channel.name}」？已有的发送记录会保留。`}

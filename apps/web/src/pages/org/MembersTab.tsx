@@ -239,7 +239,7 @@ export function MembersTab({ unit }: { unit: Unit }) {
           size="middle"
           loading={members.isFetching}
           dataSource={members.data?.items ?? []}
-          scroll={{ x: 1100 }}
+          scroll={{ x: 860 }}
           locale={{ emptyText: q || status ? '没有符合条件的党员' : '该党组织还没有党员' }}
           pagination={{
             current: page,
@@ -250,52 +250,55 @@ export function MembersTab({ unit }: { unit: Unit }) {
             onChange: (next) => set({ page: next === 1 ? undefined : String(next) }),
           }}
           columns={[
-            { title: '姓名', dataIndex: 'name', fixed: 'left', width: 100 },
+            {
+              title: '姓名',
+              dataIndex: 'name',
+              width: 120,
+              render: (name: string, member) => (
+                <Flex vertical>
+                  <span>{name}</span>
+                  {member.orgUnitId !== unit.id && (
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {member.orgUnitName}
+                    </Typography.Text>
+                  )}
+                </Flex>
+              ),
+            },
             {
               title: '性别',
               dataIndex: 'gender',
-              width: 60,
+              width: 56,
               render: (gender: Member['gender']) => (gender ? GENDER_NAMES[gender] : '—'),
             },
             {
               title: '状态',
               dataIndex: 'status',
-              width: 120,
+              width: 112,
               render: (value: MemberStatus) => (
                 <Tag color={STATUS_COLORS[value]}>{STATUS_NAMES[value]}</Tag>
               ),
             },
-            { title: '出生日期', dataIndex: 'birthDate', width: 110, render: dateWords },
-            { title: '入党日期', dataIndex: 'admissionDate', width: 110, render: dateWords },
+            { title: '出生日期', dataIndex: 'birthDate', width: 104, render: dateWords },
+            { title: '入党日期', dataIndex: 'admissionDate', width: 104, render: dateWords },
             {
               title: '入党纪念日',
               dataIndex: 'admissionDate',
               key: 'birthday',
-              width: 100,
+              width: 96,
               render: politicalBirthday,
-            },
-            {
-              title: '党员编号',
-              dataIndex: 'partyNumber',
-              width: 110,
-              render: (v: string | null) => v ?? '—',
             },
             {
               title: '联系电话',
               dataIndex: 'phone',
-              width: 130,
+              width: 124,
               render: (v: string | null) => v ?? '—',
-            },
-            {
-              title: '所在党组织',
-              dataIndex: 'orgUnitName',
-              width: 150,
             },
             {
               title: '操作',
               key: 'actions',
               fixed: 'right',
-              width: 190,
+              width: 150,
               render: (_, member) => (
                 <Space size={0} wrap>
                   <Button type="link" size="small" onClick={() => open({ kind: 'edit', member })}>

@@ -256,7 +256,7 @@ export function OrgShell({
       <Card
         size="small"
         title="组织树"
-        style={{ width: narrow ? '100%' : 320, flex: 'none' }}
+        style={{ width: narrow ? '100%' : 280, flex: 'none' }}
         styles={{ body: { maxHeight: narrow ? 320 : 'calc(100vh - 180px)', overflow: 'auto' } }}
       >
         <OrgTree selected={selected} reveal={reveal} />

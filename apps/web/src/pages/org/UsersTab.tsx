@@ -220,7 +220,7 @@ export function UsersTab({ unit }: { unit: Unit }) {
           size="middle"
           loading={users.isFetching}
           dataSource={users.data?.items ?? []}
-          scroll={{ x: 900 }}
+          scroll={{ x: 720 }}
           locale={{ emptyText: '本党组织还没有用户' }}
           pagination={{
             current: page,
@@ -278,7 +278,7 @@ export function UsersTab({ unit }: { unit: Unit }) {
             {
               title: '状态',
               key: 'state',
-              width: 130,
+              width: 110,
               render: (_, user) =>
                 user.disabled ? (
                   <Tag>已停用</Tag>
@@ -291,7 +291,7 @@ export function UsersTab({ unit }: { unit: Unit }) {
             {
               title: '操作',
               key: 'actions',
-              width: 170,
+              width: 150,
               render: (_, user) => (
                 <Space size={0}>
                   <Button
