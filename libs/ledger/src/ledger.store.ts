@@ -160,14 +160,19 @@ const ITEM_FROM = `ledger_items l
 /**
  * The roll-up's facts per item and period, after a `units` CTE: parameters $1 the unit paths
  * read (LIKE prefixes), $2–$4 the periods' labels, starts and ends, $5 now, $6 the grace. An
- * unused column costs nothing: PostgreSQL drops the unused outputs of an inlined CTE.
+ * unused column costs nothing: PostgreSQL drops the unused outputs of an inlined CTE. Items
+ * settled before the first period or opened after the last are left out: they count nowhere.
  */
 const ROLLUP_FACTS = `periods AS (
          SELECT p.*, LEAST(p.end_at, $5::timestamptz) AS as_of
            FROM unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) AS p (label, start_at, end_at)),
        items AS (
          SELECT l.id, l.created_at, l.due_at, o.path FROM ledger_items l JOIN org_units o ON o.id = l.org_unit_id
-          WHERE o.path LIKE ANY($1::text[]) AND l.state <> 'cancelled'),
+          WHERE o.path LIKE ANY($1::text[]) AND l.state <> 'cancelled'
+            -- Nothing of an item opened after the last period or settled (closed, not reopened
+            -- since) before the first one counts: the cost follows the periods, not all history
+            AND l.created_at < (SELECT max(end_at) FROM periods)
+            AND (l.settled_at IS NULL OR l.settled_at >= (SELECT min(start_at) FROM periods))),
        facts AS (
          SELECT i.id, i.path, p.label,
                 i.created_at >= p.start_at AND i.created_at < p.end_at AS opened,
