@@ -48,11 +48,7 @@ export function DeployRefusal({
       aria-label="部署未通过"
     >
       <Flex vertical gap={12}>
-        <Alert
-          type="error"
-          showIcon
-          title={error.message.replace('（见 details）', problems.length > 0 ? '，见下方列表' : '')}
-        />
+        <Alert type="error" showIcon title={error.message} />
         {problems.length > 0 && (
           <ol aria-label="模板的问题" style={LIST_STYLE}>
             {problems.map((problem, index) => {
