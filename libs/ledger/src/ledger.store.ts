@@ -194,6 +194,15 @@ const ROLLUP_FACTS = `periods AS (
               WHERE e.item_id = i.id AND e.kind = 'closed' AND e.at >= p.start_at AND e.at < p.end_at
               ORDER BY e.at DESC, e.seq DESC LIMIT 1) closing ON TRUE)`;
 
+/** The cockpit's counts of a group of `facts f`. */
+const UNIT_COUNTS = `count(f.id) FILTER (WHERE f.opened OR f.open_at_end OR f.closed)::int AS total,
+  count(f.id) FILTER (WHERE f.opened)::int AS opened,
+  count(f.id) FILTER (WHERE f.open_at_end)::int AS open_at_end,
+  count(f.id) FILTER (WHERE f.overdue_at_end)::int AS overdue_at_end,
+  count(f.id) FILTER (WHERE f.escalated)::int AS escalated,
+  count(f.id) FILTER (WHERE f.closed)::int AS closed,
+  count(f.id) FILTER (WHERE f.closed_on_time)::int AS closed_on_time`;
+
 /** Items escalated per sweep at most (the next sweep takes the rest). */
 export const ESCALATION_BATCH = 500;
 
@@ -738,18 +747,22 @@ export class LedgerStore {
         closed_on_time: number;
       }[]
     >(
-      `WITH units AS (SELECT unnest($7::text[]) AS path),
-       ${ROLLUP_FACTS}
-       SELECT u.path,
-              count(f.id) FILTER (WHERE f.opened OR f.open_at_end OR f.closed)::int AS total,
-              count(f.id) FILTER (WHERE f.opened)::int AS opened,
-              count(f.id) FILTER (WHERE f.open_at_end)::int AS open_at_end,
-              count(f.id) FILTER (WHERE f.overdue_at_end)::int AS overdue_at_end,
-              count(f.id) FILTER (WHERE f.escalated)::int AS escalated,
-              count(f.id) FILTER (WHERE f.closed)::int AS closed,
-              count(f.id) FILTER (WHERE f.closed_on_time)::int AS closed_on_time
-         FROM units u LEFT JOIN facts f ON f.path LIKE u.path || '%'
-        GROUP BY u.path`,
+      parent === undefined
+        ? // A few topmost units: each counts the items under its path
+          `WITH units AS (SELECT unnest($7::text[]) AS path),
+           ${ROLLUP_FACTS}
+           SELECT u.path, ${UNIT_COUNTS}
+             FROM units u LEFT JOIN facts f ON f.path LIKE u.path || '%'
+            GROUP BY u.path`
+        : // A parent's subtree, read once: each item counts for the child its path passes
+          // through (the segment after the parent's), and all of them for the parent
+          `WITH ${ROLLUP_FACTS},
+           keyed AS (
+             SELECT f.*, $7::text || split_part(substr(f.path, length($7::text) + 1), '/', 1) || '/' AS child
+               FROM facts f)
+           SELECT COALESCE(f.child, $7::text) AS path, ${UNIT_COUNTS}
+             FROM keyed f
+            GROUP BY GROUPING SETS ((f.child), ())`,
       [
         // The parent's subtree holds its children's: only the widest paths are read
         (parent === undefined ? units : [parent]).map((unit) => likePrefix(unit.path)),
@@ -758,7 +771,7 @@ export class LedgerStore {
         [new Date(period.end)],
         new Date(now),
         this.grace,
-        counted.map((unit) => unit.path),
+        parent === undefined ? units.map((unit) => unit.path) : parent.path,
       ],
     );
     const byPath = new Map(counts.map((row) => [row.path, row]));
