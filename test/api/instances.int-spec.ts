@@ -309,8 +309,17 @@ describe('api: instances', () => {
   });
 
   it('answers the diagram with per-element counts, scoped as the instance', async () => {
-    const started = (await start({ templateKey: key, orgUnitId: api.org.branchA }))
-      .body as Instance;
+    const started = (
+      await start({
+        templateKey: key,
+        orgUnitId: api.org.branchA,
+        variables: {
+          branchId: api.org.branchA,
+          note: 'no id',
+          nested: [{ unit: api.org.general }],
+        },
+      })
+    ).body as Instance;
     const completed = await api.http
       .post(`/api/tasks/${started.openTasks[0].id}/complete`)
       .send({ variables: {} });
@@ -329,6 +338,11 @@ describe('api: instances', () => {
       expect.objectContaining({ templateKey: key, version: 1, orgUnitName: expect.any(String) }),
     );
     expect(body.xml).toContain('<bpmn:definitions');
+    // the ids the variables hold, named (anywhere in them); other texts are not
+    expect((diagram.body as { names: Record<string, string> }).names).toEqual({
+      [api.org.branchA]: '第一支部',
+      [api.org.general]: '党总支',
+    });
     const byId = new Map(body.elements.map((e) => [e.elementId, e]));
     expect(byId.get('First')).toEqual({
       elementId: 'First',

@@ -5,7 +5,7 @@ import { DEV_PASSWORD, expect, loginAs, sampleUser, shot, test } from './support
  * 流程实例 (issue 15): the supervisor finds a branch's theme day by template and unit and sees
  * where it stands on its diagram, its history and the audit chain's verification; a secretary of
  * another branch sees none of it; a secretary cancels an instance of her own branch. Works
- * 信息技术党支部's theme day (secretary.e2e works 研发中心党支部's) and an instance it starts.
+ * 质量安全党支部's theme day (secretary.e2e works 研发中心党支部's) and an instance it starts.
  */
 
 interface InstanceRow {
@@ -89,15 +89,15 @@ test.describe('流程实例', () => {
     sampleUsers,
   }) => {
     test.setTimeout(180_000);
-    const secretaryIt = sampleUser(sampleUsers, 'secretary.branch-it');
-    const itApi = await apiAs(baseURL!, 'secretary.branch-it');
-    const unitId = 'branch-it';
-    const themeDay = await themeDayOf(itApi, unitId);
+    const secretaryQuality = sampleUser(sampleUsers, 'secretary.branch-quality');
+    const qualityApi = await apiAs(baseURL!, 'secretary.branch-quality');
+    const unitId = 'branch-quality';
+    const themeDay = await themeDayOf(qualityApi, unitId);
 
     // The branch's secretary plans the theme day through the api: the plan step completes,
     // the committee's review opens
-    const planTask = await openTask(itApi, themeDay.id, 'Task_Plan');
-    const planned = await itApi.post(`/api/tasks/${planTask}/complete`, {
+    const planTask = await openTask(qualityApi, themeDay.id, 'Task_Plan');
+    const planned = await qualityApi.post(`/api/tasks/${planTask}/complete`, {
       data: {
         variables: {
           theme: '学习贯彻党的二十届四中全会精神',
@@ -109,7 +109,7 @@ test.describe('流程实例', () => {
       },
     });
     expect(planned.status(), await planned.text()).toBe(200);
-    await openTask(itApi, themeDay.id, 'Task_ApprovePlan');
+    await openTask(qualityApi, themeDay.id, 'Task_ApprovePlan');
 
     // The supervisor searches by template and unit; the filters live in the URL
     await openAs(page, '/instances', 'supervisor');
@@ -118,11 +118,11 @@ test.describe('流程实例', () => {
     await page.getByLabel('流程模板').fill('主题党日');
     await page.getByLabel('流程模板').press('Enter');
     await expect(page).toHaveURL(/template=theme-day/);
-    await page.getByLabel('党组织').fill(secretaryIt.orgUnitName);
+    await page.getByLabel('党组织').fill(secretaryQuality.orgUnitName);
     await page.getByLabel('党组织').press('Enter');
-    await expect(page).toHaveURL(/unit=branch-it/);
+    await expect(page).toHaveURL(/unit=branch-quality/);
     const table = page.getByRole('table');
-    const row = table.getByRole('row').filter({ hasText: secretaryIt.orgUnitName });
+    const row = table.getByRole('row').filter({ hasText: secretaryQuality.orgUnitName });
     await expect(row).toHaveCount(1);
     await expect(row).toContainText('主题党日');
     await expect(row).toContainText('进行中');
@@ -145,7 +145,7 @@ test.describe('流程实例', () => {
     await row.click();
     await expect(page).toHaveURL(new RegExp(`/instances/${themeDay.id}$`));
     await expect(page.getByRole('heading', { name: '主题党日', level: 3 })).toBeVisible();
-    await expect(page.getByText(secretaryIt.orgUnitName).first()).toBeVisible();
+    await expect(page.getByText(secretaryQuality.orgUnitName).first()).toBeVisible();
     await expect(
       page.getByRole('img', { name: /^主题党日.*的流程图，正在办理：支委会审议方案$/ }),
     ).toBeVisible();
@@ -166,13 +166,21 @@ test.describe('流程实例', () => {
     // the plan's data, by name
     const data = page.locator('.ant-card').filter({ hasText: '流程数据' });
     await expect(data.getByRole('row').filter({ hasText: 'place' })).toContainText('二楼会议室');
+    // the ids the data holds (the unit, the members) read as names
+    await expect(data.getByRole('row').filter({ hasText: 'branchId' })).toContainText(
+      secretaryQuality.orgUnitName,
+    );
+    await expect(data.getByRole('row').filter({ hasText: 'memberIds' })).toContainText('、');
+    await expect(data).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
 
     // the history: who did what, in names; the audit chain verified
     const history = page.locator('.ant-card').filter({ hasText: '办理记录' });
     await expect(history.getByText('办结步骤：确定主题和活动方案')).toBeVisible();
     await expect(history.getByText('步骤开始：支委会审议方案')).toBeVisible();
     await expect(history.locator('[data-event="task.completed"]')).toContainText(
-      new RegExp(`确定主题和活动方案\\s*${secretaryIt.name} · \\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}`),
+      new RegExp(
+        `确定主题和活动方案\\s*${secretaryQuality.name} · \\d{4}/\\d{2}/\\d{2} \\d{2}:\\d{2}`,
+      ),
     );
     await expect(history.getByText('已校验', { exact: true })).toBeVisible();
     await expect(history).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
@@ -182,7 +190,7 @@ test.describe('流程实例', () => {
     // Back returns to the search as it was
     await page.goBack();
     await expect(page).toHaveURL(
-      /template=theme-day.*unit=branch-it|unit=branch-it.*template=theme-day/,
+      /template=theme-day.*unit=branch-quality|unit=branch-quality.*template=theme-day/,
     );
     await expect(row).toHaveCount(1);
 
@@ -190,18 +198,18 @@ test.describe('流程实例', () => {
     await page.context().clearCookies();
     await openAs(page, `/instances/${themeDay.id}`, 'secretary.branch-production');
     await expect(page.getByText('页面不存在或您无权查看')).toBeVisible();
-    await expect(page.getByText(secretaryIt.orgUnitName)).toHaveCount(0);
+    await expect(page.getByText(secretaryQuality.orgUnitName)).toHaveCount(0);
     await expect(page.locator('.djs-element')).toHaveCount(0);
     await shot(page, 'instance-not-found');
-    // … and her list holds her own branch's theme day, not 信息技术党支部's
+    // … and her list holds her own branch's theme day, not 质量安全党支部's
     const production = sampleUser(sampleUsers, 'secretary.branch-production');
     await page.goto('/instances?template=theme-day');
     await expect(
       page.getByRole('table').getByRole('row').filter({ hasText: production.orgUnitName }),
     ).toHaveCount(1);
     await expect(page.locator(`a[href="/instances/${themeDay.id}"]`)).toHaveCount(0);
-    await expect(page.getByRole('table')).not.toContainText(secretaryIt.orgUnitName);
-    await itApi.dispose();
+    await expect(page.getByRole('table')).not.toContainText(secretaryQuality.orgUnitName);
+    await qualityApi.dispose();
   });
 
   test('a secretary cancels an instance of her branch with a reason; the history keeps it', async ({

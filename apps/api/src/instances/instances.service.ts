@@ -315,11 +315,13 @@ export class InstancesService {
         template_name: string | null;
         org_unit_name: string | null;
         xml: string | null;
+        variables: Record<string, JsonValue>;
         live: { elementId: string; kind: string }[] | null;
         incidents: { elementId: string }[] | null;
       }[]
     >(
       `SELECT i.template_key, i.version, pd.name AS template_name, o.name AS org_unit_name, d.xml,
+              i.variables,
               (SELECT jsonb_agg(e.value) FROM jsonb_each(i.engine_state->'elements') e) AS live,
               (SELECT jsonb_agg(e.value) FROM jsonb_each(i.engine_state->'incidents') e) AS incidents
          FROM process_instances i
@@ -347,7 +349,16 @@ export class InstancesService {
     for (const element of row.live ?? [])
       if (element.kind === 'flowNode') of(element.elementId).active += 1;
     for (const incident of row.incidents ?? []) of(incident.elementId).incidents += 1;
+    // The ids the variables hold (members picked in forms, the unit): named in one statement
+    const ids = textsIn(row.variables, 500);
+    const book = await lookupNames(this.dataSource.manager, { people: ids, units: ids });
+    const names: Record<string, string> = {};
+    for (const text of ids) {
+      const name = book.personName(text) ?? book.unitName(text);
+      if (name) names[text] = name;
+    }
     return {
+      names,
       instanceId: id,
       templateKey: row.template_key,
       version: row.version,
@@ -416,6 +427,23 @@ export class InstancesService {
     );
     return row?.n ?? 0;
   }
+}
+
+/** The distinct short texts anywhere in a JSON value (at most `limit`): ids it may hold. */
+function textsIn(value: JsonValue, limit: number): string[] {
+  const found = new Set<string>();
+  const walk = (v: JsonValue) => {
+    if (found.size >= limit) return;
+    if (typeof v === 'string') {
+      if (v.length <= 64) found.add(v);
+    } else if (Array.isArray(v)) {
+      v.forEach(walk);
+    } else if (v !== null && typeof v === 'object') {
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(value);
+  return [...found];
 }
 
 function notFound(id: string): RuntimeException {

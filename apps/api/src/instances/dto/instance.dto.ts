@@ -235,6 +235,16 @@ export class InstanceDiagramDto {
     description: 'The elements that ran, are running or are blocked, by element id.',
   })
   elements!: ElementStatisticsDto[];
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      'Names of the members, users and org units the instance’s variables hold the ids of ' +
+      '(anywhere in their values), by id: a page shows the names, never the ids.',
+    example: { 'branch-rd': '研发中心党支部' },
+  })
+  names!: Record<string, string>;
 }
 
 export class AuditEventDto {

@@ -95,13 +95,26 @@ function marksOf(diagram: Diagram | undefined): DiagramMarks {
   };
 }
 
-/** A variable's value as a person reads it; lists and objects folded. */
-function VariableValue({ value }: { value: unknown }) {
+/**
+ * A variable's value as a person reads it: the ids it holds as names (members, units), lists
+ * and objects folded.
+ */
+function VariableValue({
+  value,
+  names,
+}: {
+  value: unknown;
+  names: Readonly<Record<string, string>>;
+}) {
   if (value === null || value === undefined)
     return <Typography.Text type="secondary">（空）</Typography.Text>;
   if (typeof value === 'boolean') return <>{value ? '是' : '否'}</>;
   if (typeof value === 'number') return <>{value}</>;
-  if (typeof value === 'string') return <span style={{ wordBreak: 'break-all' }}>{value}</span>;
+  if (typeof value === 'string')
+    return <span style={{ wordBreak: 'break-all' }}>{names[value] ?? value}</span>;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && names[v])) {
+    return <span>{(value as string[]).map((v) => names[v]).join('、') || '（空）'}</span>;
+  }
   const summary = Array.isArray(value)
     ? `列表，${value.length} 项`
     : `${Object.keys(value).length} 项内容`;
@@ -120,7 +133,7 @@ function VariableValue({ value }: { value: unknown }) {
           wordBreak: 'break-all',
         }}
       >
-        {JSON.stringify(value, null, 2)}
+        {JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? (names[v] ?? v) : v), 2)}
       </pre>
     </details>
   );
@@ -458,7 +471,9 @@ export default function InstancePage() {
             {
               key: 'value',
               title: '值',
-              render: (_, [, value]) => <VariableValue value={value} />,
+              render: (_, [, value]) => (
+                <VariableValue value={value} names={diagram.data?.names ?? {}} />
+              ),
             },
           ]}
         />
