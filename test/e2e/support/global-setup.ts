@@ -64,6 +64,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       // every request comes from 127.0.0.1, and some tests refuse a log-in on purpose
       AUTH_FAILURES_PER_MINUTE: '10000',
       RECONCILE_INTERVAL_MS: '1000',
+      // group robots: the real hosts, and 127.0.0.1 where a test runs its stand-in robot
+      CHANNEL_HOSTS: '127.0.0.1,qyapi.weixin.qq.com,oapi.dingtalk.com',
       NO_COLOR: '1',
     };
     runCli(env, ['db', 'migrate']);
