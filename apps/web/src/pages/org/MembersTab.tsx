@@ -239,7 +239,7 @@ export function MembersTab({ unit }: { unit: Unit }) {
           size="middle"
           loading={members.isFetching}
           dataSource={members.data?.items ?? []}
-          scroll={{ x: 860 }}
+          scroll={{ x: 812 }}
           locale={{ emptyText: q || status ? '没有符合条件的党员' : '该党组织还没有党员' }}
           pagination={{
             current: page,
@@ -253,7 +253,7 @@ export function MembersTab({ unit }: { unit: Unit }) {
             {
               title: '姓名',
               dataIndex: 'name',
-              width: 120,
+              width: 100,
               render: (name: string, member) => (
                 <Flex vertical>
                   <span>{name}</span>
@@ -268,30 +268,30 @@ export function MembersTab({ unit }: { unit: Unit }) {
             {
               title: '性别',
               dataIndex: 'gender',
-              width: 56,
+              width: 50,
               render: (gender: Member['gender']) => (gender ? GENDER_NAMES[gender] : '—'),
             },
             {
               title: '状态',
               dataIndex: 'status',
-              width: 112,
+              width: 104,
               render: (value: MemberStatus) => (
                 <Tag color={STATUS_COLORS[value]}>{STATUS_NAMES[value]}</Tag>
               ),
             },
-            { title: '出生日期', dataIndex: 'birthDate', width: 104, render: dateWords },
-            { title: '入党日期', dataIndex: 'admissionDate', width: 104, render: dateWords },
+            { title: '出生日期', dataIndex: 'birthDate', width: 100, render: dateWords },
+            { title: '入党日期', dataIndex: 'admissionDate', width: 100, render: dateWords },
             {
               title: '入党纪念日',
               dataIndex: 'admissionDate',
               key: 'birthday',
-              width: 96,
+              width: 88,
               render: politicalBirthday,
             },
             {
               title: '联系电话',
               dataIndex: 'phone',
-              width: 124,
+              width: 120,
               render: (v: string | null) => v ?? '—',
             },
             {

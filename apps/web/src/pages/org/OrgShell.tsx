@@ -60,7 +60,7 @@ export function useIsAdminOver(path: string | undefined): boolean {
 
 function UnitTitle({ unit }: { unit: Pick<Unit, 'name' | 'kind'> }) {
   return (
-    <span>
+    <span style={{ whiteSpace: 'nowrap' }}>
       <span>{unit.name}</span>{' '}
       <Tag style={{ marginInlineStart: 4, fontSize: 12 }} bordered={false}>
         {KIND_NAMES[unit.kind]}
@@ -256,7 +256,7 @@ export function OrgShell({
       <Card
         size="small"
         title="组织树"
-        style={{ width: narrow ? '100%' : 280, flex: 'none' }}
+        style={{ width: narrow ? '100%' : 300, flex: 'none' }}
         styles={{ body: { maxHeight: narrow ? 320 : 'calc(100vh - 180px)', overflow: 'auto' } }}
       >
         <OrgTree selected={selected} reveal={reveal} />

@@ -21,10 +21,14 @@ import type { components } from '../../api/schema';
 import { ROLE_NAMES, type Role } from '../../app/auth';
 import { LoadError } from '../../app/results';
 import { problemText } from './problem';
-import { type Unit, roleName } from './words';
+import type { Unit } from './words';
 
 type User = components['schemas']['UserDto'];
 const PAGE_SIZE = 20;
+
+function roleName(role: string): string {
+  return ROLE_NAMES[role as Role] ?? role;
+}
 const ROLE_OPTIONS = (Object.keys(ROLE_NAMES) as Role[]).map((value) => ({
   value,
   label: ROLE_NAMES[value],

@@ -1,5 +1,4 @@
 import type { components } from '../../api/schema';
-import { ROLE_NAMES, type Role } from '../../app/auth';
 
 export type Unit = components['schemas']['OrgUnitDto'];
 export type ListedUnit = components['schemas']['OrgUnitListItemDto'];
@@ -47,10 +46,6 @@ export const STATUS_OPTIONS = (Object.keys(STATUS_NAMES) as MemberStatus[]).map(
 }));
 
 export const GENDER_NAMES: Record<'male' | 'female', string> = { male: '男', female: '女' };
-
-export function roleName(role: string): string {
-  return ROLE_NAMES[role as Role] ?? role;
-}
 
 /** 入党纪念日 (political birthday): the admission date's month and day, 「3月15日」. */
 export function politicalBirthday(admissionDate: string | null | undefined): string {
