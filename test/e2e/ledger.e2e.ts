@@ -181,9 +181,18 @@ test.describe('the supervisor’s ledger', () => {
     await expect(stateTag(sup, '已提交')).toBeVisible();
     // the photo: a thumbnail that opens larger
     await sup.getByRole('img', { name: '学习记录照片.png' }).click();
-    await expect(sup.locator('.ant-image-preview')).toBeVisible();
+    const preview = sup.locator('.ant-image-preview');
+    await expect(preview.locator('img')).toBeVisible();
+    await expect(preview).not.toHaveClass(/fade-enter/);
     await sup.keyboard.press('Escape');
-    await expect(sup.locator('.ant-image-preview')).toBeHidden();
+    // gone, or fading out (headless Chromium may leave its fade-out unfinished at opacity 0)
+    await expect(async () => {
+      const state =
+        (await preview.count()) === 0 || (await preview.isHidden())
+          ? 'gone'
+          : await preview.getAttribute('class');
+      expect(state).toMatch(/gone|fade-leave/);
+    }).toPass();
     await sup.getByRole('button', { name: '退回', exact: true }).click();
     const rejectModal = sup.getByRole('dialog');
     await rejectModal.getByRole('button', { name: '确认退回' }).click();
@@ -293,6 +302,16 @@ test.describe('the supervisor’s ledger', () => {
     await phone.getByRole('link', { name: titleA }).click();
     await expect(entry(phone, 'rejected')).toContainText('照片看不清');
     await expect(phone.getByRole('button', { name: '拍照上传' })).toBeVisible();
+    // after the rejection she reports progress (a note is required)
+    await phone.getByRole('button', { name: '报告进展' }).click();
+    const progress = phone.getByRole('dialog');
+    await progress.getByRole('button', { name: '确认报告进展' }).click();
+    await expect(progress.getByText('请填写进展情况')).toBeVisible();
+    await progress.getByLabel('进展情况').fill('已请支委会补签审核意见');
+    await progress.getByRole('button', { name: '确认报告进展' }).click();
+    await expect(progress).toBeHidden();
+    await expect(entry(phone, 'progress')).toContainText(secretaryName);
+    await expect(entry(phone, 'progress')).toContainText('说明：已请支委会补签审核意见');
     await fitsWidth(phone, 375);
     await shot(phone, 'ledger-item-phone');
   });

@@ -43,9 +43,10 @@ import {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Attachment = LedgerItemDetail['attachments'][number];
-type Action = 'submit' | 'verify' | 'reject' | 'reopen';
+type Action = 'progress' | 'submit' | 'verify' | 'reject' | 'reopen';
 
 const ACTION_TITLES: Record<Action, string> = {
+  progress: '报告进展',
   submit: '提交佐证材料',
   verify: '销号',
   reject: '退回',
@@ -212,6 +213,13 @@ function ActionModal({
       const path = { params: { path: { id: item.id } } };
       const text = values.text?.trim() || undefined;
       switch (step) {
+        case 'progress':
+          return must(
+            await api.POST('/api/ledger/items/{id}/progress', {
+              ...path,
+              body: { note: text ?? '' },
+            }),
+          );
         case 'submit':
           return must(
             await api.POST('/api/ledger/items/{id}/submit', { ...path, body: { note: text } }),
@@ -253,16 +261,18 @@ function ActionModal({
     },
   });
   if (action === null) return null;
-  const reasonRequired = action === 'reject' || action === 'reopen';
+  const reasonRequired = action === 'reject' || action === 'reopen' || action === 'progress';
   const pending = item.attachments.filter((a) => a.entryId === null);
   const textLabel =
     action === 'reject'
       ? '退回原因'
-      : action === 'reopen'
-        ? '回头看发现的问题（原因）'
-        : action === 'verify'
-          ? '销号意见（选填）'
-          : '情况说明';
+      : action === 'progress'
+        ? '进展情况'
+        : action === 'reopen'
+          ? '回头看发现的问题（原因）'
+          : action === 'verify'
+            ? '销号意见（选填）'
+            : '情况说明';
   const submit = async () => {
     setProblem(null);
     try {
@@ -354,6 +364,7 @@ export default function LedgerItemPage() {
   const taskOpen = it.source === 'task' && working && it.submittedAt === null;
   const actions: Action[] = [
     ...(it.canRespond && working && !taskOpen ? (['submit'] as const) : []),
+    ...(it.canRespond && working ? (['progress'] as const) : []),
     ...(it.canSupervise && it.state === 'submitted' ? (['verify', 'reject'] as const) : []),
     ...(it.canSupervise && it.state === 'closed' ? (['reopen'] as const) : []),
   ];
@@ -543,13 +554,15 @@ export default function LedgerItemPage() {
           queryClient.setQueryData(['ledger', 'item', id], updated);
           void queryClient.invalidateQueries({ queryKey: ['ledger', 'list'] });
           void message.success(
-            step === 'submit'
-              ? '已提交，等待上级党组织核实销号'
-              : step === 'verify'
-                ? '已销号'
-                : step === 'reject'
-                  ? '已退回责任单位'
-                  : '已重新打开，责任单位需再次整改',
+            step === 'progress'
+              ? '已报告进展'
+              : step === 'submit'
+                ? '已提交，等待上级党组织核实销号'
+                : step === 'verify'
+                  ? '已销号'
+                  : step === 'reject'
+                    ? '已退回责任单位'
+                    : '已重新打开，责任单位需再次整改',
           );
         }}
       />
