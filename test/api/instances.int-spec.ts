@@ -338,6 +338,8 @@ describe('api: instances', () => {
       expect.objectContaining({ templateKey: key, version: 1, orgUnitName: expect.any(String) }),
     );
     expect(body.xml).toContain('<bpmn:definitions');
+    // the fixture's tasks have no forms: no labels
+    expect((diagram.body as { labels: Record<string, string> }).labels).toEqual({});
     // the ids the variables hold, named (anywhere in them); other texts are not
     expect((diagram.body as { names: Record<string, string> }).names).toEqual({
       [api.org.branchA]: '第一支部',

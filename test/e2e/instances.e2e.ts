@@ -165,7 +165,10 @@ test.describe('流程实例', () => {
     ).toHaveAttribute('href', /^\/tasks\/[0-9a-f-]{36}$/);
     // the plan's data, by name
     const data = page.locator('.ant-card').filter({ hasText: '流程数据' });
-    await expect(data.getByRole('row').filter({ hasText: 'place' })).toContainText('二楼会议室');
+    const place = data.getByRole('row').filter({ hasText: 'place' });
+    // named as the plan's form names the field
+    await expect(place).toContainText('活动地点');
+    await expect(place).toContainText('二楼会议室');
     // the ids the data holds (the unit, the members) read as names
     await expect(data.getByRole('row').filter({ hasText: 'branchId' })).toContainText(
       secretaryQuality.orgUnitName,

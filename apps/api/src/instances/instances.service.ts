@@ -349,6 +349,15 @@ export class InstancesService {
     for (const element of row.live ?? [])
       if (element.kind === 'flowNode') of(element.elementId).active += 1;
     for (const incident of row.incidents ?? []) of(incident.elementId).incidents += 1;
+    const forms = await this.dataSource.query<{ json: FormComponent }[]>(
+      `SELECT df.json FROM deployment_forms df
+         JOIN process_definitions pd ON pd.deployment_id = df.deployment_id
+         JOIN process_instances i ON i.definition_id = pd.id
+        WHERE i.id = $1 ORDER BY df.seq`,
+      [id],
+    );
+    const labels: Record<string, string> = {};
+    for (const { json } of forms) labelsOf(json, labels);
     // The ids the variables hold (members picked in forms, the unit): named in one statement
     const ids = textsIn(row.variables, 500);
     const book = await lookupNames(this.dataSource.manager, { people: ids, units: ids });
@@ -359,6 +368,7 @@ export class InstancesService {
     }
     return {
       names,
+      labels,
       instanceId: id,
       templateKey: row.template_key,
       version: row.version,
@@ -426,6 +436,29 @@ export class InstancesService {
       params,
     );
     return row?.n ?? 0;
+  }
+}
+
+interface FormComponent {
+  readonly key?: unknown;
+  readonly label?: unknown;
+  readonly dateLabel?: unknown;
+  readonly timeLabel?: unknown;
+  readonly components?: unknown;
+}
+
+/** Adds a form's field labels by key (a datetime's date or time label) to `into`, first wins. */
+function labelsOf(component: FormComponent, into: Record<string, string>): void {
+  const label = [component.label, component.dateLabel, component.timeLabel].find(
+    (text): text is string => typeof text === 'string' && text.trim() !== '',
+  );
+  if (typeof component.key === 'string' && label && !(component.key in into)) {
+    into[component.key] = label.trim();
+  }
+  if (Array.isArray(component.components)) {
+    for (const child of component.components as FormComponent[]) {
+      if (child && typeof child === 'object') labelsOf(child, into);
+    }
   }
 }
 

@@ -1608,6 +1608,15 @@ export interface components {
       names: {
         [key: string]: string;
       };
+      /**
+       * @description What the forms of the version call each variable they set: a field’s label by its key (the first form that has it), for a page to show beside the variable’s name.
+       * @example {
+       *       "place": "活动地点"
+       *     }
+       */
+      labels: {
+        [key: string]: string;
+      };
     };
     CancelInstanceDto: {
       /**

@@ -245,6 +245,16 @@ export class InstanceDiagramDto {
     example: { 'branch-rd': '研发中心党支部' },
   })
   names!: Record<string, string>;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      'What the forms of the version call each variable they set: a field’s label by its key ' +
+      '(the first form that has it), for a page to show beside the variable’s name.',
+    example: { place: '活动地点' },
+  })
+  labels!: Record<string, string>;
 }
 
 export class AuditEventDto {

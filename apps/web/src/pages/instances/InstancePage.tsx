@@ -28,7 +28,7 @@ import type { DiagramMarks } from '../../components/DiagramViewer';
 import { formatDateTime } from '../../components/time';
 import { readBpmn } from '../tasks/bpmnText';
 import { InstanceHistory } from './InstanceHistory';
-import { incidentWords, stateWords, UUID_IN } from './words';
+import { incidentWords, stateWords, UUID_IN, VARIABLE_WORDS } from './words';
 
 const DiagramViewer = lazy(() => import('../../components/DiagramViewer'));
 
@@ -466,7 +466,19 @@ export default function InstancePage() {
               key: 'name',
               title: '名称',
               width: '35%',
-              render: (_, [name]) => <Typography.Text code>{name}</Typography.Text>,
+              render: (_, [name]) => {
+                const label = diagram.data?.labels[name] ?? VARIABLE_WORDS[name];
+                return label ? (
+                  <Flex vertical>
+                    <span>{label}</span>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {name}
+                    </Typography.Text>
+                  </Flex>
+                ) : (
+                  <Typography.Text code>{name}</Typography.Text>
+                );
+              },
             },
             {
               key: 'value',

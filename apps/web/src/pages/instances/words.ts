@@ -61,3 +61,18 @@ export function incidentWords(message: string, elementName: string): string {
 
 /** A business key holding an id (e.g. a member's) is for machines: not shown. */
 export const UUID_IN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+/**
+ * What the scheduled starts and the engine call the variables they set (the forms' fields are
+ * named by the forms, `labels` of the instance's diagram).
+ */
+export const VARIABLE_WORDS: Record<string, string> = {
+  branchId: '党组织',
+  orgUnitId: '党组织',
+  memberId: '党员',
+  memberIds: '党员名单',
+  memberCount: '党员人数',
+  month: '月份',
+  year: '年度',
+  attendance: '参加党员',
+};
