@@ -178,6 +178,14 @@ test('the supervisor drills down the cockpit, reads the overdue board and sees a
   await page.getByRole('button', { name: '收起科技研发党总支的下级' }).click();
   await expect(nested).toHaveCount(0);
 
+  // The quarter: in the URL, the quarter's words, back to the month
+  await page.getByText('季度', { exact: true }).click();
+  await expect(page).toHaveURL(/period=quarter/);
+  await expect(page.getByRole('radio', { name: '季度' })).toBeChecked();
+  await expect(page.getByText(/^集团公司党委 · \d{4}年第[1-4]季度$/)).toBeVisible();
+  await page.goBack();
+  await expect(page.getByText(/^集团公司党委 · \d{4}年\d{1,2}月$/)).toBeVisible();
+
   // → 科技研发党总支: its branches, the chart of them
   await unitRow(page, '科技研发党总支').getByRole('link', { name: '科技研发党总支' }).click();
   await expect(page).toHaveURL(/unit=general-1/);

@@ -196,22 +196,16 @@ export default function OverduePage() {
   });
   // The unit filter by name (the cockpit links here with a unit's id)
   const unit = useQuery({
-    queryKey: ['ledger', 'rollup', 'units', 'name', filters.orgUnitId],
+    queryKey: ['org-units', filters.orgUnitId],
     queryFn: async () =>
       must(
-        await api.GET('/api/ledger/rollup/units', {
-          params: {
-            query: {
-              period: 'month',
-              month: new Date(serverNow()).toISOString().slice(0, 7),
-              parentId: filters.orgUnitId,
-              pageSize: 1,
-            },
-          },
+        await api.GET('/api/org-units/{id}', {
+          params: { path: { id: filters.orgUnitId ?? '' } },
         }),
-      ).parent?.orgUnitName ?? null,
+      ).name,
     enabled: filters.orgUnitId !== undefined,
     staleTime: 5 * 60_000,
+    retry: false,
   });
 
   const unknownUnit =
