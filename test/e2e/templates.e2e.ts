@@ -229,10 +229,9 @@ test('an admin starts a member’s development by hand, choosing the applicant b
 
   await expect(dialog.getByText('流程已发起')).toBeVisible();
   await expect(dialog.getByText(/当前步骤：.*党组织派人谈话/)).toBeVisible();
-  await expect(dialog.getByRole('link', { name: '查看流程实例' })).toHaveAttribute(
-    'href',
-    /^\/instances\/[0-9a-f-]{36}$/,
-  );
+  // an admin administers the organisation and does not read its affairs (the instance page
+  // would be not found to her): no link to it
+  await expect(dialog.getByRole('link', { name: '查看流程实例' })).toHaveCount(0);
   await shot(page, 'template-start-done');
   await dialog.getByRole('button', { name: '完成' }).click();
 

@@ -19,32 +19,37 @@ export interface MenuEntry {
   readonly roles: readonly Role[];
 }
 
-/** The sider's menu; an entry shows when the person holds one of its roles. */
+/**
+ * The sider's menu; an entry shows when the person holds one of its roles — the roles the api
+ * lets read what the page shows (libs/org/src/access.ts): a branch's affairs (instances, tasks,
+ * ledger) are read by its secretary and the supervisors above it, not by an administrator or
+ * an integrator by those roles (an administrator who also supervises holds both roles).
+ */
 export const MENU: readonly MenuEntry[] = [
   { path: '/inbox', label: '我的待办', icon: <InboxOutlined />, roles: [] },
   {
     path: '/cockpit',
     label: '督导驾驶舱',
     icon: <DashboardOutlined />,
-    roles: ['supervisor', 'admin'],
+    roles: ['supervisor'],
   },
   {
     path: '/ledger',
     label: '台账',
     icon: <BookOutlined />,
-    roles: ['secretary', 'supervisor', 'admin'],
+    roles: ['secretary', 'supervisor'],
   },
   {
     path: '/overdue',
     label: '逾期督办',
     icon: <AlertOutlined />,
-    roles: ['secretary', 'supervisor', 'admin'],
+    roles: ['secretary', 'supervisor'],
   },
   {
     path: '/instances',
     label: '流程实例',
     icon: <DeploymentUnitOutlined />,
-    roles: ['secretary', 'supervisor', 'integrator', 'admin'],
+    roles: ['secretary', 'supervisor'],
   },
   {
     path: '/templates',

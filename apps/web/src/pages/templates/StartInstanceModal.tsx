@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import { api, must } from '../../api/client';
 import { asApiError } from '../../api/errors';
+import { useAuth } from '../../app/auth';
 import type { components } from '../../api/schema';
 import { shanghaiDay } from '../../components/time';
 
@@ -76,6 +77,8 @@ export function StartInstanceModal({
   onStarted?: () => void;
 }) {
   const [form] = Form.useForm<Values>();
+  // instances are read by the unit's secretary and its supervisors, not by an admin's role
+  const readsInstances = useAuth().hasRole('secretary', 'supervisor');
   const person = PEOPLE[templateKey];
   const [unitSearch, setUnitSearch] = useState('');
   const [memberSearch, setMemberSearch] = useState('');
@@ -219,7 +222,9 @@ export function StartInstanceModal({
               ? `当前步骤：${started.openTasks.map((task) => task.name ?? '未命名步骤').join('、')}`
               : undefined
           }
-          extra={<Link to={`/instances/${started.id}`}>查看流程实例</Link>}
+          extra={
+            readsInstances ? <Link to={`/instances/${started.id}`}>查看流程实例</Link> : undefined
+          }
         />
       ) : (
         <Form<Values>
