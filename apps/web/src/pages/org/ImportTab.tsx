@@ -85,7 +85,7 @@ export function ImportTab({ unit }: { unit: Unit }) {
     } catch (error) {
       const problem = asApiError(error);
       setRefusal({
-        message: problemText(problem).replace('（见 details.errors）', '（见下表）'),
+        message: problemText(problem),
         rows: rowErrorsOf(problem),
       });
     } finally {
