@@ -334,8 +334,13 @@ describe('accounts created by an admin', () => {
       grants: [{ role: 'admin', orgUnitId: 'no-such-unit' }],
     });
     expectError(above, 400);
-    expect(JSON.stringify(above.body)).toContain(`no org unit '${h.org.general}'`);
-    expect(JSON.stringify(nowhere.body)).toContain(`no org unit 'no-such-unit'`);
+    // the same words for both, naming only the id the caller gave
+    const unknownUnit = (unit: string) => `没有党组织「${unit}」，或它不在您管理的范围内`;
+    expect(JSON.stringify(above.body)).toBe(
+      JSON.stringify(nowhere.body).replaceAll('no-such-unit', h.org.general),
+    );
+    expect(JSON.stringify(above.body)).toContain(unknownUnit(h.org.general));
+    expect(JSON.stringify(nowhere.body)).toContain(unknownUnit('no-such-unit'));
     // the general branch's admin sees it and the token
     expect((await as(adminG).get(`/api/users/${id}`)).status).toBe(200);
     // someone without the role admin: 403

@@ -16,6 +16,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
 import { AccountCode, CodedProblem } from '../auth/coded-problem.js';
+import { passwordProblemText } from '../common/messages.js';
 import type {
   CreateUserDto,
   CreatedUserDto,
@@ -68,23 +69,28 @@ export class AccountsService {
       if (!(await this.inScope(scope, grant.orgUnitId))) {
         problems.push({
           field: `grants.${i}.orgUnitId`,
-          message: `no org unit '${grant.orgUnitId}'`,
+          message: `没有党组织「${grant.orgUnitId}」，或它不在您管理的范围内`,
         });
       }
     }
     if (input.memberId !== undefined && !(await this.memberInScope(scope, input.memberId))) {
-      problems.push({ field: 'memberId', message: `no member '${input.memberId}'` });
+      problems.push({
+        field: 'memberId',
+        message: '所选党员不存在，或不在您管理的范围内',
+      });
     }
     if (input.grants.length === 0 && input.memberId === undefined) {
       problems.push({
         field: 'grants',
-        message: 'a user needs a role on a unit of your subtree or a member of it',
+        message: '用户须在您管理的党组织中担任角色，或对应其中的一名党员',
       });
     }
     const generated = input.password === undefined ? randomBytes(12).toString('base64url') : null;
     const password = input.password ?? generated!;
     const weak = passwordProblem(password, input.loginName);
-    if (weak !== null) problems.push({ field: 'password', message: `the password ${weak}` });
+    if (weak !== null) {
+      problems.push({ field: 'password', message: `初始密码${passwordProblemText(weak)}` });
+    }
     if (problems.length > 0) {
       await this.conceal(
         caller,

@@ -11,6 +11,7 @@ import { CLOCK, ENV } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { HttpStatus, Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { passwordProblemText } from '../common/messages.js';
 import { AuthThrottle } from '../platform/auth-throttle.js';
 import type { LoginResultDto, MeDto } from './auth.dto.js';
 import type { SessionRequest } from './auth.guard.js';
@@ -294,13 +295,4 @@ export function meOf(user: UserAccount, kind: 'session' | 'token'): MeDto {
     mustChangePassword: user.mustChangePassword,
     authenticatedBy: kind,
   };
-}
-
-/** passwordProblem's reason (libs/org, English for the cli) as a person reads it here. */
-function passwordProblemText(problem: string): string {
-  const length = /^must be at (least|most) (\d+) characters$/.exec(problem);
-  if (length) return `${length[1] === 'least' ? '至少' : '最多'} ${length[2]} 个字符`;
-  if (problem === 'must not contain the login name') return '不能包含登录名';
-  if (problem === 'is one of the commonest passwords') return '过于常见，请换一个';
-  return `不符合要求（${problem}）`;
 }

@@ -192,3 +192,12 @@ export function problemsSummary(
   const more = problems.length > shown.length ? `……（共 ${problems.length} 处）` : '';
   return `${lead}：${shown.join('；')}${more}`;
 }
+
+/** passwordProblem's reason (libs/org, English for the cli) as a person reads it here. */
+export function passwordProblemText(problem: string): string {
+  const length = /^must be at (least|most) (\d+) characters$/.exec(problem);
+  if (length) return `${length[1] === 'least' ? '至少' : '最多'} ${length[2]} 个字符`;
+  if (problem === 'must not contain the login name') return '不能包含登录名';
+  if (problem === 'is one of the commonest passwords') return '过于常见，请换一个';
+  return `不符合要求（${problem}）`;
+}
