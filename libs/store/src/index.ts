@@ -21,3 +21,6 @@ export * from './entities/timer.entity.js';
 export * from './migrate.js';
 export { PREPARED_PER_CONNECTION, type Statement, pipeline, pooledPipeline } from './pipeline.js';
 export { WriteBatch } from './write-batch.js';
+export * from './instances.repository.js';
+export * from './templates.repository.js';
+export type { TaskScope, UnitScope } from './scope.sql.js';

@@ -1,10 +1,20 @@
-import type { DisplayState, Incident } from '@app/engine';
+import type { Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
-import { OrgDirectory, type Principal, canActOnTask, hasRoleOver, lookupNames } from '@app/org';
 import {
+  OrgDirectory,
+  type Principal,
+  UNIT_READERS,
+  canActOnTask,
+  hasRoleOver,
+  lookupNames,
+  scopePaths,
+} from '@app/org';
+import {
+  type InstanceRecord,
   InstanceRuntime,
   type InstanceSummary,
+  InstancesRepository,
   type OpenTaskRow,
   RuntimeException,
   RuntimeExceptionCode,
@@ -16,7 +26,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
-import { unitScopeSql } from '../auth/scope.sql.js';
 import { invalidRequest } from '../common/validation.js';
 import type { DataSource } from 'typeorm';
 import type {
@@ -29,19 +38,6 @@ import type {
   OpenTaskDto,
 } from './dto/instance.dto.js';
 import type { ResolveIncidentDto, StartInstanceDto } from './dto/start-instance.dto.js';
-
-interface InstanceRow {
-  id: string;
-  template_key: string;
-  version: number;
-  business_key: string | null;
-  org_unit_id: string | null;
-  state: DisplayState;
-  started_by: string;
-  created_at: Date;
-  updated_at: Date;
-  ended_at: Date | null;
-}
 
 /**
  * What of an instance a caller is shown: a unit reader (secretary, supervisor) sees it whole; a
@@ -58,17 +54,18 @@ export interface InstanceView {
 
 export const WHOLE_VIEW: InstanceView = { variables: 'all', tasks: 'all', incidents: true };
 
-const SUMMARY_COLUMNS = `id, template_key, version, business_key, org_unit_id, state, started_by, created_at,
-  updated_at, ended_at`;
-
 @Injectable()
 export class InstancesService {
+  private readonly instances: InstancesRepository;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
     private readonly access: AccessService,
     private readonly org: OrgDirectory,
-  ) {}
+  ) {
+    this.instances = new InstancesRepository(dataSource);
+  }
 
   /**
    * Starts an instance in an org unit: the one named, or the caller's own when it holds a
@@ -201,35 +198,20 @@ export class InstancesService {
    * with a caller, only when the caller reads the instance's unit.
    */
   async get(id: string, caller?: Caller): Promise<InstanceDto> {
-    const [row] = await this.dataSource.query<
-      (InstanceRow & {
-        variables: Record<string, JsonValue>;
-        incidents: Record<string, Incident>;
-      })[]
-    >(
-      `SELECT ${SUMMARY_COLUMNS}, variables, engine_state->'incidents' AS incidents
-         FROM process_instances WHERE id = $1`,
-      [id],
-    );
-    if (!row) throw notFound(id);
+    const instance = await this.instances.find(id);
+    if (!instance) throw notFound(id);
     if (caller) {
-      await this.access.assertCanSee(caller, row.org_unit_id, `instance '${id}'`, () =>
+      await this.access.assertCanSee(caller, instance.orgUnitId, `instance '${id}'`, () =>
         notFound(id),
       );
     }
-    const tasks = await this.dataSource.query<OpenTaskRow[]>(
-      `SELECT id, kind, element_id, name, assignee, candidate_groups, candidate_users, due_at,
-              claimed_by
-         FROM tasks WHERE instance_id = $1 AND state = 'open'
-        ORDER BY created_at, length(engine_key), engine_key`,
-      [id],
-    );
+    const tasks = await this.instances.openTasks(id);
     return toInstance(
-      toSummary(row),
-      row.updated_at,
-      row.variables,
+      toSummary(instance),
+      instance.updatedAt,
+      instance.variables,
       tasks,
-      Object.values(row.incidents ?? {}),
+      instance.incidents,
       WHOLE_VIEW,
     );
   }
@@ -240,58 +222,32 @@ export class InstancesService {
    * and unit's names and the names of its open steps.
    */
   async list(query: ListInstancesQueryDto, caller: Caller): Promise<InstanceListDto> {
-    const params: unknown[] = [];
-    const where: string[] = [
-      unitScopeSql(caller.principal, ['secretary', 'supervisor'], 'o.path', params),
-    ];
     const unitPath =
       query.orgUnitId === undefined
         ? undefined
         : await this.access.readableUnit(caller.principal, caller, query.orgUnitId);
-    const filter = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.templateKey !== undefined) filter('i.template_key = ?', query.templateKey);
-    if (query.businessKey !== undefined) filter('i.business_key = ?', query.businessKey);
-    if (query.orgUnitId !== undefined) {
-      if (query.includeSubUnits === true) filter('starts_with(o.path, ?)', unitPath);
-      else filter('i.org_unit_id = ?', query.orgUnitId);
-    }
-    if (query.state !== undefined) filter('i.state = ?::instance_state', query.state);
-    if (query.startedFrom !== undefined) filter('i.created_at >= ?', query.startedFrom);
-    if (query.startedBefore !== undefined) filter('i.created_at < ?', query.startedBefore);
-    const from = `process_instances i LEFT JOIN org_units o ON o.id = i.org_unit_id`;
-    const clause = `WHERE ${where.join(' AND ')}`;
-    const rows = await this.dataSource.query<
-      (InstanceRow & {
-        total: number;
-        template_name: string | null;
-        org_unit_name: string | null;
-        open_task_names: string[];
-      })[]
-    >(
-      `SELECT page.*,
-              (SELECT pd.name FROM process_definitions pd
-                WHERE pd.key = page.template_key AND pd.version = page.version) AS template_name,
-              (SELECT u.name FROM org_units u WHERE u.id = page.org_unit_id) AS org_unit_name,
-              ARRAY(SELECT coalesce(t.name, t.element_id) FROM tasks t
-                     WHERE t.instance_id = page.id AND t.state = 'open' AND t.kind = 'user'
-                     ORDER BY t.created_at, length(t.engine_key), t.engine_key) AS open_task_names
-         FROM (SELECT ${SUMMARY_COLUMNS.replace(/(\w+)/g, 'i.$1')}, count(*) OVER ()::int AS total
-                 FROM ${from} ${clause}
-                ORDER BY i.created_at DESC, i.id
-                LIMIT $${params.length + 1} OFFSET $${params.length + 2}) page
-        ORDER BY page.created_at DESC, page.id`,
-      [...params, query.pageSize, query.offset],
+    const { items, total } = await this.instances.list(
+      scopePaths(caller.principal, UNIT_READERS),
+      {
+        templateKey: query.templateKey,
+        businessKey: query.businessKey,
+        ...(query.orgUnitId === undefined
+          ? {}
+          : query.includeSubUnits === true
+            ? { underUnitPath: unitPath }
+            : { orgUnitId: query.orgUnitId }),
+        state: query.state,
+        startedFrom: query.startedFrom,
+        startedBefore: query.startedBefore,
+      },
+      { limit: query.pageSize, offset: query.offset },
     );
-    const total = rows[0]?.total ?? (await this.count(`${from} ${clause}`, params));
     return {
-      items: rows.map((row) => ({
-        ...toSummary(row),
-        templateName: row.template_name,
-        orgUnitName: row.org_unit_name,
-        openTaskNames: row.open_task_names,
+      items: items.map((item) => ({
+        ...toSummary(item),
+        templateName: item.templateName,
+        orgUnitName: item.orgUnitName,
+        openTaskNames: item.openTaskNames,
       })),
       total,
       page: query.page,
@@ -308,56 +264,22 @@ export class InstancesService {
     await this.access.assertCanSee(caller, await this.orgUnitOf(id), `instance '${id}'`, () =>
       notFound(id),
     );
-    const [row] = await this.dataSource.query<
-      {
-        template_key: string;
-        version: number;
-        template_name: string | null;
-        org_unit_name: string | null;
-        xml: string | null;
-        variables: Record<string, JsonValue>;
-        live: { elementId: string; kind: string }[] | null;
-        incidents: { elementId: string }[] | null;
-      }[]
-    >(
-      `SELECT i.template_key, i.version, pd.name AS template_name, o.name AS org_unit_name, d.xml,
-              i.variables,
-              (SELECT jsonb_agg(e.value) FROM jsonb_each(i.engine_state->'elements') e) AS live,
-              (SELECT jsonb_agg(e.value) FROM jsonb_each(i.engine_state->'incidents') e) AS incidents
-         FROM process_instances i
-         JOIN process_definitions pd ON pd.id = i.definition_id
-         JOIN deployments d ON d.id = pd.deployment_id
-         LEFT JOIN org_units o ON o.id = i.org_unit_id
-        WHERE i.id = $1`,
-      [id],
-    );
+    const row = await this.instances.diagram(id);
     if (!row) throw notFound(id);
-    const completed = await this.dataSource.query<{ element_id: string; n: number }[]>(
-      `SELECT element_id, count(*)::int AS n FROM audit_events
-        WHERE stream = $1 AND type = 'element.completed' AND element_id IS NOT NULL
-        GROUP BY element_id`,
-      [id],
-    );
+    const completed = await this.instances.completedElements(id);
     const stats = new Map<string, { completed: number; active: number; incidents: number }>();
     const of = (elementId: string) => {
       let entry = stats.get(elementId);
       if (!entry) stats.set(elementId, (entry = { completed: 0, active: 0, incidents: 0 }));
       return entry;
     };
-    for (const { element_id, n } of completed) of(element_id).completed = n;
+    for (const [elementId, n] of completed) of(elementId).completed = n;
     // A multi-instance activity counts its inner instances, not its body as well
-    for (const element of row.live ?? [])
+    for (const element of row.live)
       if (element.kind === 'flowNode') of(element.elementId).active += 1;
-    for (const incident of row.incidents ?? []) of(incident.elementId).incidents += 1;
-    const forms = await this.dataSource.query<{ json: FormComponent }[]>(
-      `SELECT df.json FROM deployment_forms df
-         JOIN process_definitions pd ON pd.deployment_id = df.deployment_id
-         JOIN process_instances i ON i.definition_id = pd.id
-        WHERE i.id = $1 ORDER BY df.seq`,
-      [id],
-    );
+    for (const incident of row.incidents) of(incident.elementId).incidents += 1;
     const labels: Record<string, string> = {};
-    for (const { json } of forms) labelsOf(json, labels);
+    for (const json of await this.instances.forms(id)) labelsOf(json as FormComponent, labels);
     // The ids the variables hold (members picked in forms, the unit): named in one statement
     const ids = textsIn(row.variables, 500);
     const book = await lookupNames(this.dataSource.manager, { people: ids, units: ids });
@@ -370,10 +292,10 @@ export class InstancesService {
       names,
       labels,
       instanceId: id,
-      templateKey: row.template_key,
+      templateKey: row.templateKey,
       version: row.version,
-      templateName: row.template_name,
-      orgUnitName: row.org_unit_name,
+      templateName: row.templateName,
+      orgUnitName: row.orgUnitName,
       xml: row.xml ?? '',
       elements: [...stats].map(([elementId, entry]) => ({ elementId, ...entry })),
     };
@@ -384,21 +306,7 @@ export class InstancesService {
     await this.access.assertCanSee(caller, await this.orgUnitOf(id), `instance '${id}'`, () =>
       notFound(id),
     );
-    const rows = await this.dataSource.query<
-      {
-        seq: number;
-        type: string;
-        actor: string;
-        element_id: string | null;
-        data: Record<string, JsonValue>;
-        at: Date;
-        hash: string;
-      }[]
-    >(
-      `SELECT seq, type, actor, element_id, data, at, hash FROM audit_events
-        WHERE stream = $1 ORDER BY seq`,
-      [id],
-    );
+    const rows = await this.instances.history(id);
     // Actors by name: one statement for the whole history
     const book = await lookupNames(this.dataSource.manager, {
       people: rows.map((row) => row.actor),
@@ -410,7 +318,7 @@ export class InstancesService {
         type: row.type,
         actor: row.actor,
         actorName: book.label(row.actor, null),
-        elementId: row.element_id,
+        elementId: row.elementId,
         data: row.data,
         at: row.at,
         hash: row.hash,
@@ -421,21 +329,9 @@ export class InstancesService {
 
   /** The instance's org unit; 404 when there is no such instance. */
   private async orgUnitOf(id: string): Promise<string | null> {
-    const [row] = await this.dataSource.query<{ org_unit_id: string | null }[]>(
-      `SELECT org_unit_id FROM process_instances WHERE id = $1`,
-      [id],
-    );
+    const row = await this.instances.orgUnitOf(id);
     if (!row) throw notFound(id);
-    return row.org_unit_id;
-  }
-
-  /** How many rows `FROM <fromAndWhere>` has. */
-  private async count(fromAndWhere: string, params: unknown[]): Promise<number> {
-    const [row] = await this.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM ${fromAndWhere}`,
-      params,
-    );
-    return row?.n ?? 0;
+    return row.orgUnitId;
   }
 }
 
@@ -483,17 +379,17 @@ function notFound(id: string): RuntimeException {
   return new RuntimeException(RuntimeExceptionCode.INSTANCE_NOT_FOUND, `no instance '${id}'`);
 }
 
-function toSummary(row: InstanceRow): InstanceSummaryDto {
+function toSummary(instance: InstanceRecord): InstanceSummaryDto {
   return {
-    id: row.id,
-    templateKey: row.template_key,
-    version: row.version,
-    businessKey: row.business_key,
-    orgUnitId: row.org_unit_id,
-    state: row.state,
-    startedBy: row.started_by,
-    createdAt: row.created_at,
-    endedAt: row.ended_at,
+    id: instance.id,
+    templateKey: instance.templateKey,
+    version: instance.version,
+    businessKey: instance.businessKey,
+    orgUnitId: instance.orgUnitId,
+    state: instance.state,
+    startedBy: instance.startedBy,
+    createdAt: instance.createdAt,
+    endedAt: instance.endedAt,
   };
 }
 

@@ -1,34 +1,31 @@
-import { type NameBook, type Principal, type Role, hasRole, lookupNames } from '@app/org';
+import {
+  type NameBook,
+  type Principal,
+  type Role,
+  UNIT_READERS,
+  hasRole,
+  identities,
+  lookupNames,
+  scopePaths,
+} from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
 import {
   type DeploymentForms,
   DeploymentService,
   RuntimeException,
   RuntimeExceptionCode,
+  type TemplateReadScope,
+  type TemplateRecord,
+  TemplatesRepository,
 } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { taskScopeSql, unitScopeSql } from '../auth/scope.sql.js';
 import type {
   DeployResultDto,
   TemplateDetailDto,
   TemplateDto,
   TemplateVersionDto,
 } from './dto/template.dto.js';
-
-interface TemplateRow {
-  id: string;
-  key: string;
-  version: number;
-  versions: number;
-  name: string | null;
-  checksum: string;
-  deployment_id: string;
-  file: string;
-  deployed_by: string;
-  deployed_at: Date;
-  xml?: string;
-}
 
 /** Roles that read every template with its XML; anyone else reads only what their tasks need. */
 export const TEMPLATE_READERS: readonly Role[] = ['integrator', 'secretary', 'supervisor', 'admin'];
@@ -43,15 +40,16 @@ export const TEMPLATE_MANAGERS: readonly Role[] = ['integrator', 'admin'];
 const STARTUP_ACTOR = 'system:startup';
 const STARTUP_NAME = '系统（启动时部署）';
 
-const COLUMNS = `pd.id, pd.key, pd.version, count(*) OVER (PARTITION BY pd.key)::int AS versions, pd.name,
-  pd.checksum, pd.deployment_id, d.name AS file, d.deployed_by, d.deployed_at`;
-
 @Injectable()
 export class TemplatesService {
+  private readonly templates: TemplatesRepository;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(DeploymentService) private readonly deployments: DeploymentService,
-  ) {}
+  ) {
+    this.templates = new TemplatesRepository(dataSource);
+  }
 
   /**
    * Deploys a BPMN file with its forms; refused whole (TEMPLATE_INVALID, with every problem)
@@ -82,29 +80,14 @@ export class TemplatesService {
    * in the units below the principal's manager grants.
    */
   async list(principal: Principal, counts = false): Promise<TemplateDto[]> {
-    const params: unknown[] = [];
-    const rows = await this.dataSource.query<TemplateRow[]>(
-      `SELECT DISTINCT ON (pd.key) ${COLUMNS}
-         FROM process_definitions pd JOIN deployments d ON d.id = pd.deployment_id
-        WHERE ${readable(principal, params)}
-        ORDER BY pd.key, pd.version DESC`,
-      params,
-    );
+    const rows = await this.templates.latest(readScope(principal));
     const names = await this.names(rows);
     const templates = rows.map((row) => toTemplate(row, names));
     if (!counts || templates.length === 0) return templates;
-    const countParams: unknown[] = [templates.map((template) => template.key)];
-    const scope = unitScopeSql(principal, TEMPLATE_MANAGERS, 'o.path', countParams);
-    // process_instances_live_idx (template_key) WHERE state IN ('active', 'incident')
-    const running = await this.dataSource.query<{ key: string; n: number }[]>(
-      `SELECT i.template_key AS key, count(*)::int AS n
-         FROM process_instances i LEFT JOIN org_units o ON o.id = i.org_unit_id
-        WHERE i.template_key = ANY($1::text[]) AND i.state IN ('active', 'incident')
-          AND ${scope}
-        GROUP BY i.template_key`,
-      countParams,
+    const byKey = await this.templates.running(
+      templates.map((template) => template.key),
+      scopePaths(principal, TEMPLATE_MANAGERS),
     );
-    const byKey = new Map(running.map((row) => [row.key, row.n]));
     return templates.map((template) => ({ ...template, running: byKey.get(template.key) ?? 0 }));
   }
 
@@ -114,24 +97,11 @@ export class TemplatesService {
    * below the principal's manager grants. Empty when no version is deployed.
    */
   async versions(key: string, principal: Principal): Promise<TemplateVersionDto[]> {
-    const rows = await this.dataSource.query<(TemplateRow & { forms: string[] | null })[]>(
-      `SELECT ${COLUMNS},
-              (SELECT array_agg(f.form_id ORDER BY f.form_id) FROM deployment_forms f
-                WHERE f.deployment_id = pd.deployment_id) AS forms
-         FROM process_definitions pd JOIN deployments d ON d.id = pd.deployment_id
-        WHERE pd.key = $1
-        ORDER BY pd.version DESC`,
-      [key],
-    );
+    const rows = await this.templates.versions(key);
     if (rows.length === 0) return [];
-    const params: unknown[] = [key];
-    const scope = unitScopeSql(principal, TEMPLATE_MANAGERS, 'o.path', params);
-    const counts = await this.dataSource.query<{ version: number; state: string; n: number }[]>(
-      `SELECT i.version, i.state::text AS state, count(*)::int AS n
-         FROM process_instances i LEFT JOIN org_units o ON o.id = i.org_unit_id
-        WHERE i.template_key = $1 AND ${scope}
-        GROUP BY i.version, i.state`,
-      params,
+    const counts = await this.templates.countsByVersion(
+      key,
+      scopePaths(principal, TEMPLATE_MANAGERS),
     );
     const count = (version: number, states: readonly string[]) =>
       counts
@@ -140,7 +110,7 @@ export class TemplatesService {
     const names = await this.names(rows);
     return rows.map((row) => ({
       ...toTemplate(row, names),
-      forms: row.forms ?? [],
+      forms: row.forms,
       running: count(row.version, ['active', 'incident']),
       completed: count(row.version, ['completed']),
       terminated: count(row.version, ['terminated']),
@@ -148,8 +118,8 @@ export class TemplatesService {
   }
 
   /** The names of the people who deployed these rows (one batched lookup). */
-  private names(rows: readonly TemplateRow[]): Promise<NameBook> {
-    return lookupNames(this.dataSource.manager, { people: rows.map((row) => row.deployed_by) });
+  private names(rows: readonly TemplateRecord[]): Promise<NameBook> {
+    return lookupNames(this.dataSource.manager, { people: rows.map((row) => row.deployedBy) });
   }
 
   /**
@@ -163,16 +133,7 @@ export class TemplatesService {
     principal: Principal,
     hidden: (reason: string, absent: Error) => Promise<never>,
   ): Promise<TemplateDetailDto> {
-    const params: unknown[] = [key, version ?? null];
-    const [row] = await this.dataSource.query<(TemplateRow & { readable: boolean })[]>(
-      `SELECT * FROM (
-         SELECT ${COLUMNS}, d.xml, ${readable(principal, params)} AS readable
-           FROM process_definitions pd JOIN deployments d ON d.id = pd.deployment_id
-          WHERE pd.key = $1) t
-        WHERE $2::int IS NULL OR t.version = $2
-        ORDER BY t.version DESC LIMIT 1`,
-      params,
-    );
+    const row = await this.templates.find(key, version, readScope(principal));
     const absent = new RuntimeException(
       RuntimeExceptionCode.TEMPLATE_NOT_FOUND,
       version === undefined
@@ -183,26 +144,27 @@ export class TemplatesService {
     if (!row.readable) {
       return hidden(`template '${key}' is needed by none of your open tasks`, absent);
     }
-    return { ...toTemplate(row, await this.names([row])), xml: row.xml ?? '' };
+    return { ...toTemplate(row, await this.names([row])), xml: row.xml };
   }
 }
 
 /**
- * The templates (alias `pd`) a principal reads: all of them for integrators, secretaries,
- * supervisors and admins; for anyone else (members) only the templates of instances in which it has an
- * open task it sees (the version of that instance).
+ * The templates a principal reads: all of them for integrators, secretaries, supervisors and
+ * admins; for anyone else (members) only the templates of instances in which it has an open
+ * task it sees (the version of that instance): every task of the units it reads, and wherever
+ * they are, the tasks assigned or offered to it — by id, or through the `member` group of its
+ * own unit.
  */
-function readable(principal: Principal, params: unknown[]): string {
-  if (TEMPLATE_READERS.some((role) => hasRole(principal, role))) return 'TRUE';
-  const tasks = taskScopeSql(principal, { task: 't', unitPath: 'o.path' }, params);
-  return `EXISTS (
-    SELECT 1 FROM process_instances i
-      JOIN tasks t ON t.instance_id = i.id AND t.state = 'open'
-      LEFT JOIN org_units o ON o.id = i.org_unit_id
-     WHERE i.template_key = pd.key AND i.version = pd.version AND ${tasks})`;
+function readScope(principal: Principal): TemplateReadScope {
+  if (TEMPLATE_READERS.some((role) => hasRole(principal, role))) return null;
+  return {
+    readPaths: scopePaths(principal, UNIT_READERS),
+    identities: identities(principal),
+    memberPaths: scopePaths(principal, ['member']),
+  };
 }
 
-function toTemplate(row: TemplateRow, names: NameBook): TemplateDto {
+function toTemplate(row: TemplateRecord, names: NameBook): TemplateDto {
   return {
     id: row.id,
     key: row.key,
@@ -210,11 +172,11 @@ function toTemplate(row: TemplateRow, names: NameBook): TemplateDto {
     versions: row.versions,
     name: row.name,
     checksum: row.checksum,
-    deploymentId: row.deployment_id,
+    deploymentId: row.deploymentId,
     file: row.file,
-    deployedBy: row.deployed_by,
+    deployedBy: row.deployedBy,
     deployedByName:
-      row.deployed_by === STARTUP_ACTOR ? STARTUP_NAME : names.label(row.deployed_by, null),
-    deployedAt: row.deployed_at,
+      row.deployedBy === STARTUP_ACTOR ? STARTUP_NAME : names.label(row.deployedBy, null),
+    deployedAt: row.deployedAt,
   };
 }
