@@ -24,3 +24,4 @@ export { WriteBatch } from './write-batch.js';
 export * from './instances.repository.js';
 export * from './templates.repository.js';
 export type { TaskScope, UnitScope } from './scope.sql.js';
+export { taskScopeCondition, unitScopeCondition } from './scope.sql.js';

@@ -1,9 +1,12 @@
-import { type Principal, type Role, identities, likePrefix, scopePaths } from '@app/org';
+import { type Principal, type Role, identities, scopePaths } from '@app/org';
+import { taskScopeCondition, unitScopeCondition } from '@app/store';
 
 /**
- * SQL conditions that limit a query to what a principal may see. Each appends its parameters
- * to `params` and refers to them by position; `unitPath` is the SQL expression of the row's
- * org unit path (e.g. `o.path`, NULL for rows without a unit).
+ * SQL conditions that limit a query to what a principal may see: the principal's grants turned
+ * into the scopes of libs/store/src/scope.sql.ts (one copy of the SQL, used by the api's
+ * services and by the repositories). Each appends its parameters to `params` and refers to
+ * them by position; `unitPath` is the SQL expression of the row's org unit path (e.g.
+ * `o.path`, NULL for rows without a unit).
  */
 export function unitScopeSql(
   principal: Principal,
@@ -11,10 +14,7 @@ export function unitScopeSql(
   unitPath: string,
   params: unknown[],
 ): string {
-  const patterns = scopePaths(principal, roles).map(likePrefix);
-  if (patterns.length === 0) return 'FALSE';
-  params.push(patterns);
-  return `${unitPath} LIKE ANY($${params.length}::text[])`;
+  return unitScopeCondition(scopePaths(principal, roles), unitPath, params);
 }
 
 /**
@@ -27,11 +27,13 @@ export function taskScopeSql(
   alias: { task: string; unitPath: string },
   params: unknown[],
 ): string {
-  const read = unitScopeSql(principal, ['secretary', 'supervisor'], alias.unitPath, params);
-  params.push(identities(principal));
-  const ids = `$${params.length}::text[]`;
-  const member = unitScopeSql(principal, ['member'], alias.unitPath, params);
-  const t = alias.task;
-  return `(${read} OR ${t}.assignee = ANY(${ids}) OR ${t}.candidate_users && ${ids}
-    OR ('member' = ANY(${t}.candidate_groups) AND ${t}.assignee IS NULL AND ${member}))`;
+  return taskScopeCondition(
+    {
+      readPaths: scopePaths(principal, ['secretary', 'supervisor']),
+      identities: identities(principal),
+      memberPaths: scopePaths(principal, ['member']),
+    },
+    alias,
+    params,
+  );
 }
