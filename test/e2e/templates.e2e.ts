@@ -85,9 +85,17 @@ async function upload(page: Page, files: UploadFile[]) {
 
 /** Picks an option of an Ant Design select that asks the api as one types part of a name. */
 async function pick(page: Page, field: Locator, typed: string, option: string) {
-  await field.click();
-  await field.fill(typed);
-  await page.locator('.ant-select-dropdown:visible').getByTitle(option, { exact: true }).click();
+  // The options are replaced when the api's answer to what was typed arrives: a click on the
+  // option being replaced can be lost, so pick again until the select has closed on it.
+  await expect(async () => {
+    await field.click();
+    await field.fill(typed);
+    await page
+      .locator('.ant-select-dropdown:visible')
+      .getByTitle(option, { exact: true })
+      .click({ timeout: 5_000 });
+    await expect(field).toHaveAttribute('aria-expanded', 'false', { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
 }
 
 /** The diagram's shape of an element (bpmn-js draws it as a group with its id). */
