@@ -118,8 +118,13 @@ test.describe('流程实例', () => {
     await page.getByLabel('流程模板').fill('主题党日');
     await page.getByLabel('流程模板').press('Enter');
     await expect(page).toHaveURL(/template=theme-day/);
-    await page.getByLabel('党组织').fill(secretaryQuality.orgUnitName);
-    await page.getByLabel('党组织').press('Enter');
+    // the units are searched by the api as one types (a supervisor may have thousands)
+    await page.getByLabel('党组织').fill(secretaryQuality.orgUnitName.slice(0, 2));
+    await page
+      .locator(
+        `.ant-select-dropdown:visible .ant-select-item-option[title="${secretaryQuality.orgUnitName}"]`,
+      )
+      .click();
     await expect(page).toHaveURL(/unit=branch-quality/);
     const table = page.getByRole('table');
     const row = table.getByRole('row').filter({ hasText: secretaryQuality.orgUnitName });

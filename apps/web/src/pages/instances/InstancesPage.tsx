@@ -19,6 +19,7 @@ import 'dayjs/locale/zh-cn';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../../api/client';
+import { UnitSelect } from '../../components/UnitSelect';
 import type { components } from '../../api/schema';
 import { LoadError } from '../../app/results';
 import { formatDateTime } from '../../components/time';
@@ -79,12 +80,6 @@ export default function InstancesPage() {
     queryFn: async () => must(await api.GET('/api/templates')),
     staleTime: 5 * 60_000,
   });
-  const units = useQuery({
-    queryKey: ['org-units', 'readable'],
-    queryFn: async () =>
-      must(await api.GET('/api/org-units', { params: { query: { pageSize: 100 } } })),
-    staleTime: 5 * 60_000,
-  });
   const instances = useQuery({
     queryKey: ['instances', 'list', filters],
     queryFn: async () =>
@@ -108,14 +103,6 @@ export default function InstancesPage() {
     placeholderData: (previous) => previous,
   });
 
-  const depth = (path: string) => path.split('/').filter(Boolean).length;
-  const minDepth = Math.min(...(units.data?.items ?? []).map((u) => depth(u.path)));
-  const unitOptions = (units.data?.items ?? []).map((u) => ({
-    value: u.id,
-    label: u.name,
-    title: u.name,
-    depth: depth(u.path) - minDepth,
-  }));
   const range: [Dayjs, Dayjs] | null =
     filters.from && filters.to ? [dayjs(filters.from), dayjs(filters.to)] : null;
   const anyFilter =
@@ -201,21 +188,13 @@ export default function InstancesPage() {
           />
         </Form.Item>
         <Form.Item label="党组织" htmlFor="instances-unit">
-          <Select
+          <UnitSelect
             id="instances-unit"
             placeholder="全部党组织"
             allowClear
-            showSearch={{ optionFilterProp: 'title' }}
             style={{ width: narrow ? '100%' : 200 }}
             value={filters.orgUnitId}
-            loading={units.isPending}
-            options={unitOptions}
-            optionRender={(option) => (
-              <span style={{ paddingInlineStart: (option.data.depth ?? 0) * 12 }}>
-                {option.data.title}
-              </span>
-            )}
-            onChange={(value?: string) => set({ unit: value })}
+            onChange={(value) => set({ unit: value })}
           />
         </Form.Item>
         <Form.Item label="业务编号" htmlFor="instances-key">

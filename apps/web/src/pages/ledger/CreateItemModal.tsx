@@ -3,7 +3,7 @@ import { Alert, Form, Input, Modal, Select } from 'antd';
 import { useEffect, useState } from 'react';
 import { api, must } from '../../api/client';
 import { asApiError } from '../../api/errors';
-import { UnitSelect } from './UnitSelect';
+import { UnitSelect } from '../../components/UnitSelect';
 import { LIST_WORDS, LISTS, type LedgerItemDetail, type LedgerList } from './words';
 
 interface Values {

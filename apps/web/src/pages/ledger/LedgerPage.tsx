@@ -27,7 +27,7 @@ import { DueText } from '../../components/DueText';
 import { formatDate, formatDateTime } from '../../components/time';
 import { type Light, TrafficLight } from '../../components/TrafficLight';
 import { CreateItemModal } from './CreateItemModal';
-import { UnitSelect } from './UnitSelect';
+import { UnitSelect } from '../../components/UnitSelect';
 import {
   LIST_WORDS,
   LISTS,

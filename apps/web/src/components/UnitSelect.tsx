@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Select } from 'antd';
 import { type CSSProperties, useMemo, useState } from 'react';
-import { api, must } from '../../api/client';
+import { api, must } from '../api/client';
 
 /**
  * An org unit picked by name: the api searches the units the caller reads (`q`, a part of the
