@@ -77,6 +77,46 @@ function element(page: Page, elementId: string) {
   return page.locator(`.djs-element[data-element-id="${elementId}"]`);
 }
 
+/**
+ * A small template made here: 开始 → 是否达标 (exclusive gateway on `score`, which the start
+ * variables lack: its condition does not evaluate, an incident) → 组织表彰 (user task of the
+ * secretary, form `formId`) → 结束; below 60 → 未达标.
+ */
+function scoreBpmn(key: string, formId: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="${key}" name="民主评议党员" isExecutable="true">
+    <bpmn:startEvent id="Start" name="开始"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:exclusiveGateway id="Gateway_Score" name="是否达标"><bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F_Pass</bpmn:outgoing><bpmn:outgoing>F_Fail</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:userTask id="Task_Commend" name="组织表彰">
+      <bpmn:extensionElements>
+        <zeebe:formDefinition formId="${formId}" />
+        <zeebe:assignmentDefinition candidateGroups="secretary" />
+      </bpmn:extensionElements>
+      <bpmn:incoming>F_Pass</bpmn:incoming><bpmn:outgoing>F3</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="End" name="结束"><bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="End_Fail" name="未达标"><bpmn:incoming>F_Fail</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Gateway_Score" />
+    <bpmn:sequenceFlow id="F_Pass" name="达标" sourceRef="Gateway_Score" targetRef="Task_Commend"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=score &gt;= 60</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="F_Fail" name="未达标" sourceRef="Gateway_Score" targetRef="End_Fail"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">=score &lt; 60</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="F3" sourceRef="Task_Commend" targetRef="End" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram"><bpmndi:BPMNPlane id="Plane" bpmnElement="${key}">
+    <bpmndi:BPMNShape id="Start_di" bpmnElement="Start"><dc:Bounds x="152" y="102" width="36" height="36" /><bpmndi:BPMNLabel><dc:Bounds x="150" y="145" width="40" height="14" /></bpmndi:BPMNLabel></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="Gateway_Score_di" bpmnElement="Gateway_Score" isMarkerVisible="true"><dc:Bounds x="245" y="95" width="50" height="50" /><bpmndi:BPMNLabel><dc:Bounds x="240" y="76" width="60" height="14" /></bpmndi:BPMNLabel></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="Task_Commend_di" bpmnElement="Task_Commend"><dc:Bounds x="360" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="End_di" bpmnElement="End"><dc:Bounds x="522" y="102" width="36" height="36" /><bpmndi:BPMNLabel><dc:Bounds x="520" y="145" width="40" height="14" /></bpmndi:BPMNLabel></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="End_Fail_di" bpmnElement="End_Fail"><dc:Bounds x="252" y="222" width="36" height="36" /><bpmndi:BPMNLabel><dc:Bounds x="250" y="265" width="40" height="14" /></bpmndi:BPMNLabel></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="F1_di" bpmnElement="F1"><di:waypoint x="188" y="120" /><di:waypoint x="245" y="120" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="F_Pass_di" bpmnElement="F_Pass"><di:waypoint x="295" y="120" /><di:waypoint x="360" y="120" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="F_Fail_di" bpmnElement="F_Fail"><di:waypoint x="270" y="145" /><di:waypoint x="270" y="222" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="F3_di" bpmnElement="F3"><di:waypoint x="460" y="120" /><di:waypoint x="522" y="120" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+`;
+}
+
 /** The count badge the page laid over a BPMN element. */
 function badge(page: Page, elementId: string) {
   return page.locator(`.djs-overlays[data-container-id="${elementId}"] .bf-count`);
@@ -272,5 +312,111 @@ test.describe('流程实例', () => {
     await expect(
       page.getByRole('table').getByRole('row').filter({ hasText: businessKey }),
     ).toContainText('已终止');
+  });
+
+  test('a supervisor resolves an incident flagged on the diagram with the missing data; the instance moves on', async ({
+    page,
+    baseURL,
+    sampleUsers,
+  }) => {
+    const tag = Date.now().toString(36);
+    const key = `e2e-score-${tag}`;
+    const formId = `e2e-score-commend-${tag}`;
+    const secretary = sampleUser(sampleUsers, 'secretary.branch-it');
+    const supervisor = sampleUser(sampleUsers, 'supervisor.general-1');
+
+    // The integrator deploys a template whose gateway asks for a score nobody gives at start
+    const integratorApi = await apiAs(baseURL!, 'integrator');
+    const deployed = await integratorApi.post('/api/templates', {
+      data: {
+        bpmn: scoreBpmn(key, formId),
+        forms: {
+          [formId]: {
+            type: 'default',
+            components: [{ type: 'textarea', key: 'commendation', label: '表彰情况' }],
+          },
+        },
+      },
+    });
+    expect(deployed.status(), await deployed.text()).toBe(201);
+    await integratorApi.dispose();
+
+    // 信息技术党支部's secretary starts it: it stops at the gateway with an incident
+    const itApi = await apiAs(baseURL!, secretary.loginName);
+    const started = await itApi.post('/api/instances', {
+      data: { templateKey: key, businessKey: `评议-${tag}`, variables: { year: 2026 } },
+    });
+    expect(started.status(), await started.text()).toBe(201);
+    const { id } = (await started.json()) as InstanceRow;
+    await expect(async () => {
+      const response = await itApi.get(`/api/instances/${id}`);
+      const body = (await response.json()) as { state: string; incidents: unknown[] };
+      expect(body.state).toBe('incident');
+      expect(body.incidents).toHaveLength(1);
+    }).toPass({ timeout: 30_000 });
+    await itApi.dispose();
+
+    // The supervisor over the branch opens the instance: the gateway flagged, the incident said
+    await openAs(page, `/instances/${id}`, supervisor.loginName);
+    await expect(page.getByRole('heading', { name: '民主评议党员', level: 3 })).toBeVisible();
+    await expect(page.locator('.ant-tag').filter({ hasText: '出现故障' })).toBeVisible();
+    await expect(element(page, 'Gateway_Score')).toHaveClass(/\bbf-problem\b/);
+    await expect(element(page, 'Gateway_Score')).not.toHaveClass(/\bbf-current\b/);
+    await expect(element(page, 'Task_Commend')).not.toHaveClass(/\bbf-(current|problem)\b/);
+    await expect(element(page, 'Start')).toHaveClass(/\bbf-completed\b/);
+    const incidents = page
+      .locator('.ant-card')
+      .filter({ hasText: '故障' })
+      .filter({
+        has: page.getByRole('button', { name: '解决' }),
+      });
+    const incident = incidents.getByRole('alert');
+    await expect(incident).toHaveCount(1);
+    await expect(incident).toContainText(
+      '「是否达标」之后的分支条件无法计算（可能缺少所需的数据），流程在此暂停。',
+    );
+    // no step to do: it waits for the incident, not for the engine
+    await expect(page.getByText('流程因故障暂停：解决下方的故障后，流程继续')).toBeVisible();
+    const history = page.locator('.ant-card').filter({ hasText: '办理记录' });
+    await expect(history.getByText('出现故障：是否达标')).toBeVisible();
+    await shot(page, 'instance-incident');
+
+    // 解决: the data the condition lacks, then retry
+    await incident.getByRole('button', { name: '解决' }).click();
+    const dialog = page.getByRole('dialog', { name: '解决「是否达标」的故障' });
+    const field = dialog.getByLabel('补充数据（JSON 对象，可不填）');
+    // not JSON: said in Chinese, nothing sent
+    await field.fill('score = 85');
+    await dialog.getByRole('button', { name: '重试此环节' }).click();
+    await expect(dialog.getByRole('alert')).toContainText('补充的数据须是 JSON 对象');
+    await field.fill('{"score": 85}');
+    // corrected: the complaint goes
+    await expect(dialog.getByRole('alert')).toHaveCount(0);
+    await shot(page, 'instance-incident-resolve');
+    await dialog.getByRole('button', { name: '重试此环节' }).click();
+    await expect(dialog).toBeHidden();
+
+    // the incident gone, the gateway passed, the commendation open
+    await expect(page.getByText('已重试，故障已解决')).toBeVisible();
+    await expect(page.getByRole('button', { name: '解决' })).toHaveCount(0);
+    await expect(page.locator('.ant-tag').filter({ hasText: '进行中' })).toBeVisible();
+    await expect(element(page, 'Gateway_Score')).not.toHaveClass(/\bbf-problem\b/);
+    await expect(element(page, 'Gateway_Score')).toHaveClass(/\bbf-completed\b/);
+    await expect(element(page, 'Task_Commend')).toHaveClass(/\bbf-current\b/);
+    await expect(element(page, 'End_Fail')).not.toHaveClass(/\bbf-(current|completed)\b/);
+    await expect(
+      page.getByRole('list', { name: '当前步骤' }).getByRole('link', { name: '组织表彰' }),
+    ).toBeVisible();
+    await expect(
+      page.locator('.ant-card').filter({ hasText: '流程数据' }).getByRole('row', { name: /score/ }),
+    ).toContainText('85');
+    await expect(history.getByText('故障已解决：是否达标')).toBeVisible();
+    await expect(history.locator('[data-event="incident.resolved"]')).toContainText(
+      supervisor.name,
+    );
+    await expect(history.getByText('步骤开始：组织表彰')).toBeVisible();
+    await expect(history.getByText('已校验', { exact: true })).toBeVisible();
+    await expect(page.locator('main')).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    await shot(page, 'instance-incident-resolved');
   });
 });

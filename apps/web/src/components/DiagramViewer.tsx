@@ -71,12 +71,15 @@ export function DiagramViewer({ xml, marks, height = 420, label = '流程图' }:
         mark(marks?.current, 'bf-current');
         mark(marks?.problems, 'bf-problem');
         for (const [id, count] of Object.entries(marks?.counts ?? {})) {
-          if (!registry.get(id) || count <= 0) continue;
+          const shape = registry.get(id) as { label?: unknown } | undefined;
+          if (!shape || count <= 0) continue;
           const badge = document.createElement('div');
           badge.className = 'bf-count';
           badge.textContent = String(count);
           badge.setAttribute('aria-label', `${count} 个`);
-          overlays.add(id, { position: { bottom: 8, right: 8 }, html: badge });
+          // events and gateways carry their name below them: the badge goes top right there
+          const position = shape.label ? { top: -10, right: 8 } : { bottom: 8, right: 8 };
+          overlays.add(id, { position, html: badge });
         }
         setState('ready');
       } catch (error) {

@@ -266,7 +266,10 @@ function ResolveButton({
             id={`resolve-${incident.key}`}
             rows={3}
             value={text}
-            onChange={(event) => setText(event.target.value)}
+            onChange={(event) => {
+              setText(event.target.value);
+              setProblem(null);
+            }}
             placeholder='例如：{"score": 80}'
             style={{ fontFamily: 'monospace' }}
           />
@@ -367,7 +370,7 @@ export default function InstancePage() {
         />
         红色虚线：出现故障
       </span>
-      <span>右下角数字：经过次数</span>
+      <span>角上的红色数字：经过次数</span>
     </Flex>
   );
 
@@ -398,7 +401,11 @@ export default function InstancePage() {
     <Card size="small" title="当前步骤">
       {userTasks.length === 0 ? (
         <Typography.Text type="secondary">
-          {running ? '暂无待办理的步骤（流程正在自动处理）' : '流程已结束，没有待办理的步骤'}
+          {i.incidents.length > 0
+            ? '流程因故障暂停：解决下方的故障后，流程继续'
+            : running
+              ? '暂无待办理的步骤（流程正在自动处理）'
+              : '流程已结束，没有待办理的步骤'}
         </Typography.Text>
       ) : (
         <Flex vertical gap={8} role="list" aria-label="当前步骤">
@@ -406,7 +413,7 @@ export default function InstancePage() {
             <Flex key={t.id} role="listitem" gap={8} wrap align="baseline">
               <Link to={`/tasks/${t.id}`}>{t.name ?? stepName(t.elementId)}</Link>
               <Typography.Text type="secondary" style={{ fontSize: 13 }}>
-                截止 {formatDateTime(t.dueAt)}
+                {t.dueAt ? `截止 ${formatDateTime(t.dueAt)}` : '无截止时间'}
               </Typography.Text>
             </Flex>
           ))}
