@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
+import ExcelJS from 'exceljs';
 import { HttpRobot, OK } from '../worker/support/http-robot.js';
 import { expect, loginAs, shot, test } from './support/fixtures.js';
 
@@ -13,6 +16,34 @@ const HEADER = '姓名,性别,出生日期,入党日期,转正日期,人员类�
 
 function csv(rows: readonly string[]): Buffer {
   return Buffer.from(`\uFEFF${[HEADER, ...rows].join('\r\n')}\r\n`, 'utf8');
+}
+
+/** The sample roster of the seeded organisation: 24 members in its six branches (docs/import.md). */
+const SAMPLE_ROSTER = fileURLToPath(new URL('../../samples/roster.xlsx', import.meta.url));
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** An .xlsx roster as Excel writes it: the header, then the rows (a Date is a date cell). */
+async function xlsx(rows: readonly (string | Date | null)[][]): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('花名册');
+  sheet.addRow(HEADER.split(','));
+  for (const row of rows) sheet.addRow([...row]);
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/** The value an Ant Design Statistic titled `title` shows. */
+function statistic(page: Page, title: string): Locator {
+  return page
+    .locator('.ant-statistic')
+    .filter({ has: page.locator('.ant-statistic-title', { hasText: new RegExp(`^${title}$`) }) })
+    .locator('.ant-statistic-content-value');
+}
+
+/** How many members the api lists in the unit's subtree. */
+async function memberTotal(page: Page, unitId: string): Promise<number> {
+  const response = await page.request.get(`/api/members?orgUnitId=${unitId}&pageSize=1`);
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { total: number }).total;
 }
 
 function tree(page: Page): Locator {
@@ -170,6 +201,169 @@ test.describe('organisation administration', () => {
     // back returns to the previous tab of the unit
     await page.goBack();
     await expect(page).toHaveURL(/tab=users/);
+  });
+
+  test('the admin checks the sample roster (.xlsx), is shown the bad rows of another, imports a third', async ({
+    page,
+  }) => {
+    await loginAs(page, 'admin');
+    const before = await memberTotal(page, 'committee');
+
+    // samples/roster.xlsx, checked only, on the committee (its rows name branches of both
+    // general branches): the page shows what the api answers for the same dry run
+    await page.goto('/org/units/committee?tab=import');
+    await expect(page.getByRole('heading', { name: /集团公司党委/ })).toBeVisible();
+    await page.locator('#roster-file').setInputFiles(SAMPLE_ROSTER);
+    await expect(page.getByText('roster.xlsx')).toBeVisible();
+    await page.getByRole('checkbox', { name: '仅检查，不导入' }).check();
+    await page.getByRole('button', { name: '开始检查' }).click();
+    await expect(page.getByText('检查通过，未写入任何数据')).toBeVisible();
+    const answer = await page.request.post(
+      '/api/org/import?orgUnitId=committee&dryRun=true&fileName=roster.xlsx',
+      {
+        data: await readFile(SAMPLE_ROSTER),
+        headers: { 'Content-Type': XLSX, 'X-Requested-With': 'XMLHttpRequest' },
+      },
+    );
+    expect(answer.status()).toBe(200);
+    const counts = (await answer.json()) as {
+      created: number;
+      updated: number;
+      unchanged: number;
+      dryRun: boolean;
+    };
+    expect(counts.dryRun).toBe(true);
+    // every one of the sample's 24 rows is counted once; the seeded members carry no 党员编号
+    // and other birth dates, so the sample organisation answers 24 to create
+    expect(counts.created + counts.updated + counts.unchanged).toBe(24);
+    expect(counts.created).toBe(24);
+    await expect(statistic(page, '将新增')).toHaveText(String(counts.created));
+    await expect(statistic(page, '将更新')).toHaveText(String(counts.updated));
+    await expect(statistic(page, '无变化')).toHaveText(String(counts.unchanged));
+    await shot(page, 'org-import-xlsx-dry-run');
+    // checked twice, written never: the subtree has as many members as before
+    expect(await memberTotal(page, 'committee')).toBe(before);
+
+    // an .xlsx with bad rows: each is listed by 行号 / 列 / 原因 in Chinese, nothing written
+    await page.getByRole('checkbox', { name: '仅检查，不导入' }).uncheck();
+    await page.locator('#roster-file').setInputFiles({
+      name: '花名册-有错.xlsx',
+      mimeType: XLSX,
+      buffer: await xlsx([
+        [
+          '钱海峰',
+          '男',
+          new Date(Date.UTC(1986, 3, 2)),
+          '2012-07-01',
+          '2013-07-01',
+          '正式党员',
+          '质量安全党支部',
+          null,
+          null,
+        ],
+        ['孙丽萍', '女', '1991-02-30', null, null, '入党积极分子', '市场营销党支部', null, null],
+        [
+          '郑国强',
+          '男',
+          '1979-08-15',
+          '2001-06-20',
+          '2002-06-20',
+          '正式党员',
+          '新材料党支部',
+          null,
+          null,
+        ],
+      ]),
+    });
+    await page.getByRole('button', { name: '开始导入' }).click();
+    await expect(page.getByRole('alert')).toContainText('花名册有 2 处错误，未导入任何数据');
+    const report = page.getByRole('table', { name: '花名册错误' });
+    await expect(report.getByRole('row')).toHaveCount(3);
+    const birth = report.getByRole('row', { name: /出生日期/ });
+    await expect(birth.getByRole('cell')).toHaveText([
+      '3',
+      '出生日期',
+      '「1991-02-30」不是有效的日期',
+    ]);
+    const unit = report.getByRole('row', { name: /所在党组织/ });
+    await expect(unit.getByRole('cell')).toHaveText([
+      '4',
+      '所在党组织',
+      '找不到党组织「新材料党支部」（或不在您管理的范围内）',
+    ]);
+    await expect(report).not.toContainText(/[a-z]{4,}/);
+    await shot(page, 'org-import-xlsx-refused');
+    expect(await memberTotal(page, 'committee')).toBe(before);
+
+    // A real import of samples/roster.xlsx would add four members to each seeded branch —
+    // branch-rd's theme day (secretary.e2e.ts) expects its 8 members — so the real .xlsx goes
+    // into a branch of this test's own, under 生产经营党总支.
+    const tag = Date.now().toString(36).slice(-5);
+    const branch = { id: `general-2-x${tag}`, name: `新材料党支部${tag}` };
+    const created = await page.request.post('/api/org-units', {
+      data: { ...branch, parentId: 'general-2', kind: 'branch' },
+      headers: { 'X-Requested-With': 'XMLHttpRequest' },
+    });
+    expect(created.status()).toBe(201);
+    const good = await xlsx([
+      [
+        '钱海峰',
+        '男',
+        new Date(Date.UTC(1986, 3, 2)),
+        new Date(Date.UTC(2012, 6, 1)),
+        new Date(Date.UTC(2013, 6, 1)),
+        '正式党员',
+        branch.name,
+        `XC${tag}1`,
+        '13900003333',
+      ],
+      ['孙丽萍', '女', '1991/2/28', null, null, '入党积极分子', branch.name, null, null],
+      [
+        '郑国强',
+        '男',
+        '1979年8月15日',
+        '2001-06-20',
+        null,
+        '预备党员',
+        `生产经营党总支/${branch.name}`,
+        null,
+        null,
+      ],
+    ]);
+    await page.goto(`/org/units/${branch.id}?tab=import`);
+    await expect(page.getByRole('heading', { name: new RegExp(branch.name) })).toBeVisible();
+    await page.locator('#roster-file').setInputFiles({
+      name: '新材料花名册.xlsx',
+      mimeType: XLSX,
+      buffer: good,
+    });
+    // checked first, then imported from the check's result without choosing the file again
+    await page.getByRole('checkbox', { name: '仅检查，不导入' }).check();
+    await page.getByRole('button', { name: '开始检查' }).click();
+    await expect(statistic(page, '将新增')).toHaveText('3');
+    expect(await memberTotal(page, branch.id)).toBe(0);
+    await page.getByRole('button', { name: '按检查结果导入' }).click();
+    await expect(page.getByText('导入完成')).toBeVisible();
+    await expect(statistic(page, '新增')).toHaveText('3');
+    await expect(statistic(page, '更新')).toHaveText('0');
+    await expect(statistic(page, '无变化')).toHaveText('0');
+    await shot(page, 'org-import-xlsx-done');
+    expect(await memberTotal(page, branch.id)).toBe(3);
+    await page.getByRole('tab', { name: '党员' }).click();
+    await expect(page.getByText('共 3 人')).toBeVisible();
+    await expect(page.getByRole('row', { name: /钱海峰/ })).toContainText('1986/04/02');
+    await expect(page.getByRole('row', { name: /钱海峰/ })).toContainText('7月1日');
+    await expect(page.getByRole('row', { name: /郑国强/ })).toContainText('预备党员');
+
+    // the same file again changes nothing
+    await page.getByRole('tab', { name: '导入花名册' }).click();
+    await page
+      .locator('#roster-file')
+      .setInputFiles({ name: '新材料花名册.xlsx', mimeType: XLSX, buffer: good });
+    await page.getByRole('button', { name: '开始导入' }).click();
+    await expect(statistic(page, '无变化')).toHaveText('3');
+    await expect(statistic(page, '新增')).toHaveText('0');
+    expect(await memberTotal(page, branch.id)).toBe(3);
   });
 
   test('a secretary is told that only organisation admins manage the organisation', async ({

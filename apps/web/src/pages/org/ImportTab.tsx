@@ -73,13 +73,13 @@ export function ImportTab({ unit }: { unit: Unit }) {
   } | null>(null);
   const queryClient = useQueryClient();
 
-  const submit = async () => {
+  const submit = async (checkOnly = dryRun) => {
     if (!file) return;
     setBusy(true);
     setResult(null);
     setRefusal(null);
     try {
-      const answer = await postRoster(unit, file, { dryRun, reason });
+      const answer = await postRoster(unit, file, { dryRun: checkOnly, reason });
       setResult(answer);
       if (!answer.dryRun) await queryClient.invalidateQueries({ queryKey: ['members'] });
     } catch (error) {
@@ -96,10 +96,11 @@ export function ImportTab({ unit }: { unit: Unit }) {
   return (
     <Flex vertical gap={16}>
       <Typography.Paragraph type="secondary" style={{ margin: 0 }}>
-        上传党员花名册（.xlsx 或 .csv），导入到「{unit.name}」及其下级组织。表头须包含
-        姓名、人员类别、所在党组织，可含性别、出生日期、入党日期、转正日期、党员编号、联系电话。
-        先逐行检查，有任何错误则不导入任何数据；按党员编号（或姓名加出生日期）匹配已有党员，
-        花名册中没有的党员保留不变。
+        {/* one string: JSX would join the lines with a space, visible between Chinese words */}
+        {`上传党员花名册（.xlsx 或 .csv），导入到「${unit.name}」及其下级组织。` +
+          '表头须包含姓名、人员类别、所在党组织，可含性别、出生日期、入党日期、转正日期、党员编号、联系电话。' +
+          '先逐行检查，有任何错误则不导入任何数据；按党员编号（或姓名加出生日期）匹配已有党员，' +
+          '花名册中没有的党员保留不变。'}
       </Typography.Paragraph>
       <Form layout="vertical" style={{ maxWidth: 560 }} onFinish={() => void submit()}>
         <Form.Item label="花名册文件" htmlFor="roster-file" required>
@@ -153,18 +154,32 @@ export function ImportTab({ unit }: { unit: Unit }) {
           title={result.dryRun ? '检查通过，未写入任何数据' : '导入完成'}
           subTitle={file?.name}
           extra={
-            <Flex gap={48} justify="center" wrap>
-              <Statistic
-                title={result.dryRun ? '将新增' : '新增'}
-                value={result.created}
-                suffix="人"
-              />
-              <Statistic
-                title={result.dryRun ? '将更新' : '更新'}
-                value={result.updated}
-                suffix="人"
-              />
-              <Statistic title="无变化" value={result.unchanged} suffix="人" />
+            <Flex vertical gap={24} align="center">
+              <Flex gap={48} justify="center" wrap>
+                <Statistic
+                  title={result.dryRun ? '将新增' : '新增'}
+                  value={result.created}
+                  suffix="人"
+                />
+                <Statistic
+                  title={result.dryRun ? '将更新' : '更新'}
+                  value={result.updated}
+                  suffix="人"
+                />
+                <Statistic title="无变化" value={result.unchanged} suffix="人" />
+              </Flex>
+              {result.dryRun && result.created + result.updated > 0 && (
+                <Button
+                  type="primary"
+                  disabled={busy}
+                  onClick={() => {
+                    setDryRun(false);
+                    void submit(false);
+                  }}
+                >
+                  按检查结果导入
+                </Button>
+              )}
             </Flex>
           }
         />
