@@ -10,7 +10,10 @@ import { NotFound, PageLoading, RetryResult } from './results';
 // Every page is its own chunk: bpmn-js, form-js and ECharts load only with the pages using them.
 const LoginPage = lazy(() => import('./LoginPage'));
 const PasswordPage = lazy(() => import('./PasswordPage'));
-const InboxPage = lazy(() => import('../pages/inbox/InboxPage'));
+const loadInbox = () => import('../pages/inbox/InboxPage');
+const InboxPage = lazy(loadInbox);
+// The secretary's first page: its chunks load while who-am-I is asked, not after it answered.
+if (window.location.pathname === '/inbox' || window.location.pathname === '/') void loadInbox();
 const TaskPage = lazy(() => import('../pages/tasks/TaskPage'));
 const CockpitPage = lazy(() => import('../pages/cockpit/CockpitPage'));
 const LedgerPage = lazy(() => import('../pages/ledger/LedgerPage'));
