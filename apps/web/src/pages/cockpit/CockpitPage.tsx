@@ -33,6 +33,7 @@ import {
   rateText,
   validMonth,
 } from './period';
+import { pageParam, withChanges } from '../../components/urlParams';
 
 const RollupChart = lazy(() => import('./RollupChart'));
 
@@ -57,17 +58,10 @@ function useView() {
     kind,
     month: kind === 'quarter' ? quarterStart(month) : month,
     unit: params.get('unit') ?? undefined,
-    page: Math.max(1, Math.min(10_000, Number.parseInt(params.get('page') ?? '1', 10) || 1)),
+    page: pageParam(params, 10_000),
   };
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === undefined || value === '') next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(withChanges(params, changes));
   return { view, params, set };
 }
 

@@ -22,6 +22,7 @@ import { DueText } from '../../components/DueText';
 import { formatDateTime, shanghaiWeek } from '../../components/time';
 import { type Light, TrafficLight } from '../../components/TrafficLight';
 import { openedTasks } from './opened';
+import { pageParam, withChanges } from '../../components/urlParams';
 
 type Task = components['schemas']['TaskDto'];
 
@@ -48,17 +49,10 @@ function useFilters() {
     light: light,
     thisWeek: params.get('week') === '1',
     sort: params.get('sort') === 'created' ? ('created' as const) : ('due' as const),
-    page: Math.max(1, Math.min(500, Number.parseInt(params.get('page') ?? '1', 10) || 1)),
+    page: pageParam(params, 500),
   };
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === undefined || value === '') next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(withChanges(params, changes));
   return { filters, set };
 }
 

@@ -24,6 +24,7 @@ import type { components } from '../../api/schema';
 import { LoadError } from '../../app/results';
 import { formatDateTime } from '../../components/time';
 import { STATE_OPTIONS, stateWords, UUID_IN } from './words';
+import { pageParam, withChanges } from '../../components/urlParams';
 
 dayjs.locale('zh-cn');
 
@@ -47,17 +48,10 @@ function useFilters() {
     state: state,
     from: day('from'),
     to: day('to'),
-    page: Math.max(1, Math.min(10_000, Number.parseInt(params.get('page') ?? '1', 10) || 1)),
+    page: pageParam(params, 10_000),
   };
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === undefined || value === '') next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(withChanges(params, changes));
   return { filters, set };
 }
 

@@ -39,6 +39,7 @@ import {
   STATE_WORDS,
   STATES,
 } from './words';
+import { pageParam, withChanges } from '../../components/urlParams';
 
 const PAGE_SIZE = 20;
 const LIGHTS: readonly Light[] = ['red', 'yellow', 'green'];
@@ -73,17 +74,10 @@ function useFilters() {
     overdue: params.get('overdue') === '1',
     escalated: params.get('escalated') === '1',
     sort: pick<Sort>('sort', SORTS) ?? 'due',
-    page: Math.max(1, Math.min(10_000, Number.parseInt(params.get('page') ?? '1', 10) || 1)),
+    page: pageParam(params, 10_000),
   };
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === undefined || value === '') next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(withChanges(params, changes));
   return { filters, set };
 }
 

@@ -19,6 +19,7 @@ import type { components } from '../../api/schema';
 import { LoadError } from '../../app/results';
 import { formatDateTime } from '../../components/time';
 import { problemText } from '../org/problem';
+import { pageParam, withChanges } from '../../components/urlParams';
 
 type Notice = components['schemas']['NotificationDto'];
 
@@ -105,7 +106,7 @@ function NoticeCard({ notice, onOpen }: { notice: Notice; onOpen: (notice: Notic
 export default function NotificationsPage() {
   const [params, setParams] = useSearchParams();
   const unreadOnly = params.get('unread') === '1';
-  const page = Math.max(1, Math.min(500, Number.parseInt(params.get('page') ?? '1', 10) || 1));
+  const page = pageParam(params, 500);
   const screens = Grid.useBreakpoint();
   const narrow = screens.md === false;
   const navigate = useNavigate();
@@ -140,15 +141,8 @@ export default function NotificationsPage() {
     onError: (error) => void messageApi.error(problemText(error)),
   });
 
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (!value) next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(withChanges(params, changes));
   const unread = notices.data?.unread;
 
   return (

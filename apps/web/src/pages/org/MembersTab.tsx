@@ -30,6 +30,7 @@ import {
   dateWords,
   politicalBirthday,
 } from './words';
+import { pageParam, withChanges } from '../../components/urlParams';
 
 const PAGE_SIZE = 20;
 const MASKED = /\*/;
@@ -60,7 +61,7 @@ export function MembersTab({ unit }: { unit: Unit }) {
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const status = (params.get('status') ?? undefined) as MemberStatus | undefined;
-  const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
+  const page = pageParam(params);
   const [typed, setTyped] = useState(q);
   const [dialog, setDialog] = useState<Dialog>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -70,15 +71,8 @@ export function MembersTab({ unit }: { unit: Unit }) {
   const [statusForm] = Form.useForm<{ status: MemberStatus; reason: string }>();
   const queryClient = useQueryClient();
 
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (!value) next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(withChanges(params, changes));
 
   const members = useQuery({
     queryKey: ['members', unit.id, q, status, page],

@@ -22,6 +22,7 @@ import { ROLE_NAMES, type Role } from '../../app/auth';
 import { LoadError } from '../../app/results';
 import { problemText } from './problem';
 import type { Unit } from './words';
+import { pageParam } from '../../components/urlParams';
 
 type User = components['schemas']['UserDto'];
 const PAGE_SIZE = 20;
@@ -97,7 +98,7 @@ function MemberPicker({
 /** The 用户 tab: who logs in for this unit, their roles in Chinese; create, disable, give, take. */
 export function UsersTab({ unit }: { unit: Unit }) {
   const [params, setParams] = useSearchParams();
-  const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1);
+  const page = pageParam(params);
   const [dialog, setDialog] = useState<'create' | { grantTo: User } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [created, setCreated] = useState<{ name: string; password: string } | null>(null);

@@ -20,6 +20,7 @@ import { LoadError, NotFound } from '../../app/results';
 import { dueWords } from '../../components/due';
 import { formatDateTime } from '../../components/time';
 import { type Light, TrafficLight } from '../../components/TrafficLight';
+import { pageParam, withChanges } from '../../components/urlParams';
 
 type Item = components['schemas']['OverdueItemDto'];
 
@@ -51,17 +52,10 @@ function useFilters() {
   const [params, setParams] = useSearchParams();
   const filters = {
     orgUnitId: params.get('orgUnitId') ?? undefined,
-    page: Math.max(1, Math.min(100_000, Number.parseInt(params.get('page') ?? '1', 10) || 1)),
+    page: pageParam(params, 100_000),
   };
-  const set = (changes: Record<string, string | undefined>) => {
-    const next = new URLSearchParams(params);
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === undefined || value === '') next.delete(key);
-      else next.set(key, value);
-    }
-    if (!('page' in changes)) next.delete('page');
-    setParams(next);
-  };
+  const set = (changes: Record<string, string | undefined>) =>
+    setParams(withChanges(params, changes));
   return { filters, set };
 }
 
