@@ -194,6 +194,42 @@ describe('security: hostile FEEL in templates', () => {
     });
   });
 
+  describe('results over the size limits (fast, so no time budget stops them) become an incident on the element', () => {
+    it.each([
+      [
+        'a list of 12,000 items from a list of 6,000',
+        'concatenate(xs, xs)',
+        { xs: Array.from({ length: 6_000 }, (_, i) => i) },
+        'has a result with more than 10,000 list items (the FEEL list limit)',
+      ],
+      [
+        '1,200,000 characters from a text of 600,000',
+        's + s',
+        { s: 'x'.repeat(600_000) },
+        'has a result with more than 1,000,000 characters of text (the FEEL text limit)',
+      ],
+    ])('%s, at the start of an instance', async (name, expression, variables, limit) => {
+      const id = `${key}-size-${name.replace(/[^a-z]/g, '').slice(0, 20)}`;
+      expect((await deploy(mapping(id, expression))).status).toBe(201);
+      await survives(async () => {
+        const started = await api.http.post('/api/instances').send({ templateKey: id, variables });
+        expect(started.status).toBe(201);
+        expect(started.body).toEqual(
+          expect.objectContaining({
+            state: 'incident',
+            openTasks: [],
+            incidents: [
+              expect.objectContaining({
+                elementId: 'Compute',
+                message: `FEEL expression "${expression}" ${limit}`,
+              }),
+            ],
+          }),
+        );
+      });
+    });
+  });
+
   it('after the bombs, the same api runs an ordinary instance to its end', async () => {
     const id = `${key}-ordinary`;
     expect((await deploy(gateway(id, 'score >= 60'))).status).toBe(201);

@@ -141,6 +141,75 @@ describe('hostile templates (issue 13: findings 3, 9, 12)', () => {
     ]);
   });
 
+  /** Process `id`: Start -> `tasks` (flow nodes with ids, in order) -> End. */
+  const model = (id: string, start: string, tasks: readonly string[], namespaces = '') => {
+    const ids = ['Start', ...tasks.map((task) => /id="([^"]+)"/.exec(task)![1]), 'End'];
+    const flows = ids
+      .slice(1)
+      .map((to, i) => `<bpmn:sequenceFlow id="f${i}" sourceRef="${ids[i]}" targetRef="${to}"/>`);
+    return (
+      '<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" ' +
+      `xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" ${namespaces} id="Defs" targetNamespace="http://bpmn.io/schema/bpmn">` +
+      `<bpmn:process id="${id}" isExecutable="true">${start}${tasks.join('')}<bpmn:endEvent id="End"/>${flows.join('')}</bpmn:process></bpmn:definitions>`
+    );
+  };
+  const deployed = async (key: string) =>
+    (await api.http.get(`/api/templates/${key}`)).status === 200;
+
+  it('refuses a Camunda 8 model whose start event sets a counter in zeebe:ioMapping and whose user task has zeebe:taskListeners, naming each element and extension (finding 12)', async () => {
+    const key = `c8-${api.tag}`;
+    const xml = model(
+      key,
+      '<bpmn:startEvent id="Start"><bpmn:extensionElements><zeebe:ioMapping>' +
+        '<zeebe:output source="=0" target="counter"/></zeebe:ioMapping></bpmn:extensionElements></bpmn:startEvent>',
+      [
+        '<bpmn:userTask id="Approve"><bpmn:extensionElements><zeebe:taskListeners>' +
+          '<zeebe:taskListener eventType="assigning" type="assign-approver"/>' +
+          '</zeebe:taskListeners></bpmn:extensionElements></bpmn:userTask>',
+      ],
+    );
+    const body = expectError(await deploy(xml, 'c8.bpmn'), 422, 'TEMPLATE_INVALID');
+    expect(body.details).toEqual([
+      {
+        elementId: 'Start',
+        bpmnType: 'bpmn:StartEvent',
+        message:
+          'zeebe:ioMapping on bpmn:StartEvent is not executed here (supported on bpmn:StartEvent: zeebe:properties)',
+      },
+      {
+        elementId: 'Approve',
+        bpmnType: 'bpmn:UserTask',
+        message: expect.stringMatching(
+          /^zeebe:taskListeners on bpmn:UserTask is not executed here \(supported on bpmn:UserTask: .*zeebe:assignmentDefinition/,
+        ) as unknown,
+      },
+    ]);
+    expect(await deployed(key)).toBe(false);
+  });
+
+  it('refuses camunda:assignee and camunda:formKey instead of dropping them, saying it is a Camunda 7 model (finding 12)', async () => {
+    const key = `c7-task-${api.tag}`;
+    const xml = model(
+      key,
+      '<bpmn:startEvent id="Start"/>',
+      [
+        '<bpmn:userTask id="Review" camunda:assignee="demo" camunda:formKey="embedded:app:review.html"/>',
+      ],
+      'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"',
+    );
+    const body = expectError(await deploy(xml, 'c7-task.bpmn'), 422, 'TEMPLATE_INVALID');
+    expect(body.details).toEqual(
+      ['camunda:assignee', 'camunda:formKey'].map((attribute) => ({
+        elementId: 'Review',
+        bpmnType: 'bpmn:UserTask',
+        message: expect.stringContaining(
+          `this is a Camunda 7 model: attribute ${attribute} is Camunda 7 and not executed here; Camunda 8 (zeebe) extensions are supported`,
+        ),
+      })),
+    );
+    expect(await deployed(key)).toBe(false);
+  });
+
   it('kept the api healthy throughout: every health check 200, heap within the bound', async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(watchdog.statuses.length).toBeGreaterThan(0);
