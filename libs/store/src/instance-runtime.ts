@@ -156,6 +156,11 @@ interface InstanceRow {
   target_candidate_users?: string[];
 }
 
+/** A due timer as CLAIM_DUE_TIMERS_SQL locks it, with its instance. */
+interface ClaimedTimerRow extends InstanceRow {
+  timer_id: string;
+}
+
 /** What the step's transaction locks: the instance row, through a task or timer row or not. */
 type LockTarget =
   | { readonly kind: 'instance'; readonly id: string }
@@ -192,6 +197,21 @@ const LOCK_SQL: Record<LockTarget['kind'], string> = {
       JOIN audit_streams s ON s.stream = p.id::text
      WHERE m.id = $1 FOR NO KEY UPDATE OF p, m, s`,
 };
+
+/**
+ * Claims a batch of due timers with their instances and audit heads (see fireDueTimers): one
+ * statement, through the partial index of scheduled timers by due time, locking in one fixed
+ * order (instance id, then due time and timer id) and skipping every row another transaction
+ * holds — a batch of another worker, a step of one of the instances — so several workers claim
+ * disjoint batches and never wait for each other. `$3`: timers this caller already gave up on.
+ */
+export const CLAIM_DUE_TIMERS_SQL = `SELECT ${LOCKED_COLUMNS}, m.id AS timer_id, m.engine_key AS target_key,
+         m.state AS target_state
+      FROM timers m JOIN process_instances p ON p.id = m.instance_id
+      JOIN audit_streams s ON s.stream = p.id::text
+     WHERE m.state = 'scheduled' AND m.due_at <= $1 AND m.id <> ALL ($3::uuid[])
+     ORDER BY p.id, m.due_at, m.id LIMIT $2
+     FOR NO KEY UPDATE OF p, m, s SKIP LOCKED`;
 
 /**
  * What a completion from the cache expects of the rows it writes: the instance at the cached
@@ -584,6 +604,116 @@ export class InstanceRuntime {
     if (fired === null) return false;
     await this.kick(fired.outbox);
     return true;
+  }
+
+  /** A timer's row as it is now (read without a lock); undefined: there is none. */
+  async timer(
+    timerId: string,
+  ): Promise<{ readonly instanceId: string; readonly state: string } | undefined> {
+    const [row] = await this.dataSource.query<{ instance_id: string; state: string }[]>(
+      `SELECT instance_id, state::text AS state FROM timers WHERE id = $1`,
+      [timerId],
+    );
+    return row && { instanceId: row.instance_id, state: row.state };
+  }
+
+  /**
+   * Fires up to `limit` timers due by the clock in one transaction: one statement claims them
+   * with their instances and audit heads (CLAIM_DUE_TIMERS_SQL: instance id order, rows
+   * another transaction holds are skipped), the engine runs each instance's step in memory,
+   * and every step's writes go with `COMMIT` in one round trip — each instance's step under
+   * its own row lock, exactly as fireTimer would apply it, one fsync for the batch. A second
+   * due timer of an instance already in the batch waits for the next one (one step per
+   * instance and batch). A timer whose step fails in the engine, or changes nothing, is left
+   * as it is and named in `failed` (its own job fires it alone and reports why). If the
+   * batch's writes fail in PostgreSQL, nothing of it is written and each claimed timer is
+   * fired on its own (fireTimer), so one bad instance costs its batch time, not its timers.
+   * `skip`: timers not to claim (the caller's earlier `failed`). Answers how many timer rows
+   * the claim took (fewer than `limit`: no more were due and free).
+   */
+  async fireDueTimers(options: {
+    readonly limit: number;
+    readonly skip?: readonly string[];
+  }): Promise<{ readonly claimed: number; readonly fired: string[]; readonly failed: string[] }> {
+    const fired: string[] = [];
+    const failed: string[] = [];
+    let claimed: ClaimedTimerRow[] = [];
+    const outbox: OutboxRow[] = [];
+    const runner = this.dataSource.createQueryRunner();
+    const client = (await runner.connect()) as pg.PoolClient;
+    const tx = new StepTransaction(client, runner.manager);
+    let rolledBack = false;
+    try {
+      claimed = await tx.begin<ClaimedTimerRow>(CLAIM_DUE_TIMERS_SQL, [
+        new Date(this.clock.now()),
+        options.limit,
+        options.skip ?? [],
+      ]);
+      const rows: ClaimedTimerRow[] = [];
+      const instances = new Set<string>();
+      for (const row of claimed) {
+        if (instances.has(row.id)) continue;
+        instances.add(row.id);
+        rows.push(row);
+      }
+      const refs = new Set<string>();
+      for (const row of rows) for (const ref of refsOf(row.engine_state)) refs.add(ref);
+      await this.definitions.ensure([...refs], tx.manager);
+      const steps: {
+        row: ClaimedTimerRow;
+        batch: WriteBatch;
+        finish: (out: Record<string, unknown[]>) => Written;
+      }[] = [];
+      for (const row of rows) {
+        try {
+          const command: InstanceCommand = { type: 'fireTimer', timerKey: row.target_key ?? '' };
+          const planned = this.plan(row, command, 'system:timer', {}, this.knownTasks(row));
+          if (planned.batch) steps.push({ row, batch: planned.batch, finish: planned.finish });
+          else failed.push(row.timer_id);
+        } catch {
+          failed.push(row.timer_id);
+        }
+      }
+      if (steps.length === 0) {
+        await tx.commit();
+        return { claimed: claimed.length, fired, failed };
+      }
+      let outs: Record<string, unknown[]>[] = [];
+      try {
+        outs = await tx.commitWithAll(steps.map((s) => s.batch));
+      } catch (error) {
+        for (const s of steps) this.cache.drop(s.row.id);
+        // Anything but PostgreSQL's answer may have committed or not: not retried here.
+        if (!(error instanceof pg.DatabaseError)) throw error;
+        await tx.rollback();
+        rolledBack = true;
+      }
+      if (!rolledBack) {
+        steps.forEach((s, i) => {
+          fired.push(s.row.timer_id);
+          outbox.push(...s.finish(outs[i]).outbox);
+        });
+      }
+    } catch (error) {
+      await tx.rollback();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+    if (!rolledBack) {
+      await this.kick(outbox);
+      return { claimed: claimed.length, fired, failed };
+    }
+    // The batch's writes failed: each claimed timer on its own, in the same order.
+    for (const row of claimed) {
+      if (failed.includes(row.timer_id)) continue;
+      try {
+        if (await this.fireTimer(row.timer_id)) fired.push(row.timer_id);
+      } catch {
+        failed.push(row.timer_id);
+      }
+    }
+    return { claimed: claimed.length, fired, failed };
   }
 
   /**

@@ -41,6 +41,25 @@ export class StepTransaction {
     );
   }
 
+  /**
+   * Runs several batches (one per instance of a batch of steps, each touching rows of its own
+   * instance only) and commits, all in one round trip; returns each batch's outputs, in order.
+   * A failing statement aborts the whole transaction (nothing of any batch is written).
+   */
+  async commitWithAll(batches: readonly WriteBatch[]): Promise<Record<string, unknown[]>[]> {
+    const groups = batches.map((batch) => batch.statements());
+    const results = await pipeline(this.client, [...groups.flat(), COMMIT]);
+    this.state = 'committed';
+    let at = 0;
+    return batches.map((batch, i) => {
+      const answers = results
+        .slice(at, at + groups[i].length)
+        .map((result) => result.rows[0] as Record<string, unknown> | undefined);
+      at += groups[i].length;
+      return batch.collect(answers);
+    });
+  }
+
   /** Commits, unless `commitWith` already did. */
   async commit(): Promise<void> {
     if (this.state !== 'open') return;

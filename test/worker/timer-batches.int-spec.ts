@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { verifyAudit } from '@app/audit';
+import { CLAIM_DUE_TIMERS_SQL } from '@app/store';
+import pg from 'pg';
+import {
+  DUE_TIMERS_SQL,
+  TIMER_BATCH_SIZE,
+  TimerProcessor,
+  createWorkerApp,
+} from '../../apps/worker/src/index.js';
+import { flows } from './support/bpmn.js';
+import { type Harness, startHarness, waitFor } from './support/harness.js';
+
+const HOUR = 3600_000;
+
+interface TimerJob {
+  readonly instanceId: string;
+  readonly timerId: string;
+}
+
+/**
+ * Issue 16, part 3: due timers fire in batches — one transaction per batch, each instance's
+ * step under its own row lock, batches claimed with SKIP LOCKED so workers share them — and
+ * nothing is lost when a worker dies in the middle of one. The processors are called directly
+ * (no BullMQ workers run here); the clock is the suite's.
+ */
+describe('worker timers: fired in batches', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness('tbatch', { autorun: false, env: { SERVICE_TASK_TYPES: 'tb-work' } });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const count = async (sql: string, params: unknown[]): Promise<number> => {
+    const [row] = await h.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM (${sql}) s`,
+      params,
+    );
+    return row.n;
+  };
+
+  /** Starts `n` instances of a one-hour timer then a service task; answers their timers' jobs. */
+  const startWaiting = async (key: string, n: number): Promise<TimerJob[]> => {
+    await h.deploy(`${key}.bpmn`, flows.timerThenService(key, 'PT1H', 'tb-work'));
+    const ids: string[] = [];
+    for (let i = 0; i < n; i += 25) {
+      const started = await Promise.all(
+        Array.from({ length: Math.min(25, n - i) }, () =>
+          h.runtime.start({ templateKey: key }, 'test'),
+        ),
+      );
+      ids.push(...started.map((instance) => instance.id));
+    }
+    const rows = await h.dataSource.query<{ id: string; instance_id: string }[]>(
+      `SELECT id, instance_id FROM timers WHERE instance_id = ANY($1::uuid[]) ORDER BY instance_id`,
+      [ids],
+    );
+    expect(rows).toHaveLength(n);
+    return rows.map((row) => ({ instanceId: row.instance_id, timerId: row.id }));
+  };
+
+  /**
+   * Per instance of the jobs: its timer's state, its timer.fired events, its tasks and the
+   * outbox rows of their jobs, delivered (enqueued after the batch's commit).
+   */
+  const outcome = async (jobs: readonly TimerJob[]) =>
+    h.dataSource.query<{ state: string; fired: number; tasks: number; delivered: number }[]>(
+      `SELECT m.state::text AS state,
+              (SELECT count(*)::int FROM audit_events e
+                WHERE e.instance_id = m.instance_id AND e.type = 'timer.fired') AS fired,
+              (SELECT count(*)::int FROM tasks t WHERE t.instance_id = m.instance_id) AS tasks,
+              (SELECT count(*)::int FROM outbox o JOIN tasks t ON o.job_id = 'job-' || t.id
+                WHERE t.instance_id = m.instance_id AND o.delivered_at IS NOT NULL) AS delivered
+         FROM timers m WHERE m.id = ANY($1::uuid[]) ORDER BY m.due_at, m.id`,
+      [jobs.map((job) => job.timerId)],
+    );
+  const firedOnceEach = (n: number) =>
+    Array.from({ length: n }, () => ({ state: 'fired', fired: 1, tasks: 1, delivered: 1 }));
+  const scheduled = (jobs: readonly TimerJob[]) =>
+    count(`SELECT 1 FROM timers WHERE id = ANY($1::uuid[]) AND state = 'scheduled'`, [
+      jobs.map((job) => job.timerId),
+    ]);
+
+  it('one job fires every due timer, a batch per transaction; the other jobs find theirs fired', async () => {
+    const jobs = await startWaiting('tb-many', 2 * TIMER_BATCH_SIZE + 50);
+    h.clock.advance(HOUR);
+    try {
+      const processor = h.get(TimerProcessor);
+      // When the first job runs
+      expect(await processor.handle(jobs[0])).toBe('fired');
+      // Then every due timer fired, once, and its instance went on to its service task, whose job
+      // was enqueued after the commit
+      expect(await outcome(jobs)).toEqual(firedOnceEach(jobs.length));
+      // in three transactions (two full batches and the rest), not one per timer
+      expect(
+        await count(`SELECT DISTINCT xmin::text FROM timers WHERE id = ANY($1::uuid[])`, [
+          jobs.map((job) => job.timerId),
+        ]),
+      ).toBe(3);
+      // And the other jobs change nothing
+      for (const job of jobs.slice(1, 20)) expect(await processor.handle(job)).toBe('skipped');
+      expect(await outcome(jobs)).toEqual(firedOnceEach(jobs.length));
+      // And every instance's audit chain holds
+      const verified = await verifyAudit(h.dataSource.manager, {
+        streams: jobs.map((job) => job.instanceId),
+      });
+      expect(verified).toMatchObject({ ok: true, streams: jobs.length });
+    } finally {
+      h.clock.advance(-HOUR);
+    }
+  });
+
+  it('a timer not due yet is not taken by a batch; its own job fires it alone', async () => {
+    const [early] = await startWaiting('tb-early', 1);
+    h.clock.advance(HOUR / 2);
+    const [late] = await startWaiting('tb-late', 1);
+    h.clock.advance(HOUR / 2);
+    try {
+      // When the early timer's job runs, the later one (due in half an hour) stays scheduled
+      expect(await h.get(TimerProcessor).handle(early)).toBe('fired');
+      expect(await outcome([early, late])).toEqual([
+        { state: 'fired', fired: 1, tasks: 1, delivered: 1 },
+        { state: 'scheduled', fired: 0, tasks: 0, delivered: 0 },
+      ]);
+      // And a job delivered before its time (another clock) still fires its timer, as before
+      expect(await h.get(TimerProcessor).handle(late)).toBe('fired');
+      expect(await outcome([late])).toEqual(firedOnceEach(1));
+    } finally {
+      h.clock.advance(-HOUR);
+    }
+  });
+
+  it('two workers share the due timers: every timer fires once, wherever its job runs', async () => {
+    const jobs = await startWaiting('tb-two', 3 * TIMER_BATCH_SIZE);
+    const second = await createWorkerApp({
+      env: h.env,
+      clock: h.clock,
+      autorun: false,
+      logger: false,
+    });
+    h.clock.advance(HOUR);
+    try {
+      const processors = [h.get(TimerProcessor), second.get(TimerProcessor)];
+      // When every job runs, four at a time on each worker
+      const results: string[] = [];
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, lane) => {
+          while (next < jobs.length) {
+            const job = jobs[next++];
+            results.push(await processors[lane % 2].handle(job));
+          }
+        }),
+      );
+      // Then each timer fired once, each job reported it fired or found it fired
+      expect(await outcome(jobs)).toEqual(firedOnceEach(jobs.length));
+      expect(results.filter((r) => r !== 'fired' && r !== 'skipped')).toEqual([]);
+      expect(await count(`SELECT 1 FROM timers WHERE state = 'scheduled'`, [])).toBe(0);
+    } finally {
+      h.clock.advance(-HOUR);
+      await second.close();
+    }
+  });
+
+  it('a worker that dies holding a batch loses nothing: its timers are skipped, then fired once', async () => {
+    const jobs = await startWaiting('tb-dead', 300);
+    h.clock.advance(HOUR);
+    const dying = new pg.Client({ connectionString: h.databaseUrl });
+    await dying.connect();
+    dying.on('error', () => undefined);
+    try {
+      // Given a worker claimed 100 due timers with their instances and died before committing
+      await dying.query('BEGIN');
+      const { rows: held } = await dying.query<{ timer_id: string }>(CLAIM_DUE_TIMERS_SQL, [
+        new Date(h.clock.now()),
+        100,
+        [],
+      ]);
+      expect(held).toHaveLength(100);
+      const heldJob = jobs.find((job) => job.timerId === held[0].timer_id)!;
+      // When the job of one of its timers runs
+      const handled = h.get(TimerProcessor).handle(heldJob);
+      // Then the batches fire every other due timer and leave the held ones alone
+      await waitFor('the timers not held to fire', async () => (await scheduled(jobs)) === 100);
+      expect(
+        await count(`SELECT 1 FROM timers WHERE id = ANY($1::uuid[]) AND state = 'scheduled'`, [
+          held.map((row) => row.timer_id),
+        ]),
+      ).toBe(100);
+      // And once the dead worker's connection is gone, the job fires its own timer
+      const [{ pid }] = (await dying.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+      await h.dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
+      expect(await handled).toBe('fired');
+      // And the job of another held timer fires the rest
+      const other = jobs.find((job) => job.timerId === held[1].timer_id)!;
+      expect(await h.get(TimerProcessor).handle(other)).toBe('fired');
+      expect(await outcome(jobs)).toEqual(firedOnceEach(jobs.length));
+    } finally {
+      h.clock.advance(-HOUR);
+      await dying.end().catch(() => undefined);
+    }
+  });
+
+  it('finds and claims due timers through the index of scheduled timers, not by reading them all', async () => {
+    // Given many timers that fired or wait further ahead
+    const [job] = await startWaiting('tb-plan', 1);
+    await h.dataSource.query(
+      `INSERT INTO timers (instance_id, engine_key, element_id, purpose, due_at, state, fired_at)
+       SELECT $1, 'plan-' || g, 'Wait', 'timer', $2::timestamptz + g * interval '1 minute',
+              CASE WHEN g % 10 = 0 THEN 'scheduled'::timer_state ELSE 'fired'::timer_state END,
+              CASE WHEN g % 10 = 0 THEN NULL ELSE $2::timestamptz END
+         FROM generate_series(1, 50000) g`,
+      [job.instanceId, new Date(h.clock.now())],
+    );
+    await h.dataSource.query('ANALYZE timers');
+    try {
+      const plans = {
+        reconciler: await explain(DUE_TIMERS_SQL, [new Date(h.clock.now() + HOUR), 1000]),
+        claim: await explain(CLAIM_DUE_TIMERS_SQL, [new Date(h.clock.now() + HOUR), 200, []]),
+      };
+      for (const plan of Object.values(plans)) {
+        const all = nodes(plan);
+        expect(
+          all.filter(
+            (node) => node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'timers',
+          ),
+        ).toEqual([]);
+        expect(all.map((node) => node['Index Name'])).toContain('timers_due_idx');
+      }
+    } finally {
+      await h.dataSource.query(`DELETE FROM timers WHERE engine_key LIKE 'plan-%'`);
+    }
+  });
+
+  type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] };
+
+  const explain = async (sql: string, params: unknown[]): Promise<PlanNode> => {
+    const [row] = await h.dataSource.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(
+      `EXPLAIN (FORMAT JSON) ${sql}`,
+      params,
+    );
+    return row['QUERY PLAN'][0].Plan;
+  };
+
+  const nodes = (plan: PlanNode): PlanNode[] => [
+    plan,
+    ...(plan.Plans ?? []).flatMap((child) => nodes(child)),
+  ];
+});
