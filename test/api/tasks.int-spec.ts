@@ -123,6 +123,8 @@ describe('api: tasks', () => {
         },
       ],
       total: 1,
+      totalIsApproximate: false,
+      nextCursor: null,
       page: 1,
       pageSize: 20,
     });

@@ -25,3 +25,4 @@ export * from './instances.repository.js';
 export * from './templates.repository.js';
 export type { TaskScope, UnitScope } from './scope.sql.js';
 export { taskScopeCondition, unitScopeCondition } from './scope.sql.js';
+export * from './tasks.repository.js';

@@ -1,5 +1,5 @@
 import { type Principal, type Role, identities, scopePaths } from '@app/org';
-import { taskScopeCondition, unitScopeCondition } from '@app/store';
+import { type TaskScope, taskScopeCondition, unitScopeCondition } from '@app/store';
 
 /**
  * SQL conditions that limit a query to what a principal may see: the principal's grants turned
@@ -27,13 +27,14 @@ export function taskScopeSql(
   alias: { task: string; unitPath: string },
   params: unknown[],
 ): string {
-  return taskScopeCondition(
-    {
-      readPaths: scopePaths(principal, ['secretary', 'supervisor']),
-      identities: identities(principal),
-      memberPaths: scopePaths(principal, ['member']),
-    },
-    alias,
-    params,
-  );
+  return taskScopeCondition(taskScope(principal), alias, params);
+}
+
+/** The TaskScope of a principal (see taskScopeSql), for the repositories that take one. */
+export function taskScope(principal: Principal): TaskScope {
+  return {
+    readPaths: scopePaths(principal, ['secretary', 'supervisor']),
+    identities: identities(principal),
+    memberPaths: scopePaths(principal, ['member']),
+  };
 }

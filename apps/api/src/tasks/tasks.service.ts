@@ -6,17 +6,21 @@ import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import {
   type Clock,
   InstanceRuntime,
+  InstancesRepository,
   RuntimeException,
   RuntimeExceptionCode,
-  type Statement,
+  TaskCursorError,
+  type TaskListFilter,
+  type TaskRow,
   type TaskRowState,
-  pooledPipeline,
+  TasksRepository,
 } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
-import { taskScopeSql } from '../auth/scope.sql.js';
+import { taskScope } from '../auth/scope.sql.js';
+import { invalidRequest } from '../common/validation.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { InstanceDto } from '../instances/dto/instance.dto.js';
 import { type InstanceView, InstancesService, WHOLE_VIEW } from '../instances/instances.service.js';
@@ -32,39 +36,11 @@ import { type FormSchema, formVariableNames } from './forms/form-schema.js';
 import { validateForm } from './forms/form-validation.js';
 import { formWithMemberNames, taskNameBook, taskNames } from './task-names.js';
 
-interface TaskRow {
-  id: string;
-  instance_id: string;
-  template_key: string;
-  engine_key: string;
-  kind: 'user' | 'service';
-  element_id: string;
-  name: string | null;
-  assignee: string | null;
-  candidate_groups: string[];
-  candidate_users: string[];
-  due_at: Date | null;
-  follow_up_at: Date | null;
-  state: TaskRowState;
-  claimed_by: string | null;
-  completed_by: string | null;
-  form_key: string | null;
-  created_at: Date;
-  ended_at: Date | null;
-  org_unit_id: string | null;
-  template_name: string | null;
-  business_key: string | null;
-}
-
-const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.element_id, t.name, t.assignee,
-  t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
-  t.form_key, t.created_at, t.ended_at, i.org_unit_id, d.name AS template_name, i.business_key`;
-
-const FROM = `tasks t JOIN process_instances i ON i.id = t.instance_id LEFT JOIN org_units o ON o.id = i.org_unit_id
-  JOIN process_definitions d ON d.id = i.definition_id`;
-
 @Injectable()
 export class TasksService {
+  private readonly tasks: TasksRepository;
+  private readonly instanceRows: InstancesRepository;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
@@ -73,118 +49,88 @@ export class TasksService {
     private readonly instances: InstancesService,
     private readonly forms: FormRegistry,
     private readonly access: AccessService,
-  ) {}
+  ) {
+    this.tasks = new TasksRepository(dataSource);
+    this.instanceRows = new InstancesRepository(dataSource);
+  }
 
   /** LEDGER_GRACE_DAYS in ms: how long a task is open at least before it counts as overdue. */
   private get graceMs(): number {
     return this.env.LEDGER_GRACE_DAYS * 24 * 3600_000;
   }
 
+  /**
+   * A page of the tasks the caller sees (TasksRepository.list: the scope first, keyset pages in
+   * index order, a count capped at TASK_COUNT_CAP). `cursor` continues after the last page's
+   * last task; without one, `page` counts pages from the start (as the inbox asks today).
+   */
   async list(query: ListTasksQueryDto, caller: Caller): Promise<TaskListDto> {
     const now = new Date(this.clock.now());
-    const params: unknown[] = [query.kind];
-    const where = ['t.kind = $1::task_kind'];
-    where.push(taskScopeSql(caller.principal, { task: 't', unitPath: 'o.path' }, params));
-    if (query.orgUnitId !== undefined) {
-      const path = await this.access.readableUnit(caller.principal, caller, query.orgUnitId);
-      params.push(`${path}%`);
-      where.push(`o.path LIKE $${params.length}`);
-    }
-    const filter = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replaceAll('?', `$${params.length}`));
+    const unitPath =
+      query.orgUnitId === undefined
+        ? undefined
+        : await this.access.readableUnit(caller.principal, caller, query.orgUnitId);
+    const filter: TaskListFilter = {
+      kind: query.kind,
+      unitPath,
+      instanceId: query.instanceId,
+      assignee: query.assignee,
+      candidateGroup: query.candidateGroup,
+      candidateUser: query.candidateUser,
+      state: query.state,
+      overdue:
+        query.overdue === undefined
+          ? undefined
+          : {
+              value: query.overdue,
+              now,
+              openedBefore: new Date(now.getTime() - this.graceMs),
+            },
+      templateKey: query.templateKey,
+      dueBefore: query.dueBefore === undefined ? undefined : new Date(query.dueBefore),
+      light:
+        query.light === undefined
+          ? undefined
+          : {
+              light: query.light,
+              now,
+              yellowEnd: new Date(yellowUntil(now.getTime(), this.env.LEDGER_YELLOW_DAYS)),
+              graceDays: this.env.LEDGER_GRACE_DAYS,
+            },
     };
-    if (query.instanceId !== undefined) filter('t.instance_id = ?', query.instanceId);
-    if (query.assignee !== undefined) filter('t.assignee = ?', query.assignee);
-    if (query.candidateGroup !== undefined)
-      filter('? = ANY(t.candidate_groups)', query.candidateGroup);
-    if (query.candidateUser !== undefined)
-      filter('? = ANY(t.candidate_users)', query.candidateUser);
-    if (query.state !== undefined) filter('t.state = ?::task_state', query.state);
-    // overdue: past its due time and open LEDGER_GRACE_DAYS (see effectiveDue in @app/ledger)
-    const overdue = `t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < ? AND t.created_at < ?`;
-    if (query.overdue !== undefined) {
-      params.push(now, new Date(now.getTime() - this.graceMs));
-      const [due, opened] = [`$${params.length - 1}`, `$${params.length}`];
-      const sql = overdue.replace('?', due).replace('?', opened);
-      where.push(query.overdue ? sql : `NOT (${sql})`);
-    }
-    if (query.templateKey !== undefined) filter('i.template_key = ?', query.templateKey);
-    if (query.dueBefore !== undefined) filter('t.due_at < ?', new Date(query.dueBefore));
-    if (query.light !== undefined) {
-      // the effective due time (see effectiveDue): never less than the grace after opening
-      const param = (value: unknown, type: string) => {
-        params.push(value);
-        return `$${params.length}::${type}`;
-      };
-      const due = `GREATEST(t.due_at, t.created_at + ${param(`${this.env.LEDGER_GRACE_DAYS} days`, 'interval')})`;
-      const yellowEnd = new Date(yellowUntil(now.getTime(), this.env.LEDGER_YELLOW_DAYS));
-      switch (query.light) {
-        case 'red':
-          where.push(
-            `t.state = 'open' AND t.due_at IS NOT NULL AND ${due} < ${param(now, 'timestamptz')}`,
-          );
-          break;
-        case 'yellow':
-          where.push(
-            `t.state = 'open' AND t.due_at IS NOT NULL AND ${due} >= ${param(now, 'timestamptz')} AND ${due} <= ${param(yellowEnd, 'timestamptz')}`,
-          );
-          break;
-        case 'green':
-          where.push(
-            `t.state = 'open' AND (t.due_at IS NULL OR ${due} > ${param(yellowEnd, 'timestamptz')})`,
-          );
-          break;
-      }
-    }
-    const clause = where.join(' AND ');
-    // One round trip: the page (prepared: the list is polled, one shape per combination of
-    // filters) and, for an instance's tasks, the instance's unit for the access check. The
-    // page is limited to the caller's scope already (an instance outside it lists what an
+    // The page is limited to the caller's scope already (an instance outside it lists what an
     // unknown id lists: the caller's own tasks in it, if any); the check only audits the probe.
-    const page: Statement = {
-      text: `SELECT ${COLUMNS}, count(*) OVER ()::int AS total
-         FROM ${FROM}
-        WHERE ${clause}
-        ORDER BY ${query.sort === 'created' ? 't.created_at DESC, t.id' : 't.due_at ASC NULLS LAST, t.created_at, t.id'}
-        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      values: [...params, query.pageSize, query.offset],
-    };
-    const instance: Statement | null =
-      query.instanceId === undefined
-        ? null
-        : {
-            text: `SELECT org_unit_id FROM process_instances WHERE id = $1`,
-            values: [query.instanceId],
-          };
-    const [found, unit] = await pooledPipeline(
-      this.dataSource,
-      instance ? [page, instance] : [page],
-    );
-    const [owner] = (unit?.rows ?? []) as { org_unit_id: string | null }[];
+    const [found, owner] = await Promise.all([
+      this.tasks
+        .list(taskScope(caller.principal), filter, {
+          sort: query.sort,
+          limit: query.pageSize,
+          offset: query.cursor === undefined ? query.offset : 0,
+          cursor: query.cursor,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof TaskCursorError) {
+            throw invalidRequest([{ field: 'cursor', message: 'cursor 不是本列表给出的游标' }]);
+          }
+          throw error;
+        }),
+      query.instanceId === undefined ? null : this.instanceRows.orgUnitOf(query.instanceId),
+    ]);
     if (owner) {
       await this.access.noteHidden(
         caller,
-        owner.org_unit_id,
+        owner.orgUnitId,
         `instance '${query.instanceId}' (tasks listed)`,
       );
     }
-    const rows = found.rows as (TaskRow & { total: number })[];
-    // An empty first page means no match at all; past the first, count the matches.
-    let total = rows[0]?.total ?? (query.offset === 0 ? 0 : undefined);
-    if (total === undefined) {
-      const [row] = await this.dataSource.query<{ n: number }[]>(
-        `SELECT count(*)::int AS n FROM ${FROM} WHERE ${clause}`,
-        params,
-      );
-      total = row?.n ?? 0;
-    }
     // Names of the page's people and units: one statement for the page
-    const book = await taskNameBook(this.dataSource.manager, rows);
+    const book = await taskNameBook(this.dataSource.manager, found.rows);
     return {
-      items: rows.map((row) => this.toTask(row, book)),
-      total,
-      page: query.page,
+      items: found.rows.map((row) => this.toTask(row, book)),
+      total: found.total,
+      totalIsApproximate: found.capped,
+      nextCursor: found.nextCursor,
+      page: query.cursor === undefined ? query.page : null,
       pageSize: query.pageSize,
     };
   }
@@ -337,10 +283,7 @@ export class TasksService {
   }
 
   private async load(id: string): Promise<TaskRow> {
-    const [row] = await this.dataSource.query<TaskRow[]>(
-      `SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1`,
-      [id],
-    );
+    const row = await this.tasks.find(id);
     if (!row) throw taskNotFound(id);
     return row;
   }

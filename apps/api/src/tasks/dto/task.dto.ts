@@ -116,6 +116,19 @@ export class ListTasksQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(TASK_SORTS)
   sort: TaskSort = 'due';
+
+  @ApiPropertyOptional({
+    description:
+      'Continue after the last page: its `nextCursor` (same filters and sort). Stable under ' +
+      'concurrent writes — a task is never shown twice nor skipped for tasks added or ended ' +
+      'before it; `page` is then ignored. Without a cursor, `page` counts pages from the start ' +
+      '(each page past the first reads the ones before it: prefer the cursor).',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  cursor?: string;
 }
 
 export class CompleteTaskDto {
@@ -265,11 +278,25 @@ export class TaskListDto {
   @ApiProperty({ type: [TaskDto] })
   items!: TaskDto[];
 
-  @ApiProperty()
+  @ApiProperty({
+    description:
+      'How many tasks match, exact up to 1,000; when more match it says 1,000 and ' +
+      '`totalIsApproximate` is true (a lower bound: the list does not count further).',
+  })
   total!: number;
 
-  @ApiProperty()
-  page!: number;
+  @ApiProperty({ description: 'True when more than 1,000 tasks match: `total` is then 1,000.' })
+  totalIsApproximate!: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
+  nextCursor!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The page asked; null with a cursor.' })
+  page!: number | null;
 
   @ApiProperty()
   pageSize!: number;

@@ -1,0 +1,425 @@
+import { likePrefix } from '@app/org';
+import type { DataSource } from 'typeorm';
+import type { TaskRowState } from './entities/task.entity.js';
+import type { TaskScope } from './scope.sql.js';
+
+/** A task as the api reads it: the row with its instance's unit, template and business key. */
+export interface TaskRow {
+  id: string;
+  instance_id: string;
+  template_key: string;
+  engine_key: string;
+  kind: 'user' | 'service';
+  element_id: string;
+  name: string | null;
+  assignee: string | null;
+  candidate_groups: string[];
+  candidate_users: string[];
+  due_at: Date | null;
+  follow_up_at: Date | null;
+  state: TaskRowState;
+  claimed_by: string | null;
+  completed_by: string | null;
+  form_key: string | null;
+  created_at: Date;
+  ended_at: Date | null;
+  org_unit_id: string | null;
+  template_name: string | null;
+  business_key: string | null;
+}
+
+const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.element_id, t.name, t.assignee,
+  t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
+  t.form_key, t.created_at, t.ended_at, i.org_unit_id, d.name AS template_name, i.business_key`;
+
+const FROM = `tasks t JOIN process_instances i ON i.id = t.instance_id
+  JOIN process_definitions d ON d.id = i.definition_id`;
+
+const TASK_STATES: readonly TaskRowState[] = ['open', 'completed', 'cancelled'];
+
+/** `due`: soonest due first, no due time last; `created`: newest first. Ties by id. */
+export type TaskListSort = 'due' | 'created';
+
+/** The 亮灯 filter: the bounds the api computed from its clock and settings. */
+export interface TaskLightFilter {
+  readonly light: 'green' | 'yellow' | 'red';
+  readonly now: Date;
+  /** The end of the yellow window (see yellowUntil in @app/ledger). */
+  readonly yellowEnd: Date;
+  /** LEDGER_GRACE_DAYS: a task counts as due no sooner than this long after it opened. */
+  readonly graceDays: number;
+}
+
+/** The list's filters, as the api checked them (a unit filter as its path, already readable). */
+export interface TaskListFilter {
+  readonly kind: 'user' | 'service';
+  /** The subtree of this unit path. */
+  readonly unitPath?: string;
+  readonly instanceId?: string;
+  readonly assignee?: string;
+  readonly candidateGroup?: string;
+  readonly candidateUser?: string;
+  readonly state?: TaskRowState;
+  /** Open past its due time and opened before `openedBefore` (true), or anything else (false). */
+  readonly overdue?: { readonly value: boolean; readonly now: Date; readonly openedBefore: Date };
+  readonly templateKey?: string;
+  readonly dueBefore?: Date;
+  readonly light?: TaskLightFilter;
+}
+
+/** Where a page starts: after the cursor's task, or (without one) `offset` tasks in. */
+export interface TaskListPageRequest {
+  readonly sort: TaskListSort;
+  readonly limit: number;
+  readonly offset: number;
+  readonly cursor?: string;
+}
+
+export interface TaskListPage {
+  readonly rows: TaskRow[];
+  /** After the page's last task, or null when nothing follows. */
+  readonly nextCursor: string | null;
+  /** Every match up to TASK_COUNT_CAP; TASK_COUNT_CAP with `capped` when there are more. */
+  readonly total: number;
+  readonly capped: boolean;
+}
+
+/** How many matches `total` counts exactly; past it, `capped`. */
+export const TASK_COUNT_CAP = 1000;
+
+/** A cursor that is not one the list gave out (or from another sort). */
+export class TaskCursorError extends Error {}
+
+interface Position {
+  readonly due: string | null;
+  readonly created: string;
+  readonly id: string;
+}
+
+/** A page's task with its position, in microseconds (a Date keeps milliseconds only). */
+interface KeyRow {
+  id: string;
+  due_key: string | null;
+  created_key: string;
+}
+
+/** A timestamp as the cursor keeps it: UTC, to the microsecond. */
+const stamp = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** A query under construction: its conditions refer to parameters by position. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown, type?: string): string {
+    this.values.push(value);
+    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
+  }
+}
+
+/**
+ * The api's reads of `tasks` with their instances: one task, and the list. The list reads a
+ * page in index order, whatever the size of the table (see migration TasksListKeyset):
+ *
+ * - the caller's scope first, as unit ids (the units whose path lies under a scope path, read
+ *   from org_units by path range) — an index condition on `tasks.org_unit_id`, which a task
+ *   takes from its instance — and, apart, the tasks assigned or offered to the caller;
+ * - each part of the scope, in each state asked, is one ordered stream read from an index in
+ *   the list's order (keyset: after the cursor's position), limited to the page; the page is
+ *   the first rows of their union. The planner picks per stream between walking the order's
+ *   index and filtering by unit (a wide scope) or reading the scope's units and sorting (a
+ *   narrow one), from the number of units in the scope;
+ * - the count reads at most TASK_COUNT_CAP + 1 matches per stream.
+ */
+export class TasksRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** One task with its instance's unit, template and business key. */
+  async find(id: string): Promise<TaskRow | null> {
+    const [row] = await this.db.query<TaskRow[]>(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = $1`, [
+      id,
+    ]);
+    return row ?? null;
+  }
+
+  /** A page of the tasks `scope` sees that match `filter`, with a capped count. */
+  async list(
+    scope: TaskScope,
+    filter: TaskListFilter,
+    page: TaskListPageRequest,
+  ): Promise<TaskListPage> {
+    const position = page.cursor === undefined ? null : decodeCursor(page.cursor, page.sort);
+    const units = await this.scopeUnits(scope, filter.unitPath);
+    // Custom plans (unnamed statements): the number of units decides each stream's plan.
+    const [found, counted] = await Promise.all([
+      this.db.query<KeyRow[]>(...this.pageQuery(scope, units, filter, page, position)),
+      this.db.query<{ n: number }[]>(...this.countQuery(scope, units, filter, page.sort)),
+    ]);
+    const more = found.length > page.limit;
+    const keys = found.slice(0, page.limit);
+    const rows = keys.length === 0 ? [] : await this.rowsOf(keys.map((key) => key.id));
+    const last = keys.at(-1);
+    const n = counted[0]?.n ?? 0;
+    return {
+      rows,
+      nextCursor: more && last ? encodeCursor(page.sort, last) : null,
+      total: Math.min(n, TASK_COUNT_CAP),
+      capped: n > TASK_COUNT_CAP,
+    };
+  }
+
+  /** The tasks of these ids, in the order given. */
+  private async rowsOf(ids: string[]): Promise<TaskRow[]> {
+    const rows = await this.db.query<TaskRow[]>(
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /**
+   * The ids of the units under the scope's read paths and member paths (and under the unit
+   * filter's path, when there is one): index range scans of org_units' path.
+   */
+  private async scopeUnits(
+    scope: TaskScope,
+    unitPath: string | undefined,
+  ): Promise<{ read: string[]; member: string[]; filter: string[] | null }> {
+    const params = new Params();
+    const under = (paths: readonly string[]) =>
+      paths.length === 0
+        ? 'FALSE'
+        : `(${[...new Set(paths)].map((path) => `o.path LIKE ${params.add(likePrefix(path))}`).join(' OR ')})`;
+    const read = under(scope.readPaths);
+    const member = under(scope.memberPaths);
+    const within = unitPath === undefined ? null : under([unitPath]);
+    const [row] = await this.db.query<
+      { read: string[] | null; member: string[] | null; within: string[] | null }[]
+    >(
+      `SELECT array_agg(o.id) FILTER (WHERE ${read}) AS read,
+              array_agg(o.id) FILTER (WHERE ${member}) AS member,
+              ${within === null ? 'NULL' : `array_agg(o.id) FILTER (WHERE ${within})`} AS within
+         FROM org_units o
+        WHERE ${within === null ? `${read} OR ${member}` : within}`,
+      params.values,
+    );
+    const filter = within === null ? null : (row?.within ?? []);
+    const keep = (ids: string[] | null | undefined) => {
+      const list = ids ?? [];
+      if (filter === null) return list;
+      const inFilter = new Set(filter);
+      return list.filter((id) => inFilter.has(id));
+    };
+    return { read: keep(row?.read), member: keep(row?.member), filter };
+  }
+
+  /**
+   * The streams' conditions: per state asked, the tasks of the readable units, and the tasks
+   * for the caller themself (assigned, offered by id, or to the `member` group of their unit).
+   */
+  private streams(
+    scope: TaskScope,
+    units: { read: string[]; member: string[]; filter: string[] | null },
+    filter: TaskListFilter,
+    params: Params,
+  ): Stream[] {
+    const common = this.filterSql(filter, units.filter, params);
+    const parts: { sql: string; few: boolean }[] = [];
+    if (units.read.length > 0)
+      parts.push({ sql: `t.org_unit_id = ANY(${params.add(units.read, 'text[]')})`, few: false });
+    if (scope.identities.length > 0 || units.member.length > 0) {
+      const ids = params.add([...scope.identities], 'text[]');
+      const member =
+        units.member.length === 0
+          ? ''
+          : ` OR (t.org_unit_id = ANY(${params.add(units.member, 'text[]')})
+                 AND 'member' = ANY(t.candidate_groups) AND t.assignee IS NULL)`;
+      parts.push({
+        sql: `(t.assignee = ANY(${ids}) OR t.candidate_users && ${ids}${member})`,
+        few: true,
+      });
+    }
+    const states = filter.state === undefined ? TASK_STATES : [filter.state];
+    return states.flatMap((state) => {
+      const inState = `t.state = ${params.add(state, 'task_state')}`;
+      return parts.map((part) => ({
+        where: [...common, inState, part.sql].join(' AND '),
+        few: part.few,
+      }));
+    });
+  }
+
+  /** The filters every stream shares. */
+  private filterSql(filter: TaskListFilter, within: string[] | null, params: Params): string[] {
+    const where = [`t.kind = ${params.add(filter.kind, 'task_kind')}`];
+    if (within !== null) where.push(`t.org_unit_id = ANY(${params.add(within, 'text[]')})`);
+    if (filter.instanceId !== undefined)
+      where.push(`t.instance_id = ${params.add(filter.instanceId, 'uuid')}`);
+    if (filter.assignee !== undefined) where.push(`t.assignee = ${params.add(filter.assignee)}`);
+    if (filter.candidateGroup !== undefined)
+      where.push(`${params.add(filter.candidateGroup, 'text')} = ANY(t.candidate_groups)`);
+    if (filter.candidateUser !== undefined)
+      where.push(`t.candidate_users @> ARRAY[${params.add(filter.candidateUser, 'text')}]`);
+    if (filter.templateKey !== undefined)
+      where.push(`t.template_key = ${params.add(filter.templateKey)}`);
+    if (filter.dueBefore !== undefined)
+      where.push(`t.due_at < ${params.add(filter.dueBefore, 'timestamptz')}`);
+    if (filter.overdue !== undefined) {
+      // overdue: past its due time and open LEDGER_GRACE_DAYS (see effectiveDue in @app/ledger)
+      const { now, openedBefore } = filter.overdue;
+      const sql = `t.state = 'open' AND t.due_at IS NOT NULL AND t.due_at < ${params.add(now, 'timestamptz')}
+        AND t.created_at < ${params.add(openedBefore, 'timestamptz')}`;
+      where.push(filter.overdue.value ? sql : `NOT (${sql})`);
+    }
+    if (filter.light !== undefined) {
+      const { light, now, yellowEnd, graceDays } = filter.light;
+      // the effective due time (see effectiveDue): never less than the grace after opening
+      const due = `GREATEST(t.due_at, t.created_at + ${params.add(`${graceDays} days`, 'interval')})`;
+      switch (light) {
+        case 'red': {
+          const at = params.add(now, 'timestamptz');
+          // due_at <= the effective due time: the bound is an index condition as well
+          where.push(`t.state = 'open' AND t.due_at < ${at} AND ${due} < ${at}`);
+          break;
+        }
+        case 'yellow':
+          where.push(
+            `t.state = 'open' AND t.due_at IS NOT NULL AND ${due} >= ${params.add(now, 'timestamptz')}
+              AND t.due_at <= ${params.add(yellowEnd, 'timestamptz')} AND ${due} <= ${params.add(yellowEnd, 'timestamptz')}`,
+          );
+          break;
+        case 'green':
+          where.push(
+            `t.state = 'open' AND (t.due_at IS NULL OR ${due} > ${params.add(yellowEnd, 'timestamptz')})`,
+          );
+          break;
+      }
+    }
+    return where;
+  }
+
+  private pageQuery(
+    scope: TaskScope,
+    units: { read: string[]; member: string[]; filter: string[] | null },
+    filter: TaskListFilter,
+    page: TaskListPageRequest,
+    position: Position | null,
+  ): [string, unknown[]] {
+    const params = new Params();
+    const streams = this.streams(scope, units, filter, params);
+    if (streams.length === 0) return ['SELECT NULL::uuid AS id WHERE FALSE', []];
+    const take = page.offset + page.limit + 1;
+    const limit = params.add(take, 'int');
+    const order = orderBy(page.sort);
+    const after = position === null ? [''] : keyset(page.sort, position, params);
+    const selects = streams.flatMap((stream) =>
+      after.map((key) => select(stream, key, order, limit)),
+    );
+    return [
+      `SELECT t.id, ${stamp('t.due_at')} AS due_key, ${stamp('t.created_at')} AS created_key
+         FROM (${selects.join(' UNION ')}) t
+        ORDER BY ${order} LIMIT ${limit} OFFSET ${params.add(page.offset, 'int')}`,
+      params.values,
+    ];
+  }
+
+  private countQuery(
+    scope: TaskScope,
+    units: { read: string[]; member: string[]; filter: string[] | null },
+    filter: TaskListFilter,
+    sort: TaskListSort,
+  ): [string, unknown[]] {
+    const params = new Params();
+    const streams = this.streams(scope, units, filter, params);
+    if (streams.length === 0) return ['SELECT 0 AS n', []];
+    // In the list's order, so each stream reads its index as the page does (never the table)
+    const cap = params.add(TASK_COUNT_CAP + 1, 'int');
+    const selects = streams.map((stream) => select(stream, '', orderBy(sort), cap));
+    return [
+      `SELECT count(*)::int AS n FROM (SELECT DISTINCT t.id FROM (${selects.join(' UNION ALL ')}) t) t`,
+      params.values,
+    ];
+  }
+}
+
+/** One part of the scope in one state: its conditions, and whether it holds few tasks. */
+interface Stream {
+  readonly where: string;
+  /**
+   * A person's own tasks: few, found through their indexes (assignee, candidate users, their
+   * unit's) and sorted, never by walking the order's index in the hope of meeting them early.
+   */
+  readonly few: boolean;
+}
+
+/** One stream's first `limit` rows after `key`, in `order`. */
+function select(stream: Stream, key: string, order: string, limit: string): string {
+  const columns = 't.id, t.due_at, t.created_at';
+  const from = stream.few
+    ? `(SELECT ${columns} FROM tasks t WHERE ${stream.where}${key} OFFSET 0) t`
+    : `tasks t WHERE ${stream.where}${key}`;
+  return `(SELECT ${columns} FROM ${from} ORDER BY ${order} LIMIT ${limit})`;
+}
+
+function orderBy(sort: TaskListSort): string {
+  return sort === 'created'
+    ? 't.created_at DESC, t.id'
+    : 't.due_at ASC NULLS LAST, t.created_at, t.id';
+}
+
+/**
+ * The conditions of the rows after `position` in the sort's order, each an index range: for the
+ * due order after a task with a due time, those due later (and at the same time, created later)
+ * and, apart, those without one; after a task without, those without created later.
+ */
+function keyset(sort: TaskListSort, position: Position, params: Params): string[] {
+  const created = params.add(position.created, 'timestamptz');
+  const id = params.add(position.id, 'uuid');
+  if (sort === 'created') {
+    return [` AND t.created_at <= ${created} AND (t.created_at < ${created} OR t.id > ${id})`];
+  }
+  if (position.due === null) {
+    return [` AND t.due_at IS NULL AND (t.created_at, t.id) > (${created}, ${id})`];
+  }
+  const due = params.add(position.due, 'timestamptz');
+  return [
+    ` AND (t.due_at, t.created_at, t.id) > (${due}, ${created}, ${id})`,
+    ' AND t.due_at IS NULL',
+  ];
+}
+
+function encodeCursor(sort: TaskListSort, row: KeyRow): string {
+  const key =
+    sort === 'created'
+      ? ['c', row.created_key, row.id]
+      : ['d', row.due_key, row.created_key, row.id];
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function decodeCursor(cursor: string, sort: TaskListSort): Position {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new TaskCursorError('not a cursor of this list');
+  }
+  const instant = (value: unknown) => typeof value === 'string' && ISO.test(value);
+  const uuid = (value: unknown) => typeof value === 'string' && UUID.test(value);
+  if (Array.isArray(key)) {
+    if (sort === 'created' && key.length === 3 && key[0] === 'c') {
+      const [, created, id] = key as unknown[];
+      if (instant(created) && uuid(id))
+        return { due: null, created: created as string, id: id as string };
+    }
+    if (sort === 'due' && key.length === 4 && key[0] === 'd') {
+      const [, due, created, id] = key as unknown[];
+      if ((due === null || instant(due)) && instant(created) && uuid(id)) {
+        return { due: due as string | null, created: created as string, id: id as string };
+      }
+    }
+  }
+  throw new TaskCursorError(`not a cursor of this list (sort=${sort})`);
+}
