@@ -1696,8 +1696,14 @@ export interface components {
     };
     TaskListDto: {
       items: components['schemas']['TaskDto'][];
+      /** @description How many tasks match, exact up to 1,000; when more match it says 1,000 and `totalIsApproximate` is true (a lower bound: the list does not count further). */
       total: number;
-      page: number;
+      /** @description True when more than 1,000 tasks match: `total` is then 1,000. */
+      totalIsApproximate: boolean;
+      /** @description Pass as `cursor` for the next page; null on the last page. */
+      nextCursor: string | null;
+      /** @description The page asked; null with a cursor. */
+      page: number | null;
       pageSize: number;
     };
     TaskDetailDto: {
@@ -4062,6 +4068,8 @@ export interface operations {
         dueBefore?: string;
         /** @description `due`: soonest due first (no due time last); `created`: newest first. */
         sort?: 'due' | 'created';
+        /** @description Continue after the last page: its `nextCursor` (same filters and sort). Stable under concurrent writes — a task is never shown twice nor skipped for tasks added or ended before it; `page` is then ignored. Without a cursor, `page` counts pages from the start (each page past the first reads the ones before it: prefer the cursor). */
+        cursor?: string;
       };
       header?: never;
       path?: never;
