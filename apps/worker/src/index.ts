@@ -14,6 +14,7 @@ export * from './processors/reminder.processor.js';
 export * from './processors/run-job.processor.js';
 export * from './processors/timer.processor.js';
 export * from './processors/webhook.processor.js';
+export * from './schedules/bulk-starts.service.js';
 export * from './schedules/monthly-kickoff.service.js';
 export * from './schedules/scheduled-starts.js';
 export * from './worker-app.js';

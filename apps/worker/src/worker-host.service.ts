@@ -1,5 +1,5 @@
 import type { Env } from '@app/config';
-import { OutboxDispatcher, QueueName } from '@app/queue';
+import { type JobData, OutboxDispatcher, QueueName } from '@app/queue';
 import { ENV, REDIS_CONNECTION, deployTemplates } from '@app/runtime';
 import { DeploymentService } from '@app/store';
 import {
@@ -12,6 +12,7 @@ import {
 import { type Job, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
 import { maintenanceSchedules, SCHEDULED_JOB_OPTIONS } from './maintenance/schedules.js';
 import { MaintenanceProcessor } from './processors/maintenance.processor.js';
+import { BulkStartRunner } from './schedules/bulk-starts.service.js';
 import { ReminderProcessor } from './processors/reminder.processor.js';
 import { RunJobProcessor } from './processors/run-job.processor.js';
 import { TimerProcessor } from './processors/timer.processor.js';
@@ -25,6 +26,8 @@ type Route = (job: Job) => Promise<unknown>;
 
 /** Concurrency of the maintenance queue (one reconcile and one escalation round at a time). */
 const MAINTENANCE_CONCURRENCY = 2;
+/** Bulk-start batches a worker runs at once (each is CPU here and writes there: two fill both). */
+const BULK_START_CONCURRENCY = 2;
 
 /**
  * Lock and stall settings of every worker. A job's lock is renewed every 7.5 s while it runs; a
@@ -78,6 +81,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(WebhookProcessor) private readonly webhooks: WebhookProcessor,
     @Inject(MaintenanceProcessor) private readonly maintenance: MaintenanceProcessor,
     @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
+    @Inject(BulkStartRunner) private readonly bulkStarts: BulkStartRunner,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -105,6 +109,14 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
         this.env.WORKER_CONCURRENCY,
       ],
       [QueueName.Maintenance, (job) => this.maintenance.handle(job.name), MAINTENANCE_CONCURRENCY],
+      [
+        QueueName.BulkStarts,
+        only('start-batch', (job) => {
+          const data = job.data as JobData['start-batch'];
+          return this.bulkStarts.runBatch(data.bulkId, data.n);
+        }),
+        BULK_START_CONCURRENCY,
+      ],
     ];
     for (const [queue, route, concurrency] of routes) {
       this.workers.push(this.startWorker(queue, route, concurrency));

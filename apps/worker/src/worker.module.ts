@@ -18,6 +18,7 @@ import { ReminderProcessor } from './processors/reminder.processor.js';
 import { RunJobProcessor } from './processors/run-job.processor.js';
 import { TimerProcessor } from './processors/timer.processor.js';
 import { WebhookProcessor } from './processors/webhook.processor.js';
+import { BulkStartRunner } from './schedules/bulk-starts.service.js';
 import { MonthlyKickoff } from './schedules/monthly-kickoff.service.js';
 import { WorkerHost } from './worker-host.service.js';
 import type { WorkerAppOptions } from './worker-options.js';
@@ -85,6 +86,7 @@ export class WorkerModule {
             }),
         },
         LedgerEscalation,
+        BulkStartRunner,
         MonthlyKickoff,
         WorkerHost,
       ],

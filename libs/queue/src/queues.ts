@@ -10,6 +10,8 @@ export enum QueueName {
   Notifications = 'notifications',
   /** Cluster-wide recurring sweeps (reconciler, overdue escalation), one job per tick. */
   Maintenance = 'maintenance',
+  /** Batches of a bulk start (the monthly kick-off, a directive to a subtree): one job each. */
+  BulkStarts = 'bulk-starts',
 }
 
 export interface JobData {
@@ -17,6 +19,7 @@ export interface JobData {
   'fire-timer': { readonly instanceId: string; readonly timerId: string };
   'task-reminder': { readonly taskId: string; readonly offset: string };
   'deliver-webhook': { readonly deliveryId: string };
+  'start-batch': { readonly bulkId: string; readonly n: number };
 }
 
 export type JobName = keyof JobData;
@@ -27,6 +30,7 @@ export const JOB_QUEUE: { readonly [N in JobName]: QueueName } = {
   'fire-timer': QueueName.Timers,
   'task-reminder': QueueName.Reminders,
   'deliver-webhook': QueueName.Notifications,
+  'start-batch': QueueName.BulkStarts,
 };
 
 /** A job as the outbox holds it: deterministic id (no `:`, never all digits). */

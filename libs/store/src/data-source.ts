@@ -18,6 +18,7 @@ import { LedgerItemsByInstance1797000000000 } from '../../../migrations/17970000
 import { ApprovalAuthority1797100000000 } from '../../../migrations/1797100000000-ApprovalAuthority.js';
 import { DeploymentForms1797300000000 } from '../../../migrations/1797300000000-DeploymentForms.js';
 import { InstancesByStart1797350000000 } from '../../../migrations/1797350000000-InstancesByStart.js';
+import { BulkStarts1798200000000 } from '../../../migrations/1798200000000-BulkStarts.js';
 import { TasksListKeyset1798100000000 } from '../../../migrations/1798100000000-TasksListKeyset.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   DeploymentForms1797300000000,
   InstancesByStart1797350000000,
   TasksListKeyset1798100000000,
+  BulkStarts1798200000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

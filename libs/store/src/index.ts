@@ -2,6 +2,8 @@
  * @app/store — PostgreSQL persistence: entities, the shared DataSource, deployment, and the
  * transaction that applies an engine step.
  */
+export * from './batch-start.js';
+export * from './batch-start-plan.js';
 export * from './business-keys.js';
 export * from './clock.js';
 export * from './data-source.js';

@@ -7,6 +7,7 @@ import {
 } from '../maintenance/audit-checkpoint.service.js';
 import { EscalationService } from '../maintenance/escalation.service.js';
 import { type ReconcileReport, Reconciler } from '../maintenance/reconciler.service.js';
+import { BulkStartRunner } from '../schedules/bulk-starts.service.js';
 import { type KickoffReport, MonthlyKickoff } from '../schedules/monthly-kickoff.service.js';
 import { MONTHLY_KICKOFF_JOB } from '../schedules/scheduled-starts.js';
 
@@ -19,14 +20,24 @@ export class MaintenanceProcessor {
     @Inject(LedgerEscalation) private readonly ledgerEscalation: LedgerEscalation,
     @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
     @Inject(AuditCheckpointService) private readonly checkpoint: AuditCheckpointService,
+    @Inject(BulkStartRunner) private readonly bulkStarts: BulkStartRunner,
   ) {}
 
   async handle(
     name: string,
-  ): Promise<ReconcileReport | { escalated: number } | KickoffReport | { checkpoint: unknown }> {
+  ): Promise<
+    | (ReconcileReport & { bulkBatches: number })
+    | { escalated: number }
+    | KickoffReport
+    | { checkpoint: unknown }
+  > {
     switch (name) {
       case 'reconcile':
-        return this.reconciler.sweep();
+        // and the bulk starts' batches still pending (their plan is in PostgreSQL)
+        return {
+          ...(await this.reconciler.sweep()),
+          bulkBatches: await this.bulkStarts.reconcile(),
+        };
       case 'escalate-overdue':
         return { escalated: await this.escalation.sweep() };
       case 'ledger-escalate':

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import { type AuditEventInput, GENESIS_HASH, chainAudit } from '@app/audit';
+import {
+  type EngineContext,
+  EngineException,
+  type StepResult,
+  displayState,
+  step,
+} from '@app/engine';
+import { type OutboxJob, type OutboxRow, outboxInsert } from '@app/queue';
+import type { EntityManager } from 'typeorm';
+import type { Clock } from './clock.js';
+import type { DefinitionCache } from './definition-cache.js';
+import { projectEffects, rootVariables } from './effects-projection.js';
+import type { RuntimeOptions, StartInput } from './instance-runtime.js';
+import { WriteBatch } from './write-batch.js';
+
+/** What one batch of starts did. */
+export interface BatchStartResult {
+  /** Instances this batch inserted. */
+  readonly started: number;
+  /** Inputs whose business key was taken in their unit already (nothing written for them). */
+  readonly existing: number;
+  /** Inputs the engine refused (e.g. variables that do not fit): nothing written for them. */
+  readonly failed: number;
+  /** The first refusal, in words. */
+  readonly error: string | null;
+  /** The outbox rows the batch wrote, for delivery after commit. */
+  readonly outbox: OutboxRow[];
+}
+
+/** A part of one instance's writes, as the effects projection adds it to a WriteBatch. */
+interface Part {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+/** One start planned in memory: the instance row and every other row its first step implies. */
+interface Planned {
+  readonly id: string;
+  readonly row: Record<string, unknown>;
+  readonly parts: Part[];
+  readonly jobs: OutboxJob[];
+}
+
+/** Bind parameters per merged statement (PostgreSQL takes 65,535). */
+const MAX_PARAMS = 30_000;
+
+/**
+ * Starts many instances in one transaction, the caller's: the engine's start step runs for each
+ * in memory, exactly as `InstanceRuntime.start` runs it, and the rows are written with
+ * multi-row statements — one INSERT of the instances, then one per table for the rows that
+ * InstanceRuntime.start writes for each (tasks, ledger items and entries, timers, audit events
+ * and chain heads), and one of the outbox jobs — instead of one statement per instance.
+ *
+ * Idempotent by business key: the instances go in with `ON CONFLICT DO NOTHING` on the per-unit
+ * business-key unique index, and only those the INSERT answers get their other rows, so a batch
+ * run again (after a crash, by a second worker) starts each missing instance once and writes
+ * nothing for the others. An input the engine refuses is counted as failed; the others go on.
+ */
+export class BatchStarter {
+  constructor(
+    private readonly definitions: DefinitionCache,
+    private readonly clock: Clock,
+    private readonly options: RuntimeOptions,
+  ) {}
+
+  private context(): EngineContext {
+    return {
+      processes: this.definitions,
+      timeZone: this.options.timeZone,
+      callActivityMaxDepth: this.options.callActivityMaxDepth,
+      stepMaxActivations: this.options.stepMaxActivations,
+      feelLimits: this.options.feelLimits,
+      timerLimits: this.options.timerLimits,
+    };
+  }
+
+  /**
+   * Starts `inputs` (all of one template, the latest version) inside the transaction of
+   * `manager`; the caller commits, then delivers `outbox`. Throws when the template is not
+   * deployed.
+   */
+  async start(
+    manager: EntityManager,
+    templateKey: string,
+    inputs: readonly StartInput[],
+    actor: string,
+  ): Promise<BatchStartResult> {
+    const now = this.clock.now();
+    await this.definitions.ensure([], manager);
+    const graph = this.definitions.latest(templateKey);
+    if (!graph) throw new Error(`no template '${templateKey}' is deployed`);
+    const version = Number(graph.ref.slice(graph.ref.lastIndexOf(':') + 1));
+    const planned: Planned[] = [];
+    let failed = 0;
+    let error: string | null = null;
+    for (const input of inputs) {
+      if (input.templateKey !== templateKey) {
+        throw new Error(`batch of '${templateKey}' holds a start of '${input.templateKey}'`);
+      }
+      let result: StepResult;
+      try {
+        result = step(
+          this.context(),
+          null,
+          { type: 'start', processRef: graph.ref, variables: input.variables },
+          now,
+        );
+      } catch (refusal) {
+        if (!(refusal instanceof EngineException)) throw refusal;
+        failed += 1;
+        error ??= refusal.message;
+        continue;
+      }
+      planned.push(this.plan(input, version, result, actor, now));
+    }
+    if (planned.length === 0) {
+      return { started: 0, existing: inputs.length - failed, failed, error, outbox: [] };
+    }
+    const inserted = await manager.query<{ id: string }[]>(
+      `INSERT INTO process_instances (id, definition_id, template_key, version, business_key, org_unit_id, state,
+         engine_state, variables, started_by, created_at, updated_at, ended_at)
+       SELECT r.id, d.id, d.key, d.version, r.business_key, r.org_unit_id, r.state::instance_state,
+              r.engine_state, r.variables, $3, $4, $4, r.ended_at
+         FROM ROWS FROM (json_to_recordset($5::json) AS (id uuid, business_key text, org_unit_id text,
+                state text, engine_state jsonb, variables jsonb, ended_at timestamptz))
+              WITH ORDINALITY AS r (id, business_key, org_unit_id, state, engine_state, variables, ended_at, n)
+         JOIN process_definitions d ON d.key = $1 AND d.version = $2
+        ORDER BY r.n
+       ON CONFLICT (template_key, org_unit_id, business_key) WHERE business_key IS NOT NULL DO NOTHING
+       RETURNING id::text AS id`,
+      [templateKey, version, actor, new Date(now), JSON.stringify(planned.map((p) => p.row))],
+    );
+    const kept = new Set(inserted.map((row) => row.id));
+    const mine = planned.filter((p) => kept.has(p.id));
+    for (const statement of mergeParts(mine.map((p) => p.parts))) {
+      await manager.query(statement.sql, statement.params as unknown[]);
+    }
+    const jobs = mine.flatMap((p) => p.jobs);
+    let outbox: OutboxRow[] = [];
+    for (let i = 0; i < jobs.length; i += 5_000) {
+      const insert = outboxInsert(jobs.slice(i, i + 5_000));
+      const rows = await manager.query<OutboxRow[]>(insert.sql, insert.params);
+      outbox = outbox.concat(rows.map((row) => ({ ...row, id: String(row.id) })));
+    }
+    return {
+      started: mine.length,
+      existing: inputs.length - failed - mine.length,
+      failed,
+      error,
+      outbox,
+    };
+  }
+
+  /** The rows of one start, as InstanceRuntime.start builds them (see its `start`). */
+  private plan(
+    input: StartInput,
+    version: number,
+    result: StepResult,
+    actor: string,
+    now: number,
+  ): Planned {
+    const id = randomUUID();
+    const orgUnitId = input.orgUnitId ?? null;
+    const businessKey = input.businessKey ?? null;
+    const started: AuditEventInput = {
+      type: 'instance.started',
+      actor,
+      instanceId: id,
+      elementId: null,
+      at: now,
+      data: {
+        templateKey: input.templateKey,
+        version,
+        businessKey,
+        orgUnitId,
+        variables: input.variables ?? {},
+      },
+    };
+    const parts: Part[] = [];
+    const batch = new CapturingBatch(parts);
+    const projection = projectEffects(batch, result.effects, {
+      instanceId: id,
+      actor,
+      now,
+      zone: this.options.timeZone,
+      registry: this.definitions,
+      reminderOffsets: this.options.reminderOffsets,
+      orgUnitId,
+    });
+    const events = [started, ...projection.audit];
+    const chained = chainAudit(id, { seq: 0, hash: GENESIS_HASH }, events);
+    parts.push({ sql: chained.insert.sql, params: chained.insert.params });
+    parts.push({
+      sql: `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, $2, $3)`,
+      params: [id, chained.head.seq, chained.head.hash],
+    });
+    return {
+      id,
+      row: {
+        id,
+        business_key: businessKey,
+        org_unit_id: orgUnitId,
+        state: displayState(result.state),
+        engine_state: result.state,
+        variables: rootVariables(result.state),
+        ended_at: result.state.endedAt === null ? null : new Date(result.state.endedAt),
+      },
+      parts,
+      jobs: projection.jobs,
+    };
+  }
+}
+
+/**
+ * A WriteBatch that keeps each part the projection adds (its SQL and parameters), so that the
+ * parts of many instances can be merged into multi-row statements.
+ */
+class CapturingBatch extends WriteBatch {
+  constructor(private readonly captured: Part[]) {
+    super();
+  }
+
+  override add(sql: string, params: readonly unknown[], output?: string): string {
+    this.captured.push({ sql, params });
+    return super.add(sql, params, output);
+  }
+
+  override read(): void {
+    throw new Error('a batch start reads nothing');
+  }
+
+  override expectOne(): void {
+    throw new Error('a batch start expects nothing');
+  }
+}
+
+const VALUES_INSERT =
+  /^\s*(INSERT INTO \w+ \([^)]*\)\s*VALUES)\s+([\s\S]*?)(\s+RETURNING\s[\s\S]*)?$/;
+const SELECT_INSERT = /^\s*(INSERT INTO \w+ \([^)]*\))\s+(SELECT\b[\s\S]*)$/;
+
+/**
+ * The statements that write every instance's parts: parts of the same shape become one
+ * statement per table — `INSERT … VALUES` rows concatenated, `INSERT … SELECT` queries joined
+ * with UNION ALL (each in its parentheses, so its own ORDER BY holds) — in the order the shapes
+ * first appear (a table's parent rows before its own); anything else (an UPDATE) runs per
+ * instance afterwards. No part reads another's rows (they ran as CTEs of one statement for a
+ * single start), so the merged statements write the same rows.
+ */
+export function mergeParts(instances: readonly (readonly Part[])[]): Part[] {
+  interface Group {
+    readonly head: string;
+    readonly tail: string;
+    readonly union: boolean;
+    chunks: { bodies: string[]; params: unknown[] }[];
+  }
+  const groups = new Map<string, Group>();
+  const singles: Part[] = [];
+  for (const parts of instances) {
+    for (const part of parts) {
+      const values = VALUES_INSERT.exec(part.sql);
+      const select = values ? null : SELECT_INSERT.exec(part.sql);
+      const mergeable = select !== null && !/\b(RETURNING|ON CONFLICT)\b/.test(select[2]);
+      if (!values && !mergeable) {
+        singles.push(part);
+        continue;
+      }
+      const head = values ? values[1] : select![1];
+      const tail = values ? (values[3] ?? '') : '';
+      const key = `${values ? 'v' : 's'}|${head}|${tail}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { head, tail, union: !values, chunks: [] };
+        groups.set(key, group);
+      }
+      let chunk = group.chunks.at(-1);
+      if (!chunk || chunk.params.length + part.params.length > MAX_PARAMS) {
+        chunk = { bodies: [], params: [] };
+        group.chunks.push(chunk);
+      }
+      const offset = chunk.params.length;
+      const body = (values ? values[2] : select![2]).replace(
+        /\$(\d+)/g,
+        (_, n: string) => `$${Number(n) + offset}`,
+      );
+      chunk.bodies.push(values ? body : `(${body})`);
+      chunk.params.push(...part.params);
+    }
+  }
+  const merged: Part[] = [];
+  for (const group of groups.values()) {
+    for (const chunk of group.chunks) {
+      const body = chunk.bodies.join(group.union ? '\nUNION ALL\n' : ',\n');
+      merged.push({ sql: `${group.head} ${body}${group.tail}`, params: chunk.params });
+    }
+  }
+  return [...merged, ...singles];
+}
