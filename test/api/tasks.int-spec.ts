@@ -152,6 +152,40 @@ describe('api: tasks', () => {
     expectError(await api.http.get('/api/tasks?page=0'), 400);
   });
 
+  it('pages by cursor: each task once, to a null nextCursor; a cursor not of the list is 400', async () => {
+    const seen: string[] = [];
+    let cursor = '';
+    for (;;) {
+      const page = (await list(`assignee=${LI}&pageSize=1${cursor}`)) as {
+        items: Task[];
+        total: number;
+        totalIsApproximate: boolean;
+        nextCursor: string | null;
+      };
+      expect(page).toEqual(expect.objectContaining({ total: 3, totalIsApproximate: false }));
+      seen.push(...page.items.map((task) => task.id));
+      if (page.nextCursor === null) break;
+      cursor = `&cursor=${page.nextCursor}`;
+    }
+    expect(seen).toEqual([0, 1, 2].map(reviewOf));
+    const newest = (await api.http.get(`/api/tasks?assignee=${LI}&pageSize=1&sort=created`))
+      .body as { nextCursor: string };
+    const created = (
+      await api.http.get(
+        `/api/tasks?assignee=${LI}&pageSize=5&sort=created&cursor=${newest.nextCursor}`,
+      )
+    ).body as { items: Task[] };
+    expect(created.items.map((task) => task.id)).toEqual([reviewOf(1), reviewOf(0)]);
+    // a created-order cursor in the due order, and no cursor at all
+    for (const bad of [newest.nextCursor, 'nonsense']) {
+      const refused = expectError(
+        await api.http.get(`/api/tasks?assignee=${LI}&cursor=${bad}`),
+        400,
+      );
+      expect(refused.details).toEqual([expect.objectContaining({ field: 'cursor' })]);
+    }
+  });
+
   it('filters overdue tasks by the clock, once they have had the grace', async () => {
     // Now is T0 + 3 days: the first review was due at T0 + 2 days, but opened at T0 it counts
     // as overdue only once it has been open LEDGER_GRACE_DAYS (3)
