@@ -16,6 +16,15 @@ import {
   WORKING_STATES,
 } from './ledger.types.js';
 import { type Period } from './periods.js';
+import {
+  type CounterRepair,
+  type CounterSettings,
+  NO_COUNTS,
+  type SubtreeCounts,
+  prepareCounters,
+  rebuildCounters,
+  subtreeCounts,
+} from './rollup-counters.js';
 import { yellowUntil } from './traffic-light.js';
 
 export interface LedgerOptions {
@@ -26,6 +35,8 @@ export interface LedgerOptions {
    * time says (LEDGER_GRACE_DAYS; see `effectiveDue`). 0: none.
    */
   readonly graceDays?: number;
+  /** The zone of the roll-ups' months and quarters (TIME_ZONE; default Asia/Shanghai). */
+  readonly timeZone?: string;
 }
 
 /** Who is acting: an audit actor (user id, `system:…`). */
@@ -261,6 +272,19 @@ export class LedgerStore {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** What the maintained roll-up counters are computed with (see rollup-counters.ts). */
+  private get counterSettings(): CounterSettings {
+    return { timeZone: this.options.timeZone ?? 'Asia/Shanghai', grace: this.grace };
+  }
+
+  /**
+   * `cli ledger recount`: every item's roll-up facts and the counters recounted from the items,
+   * answering the counters that had drifted (now mended).
+   */
+  recountCounters(): Promise<CounterRepair[]> {
+    return rebuildCounters(this.dataSource, this.counterSettings);
   }
 
   /** The item, or LEDGER_ITEM_NOT_FOUND. */
@@ -636,6 +660,47 @@ export class LedgerStore {
   async rollup(rootPaths: readonly string[], periods: readonly Period[]): Promise<RollupRow[]> {
     const now = this.clock.now();
     if (rootPaths.length === 0 || periods.length === 0) return [];
+    await prepareCounters(this.dataSource, this.counterSettings);
+    const units = await this.dataSource.query<{ id: string; name: string; path: string }[]>(
+      `SELECT id, name, path FROM org_units WHERE path LIKE ANY($1::text[]) ORDER BY path`,
+      [rootPaths.map(likePrefix)],
+    );
+    const counts = await subtreeCounts(
+      this.dataSource.manager,
+      rootPaths.map(likePrefix),
+      units.map((unit) => unit.path),
+      periods,
+      now,
+      this.grace,
+    );
+    return units.flatMap((unit) =>
+      periods.map((period) => {
+        const row = counts.get(unit.path)?.get(period.label) ?? NO_COUNTS;
+        return {
+          orgUnitId: unit.id,
+          orgUnitName: unit.name,
+          period: period.label,
+          opened: row.opened,
+          openAtEnd: row.openAtEnd,
+          overdueAtEnd: row.overdueAtEnd,
+          closed: row.closed,
+          closedOnTime: row.closedOnTime,
+          onTimeRate: row.closed === 0 ? null : row.closedOnTime / row.closed,
+        };
+      }),
+    );
+  }
+
+  /**
+   * `rollup` recounted from the items and their entries (the computation the counters
+   * replace, kept as their reference: the property test and `cli ledger recount` compare).
+   */
+  async recountRollup(
+    rootPaths: readonly string[],
+    periods: readonly Period[],
+  ): Promise<RollupRow[]> {
+    const now = this.clock.now();
+    if (rootPaths.length === 0 || periods.length === 0) return [];
     const rows = await this.dataSource.query<
       {
         org_unit_id: string;
@@ -694,6 +759,8 @@ export class LedgerStore {
     level: { readonly parentPath: string } | { readonly rootPaths: readonly string[] },
     period: Period,
     page: Page,
+    /** Recount from the items instead of reading the counters (the reference). */
+    options: { readonly recount?: boolean } = {},
   ): Promise<{
     parent: UnitRollupRow | null;
     /** The parent and the units above it, topmost first, with their paths (for a breadcrumb). */
@@ -735,6 +802,62 @@ export class LedgerStore {
     const counted = parent === undefined ? units : [parent, ...units];
     if (counted.length === 0) return { parent: null, trail, rows: [], total: 0 };
     const now = this.clock.now();
+    const widest = (parent === undefined ? units : [parent]).map((unit) => likePrefix(unit.path));
+    const byPath = options.recount
+      ? await this.recountUnitCounts(widest, parent, units, period, now)
+      : await this.countedUnitCounts(
+          widest,
+          counted.map((unit) => unit.path),
+          period,
+          now,
+        );
+    const toRow = (unit: UnitRow): UnitRollupRow => {
+      const row = byPath.get(unit.path) ?? NO_COUNTS;
+      return {
+        orgUnitId: unit.id,
+        orgUnitName: unit.name,
+        kind: unit.kind,
+        childCount: unit.child_count,
+        ...row,
+        onTimeRate: row.closed === 0 ? null : row.closedOnTime / row.closed,
+      };
+    };
+    return {
+      parent: parent === undefined ? null : toRow(parent),
+      trail,
+      rows: units.map(toRow),
+      total: units[0]?.total ?? (await this.countUnits(level)),
+    };
+  }
+
+  private async countedUnitCounts(
+    widest: readonly string[],
+    targets: readonly string[],
+    period: Period,
+    now: number,
+  ): Promise<Map<string, SubtreeCounts>> {
+    await prepareCounters(this.dataSource, this.counterSettings);
+    const counts = await subtreeCounts(
+      this.dataSource.manager,
+      widest,
+      targets,
+      [period],
+      now,
+      this.grace,
+    );
+    return new Map(
+      [...counts].map(([path, byLabel]) => [path, byLabel.get(period.label) ?? NO_COUNTS]),
+    );
+  }
+
+  /** The cockpit's counts recounted from the items (the reference the counters replace). */
+  private async recountUnitCounts(
+    widest: readonly string[],
+    parent: { path: string } | undefined,
+    units: readonly { path: string }[],
+    period: Period,
+    now: number,
+  ): Promise<Map<string, SubtreeCounts>> {
     const counts = await this.dataSource.query<
       {
         path: string;
@@ -765,7 +888,7 @@ export class LedgerStore {
             GROUP BY GROUPING SETS ((f.child), ())`,
       [
         // The parent's subtree holds its children's: only the widest paths are read
-        (parent === undefined ? units : [parent]).map((unit) => likePrefix(unit.path)),
+        widest,
         [period.label],
         [new Date(period.start)],
         [new Date(period.end)],
@@ -774,32 +897,20 @@ export class LedgerStore {
         parent === undefined ? units.map((unit) => unit.path) : parent.path,
       ],
     );
-    const byPath = new Map(counts.map((row) => [row.path, row]));
-    const toRow = (unit: UnitRow): UnitRollupRow => {
-      const row = byPath.get(unit.path);
-      const closed = row?.closed ?? 0;
-      const closedOnTime = row?.closed_on_time ?? 0;
-      return {
-        orgUnitId: unit.id,
-        orgUnitName: unit.name,
-        kind: unit.kind,
-        childCount: unit.child_count,
-        total: row?.total ?? 0,
-        opened: row?.opened ?? 0,
-        openAtEnd: row?.open_at_end ?? 0,
-        overdueAtEnd: row?.overdue_at_end ?? 0,
-        escalated: row?.escalated ?? 0,
-        closed,
-        closedOnTime,
-        onTimeRate: closed === 0 ? null : closedOnTime / closed,
-      };
-    };
-    return {
-      parent: parent === undefined ? null : toRow(parent),
-      trail,
-      rows: units.map(toRow),
-      total: units[0]?.total ?? (await this.countUnits(level)),
-    };
+    return new Map(
+      counts.map((row) => [
+        row.path,
+        {
+          total: row.total,
+          opened: row.opened,
+          openAtEnd: row.open_at_end,
+          overdueAtEnd: row.overdue_at_end,
+          escalated: row.escalated,
+          closed: row.closed,
+          closedOnTime: row.closed_on_time,
+        },
+      ]),
+    );
   }
 
   /** How many units a level holds (for a page past its end). */

@@ -20,6 +20,7 @@ import { DeploymentForms1797300000000 } from '../../../migrations/1797300000000-
 import { InstancesByStart1797350000000 } from '../../../migrations/1797350000000-InstancesByStart.js';
 import { BulkStarts1798200000000 } from '../../../migrations/1798200000000-BulkStarts.js';
 import { TasksListKeyset1798100000000 } from '../../../migrations/1798100000000-TasksListKeyset.js';
+import { LedgerRollupCounters1798000000000 } from '../../../migrations/1798000000000-LedgerRollupCounters.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -61,6 +62,7 @@ export const MIGRATIONS = [
   ApprovalAuthority1797100000000,
   DeploymentForms1797300000000,
   InstancesByStart1797350000000,
+  LedgerRollupCounters1798000000000,
   TasksListKeyset1798100000000,
   BulkStarts1798200000000,
 ];

@@ -20,6 +20,7 @@ import { LedgerService } from './ledger.service.js';
         new LedgerStore(dataSource, clock, {
           yellowDays: env.LEDGER_YELLOW_DAYS,
           graceDays: env.LEDGER_GRACE_DAYS,
+          timeZone: env.TIME_ZONE,
         }),
     },
     LedgerService,

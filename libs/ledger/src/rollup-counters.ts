@@ -1,0 +1,295 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Period } from './periods.js';
+
+/**
+ * The roll-ups' maintained counters (migration LedgerRollupCounters): reads sum the counters of
+ * a subtree's units instead of recounting its items; `rebuildCounters` recounts them from the
+ * items (a changed time zone or grace, `cli ledger recount`).
+ *
+ * Per (unit, kind, period) the tables hold period-local counts (opened, closed, closed on time,
+ * escalated, closed and open at the end) and flows of the stocks (open / overdue at the end of
+ * the period minus at its start); "open at the end of P" sums the flows of the periods up to
+ * P. A period not yet over counts overdue as of now: the `d` rows (open items by the UTC day of
+ * their due time with the grace) before today, plus today's items due before now, read from
+ * ledger_items by due time.
+ */
+export interface CounterSettings {
+  readonly timeZone: string;
+  /** The grace as a PostgreSQL interval (`72 hours`). */
+  readonly grace: string;
+}
+
+/** The counts of one unit's subtree for one period. */
+export interface SubtreeCounts {
+  readonly opened: number;
+  readonly openAtEnd: number;
+  readonly overdueAtEnd: number;
+  readonly escalated: number;
+  readonly closed: number;
+  readonly closedOnTime: number;
+  /** Items opened in the period, open at its end or closed in it. */
+  readonly total: number;
+}
+
+/** A counter that drifted from the items' recount, as `rebuildCounters` found and mended it. */
+export interface CounterRepair {
+  readonly orgUnitId: string;
+  readonly kind: string;
+  readonly period: string;
+  /** Counter name → [was, now]. */
+  readonly changes: Record<string, [number, number]>;
+}
+
+const COUNTERS = [
+  'opened',
+  'closed',
+  'closed_on_time',
+  'escalated',
+  'closed_open',
+  'open_flow',
+  'overdue_flow',
+  'open_due',
+] as const;
+
+const SUMS = COUNTERS.map((c) => `sum(${c})::int AS ${c}`).join(', ');
+
+/** Advisory lock key of the folding of deltas (one folder at a time; others skip it). */
+const COMPACT_LOCK = 0x6c656467;
+
+/**
+ * Makes the counters usable with these settings: rebuilt when they were computed with another
+ * time zone or grace, and the deltas written since the last read folded into the counts.
+ */
+export async function prepareCounters(
+  dataSource: DataSource,
+  settings: CounterSettings,
+): Promise<void> {
+  const [row] = await dataSource.query<{ same: boolean }[]>(
+    `SELECT time_zone = $1 AND grace = $2::interval AS same FROM ledger_rollup_settings`,
+    [settings.timeZone, settings.grace],
+  );
+  if (row?.same !== true) {
+    await rebuildCounters(dataSource, settings);
+    return;
+  }
+  await compactCounters(dataSource);
+}
+
+/**
+ * Folds the deltas into the counts, unless another folder is at it (its rows are summed by
+ * readers meanwhile). Rows a writer inserts while this runs stay for the next fold.
+ */
+export async function compactCounters(dataSource: DataSource): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    const [lock] = await manager.query<{ got: boolean }[]>(
+      `SELECT pg_try_advisory_xact_lock($1) AS got`,
+      [COMPACT_LOCK],
+    );
+    if (lock?.got !== true) return;
+    await manager.query(
+      `WITH moved AS (DELETE FROM ledger_rollup_deltas RETURNING *)
+       INSERT INTO ledger_rollup_counts AS c (org_unit_id, kind, period, ${COUNTERS.join(', ')})
+       SELECT org_unit_id, kind, period, ${SUMS} FROM moved
+        GROUP BY org_unit_id, kind, period ORDER BY org_unit_id, kind, period
+       ON CONFLICT (org_unit_id, kind, period) DO UPDATE
+          SET ${COUNTERS.map((c) => `${c} = c.${c} + EXCLUDED.${c}`).join(', ')}`,
+    );
+  });
+}
+
+/**
+ * Recounts every item's facts and the counts from them (in one transaction that holds off the
+ * writers' triggers meanwhile), with these settings; answers the counters that were wrong.
+ */
+export async function rebuildCounters(
+  dataSource: DataSource,
+  settings: CounterSettings,
+): Promise<CounterRepair[]> {
+  return dataSource.transaction(async (manager) => {
+    await manager.query(
+      `LOCK TABLE ledger_rollup_item_facts, ledger_rollup_deltas, ledger_rollup_counts IN EXCLUSIVE MODE`,
+    );
+    const [same] = await manager.query<{ same: boolean }[]>(
+      `SELECT time_zone = $1 AND grace = $2::interval AS same FROM ledger_rollup_settings`,
+      [settings.timeZone, settings.grace],
+    );
+    await manager.query(`UPDATE ledger_rollup_settings SET time_zone = $1, grace = $2::interval`, [
+      settings.timeZone,
+      settings.grace,
+    ]);
+    await manager.query(`DELETE FROM ledger_rollup_item_facts`);
+    await manager.query(
+      `INSERT INTO ledger_rollup_item_facts
+       SELECT * FROM ledger_rollup_facts_of(ARRAY(SELECT id FROM ledger_items))`,
+    );
+    const diff = await manager.query<Record<string, string | number | null>[]>(
+      `WITH was AS (
+         SELECT org_unit_id, kind::text AS kind, period, ${SUMS}
+           FROM (SELECT * FROM ledger_rollup_counts UNION ALL
+                 SELECT org_unit_id, kind, period, ${COUNTERS.join(', ')} FROM ledger_rollup_deltas) x
+          GROUP BY org_unit_id, kind, period),
+       now AS (
+         SELECT org_unit_id, kind::text AS kind, period, ${SUMS}
+           FROM ledger_rollup_item_facts GROUP BY org_unit_id, kind, period)
+       SELECT COALESCE(w.org_unit_id, n.org_unit_id) AS org_unit_id, COALESCE(w.kind, n.kind) AS kind,
+              COALESCE(w.period, n.period) AS period,
+              ${COUNTERS.map((c) => `COALESCE(w.${c}, 0) AS was_${c}, COALESCE(n.${c}, 0) AS now_${c}`).join(', ')}
+         FROM was w FULL JOIN now n USING (org_unit_id, kind, period)
+        WHERE ${COUNTERS.map((c) => `COALESCE(w.${c}, 0) <> COALESCE(n.${c}, 0)`).join(' OR ')}
+        ORDER BY 1, 2, 3`,
+    );
+    await manager.query(`DELETE FROM ledger_rollup_deltas`);
+    await manager.query(`DELETE FROM ledger_rollup_counts`);
+    await manager.query(
+      `INSERT INTO ledger_rollup_counts (org_unit_id, kind, period, ${COUNTERS.join(', ')})
+       SELECT org_unit_id, kind, period, ${SUMS} FROM ledger_rollup_item_facts
+        GROUP BY org_unit_id, kind, period`,
+    );
+    // A rebuild for new settings changes counters by design: that is no drift
+    if (same?.same !== true) return [];
+    return diff.map((row) => {
+      const changes: Record<string, [number, number]> = {};
+      for (const c of COUNTERS) {
+        const was = Number(row[`was_${c}`]);
+        const now = Number(row[`now_${c}`]);
+        if (was !== now) changes[c] = [was, now];
+      }
+      return {
+        orgUnitId: String(row.org_unit_id),
+        kind: String(row.kind),
+        period: String(row.period),
+        changes,
+      };
+    });
+  });
+}
+
+/** `m` for a month's label (`2026-03`), `q` for a quarter's (`2026-Q1`). */
+function kindOf(period: Period): 'm' | 'q' {
+  return period.label.includes('Q') ? 'q' : 'm';
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The counts of each unit at `targets` (paths) over its whole subtree, for each of `periods`
+ * (all of one kind), reading the counters of the units under `widest` (LIKE prefixes that hold
+ * every target's subtree). Each unit's own counts are summed into every target above it (its
+ * path's prefixes, joined by equality).
+ */
+export async function subtreeCounts(
+  manager: EntityManager,
+  widest: readonly string[],
+  targets: readonly string[],
+  periods: readonly Period[],
+  now: number,
+  grace: string,
+): Promise<Map<string, Map<string, SubtreeCounts>>> {
+  const result = new Map<string, Map<string, SubtreeCounts>>();
+  if (targets.length === 0 || periods.length === 0) return result;
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const rows = await manager.query<
+    {
+      path: string;
+      label: string;
+      opened: number;
+      closed: number;
+      closed_on_time: number;
+      escalated: number;
+      closed_open: number;
+      open_end: number;
+      overdue: number;
+    }[]
+  >(
+    `WITH units AS (SELECT id, path FROM org_units WHERE path LIKE ANY($1::text[])),
+     periods AS (
+       SELECT * FROM unnest($3::text[], $4::timestamptz[]) AS p (label, end_at)),
+     counters AS (
+       SELECT c.org_unit_id, c.kind, c.period, ${COUNTERS.map((x) => `c.${x}`).join(', ')}
+         FROM ledger_rollup_counts c WHERE c.org_unit_id IN (SELECT id FROM units)
+          AND ((c.kind = $5::"char" AND c.period <= (SELECT max(label) FROM periods))
+            OR (c.kind = 'd' AND c.period < $9))
+       UNION ALL
+       SELECT d.org_unit_id, d.kind, d.period, ${COUNTERS.map((x) => `d.${x}`).join(', ')}
+         FROM ledger_rollup_deltas d WHERE d.org_unit_id IN (SELECT id FROM units)
+          AND ((d.kind = $5::"char" AND d.period <= (SELECT max(label) FROM periods))
+            OR (d.kind = 'd' AND d.period < $9))),
+     -- Items due today (UTC) before now, open: overdue now though their day is not over
+     due_today AS (
+       SELECT l.org_unit_id, count(*)::int AS n FROM ledger_items l
+        WHERE l.org_unit_id IN (SELECT id FROM units)
+          AND l.state IN ('open', 'in_progress', 'submitted') AND l.settled_at IS NULL
+          AND l.due_at < $6 AND (l.due_at >= $7 OR l.created_at >= $7::timestamptz - $8::interval)
+          AND GREATEST(l.due_at, l.created_at + $8::interval) >= $7
+          AND GREATEST(l.due_at, l.created_at + $8::interval) < $6
+        GROUP BY l.org_unit_id),
+     own AS (
+       SELECT x.org_unit_id, p.label,
+              COALESCE(sum(x.opened) FILTER (WHERE x.period = p.label AND x.kind <> 'd'), 0) AS opened,
+              COALESCE(sum(x.closed) FILTER (WHERE x.period = p.label AND x.kind <> 'd'), 0) AS closed,
+              COALESCE(sum(x.closed_on_time) FILTER (WHERE x.period = p.label AND x.kind <> 'd'), 0) AS closed_on_time,
+              COALESCE(sum(x.escalated) FILTER (WHERE x.period = p.label AND x.kind <> 'd'), 0) AS escalated,
+              COALESCE(sum(x.closed_open) FILTER (WHERE x.period = p.label AND x.kind <> 'd'), 0) AS closed_open,
+              COALESCE(sum(x.open_flow) FILTER (WHERE x.period <= p.label AND x.kind <> 'd'), 0) AS open_end,
+              CASE WHEN p.end_at <= $6
+                THEN COALESCE(sum(x.overdue_flow) FILTER (WHERE x.period <= p.label AND x.kind <> 'd'), 0)
+                ELSE COALESCE(sum(x.open_due) FILTER (WHERE x.kind = 'd'), 0)
+                     + COALESCE((SELECT t.n FROM due_today t WHERE t.org_unit_id = x.org_unit_id), 0)
+              END AS overdue
+         FROM counters x CROSS JOIN periods p
+        GROUP BY x.org_unit_id, p.label, p.end_at
+       UNION ALL
+       -- A unit whose only overdue items are due today has no counter row to carry them
+       SELECT t.org_unit_id, p.label, 0, 0, 0, 0, 0, 0, t.n
+         FROM due_today t CROSS JOIN periods p
+        WHERE p.end_at > $6
+          AND NOT EXISTS (SELECT 1 FROM counters x WHERE x.org_unit_id = t.org_unit_id)),
+     targets AS (SELECT unnest($2::text[]) AS path)
+     SELECT t.path, o.label, sum(o.opened)::int AS opened, sum(o.closed)::int AS closed,
+            sum(o.closed_on_time)::int AS closed_on_time, sum(o.escalated)::int AS escalated,
+            sum(o.closed_open)::int AS closed_open, sum(o.open_end)::int AS open_end,
+            sum(o.overdue)::int AS overdue
+       FROM own o JOIN units u ON u.id = o.org_unit_id
+      CROSS JOIN LATERAL generate_series(2, cardinality(string_to_array(u.path, '/')) - 1) AS g (n)
+       JOIN targets t ON t.path = array_to_string((string_to_array(u.path, '/'))[1:g.n], '/') || '/'
+      GROUP BY t.path, o.label`,
+    [
+      widest,
+      targets,
+      periods.map((p) => p.label),
+      periods.map((p) => new Date(p.end)),
+      kindOf(periods[0]),
+      new Date(now),
+      new Date(today),
+      grace,
+      new Date(today).toISOString().slice(0, 10),
+    ],
+  );
+  for (const row of rows) {
+    let byLabel = result.get(row.path);
+    if (byLabel === undefined) {
+      byLabel = new Map();
+      result.set(row.path, byLabel);
+    }
+    byLabel.set(row.label, {
+      opened: row.opened,
+      openAtEnd: row.open_end,
+      overdueAtEnd: row.overdue,
+      escalated: row.escalated,
+      closed: row.closed,
+      closedOnTime: row.closed_on_time,
+      total: row.open_end + row.closed - row.closed_open,
+    });
+  }
+  return result;
+}
+
+export const NO_COUNTS: SubtreeCounts = {
+  opened: 0,
+  openAtEnd: 0,
+  overdueAtEnd: 0,
+  escalated: 0,
+  closed: 0,
+  closedOnTime: 0,
+  total: 0,
+};
