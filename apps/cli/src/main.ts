@@ -36,6 +36,7 @@ const USAGE = `usage:
   cli member list [--org UNIT] [--q TEXT] [--status S[,S...]]   members (phone masked)
   cli member transfer MEMBER_ID --to UNIT --reason TEXT
                                             组织关系转接, audited with both units
+  cli ledger recount                        recount the roll-up counters from the items, mend drift
   cli import FILE.xlsx|FILE.csv [--org UNIT] [--dry-run] [--reason TEXT]
                                             load members from a roster (花名册, see
                                             docs/import.md); one line per bad row, exit 2
@@ -71,6 +72,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./audit.command.js')).auditCommand(args);
     case 'import':
       return (await import('./import.command.js')).importCommand(args);
+    case 'ledger':
+      return (await import('./ledger.command.js')).ledgerCommand(args);
     case undefined:
     case '-h':
     case '--help':
