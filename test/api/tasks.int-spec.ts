@@ -75,7 +75,14 @@ describe('api: tasks', () => {
   const list = async (query: string) => {
     const response = await api.http.get(`/api/tasks?${query}`);
     expect(response.status).toBe(200);
-    return response.body as { items: Task[]; total: number; page: number; pageSize: number };
+    return response.body as {
+      items: Task[];
+      total: number;
+      totalIsApproximate: boolean;
+      nextCursor: string | null;
+      page: number | null;
+      pageSize: number;
+    };
   };
   const reviewOf = (i: number) => instances[i].openTasks[0].id;
   const start = async (templateKey: string) =>
@@ -156,12 +163,7 @@ describe('api: tasks', () => {
     const seen: string[] = [];
     let cursor = '';
     for (;;) {
-      const page = (await list(`assignee=${LI}&pageSize=1${cursor}`)) as {
-        items: Task[];
-        total: number;
-        totalIsApproximate: boolean;
-        nextCursor: string | null;
-      };
+      const page = await list(`assignee=${LI}&pageSize=1${cursor}`);
       expect(page).toEqual(expect.objectContaining({ total: 3, totalIsApproximate: false }));
       seen.push(...page.items.map((task) => task.id));
       if (page.nextCursor === null) break;
