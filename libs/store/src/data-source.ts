@@ -21,6 +21,7 @@ import { InstancesByStart1797350000000 } from '../../../migrations/1797350000000
 import { BulkStarts1798200000000 } from '../../../migrations/1798200000000-BulkStarts.js';
 import { TasksListKeyset1798100000000 } from '../../../migrations/1798100000000-TasksListKeyset.js';
 import { LedgerRollupCounters1798000000000 } from '../../../migrations/1798000000000-LedgerRollupCounters.js';
+import { LedgerRollupWithoutJit1798300000000 } from '../../../migrations/1798300000000-LedgerRollupWithoutJit.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -65,6 +66,7 @@ export const MIGRATIONS = [
   LedgerRollupCounters1798000000000,
   TasksListKeyset1798100000000,
   BulkStarts1798200000000,
+  LedgerRollupWithoutJit1798300000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
