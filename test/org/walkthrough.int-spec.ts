@@ -43,6 +43,7 @@ interface Task {
   name: string;
   templateKey: string;
   instanceId: string;
+  elementId: string;
   orgUnitId: string;
   orgUnitName: string | null;
   assigneeName: string | null;
@@ -385,7 +386,15 @@ describe('README walk-through: from an empty database to a working organisation'
     expect(robot.requestsTo('/it')).toEqual([]);
 
     // the record's attendance picker offers the branch's members by name, ids as the values
-    const record = await next();
+    // (the robot hears the notice from the notice step's handler, before that step's completion
+    // has opened the record, so wait for the record)
+    let opened: Task | undefined;
+    await waitFor(
+      'the record step',
+      async () => (opened = await next())?.elementId === 'Task_Record',
+      30_000,
+    );
+    const record = opened!;
     const detail = (await call('GET', `/tasks/${record.id}`, token)).body as unknown as Task;
     const attendance = detail.form!.components.find((c) => c.key === 'attendance')!;
     expect(attendance.values!.map((option) => option.label).sort()).toEqual(
