@@ -1,6 +1,6 @@
 import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { OpenTaskRow } from './instance-runtime.js';
 import { type UnitScope, unitScopeCondition } from './scope.sql.js';
 
@@ -134,8 +134,8 @@ export class InstancesRepository {
    * The instance with its variables and incidents (engine state), or null when there is none;
    * by primary key.
    */
-  async find(id: string): Promise<InstanceDetail | null> {
-    const [row] = await this.db.query<InstanceDetailRow[]>(
+  async find(id: string, db: DataSource | EntityManager = this.db): Promise<InstanceDetail | null> {
+    const [row] = await db.query<InstanceDetailRow[]>(
       `SELECT ${SUMMARY_COLUMNS}, variables, engine_state->'incidents' AS incidents
          FROM process_instances WHERE id = $1`,
       [id],
@@ -146,6 +146,21 @@ export class InstancesRepository {
       variables: row.variables,
       incidents: Object.values(row.incidents ?? {}),
     };
+  }
+
+  /**
+   * The instance (as `find`) and its open tasks (as `openTasks`) as of one moment: both read in
+   * one read-only REPEATABLE READ transaction, so a step committed between the two reads cannot
+   * show its new tasks beside the variables from before it.
+   */
+  findWithOpenTasks(
+    id: string,
+  ): Promise<{ instance: InstanceDetail; openTasks: OpenTaskRow[] } | null> {
+    return this.db.transaction('REPEATABLE READ', async (manager) => {
+      await manager.query('SET TRANSACTION READ ONLY');
+      const instance = await this.find(id, manager);
+      return instance ? { instance, openTasks: await this.openTasks(id, manager) } : null;
+    });
   }
 
   /**
@@ -164,8 +179,8 @@ export class InstancesRepository {
    * The instance's open tasks, oldest first (engine key order within a step);
    * tasks_instance_idx (instance_id).
    */
-  openTasks(id: string): Promise<OpenTaskRow[]> {
-    return this.db.query<OpenTaskRow[]>(
+  openTasks(id: string, db: DataSource | EntityManager = this.db): Promise<OpenTaskRow[]> {
+    return db.query<OpenTaskRow[]>(
       `SELECT id, kind, element_id, name, assignee, candidate_groups, candidate_users, due_at,
               claimed_by
          FROM tasks WHERE instance_id = $1 AND state = 'open'

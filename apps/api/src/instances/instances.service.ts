@@ -198,14 +198,14 @@ export class InstancesService {
    * with a caller, only when the caller reads the instance's unit.
    */
   async get(id: string, caller?: Caller): Promise<InstanceDto> {
-    const instance = await this.instances.find(id);
-    if (!instance) throw notFound(id);
+    const found = await this.instances.findWithOpenTasks(id);
+    if (!found) throw notFound(id);
+    const { instance, openTasks: tasks } = found;
     if (caller) {
       await this.access.assertCanSee(caller, instance.orgUnitId, `instance '${id}'`, () =>
         notFound(id),
       );
     }
-    const tasks = await this.instances.openTasks(id);
     return toInstance(
       toSummary(instance),
       instance.updatedAt,
