@@ -308,8 +308,9 @@ export class TasksRepository {
     const params = new Params();
     const streams = this.streams(scope, units, filter, params);
     if (streams.length === 0) return ['SELECT NULL::uuid AS id WHERE FALSE', []];
+    // bigint: a page far past the end (page 2147483647 of 100) is an offset beyond int's range
     const take = page.offset + page.limit + 1;
-    const limit = params.add(take, 'int');
+    const limit = params.add(take, 'bigint');
     const order = orderBy(page.sort);
     const after = position === null ? [''] : keyset(page.sort, position, params);
     const selects = streams.flatMap((stream) =>
@@ -318,7 +319,7 @@ export class TasksRepository {
     return [
       `SELECT t.id, ${stamp('t.due_at')} AS due_key, ${stamp('t.created_at')} AS created_key
          FROM (${selects.join(' UNION ')}) t
-        ORDER BY ${order} LIMIT ${limit} OFFSET ${params.add(page.offset, 'int')}`,
+        ORDER BY ${order} LIMIT ${limit} OFFSET ${params.add(page.offset, 'bigint')}`,
       params.values,
     ];
   }
