@@ -25,7 +25,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, e2eValue } from '../test/e2e/support/env.js';
 import globalSetup from '../test/e2e/support/global-setup.js';
 
@@ -96,6 +96,23 @@ function markWhenShown(selector: string): string {
   })();`;
 }
 
+/**
+ * BENCH_WEB_TIMELINE=1: each load's resources (start → end, ms since the navigation started)
+ * and long main-thread tasks, to see where a first load's time goes.
+ */
+const TIMELINE = process.env.BENCH_WEB_TIMELINE === '1';
+
+async function printTimeline(page: Page, path: string, shownAt: number): Promise<void> {
+  const entries = await page.evaluate<[string, number, number][]>(
+    `performance.getEntriesByType('resource').map((e) => [
+       new URL(e.name).pathname + new URL(e.name).search, e.startTime, e.responseEnd])`,
+  );
+  const lines = entries
+    .sort((a, b) => a[1] - b[1])
+    .map(([name, start, end]) => `    ${ms(start).padStart(7)} → ${ms(end).padStart(7)}  ${name}`);
+  process.stdout.write(`  ${path} shown at ${ms(shownAt)}:\n${lines.join('\n')}\n`);
+}
+
 interface Load {
   readonly ms: number;
   readonly scripts: readonly string[];
@@ -142,6 +159,7 @@ async function coldLoad(
     });
     const shownAt = (await handle.jsonValue()) as number;
     await page.waitForLoadState('networkidle');
+    if (TIMELINE) await printTimeline(page, path, shownAt);
     return { ms: shownAt, scripts };
   } finally {
     await context.close();

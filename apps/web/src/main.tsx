@@ -1,26 +1,15 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { ConfigProvider } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
-import { ApiError } from './api/errors';
 import { App } from './app/App';
+import { queryClient } from './app/queryClient';
 
 // No Ant Design <App> here: it brings modal, notification and message to every first page
 // (about 20 KB gzip). A page that shows a message uses `message.useMessage()` and renders its
 // holder.
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // A refusal (4xx) will not change on its own; a lost connection or a 5xx may
-      retry: (failures, error) =>
-        failures < 2 && !(error instanceof ApiError && error.status > 0 && error.status < 500),
-      refetchOnWindowFocus: false,
-      staleTime: 15_000,
-    },
-  },
-});
 
 const theme = {
   token: {

@@ -46,8 +46,11 @@ const session: Middleware = {
       .json()
       .catch(() => undefined);
     const error = toApiError(response.status, body);
-    const isLogin = new URL(request.url).pathname.endsWith('/api/auth/login');
-    if (response.status === 401 && !isLogin) onUnauthorised();
+    // Log-in's 401 is a wrong password; who-am-I's is "not logged in", which the shell answers
+    // with the log-in page itself (it may be asked before the router is there)
+    const path = new URL(request.url).pathname;
+    const answersItself = path.endsWith('/api/auth/login') || path.endsWith('/api/auth/me');
+    if (response.status === 401 && !answersItself) onUnauthorised();
     throw error;
   },
 };

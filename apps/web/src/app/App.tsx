@@ -1,31 +1,46 @@
-import { lazy, Suspense, useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { loginUrl, setUnauthorisedHandler } from '../api/client';
 import { ApiError } from '../api/errors';
 import { AppLayout } from './AppLayout';
-import { AuthProvider, homeOf, useMe } from './auth';
+import { AuthProvider, homeOf, meQuery, useMe } from './auth';
 import { ErrorBoundary } from './ErrorBoundary';
+import { lazyPage } from './lazyPage';
+import { queryClient } from './queryClient';
 import { NotFound, PageLoading, RetryResult } from './results';
+import { prefetchInbox } from '../pages/inbox/queries';
 
 // Every page is its own chunk: bpmn-js, form-js and ECharts load only with the pages using them.
-const LoginPage = lazy(() => import('./LoginPage'));
-const PasswordPage = lazy(() => import('./PasswordPage'));
-const loadInbox = () => import('../pages/inbox/InboxPage');
-const InboxPage = lazy(loadInbox);
+const LoginPage = lazyPage(() => import('./LoginPage'));
+const PasswordPage = lazyPage(() => import('./PasswordPage'));
+const InboxPage = lazyPage(() => import('../pages/inbox/InboxPage'));
 // The secretary's first page: its chunks load while who-am-I is asked, not after it answered.
-if (window.location.pathname === '/inbox' || window.location.pathname === '/') void loadInbox();
-const TaskPage = lazy(() => import('../pages/tasks/TaskPage'));
-const CockpitPage = lazy(() => import('../pages/cockpit/CockpitPage'));
-const LedgerPage = lazy(() => import('../pages/ledger/LedgerPage'));
-const LedgerItemPage = lazy(() => import('../pages/ledger/LedgerItemPage'));
-const OverduePage = lazy(() => import('../pages/overdue/OverduePage'));
-const InstancesPage = lazy(() => import('../pages/instances/InstancesPage'));
-const InstancePage = lazy(() => import('../pages/instances/InstancePage'));
-const TemplatesPage = lazy(() => import('../pages/templates/TemplatesPage'));
-const TemplatePage = lazy(() => import('../pages/templates/TemplatePage'));
-const OrgPage = lazy(() => import('../pages/org/OrgPage'));
-const OrgUnitPage = lazy(() => import('../pages/org/OrgUnitPage'));
-const NotificationsPage = lazy(() => import('../pages/notifications/NotificationsPage'));
+// A first load of the inbox asks for its steps at once, beside who-am-I and the page's chunks,
+// so that the list shows in the page's first render; on / they are asked once who-am-I says
+// the inbox is this person's home.
+if (window.location.pathname === '/inbox' || window.location.pathname === '/') {
+  void InboxPage.preload();
+  const onInbox = window.location.pathname === '/inbox';
+  if (onInbox) prefetchInbox(queryClient, window.location.search);
+  void queryClient
+    .fetchQuery(meQuery)
+    .then((me) => {
+      if (!onInbox && homeOf(me) === '/inbox') prefetchInbox(queryClient, window.location.search);
+    })
+    .catch(() => undefined); // not logged in, or offline: the shell says so
+}
+const TaskPage = lazyPage(() => import('../pages/tasks/TaskPage'));
+const CockpitPage = lazyPage(() => import('../pages/cockpit/CockpitPage'));
+const LedgerPage = lazyPage(() => import('../pages/ledger/LedgerPage'));
+const LedgerItemPage = lazyPage(() => import('../pages/ledger/LedgerItemPage'));
+const OverduePage = lazyPage(() => import('../pages/overdue/OverduePage'));
+const InstancesPage = lazyPage(() => import('../pages/instances/InstancesPage'));
+const InstancePage = lazyPage(() => import('../pages/instances/InstancePage'));
+const TemplatesPage = lazyPage(() => import('../pages/templates/TemplatesPage'));
+const TemplatePage = lazyPage(() => import('../pages/templates/TemplatePage'));
+const OrgPage = lazyPage(() => import('../pages/org/OrgPage'));
+const OrgUnitPage = lazyPage(() => import('../pages/org/OrgUnitPage'));
+const NotificationsPage = lazyPage(() => import('../pages/notifications/NotificationsPage'));
 
 /** The pages behind log-in: who am I first; a forced password change before anything else. */
 function Protected() {

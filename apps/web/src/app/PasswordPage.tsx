@@ -1,11 +1,11 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Form, Input, message as antMessage } from 'antd';
+import { Alert, Button, Form, Input, message as antMessage } from 'antd';
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../api/client';
 import { homeOf, ME_KEY, useMe } from './auth';
 import { showFieldErrors } from './formErrors';
-import { AuthPageFrame, safeNext } from './LoginPage';
+import { AuthPageFrame, AuthPanel, safeNext } from './LoginPage';
 
 interface PasswordValues {
   current: string;
@@ -48,7 +48,7 @@ export default function PasswordPage() {
   return (
     <AuthPageFrame>
       {messageHolder}
-      <Card title="修改密码">
+      <AuthPanel title="修改密码">
         {forced && (
           <Alert
             type="warning"
@@ -109,7 +109,7 @@ export default function PasswordPage() {
             </Button>
           )}
         </Form>
-      </Card>
+      </AuthPanel>
     </AuthPageFrame>
   );
 }

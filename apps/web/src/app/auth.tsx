@@ -28,13 +28,16 @@ export interface Auth {
 const AuthContext = createContext<Auth | null>(null);
 
 /** Who am I (`GET /api/auth/me`); null when not logged in. */
+/** Who am I: asked by the shell, and at start-up before the first render (App.tsx). */
+export const meQuery = {
+  queryKey: ME_KEY,
+  queryFn: async () => must(await api.GET('/api/auth/me')),
+  staleTime: 60_000,
+  retry: false,
+} as const;
+
 export function useMe() {
-  return useQuery({
-    queryKey: ME_KEY,
-    queryFn: async () => must(await api.GET('/api/auth/me')),
-    staleTime: 60_000,
-    retry: false,
-  });
+  return useQuery(meQuery);
 }
 
 export function AuthProvider({ me, children }: { me: Me; children: ReactNode }) {

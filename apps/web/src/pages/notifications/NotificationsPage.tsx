@@ -1,18 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import {
-  Badge,
-  Card,
-  Empty,
-  Flex,
-  Grid,
-  Pagination,
-  Segmented,
-  Space,
-  Spin,
-  Tag,
-  Typography,
-  message,
-} from 'antd';
+import { Badge, Card, Empty, Flex, Segmented, Space, Spin, Tag, Typography, message } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../../api/client';
 import type { components } from '../../api/schema';
@@ -20,6 +7,7 @@ import { LoadError } from '../../app/results';
 import { formatDateTime } from '../../components/time';
 import { problemText } from '../org/problem';
 import { pageParam, withChanges } from '../../components/urlParams';
+import { Pager } from '../../components/Pager';
 
 type Notice = components['schemas']['NotificationDto'];
 
@@ -107,8 +95,6 @@ export default function NotificationsPage() {
   const [params, setParams] = useSearchParams();
   const unreadOnly = params.get('unread') === '1';
   const page = pageParam(params, 500);
-  const screens = Grid.useBreakpoint();
-  const narrow = screens.md === false;
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [messageApi, holder] = message.useMessage();
@@ -186,17 +172,13 @@ export default function NotificationsPage() {
               ))}
             </Flex>
           )}
-          {(notices.data?.total ?? 0) > PAGE_SIZE && (
-            <Pagination
-              style={{ marginTop: 16 }}
-              current={page}
-              pageSize={PAGE_SIZE}
-              total={notices.data?.total ?? 0}
-              showSizeChanger={false}
-              simple={narrow}
-              onChange={(next) => set({ page: next === 1 ? undefined : String(next) })}
-            />
-          )}
+          <Pager
+            page={page}
+            pageSize={PAGE_SIZE}
+            total={notices.data?.total ?? 0}
+            unit="条"
+            onChange={(next) => set({ page: next === 1 ? undefined : String(next) })}
+          />
         </Spin>
       )}
     </div>

@@ -4,7 +4,6 @@ import {
   Empty,
   Flex,
   Grid,
-  Pagination,
   Space,
   Spin,
   Table,
@@ -21,6 +20,7 @@ import { dueWords } from '../../components/due';
 import { formatDateTime } from '../../components/time';
 import { type Light, TrafficLight } from '../../components/TrafficLight';
 import { pageParam, withChanges } from '../../components/urlParams';
+import { Pager } from '../../components/Pager';
 
 type Item = components['schemas']['OverdueItemDto'];
 
@@ -261,17 +261,13 @@ export default function OverduePage() {
               size="middle"
             />
           )}
-          {(board.data?.total ?? 0) > PAGE_SIZE && (
-            <Pagination
-              style={{ marginTop: 16 }}
-              current={filters.page}
-              pageSize={PAGE_SIZE}
-              total={board.data?.total ?? 0}
-              showSizeChanger={false}
-              simple={narrow}
-              onChange={(page) => set({ page: page === 1 ? undefined : String(page) })}
-            />
-          )}
+          <Pager
+            page={filters.page}
+            pageSize={PAGE_SIZE}
+            total={board.data?.total ?? 0}
+            unit="项"
+            onChange={(page) => set({ page: page === 1 ? undefined : String(page) })}
+          />
         </Spin>
       )}
     </div>
