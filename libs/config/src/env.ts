@@ -115,6 +115,12 @@ export class Env {
   @Max(365, { message: 'LEDGER_GRACE_DAYS must be at most 365' })
   LEDGER_GRACE_DAYS = 3;
 
+  /** Branches one bulk start (`POST /api/instances/bulk`) may go to at most. */
+  @IsInt({ message: 'BULK_START_MAX must be a whole number' })
+  @Min(1, { message: 'BULK_START_MAX must be at least 1' })
+  @Max(1_000_000, { message: 'BULK_START_MAX must be at most 1000000' })
+  BULK_START_MAX = 20_000;
+
   /** Items one bulk 销号 (`POST /api/ledger/items/verify`) closes at most. */
   @IsInt({ message: 'LEDGER_BULK_VERIFY_MAX must be a whole number' })
   @Min(1, { message: 'LEDGER_BULK_VERIFY_MAX must be at least 1' })
@@ -463,6 +469,7 @@ const NUMERIC: readonly (keyof Env)[] = [
   'LEDGER_YELLOW_DAYS',
   'LEDGER_GRACE_DAYS',
   'LEDGER_BULK_VERIFY_MAX',
+  'BULK_START_MAX',
   'FORM_MEMBER_OPTIONS_MAX',
   'IMPORT_MAX_BYTES',
   'IMPORT_MAX_ROWS',

@@ -146,6 +146,21 @@ export class OrgDirectory {
     return rows.map(toUnit);
   }
 
+  /**
+   * The branches (kind `branch`) of the subtree at `path`, the root among them if it is one, by
+   * path: at most `limit`. A range scan of org_units_path_idx (paths end in '/', and '0' comes
+   * right after '/').
+   */
+  async branchesUnder(path: string, limit: number): Promise<OrgUnit[]> {
+    const rows = await this.dataSource.query<UnitRow[]>(
+      `SELECT id, parent_id, kind, name, path FROM org_units
+        WHERE path ~>=~ $1 AND path ~<~ (left($1, -1) || '0') AND kind = 'branch'
+        ORDER BY path LIMIT $2`,
+      [path, limit],
+    );
+    return rows.map(toUnit);
+  }
+
   /** Every unit of a kind (e.g. all branches), by path. */
   async unitsOfKind(kind: OrgUnitKind): Promise<OrgUnit[]> {
     const rows = await this.dataSource.query<UnitRow[]>(

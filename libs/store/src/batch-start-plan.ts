@@ -72,9 +72,10 @@ export type BatchRun =
  * back, and the batch runs again later.
  */
 export class BulkStarts {
+  /** Without a starter (the api: it plans and reads progress) it cannot run batches. */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly starter: BatchStarter,
+    private readonly starter: BatchStarter | null,
   ) {}
 
   /** Writes the plan and its jobs in the transaction of `manager`; deliver `outbox` after commit. */
@@ -123,6 +124,8 @@ export class BulkStarts {
    * batch, starts its instances (as the bulk's requester) and marks it done. Deliver the answer's `outbox` after commit.
    */
   async runBatch(bulkId: string, n: number): Promise<BatchRun> {
+    const starter = this.starter;
+    if (starter === null) throw new Error('BulkStarts: no batch starter here (plans only)');
     return this.dataSource.transaction(async (manager) => {
       const [batch] = await manager.query<
         { inputs: StartInput[]; template_key: string; requested_by: string }[]
@@ -133,7 +136,7 @@ export class BulkStarts {
         [bulkId, n],
       );
       if (!batch) return { ran: false } as const;
-      const result = await this.starter.start(
+      const result = await starter.start(
         manager,
         batch.template_key,
         batch.inputs,

@@ -17,6 +17,7 @@ describe('the api error body', () => {
       TEMPLATE_INVALID: 422,
       TEMPLATE_NOT_FOUND: 404,
       INSTANCE_NOT_FOUND: 404,
+      BULK_START_NOT_FOUND: 404,
       INSTANCE_NOT_ACTIVE: 409,
       DUPLICATE_BUSINESS_KEY: 409,
       TASK_NOT_FOUND: 404,

@@ -73,6 +73,7 @@ export const MESSAGES: Readonly<Record<string, string>> = {
   TEMPLATE_INVALID: '流程模板有误，未能部署',
   TEMPLATE_NOT_FOUND: '未找到该流程模板',
   INSTANCE_NOT_FOUND: '未找到该流程实例',
+  BULK_START_NOT_FOUND: '未找到该批量下达',
   INSTANCE_NOT_ACTIVE: '该流程实例已结束或已取消',
   DUPLICATE_BUSINESS_KEY: '该业务编号已有进行中的流程实例',
   TASK_NOT_FOUND: '未找到该任务',

@@ -12,6 +12,7 @@ export function httpStatusOf(code: RuntimeExceptionCode): HttpStatus {
       return HttpStatus.UNPROCESSABLE_ENTITY;
     case RuntimeExceptionCode.TEMPLATE_NOT_FOUND:
     case RuntimeExceptionCode.INSTANCE_NOT_FOUND:
+    case RuntimeExceptionCode.BULK_START_NOT_FOUND:
     case RuntimeExceptionCode.TASK_NOT_FOUND:
       return HttpStatus.NOT_FOUND;
     case RuntimeExceptionCode.DUPLICATE_BUSINESS_KEY:

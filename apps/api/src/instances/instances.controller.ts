@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
+  ApiAcceptedResponse,
   ApiBearerAuth,
   ApiOkResponse,
   ApiOperation,
@@ -18,13 +19,18 @@ import {
   ListInstancesQueryDto,
 } from './dto/instance.dto.js';
 import { ResolveIncidentDto, StartInstanceDto } from './dto/start-instance.dto.js';
+import { BulkStartDto, BulkStartProgressDto } from './dto/bulk-start.dto.js';
+import { BulkStartsService } from './bulk-starts.service.js';
 import { InstancesService } from './instances.service.js';
 
 @ApiTags('instances')
 @ApiBearerAuth()
 @Controller('instances')
 export class InstancesController {
-  constructor(private readonly instances: InstancesService) {}
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly bulks: BulkStartsService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -48,6 +54,46 @@ export class InstancesController {
   @ApiErrors(400, 401, 403, 404, 409)
   start(@Body() body: StartInstanceDto, @CurrentCaller() caller: Caller): Promise<InstanceDto> {
     return this.instances.start(body, caller);
+  }
+
+  @Post('bulk')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({
+    summary: 'Start an instance in every branch of a subtree (a directive), in the background',
+    description:
+      'One instance of the latest version of `templateKey` in each branch (kind `branch`) at or ' +
+      'under `orgUnitId`, each in its own unit, all with `businessKey`; a supervisor or an admin ' +
+      'over the unit (a unit that does not exist and one outside your scope get the same 400 ' +
+      'naming `orgUnitId`; a secretary gets 403). Answered at once (202) with the plan: the ' +
+      'workers start the instances in batches, one transaction each; follow them with ' +
+      '`GET /api/instances/bulk/:id`. A branch that has an instance of the template with that ' +
+      'key already is counted as `existing` and not started again, so sending the same ' +
+      'directive twice starts each branch once. At most `BULK_START_MAX` branches (400 naming ' +
+      '`orgUnitId` over it). Variables naming members are refused (400).',
+  })
+  @ApiAcceptedResponse({ type: BulkStartProgressDto })
+  @ApiErrors(400, 401, 403, 404)
+  startBulk(
+    @Body() body: BulkStartDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<BulkStartProgressDto> {
+    return this.bulks.start(body, caller);
+  }
+
+  @Get('bulk/:id')
+  @ApiOperation({
+    summary: 'How far a bulk start is',
+    description:
+      'Started, existing, failed and left, summed over its batches; `finishedAt` once every ' +
+      'batch is done. Whoever reads its unit; for anyone else it is absent (404).',
+  })
+  @ApiOkResponse({ type: BulkStartProgressDto })
+  @ApiErrors(400, 401, 404)
+  bulkProgress(
+    @UuidParam() id: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<BulkStartProgressDto> {
+    return this.bulks.progress(id, caller);
   }
 
   @Get()

@@ -280,6 +280,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/instances/bulk': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start an instance in every branch of a subtree (a directive), in the background
+     * @description One instance of the latest version of `templateKey` in each branch (kind `branch`) at or under `orgUnitId`, each in its own unit, all with `businessKey`; a supervisor or an admin over the unit (a unit that does not exist and one outside your scope get the same 400 naming `orgUnitId`; a secretary gets 403). Answered at once (202) with the plan: the workers start the instances in batches, one transaction each; follow them with `GET /api/instances/bulk/:id`. A branch that has an instance of the template with that key already is counted as `existing` and not started again, so sending the same directive twice starts each branch once. At most `BULK_START_MAX` branches (400 naming `orgUnitId` over it). Variables naming members are refused (400).
+     */
+    post: operations['instances_start_bulk'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/instances/bulk/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How far a bulk start is
+     * @description Started, existing, failed and left, summed over its batches; `finishedAt` once every batch is done. Whoever reads its unit; for anyone else it is absent (404).
+     */
+    get: operations['instances_bulk_progress'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/instances/{id}': {
     parameters: {
       query?: never;
@@ -1520,6 +1560,64 @@ export interface components {
       /** @description Open user tasks and service-task jobs. */
       openTasks: components['schemas']['OpenTaskDto'][];
       incidents: components['schemas']['IncidentDto'][];
+    };
+    BulkStartDto: {
+      /**
+       * @description Key (BPMN process id) of the template.
+       * @example directive
+       */
+      templateKey: string;
+      /**
+       * @description The subtree: every branch (kind `branch`) at or under this unit gets an instance in its own unit.
+       * @example general-rd
+       */
+      orgUnitId: string;
+      /**
+       * @description The business key of every instance: unique per template within a unit, so a branch that has an instance with this key already is counted as existing, not started again (a directive sent twice starts each branch once). Keys beginning `theme-day:` or `political-birthday:` are the scheduled starts’ and refused (400).
+       * @example directive:2027-01-study
+       */
+      businessKey: string;
+      /**
+       * @description Start variables of every instance (a JSON object). Variables that name members (`memberId`, `memberIds`, `attendance`, `sponsors`, `contacts`) are refused: a member is of one branch, a directive goes to many.
+       * @example {
+       *       "topic": "学习贯彻党的二十届四中全会精神"
+       *     }
+       */
+      variables?: {
+        [key: string]: unknown;
+      };
+    };
+    BulkStartProgressDto: {
+      /** @description Ask GET /api/instances/bulk/:id for its progress. */
+      id: string;
+      /** @enum {string} */
+      kind: 'kickoff' | 'directive';
+      templateKey: string;
+      templateName: string | null;
+      /** @description The subtree (null: the kick-off). */
+      orgUnitId: string | null;
+      orgUnitName: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** @description Starts planned: one per branch. */
+      total: number;
+      /** @description Instances started so far. */
+      started: number;
+      /** @description Branches that had an instance with the business key already. */
+      existing: number;
+      /** @description Starts the engine refused. */
+      failed: number;
+      /** @description Starts not yet run. */
+      left: number;
+      batches: number;
+      batchesDone: number;
+      /** @description The first refusal, in words. */
+      error: string | null;
+      /**
+       * Format: date-time
+       * @description When its last batch was done (null while any is left).
+       */
+      finishedAt: string | null;
     };
     InstanceListItemDto: {
       id: string;
@@ -3721,6 +3819,113 @@ export interface operations {
       };
       /** @description Conflict with the current state. */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  instances_start_bulk: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BulkStartDto'];
+      };
+    };
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkStartProgressDto'];
+        };
+      };
+      /** @description Invalid request (details name the fields). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid token or session. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not allowed for your roles (message says why). */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  instances_bulk_progress: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BulkStartProgressDto'];
+        };
+      };
+      /** @description Invalid request (details name the fields). */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No valid token or session. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not found. */
+      404: {
         headers: {
           [name: string]: unknown;
         };
