@@ -302,14 +302,10 @@ export default function LedgerPage() {
         value={filters.unit}
         onChange={(value) => change({ unit: value })}
       />
-      <Input
-        type="month"
-        aria-label="完成月份"
-        title="完成时间所在月份"
-        prefix={<span style={{ color: 'rgba(0,0,0,0.45)' }}>完成月份</span>}
+      <MonthInput
         style={{ width: narrow ? '100%' : 230 }}
-        value={filters.month ?? ''}
-        onChange={(event) => change({ month: event.target.value || undefined })}
+        value={filters.month}
+        onChange={(month) => change({ month })}
       />
       <Select
         aria-label="排序"
@@ -495,5 +491,35 @@ export default function LedgerPage() {
         }}
       />
     </div>
+  );
+}
+
+/**
+ * 完成月份: the browser's month field, which shows「--------- ----」while empty; so while it is
+ * empty and not being edited it is a text field saying 全部月份, like the other filters.
+ */
+function MonthInput({
+  value,
+  onChange,
+  style,
+}: {
+  value: string | undefined;
+  onChange: (month: string | undefined) => void;
+  style: React.CSSProperties;
+}) {
+  const [editing, setEditing] = useState(false);
+  return (
+    <Input
+      type={value || editing ? 'month' : 'text'}
+      aria-label="完成月份"
+      title="完成时间所在月份"
+      placeholder="全部月份"
+      prefix={<span style={{ color: 'rgba(0,0,0,0.45)' }}>完成月份</span>}
+      style={style}
+      value={value ?? ''}
+      onFocus={() => setEditing(true)}
+      onBlur={() => setEditing(false)}
+      onChange={(event) => onChange(event.target.value || undefined)}
+    />
   );
 }
