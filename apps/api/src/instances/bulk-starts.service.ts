@@ -46,17 +46,13 @@ export class BulkStartsService {
 
   /**
    * Plans one instance of `templateKey` in every branch at or under `orgUnitId`. Only a
-   * supervisor or an admin over the unit; a unit that does not exist and one outside the
-   * caller's scope get the same 400 naming `orgUnitId`.
+   * supervisor over the unit (the branches' affairs are their secretaries' and supervisors';
+   * a secretary, who reads her own branch, gets 403); a unit that does not exist and one
+   * outside the caller's scope get the same 400 naming `orgUnitId`.
    */
   async start(input: BulkStartDto, caller: Caller): Promise<BulkStartProgressDto> {
     const path = await this.access.readableUnit(caller.principal, caller, input.orgUnitId);
-    await this.access.assertRoleOver(
-      caller,
-      ['supervisor', 'admin'],
-      input.orgUnitId,
-      'a bulk start',
-    );
+    await this.access.assertRoleOver(caller, ['supervisor'], input.orgUnitId, 'a bulk start');
     if (isScheduledBusinessKey(input.businessKey)) {
       const message = `businessKey 不能以 ${SCHEDULED_KEY_PREFIXES.join(' 或 ')} 开头：这些业务编号留给定时启动的流程`;
       throw invalidRequest([{ field: 'businessKey', message }]);

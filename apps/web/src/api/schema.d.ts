@@ -291,7 +291,7 @@ export interface paths {
     put?: never;
     /**
      * Start an instance in every branch of a subtree (a directive), in the background
-     * @description One instance of the latest version of `templateKey` in each branch (kind `branch`) at or under `orgUnitId`, each in its own unit, all with `businessKey`; a supervisor or an admin over the unit (a unit that does not exist and one outside your scope get the same 400 naming `orgUnitId`; a secretary gets 403). Answered at once (202) with the plan: the workers start the instances in batches, one transaction each; follow them with `GET /api/instances/bulk/:id`. A branch that has an instance of the template with that key already is counted as `existing` and not started again, so sending the same directive twice starts each branch once. At most `BULK_START_MAX` branches (400 naming `orgUnitId` over it). Variables naming members are refused (400).
+     * @description One instance of the latest version of `templateKey` in each branch (kind `branch`) at or under `orgUnitId`, each in its own unit, all with `businessKey`; a supervisor over the unit (a unit that does not exist and one outside your scope get the same 400 naming `orgUnitId`; a secretary gets 403). Answered at once (202) with the plan: the workers start the instances in batches, one transaction each; follow them with `GET /api/instances/bulk/:id`. A branch that has an instance of the template with that key already is counted as `existing` and not started again, so sending the same directive twice starts each branch once. At most `BULK_START_MAX` branches (400 naming `orgUnitId` over it). Variables naming members are refused (400).
      */
     post: operations['instances_start_bulk'];
     delete?: never;
