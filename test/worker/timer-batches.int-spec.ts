@@ -191,7 +191,18 @@ describe('worker timers: fired in batches', () => {
           held.map((row) => row.timer_id),
         ]),
       ).toBe(100);
-      // And once the dead worker's connection is gone, the job fires its own timer
+      // And once the job has found nothing more to claim and waits for its own timer's lock
+      // (not before: a claim made after the connection is gone takes the held timers as a batch)
+      await waitFor(
+        'the job to wait for its held timer',
+        async () =>
+          (await count(
+            `SELECT 1 FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            [],
+          )) >= 1,
+      );
+      // and the dead worker's connection is gone, the job fires its own timer
       const [{ pid }] = (await dying.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
       await h.dataSource.query('SELECT pg_terminate_backend($1)', [pid]);
       expect(await handled).toBe('fired');
