@@ -9,8 +9,6 @@ import {
   DefinitionCache,
   RuntimeException,
   RuntimeExceptionCode,
-  SCHEDULED_KEY_PREFIXES,
-  isScheduledBusinessKey,
 } from '@app/store';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
@@ -19,6 +17,7 @@ import type { Caller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { invalidRequest } from '../common/validation.js';
 import type { BulkStartDto, BulkStartProgressDto } from './dto/bulk-start.dto.js';
+import { refuseScheduledKey } from './instances.service.js';
 
 /**
  * A directive to every branch of a subtree (`POST /api/instances/bulk`): the api writes the
@@ -53,10 +52,7 @@ export class BulkStartsService {
   async start(input: BulkStartDto, caller: Caller): Promise<BulkStartProgressDto> {
     const path = await this.access.readableUnit(caller.principal, caller, input.orgUnitId);
     await this.access.assertRoleOver(caller, ['supervisor'], input.orgUnitId, 'a bulk start');
-    if (isScheduledBusinessKey(input.businessKey)) {
-      const message = `businessKey 不能以 ${SCHEDULED_KEY_PREFIXES.join(' 或 ')} 开头：这些业务编号留给定时启动的流程`;
-      throw invalidRequest([{ field: 'businessKey', message }]);
-    }
+    refuseScheduledKey(input.businessKey);
     const variables = input.variables ?? {};
     const naming = Object.keys(MEMBER_REFERENCES).filter((name) => Object.hasOwn(variables, name));
     if (naming.length > 0) {

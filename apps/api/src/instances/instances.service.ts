@@ -91,10 +91,7 @@ export class InstancesService {
     // not exist (out of scope is absent): the same 400 naming `orgUnitId`, the truth audited.
     const adminOver = hasRoleOver(caller.principal, 'admin', await this.access.unitPath(orgUnitId));
     if (!adminOver) await this.access.readableUnit(caller.principal, caller, orgUnitId);
-    if (input.businessKey !== undefined && isScheduledBusinessKey(input.businessKey)) {
-      const message = `businessKey 不能以 ${SCHEDULED_KEY_PREFIXES.join(' 或 ')} 开头：这些业务编号留给定时启动的流程`;
-      throw invalidRequest([{ field: 'businessKey', message }]);
-    }
+    if (input.businessKey !== undefined) refuseScheduledKey(input.businessKey);
     await this.assertMembersInScope(orgUnitId, input.variables ?? {});
     const summary = await this.runtime.start(
       {
@@ -373,6 +370,13 @@ function textsIn(value: JsonValue, limit: number): string[] {
   };
   walk(value);
   return [...found];
+}
+
+/** 400 naming `businessKey` for a key of the scheduled starts (theme-day:, political-birthday:). */
+export function refuseScheduledKey(businessKey: string): void {
+  if (!isScheduledBusinessKey(businessKey)) return;
+  const message = `businessKey 不能以 ${SCHEDULED_KEY_PREFIXES.join(' 或 ')} 开头：这些业务编号留给定时启动的流程`;
+  throw invalidRequest([{ field: 'businessKey', message }]);
 }
 
 function notFound(id: string): RuntimeException {
