@@ -9,6 +9,7 @@ export * from './ledger-projection.js';
 export * from './ledger.exception.js';
 export * from './ledger.store.js';
 export * from './ledger.types.js';
+export * from './overdue-board.js';
 export * from './periods.js';
 export * from './traffic-light.js';
 export * from './required-evidence.js';

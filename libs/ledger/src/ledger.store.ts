@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type AuditEventInput, appendAudit } from '@app/audit';
 import { likePrefix } from '@app/org';
 import type { DataSource, EntityManager } from 'typeorm';
+import { readOverdueBoard } from './overdue-board.js';
 import { LedgerException, LedgerExceptionCode } from './ledger.exception.js';
 import {
   type LedgerAttachment,
@@ -602,28 +603,36 @@ export class LedgerStore {
   }
 
   /**
-   * Overdue (open / in progress past due) or escalated items not yet closed: red (past due) first,
-   * then the most escalated, then by due time.
+   * The overdue board: items not settled that are open / in progress past due (red), or were
+   * escalated: red first, then the most escalated, then by due time — a page read in index
+   * order (see overdue-board.ts), continued by `cursor`, with a count capped at
+   * BOARD_COUNT_CAP.
    */
   async overdue(
-    scope: LedgerScope | null,
+    scope: LedgerScope,
     unitPath: string | null,
-    page: Page,
-  ): Promise<{ items: LedgerItem[]; total: number }> {
-    const params: unknown[] = [];
-    const where = this.where(scope, unitPath === null ? {} : { unitPath }, params);
-    params.push(new Date(this.clock.now()), this.grace);
-    const past = dueBefore('l', `$${params.length - 1}`, `$${params.length}`);
-    params.push(page.limit, page.offset);
-    const rows = await this.dataSource.query<(ItemRow & { total: number })[]>(
-      `SELECT ${ITEM_COLUMNS}, count(*) OVER ()::int AS total FROM ${ITEM_FROM}
-        WHERE ${where} AND l.state IN ('open', 'in_progress', 'submitted')
-          AND ((l.state IN ('open', 'in_progress') AND ${past}) OR l.escalations > 0)
-        ORDER BY COALESCE(${past}, false) DESC, l.escalations DESC, l.due_at ASC NULLS LAST, l.id
-        LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    );
-    return { items: rows.map(toItem), total: rows[0]?.total ?? 0 };
+    page: Page & { readonly cursor?: string },
+  ): Promise<{ items: LedgerItem[]; total: number; capped: boolean; nextCursor: string | null }> {
+    const board = await readOverdueBoard(this.dataSource, scope, {
+      ...page,
+      unitPath,
+      now: new Date(this.clock.now()),
+      grace: this.grace,
+    });
+    const rows =
+      board.ids.length === 0
+        ? []
+        : await this.dataSource.query<ItemRow[]>(
+            `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE l.id = ANY($1::uuid[])`,
+            [board.ids],
+          );
+    const byId = new Map(rows.map((row) => [row.id, toItem(row)]));
+    return {
+      items: board.ids.flatMap((id) => byId.get(id) ?? []),
+      total: board.total,
+      capped: board.capped,
+      nextCursor: board.nextCursor,
+    };
   }
 
   /**

@@ -22,6 +22,7 @@ import { BulkStarts1798200000000 } from '../../../migrations/1798200000000-BulkS
 import { TasksListKeyset1798100000000 } from '../../../migrations/1798100000000-TasksListKeyset.js';
 import { LedgerRollupCounters1798000000000 } from '../../../migrations/1798000000000-LedgerRollupCounters.js';
 import { LedgerRollupWithoutJit1798300000000 } from '../../../migrations/1798300000000-LedgerRollupWithoutJit.js';
+import { LedgerOverdueBoard1798400000000 } from '../../../migrations/1798400000000-LedgerOverdueBoard.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -67,6 +68,7 @@ export const MIGRATIONS = [
   TasksListKeyset1798100000000,
   BulkStarts1798200000000,
   LedgerRollupWithoutJit1798300000000,
+  LedgerOverdueBoard1798400000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

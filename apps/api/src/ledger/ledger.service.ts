@@ -1,5 +1,6 @@
 import type { Env } from '@app/config';
 import {
+  BoardCursorError,
   type ItemDetail,
   type LedgerAttachment,
   type LedgerFilter,
@@ -30,13 +31,13 @@ import type {
   LedgerFilterQueryDto,
   LedgerItemDetailDto,
   LedgerItemDto,
-  LedgerItemListDto,
   LedgerSearchResultDto,
   ListLedgerQueryDto,
   OverdueQueryDto,
   RollupDto,
   RollupQueryDto,
 } from './dto/ledger.dto.js';
+import type { OverdueListDto } from './dto/unit-rollup.dto.js';
 
 /** The request a refusal is audited with. */
 export interface RequestInfo {
@@ -99,19 +100,29 @@ export class LedgerService {
     principal: Principal,
     request: RequestInfo,
     query: OverdueQueryDto,
-  ): Promise<LedgerItemListDto> {
+  ): Promise<Omit<OverdueListDto, 'items'> & { items: LedgerItemDto[] }> {
     const unitPath =
       query.orgUnitId === undefined
         ? null
         : await this.readableUnit(principal, request, query.orgUnitId);
-    const { items, total } = await this.store.overdue(scopeOf(principal), unitPath, {
-      limit: query.pageSize,
-      offset: (query.page - 1) * query.pageSize,
-    });
+    const board = await this.store
+      .overdue(scopeOf(principal), unitPath, {
+        limit: query.pageSize,
+        offset: query.cursor === undefined ? query.offset : 0,
+        cursor: query.cursor,
+      })
+      .catch((error: unknown) => {
+        if (error instanceof BoardCursorError) {
+          throw invalidRequest([{ field: 'cursor', message: 'cursor 不是本列表给出的游标' }]);
+        }
+        throw error;
+      });
     return {
-      items: await this.named(items),
-      total,
-      page: query.page,
+      items: await this.named(board.items),
+      total: board.total,
+      totalIsApproximate: board.capped,
+      nextCursor: board.nextCursor,
+      page: query.cursor === undefined ? query.page : null,
       pageSize: query.pageSize,
     };
   }

@@ -2158,8 +2158,14 @@ export interface components {
     };
     OverdueListDto: {
       items: components['schemas']['OverdueItemDto'][];
+      /** @description How many items are on the board, exact up to 1,000; when more are, it says 1,000 and `totalIsApproximate` is true (a lower bound: the board does not count further). */
       total: number;
-      page: number;
+      /** @description True when more than 1,000 items are on the board. */
+      totalIsApproximate: boolean;
+      /** @description Pass as `cursor` for the next page; null on the last page. */
+      nextCursor: string | null;
+      /** @description The page asked; null with a cursor. */
+      page: number | null;
       pageSize: number;
     };
     RollupRowDto: {
@@ -4638,6 +4644,8 @@ export interface operations {
         pageSize?: number;
         /** @description Limit to this unit’s subtree (403 outside your scope). */
         orgUnitId?: string;
+        /** @description Continue after the last page: its `nextCursor` (same `orgUnitId`). Stable under concurrent writes — an item is never shown twice nor skipped for items added or closed before it; `page` is then ignored. Without a cursor, `page` counts pages from the start (each page past the first reads the ones before it: prefer the cursor). */
+        cursor?: string;
       };
       header?: never;
       path?: never;

@@ -122,6 +122,19 @@ export class OverdueQueryDto extends PageQueryDto {
   @IsOptional()
   @Matches(UNIT_ID, { message: 'orgUnitId 必须是党组织编号（小写字母、数字和 -）' })
   orgUnitId?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Continue after the last page: its `nextCursor` (same `orgUnitId`). Stable under ' +
+      'concurrent writes — an item is never shown twice nor skipped for items added or closed ' +
+      'before it; `page` is then ignored. Without a cursor, `page` counts pages from the start ' +
+      '(each page past the first reads the ones before it: prefer the cursor).',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  cursor?: string;
 }
 
 export class RollupQueryDto {

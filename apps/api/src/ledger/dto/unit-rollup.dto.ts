@@ -107,7 +107,26 @@ export class OverdueItemDto extends LedgerItemDto {
 
 export class OverdueListDto {
   @ApiProperty({ type: [OverdueItemDto] }) items!: OverdueItemDto[];
-  @ApiProperty() total!: number;
-  @ApiProperty() page!: number;
+
+  @ApiProperty({
+    description:
+      'How many items are on the board, exact up to 1,000; when more are, it says 1,000 and ' +
+      '`totalIsApproximate` is true (a lower bound: the board does not count further).',
+  })
+  total!: number;
+
+  @ApiProperty({ description: 'True when more than 1,000 items are on the board.' })
+  totalIsApproximate!: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
+  nextCursor!: string | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The page asked; null with a cursor.' })
+  page!: number | null;
+
   @ApiProperty() pageSize!: number;
 }

@@ -215,7 +215,12 @@ export default function OverduePage() {
         <Typography.Title level={3} style={{ margin: 0 }}>
           逾期督办
         </Typography.Title>
-        {board.data && <Typography.Text type="secondary">共 {board.data.total} 项</Typography.Text>}
+        {board.data && (
+          <Typography.Text type="secondary">
+            共 {board.data.total}
+            {board.data.totalIsApproximate ? ' 余' : ' '}项
+          </Typography.Text>
+        )}
       </Space>
       <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>
         已逾期未完成或被督办过、尚未销号的事项：逾期的排在前面，其次按督办次数。
@@ -265,6 +270,7 @@ export default function OverduePage() {
             page={filters.page}
             pageSize={PAGE_SIZE}
             total={board.data?.total ?? 0}
+            atLeast={board.data?.totalIsApproximate}
             unit="项"
             onChange={(page) => set({ page: page === 1 ? undefined : String(page) })}
           />
