@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { LedgerException, LedgerStore, periodsBetween } from '@app/ledger';
+import { ALL_ITEM_FACTS, LedgerException, LedgerStore, periodsBetween } from '@app/ledger';
 import { OrgDirectory } from '@app/org';
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
@@ -149,6 +149,16 @@ describe('ledger: roll-up counters against the recount', () => {
             );
           }
         }
+        // The rebuild's set-based facts are the per-item function's, row for row
+        const facts = (sql: string) =>
+          dataSource.query<unknown[]>(
+            `SELECT item_id, org_unit_id, kind::text, period, opened, closed, closed_on_time,
+                    escalated, closed_open, open_flow, overdue_flow, open_due
+               FROM (${sql}) f ORDER BY 1, 2, 3, 4`,
+          );
+        expect(await facts(ALL_ITEM_FACTS)).toEqual(
+          await facts('SELECT * FROM ledger_rollup_facts_of(ARRAY(SELECT id FROM ledger_items))'),
+        );
         expect(await store.recountCounters()).toEqual([]);
       }),
       { numRuns: 15 },

@@ -13,3 +13,4 @@ export * from './overdue-board.js';
 export * from './periods.js';
 export * from './traffic-light.js';
 export * from './required-evidence.js';
+export { ALL_ITEM_FACTS } from './rollup-counters.js';

@@ -98,6 +98,87 @@ export async function compactCounters(dataSource: DataSource): Promise<void> {
 }
 
 /**
+ * Every item's facts at once (the rows `ledger_rollup_facts_of` gives for all items, same
+ * columns and order of columns), set-based for a rebuild: the per-item function looks up each
+ * item's entries per period (~2 ms an item: over half an hour for a million), this reads the
+ * items and their entries once and joins them by hash. An item's status at a moment is that of
+ * its last closed / reopened entry before it: the entry whose next one (by time, then seq) is
+ * not before the moment.
+ */
+export const ALL_ITEM_FACTS = `
+  WITH settings AS (SELECT time_zone AS zone, grace FROM ledger_rollup_settings),
+  kinds AS (
+    SELECT * FROM (VALUES ('m'::"char", 'month', 'YYYY-MM', interval '1 month'),
+                          ('q'::"char", 'quarter', 'YYYY-"Q"Q', interval '3 months'))
+      AS k (kind, unit, fmt, len)),
+  items AS MATERIALIZED (
+    SELECT l.id, l.org_unit_id, l.created_at,
+           CASE WHEN l.due_at IS NOT NULL THEN GREATEST(l.due_at, l.created_at + s.grace) END AS eff_due
+      FROM ledger_items l, settings s
+     WHERE l.state <> 'cancelled' AND l.org_unit_id IS NOT NULL),
+  entries AS MATERIALIZED (
+    SELECT e.item_id, e.kind::text AS kind, e.at, e.seq,
+           COALESCE((e.data->>'onTime')::boolean, false) AS on_time
+      FROM ledger_entries e WHERE e.kind IN ('closed', 'reopened', 'escalated')),
+  turns AS MATERIALIZED (
+    SELECT t.item_id, t.kind, t.at,
+           lead(t.at) OVER (PARTITION BY t.item_id ORDER BY t.at, t.seq) AS next_at
+      FROM entries t WHERE t.kind IN ('closed', 'reopened')),
+  moments AS (
+    SELECT i.id, i.created_at AS at FROM items i
+    UNION SELECT e.item_id, e.at FROM entries e
+    UNION SELECT i.id, i.eff_due FROM items i WHERE i.eff_due IS NOT NULL),
+  bounds AS MATERIALIZED (
+    SELECT p.id, p.kind, to_char(p.local_start, p.fmt) AS period,
+           p.local_start AT TIME ZONE s.zone AS start_at,
+           (p.local_start + p.len) AT TIME ZONE s.zone AS end_at
+      FROM (SELECT DISTINCT m.id, k.kind, k.fmt, k.len,
+                   date_trunc(k.unit, m.at AT TIME ZONE s.zone) AS local_start
+              FROM moments m, settings s, kinds k) p, settings s),
+  -- The last 销号 of each item in each period, and the periods an item was escalated in
+  closings AS (
+    SELECT DISTINCT ON (c.item_id, c.kind, c.period) c.item_id, c.kind, c.period, c.on_time
+      FROM (SELECT e.item_id, k.kind, e.at, e.seq, e.on_time,
+                   to_char(date_trunc(k.unit, e.at AT TIME ZONE s.zone), k.fmt) AS period
+              FROM entries e, kinds k, settings s WHERE e.kind = 'closed') c
+     ORDER BY c.item_id, c.kind, c.period, c.at DESC, c.seq DESC),
+  escalations AS (
+    SELECT DISTINCT e.item_id, k.kind,
+           to_char(date_trunc(k.unit, e.at AT TIME ZONE s.zone), k.fmt) AS period
+      FROM entries e, kinds k, settings s WHERE e.kind = 'escalated'),
+  facts AS (
+    SELECT i.id, i.org_unit_id, b.kind, b.period,
+           (i.created_at >= b.start_at AND i.created_at < b.end_at) AS opened,
+           c.on_time IS NOT NULL AS closed,
+           COALESCE(c.on_time, false) AS closed_on_time,
+           x.item_id IS NOT NULL AS escalated,
+           i.created_at < b.end_at AND last_end.kind IS DISTINCT FROM 'closed' AS open_end,
+           i.created_at < b.start_at AND last_start.kind IS DISTINCT FROM 'closed' AS open_start,
+           i.eff_due < b.end_at AS due_end,
+           i.eff_due < b.start_at AS due_start
+      FROM items i JOIN bounds b ON b.id = i.id
+      LEFT JOIN turns last_end ON last_end.item_id = i.id AND last_end.at < b.end_at
+            AND (last_end.next_at IS NULL OR last_end.next_at >= b.end_at)
+      LEFT JOIN turns last_start ON last_start.item_id = i.id AND last_start.at < b.start_at
+            AND (last_start.next_at IS NULL OR last_start.next_at >= b.start_at)
+      LEFT JOIN closings c ON c.item_id = i.id AND c.kind = b.kind AND c.period = b.period
+      LEFT JOIN escalations x ON x.item_id = i.id AND x.kind = b.kind AND x.period = b.period)
+  SELECT f.id AS item_id, f.org_unit_id, f.kind, f.period, f.opened::int AS opened,
+         f.closed::int AS closed, f.closed_on_time::int AS closed_on_time,
+         f.escalated::int AS escalated, (f.closed AND f.open_end)::int AS closed_open,
+         f.open_end::int - f.open_start::int AS open_flow,
+         (f.open_end AND COALESCE(f.due_end, false))::int
+           - (f.open_start AND COALESCE(f.due_start, false))::int AS overdue_flow,
+         0 AS open_due
+    FROM facts f
+  UNION ALL
+  -- Open now (no 销号 after its last reopening) with a due time: its due day
+  SELECT i.id, i.org_unit_id, 'd'::"char", to_char(i.eff_due AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+         0, 0, 0, 0, 0, 0, 0, 1
+    FROM items i LEFT JOIN turns last ON last.item_id = i.id AND last.next_at IS NULL
+   WHERE i.eff_due IS NOT NULL AND last.kind IS DISTINCT FROM 'closed'`;
+
+/**
  * Recounts every item's facts and the counts from them (in one transaction that holds off the
  * writers' triggers meanwhile), with these settings; answers the counters that were wrong.
  */
@@ -117,11 +198,10 @@ export async function rebuildCounters(
       settings.timeZone,
       settings.grace,
     ]);
-    await manager.query(`DELETE FROM ledger_rollup_item_facts`);
-    await manager.query(
-      `INSERT INTO ledger_rollup_item_facts
-       SELECT * FROM ledger_rollup_facts_of(ARRAY(SELECT id FROM ledger_items))`,
-    );
+    await manager.query(`TRUNCATE ledger_rollup_item_facts`);
+    // The hash joins of a million items' facts want memory rather than temporary files
+    await manager.query(`SET LOCAL work_mem = '256MB'`);
+    await manager.query(`INSERT INTO ledger_rollup_item_facts ${ALL_ITEM_FACTS}`);
     const diff = await manager.query<Record<string, string | number | null>[]>(
       `WITH was AS (
          SELECT org_unit_id, kind::text AS kind, period, ${SUMS}
