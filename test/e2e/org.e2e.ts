@@ -158,6 +158,8 @@ test.describe('organisation administration', () => {
     const password = modal(page, '用户已创建');
     await expect(password).toContainText('林晓燕的初始密码');
     await password.getByRole('button', { name: '我已记下' }).click();
+    await expect(password).toBeHidden();
+    await expect(user).toBeHidden();
     const userRow = page.getByRole('row', { name: new RegExp(`lin\\.${tag}`) });
     await expect(userRow).toContainText('无角色');
     await expect(userRow).toContainText('待首次登录');

@@ -14,7 +14,7 @@ import {
   Typography,
   message,
 } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, must } from '../../api/client';
 import type { components } from '../../api/schema';
@@ -102,6 +102,9 @@ export function UsersTab({ unit }: { unit: Unit }) {
   const [dialog, setDialog] = useState<'create' | { grantTo: User } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [created, setCreated] = useState<{ name: string; password: string } | null>(null);
+  // The initial password is shown once the 新建用户 dialog has finished closing: one dialog at
+  // a time, never one opening over another's closing animation.
+  const createdNext = useRef<{ name: string; password: string } | null>(null);
   const [messageApi, holder] = message.useMessage();
   const [createForm] = Form.useForm<CreateValues>();
   const [grantForm] = Form.useForm<{ role: Role }>();
@@ -133,9 +136,11 @@ export function UsersTab({ unit }: { unit: Unit }) {
         }),
       ),
     onSuccess: async (user) => {
+      if (user.initialPassword)
+        createdNext.current = { name: user.name, password: user.initialPassword };
       setDialog(null);
-      if (user.initialPassword) setCreated({ name: user.name, password: user.initialPassword });
-      else void messageApi.success(`已创建用户${user.name}，首次登录须修改密码`);
+      if (!user.initialPassword)
+        void messageApi.success(`已创建用户${user.name}，首次登录须修改密码`);
       await refresh();
     },
     onError: (error) => setProblem(problemText(error)),
@@ -338,6 +343,10 @@ export function UsersTab({ unit }: { unit: Unit }) {
         okButtonProps={{ disabled: create.isPending }}
         onOk={() => createForm.submit()}
         onCancel={() => setDialog(null)}
+        afterClose={() => {
+          setCreated(createdNext.current);
+          createdNext.current = null;
+        }}
         forceRender
       >
         {refusal}
