@@ -95,6 +95,23 @@ export class OutboxDispatcher {
     return rows.length;
   }
 
+  /**
+   * `deliver`, for a caller whose transaction is done: a failure (Redis away) is no error of
+   * the caller's — the committed rows stay in the outbox and the reconciler delivers them — so
+   * it is handed to `onFailure` with a message for the log, instead of thrown.
+   */
+  async deliverAfterCommit(
+    rows: readonly OutboxRow[],
+    onFailure: (message: string, error: unknown) => void,
+  ): Promise<void> {
+    try {
+      await this.deliver(rows);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      onFailure(`enqueue after commit failed; the reconciler will deliver: ${reason}`, error);
+    }
+  }
+
   private async enqueue(rows: readonly OutboxRow[]): Promise<void> {
     const now = this.options.now();
     const byQueue = new Map<QueueName, OutboxRow[]>();

@@ -47,7 +47,10 @@ export interface RuntimeOptions {
 
 /** Delivers committed outbox rows; absent in processes that leave it to the reconciler. */
 export interface OutboxKick {
-  deliver(rows: readonly OutboxRow[]): Promise<number>;
+  deliverAfterCommit(
+    rows: readonly OutboxRow[],
+    onFailure: (message: string, error: unknown) => void,
+  ): Promise<void>;
 }
 
 export interface StartInput {
@@ -1026,12 +1029,7 @@ export class InstanceRuntime {
 
   private async kick(rows: readonly OutboxRow[]): Promise<void> {
     if (!this.outbox || rows.length === 0) return;
-    try {
-      await this.outbox.deliver(rows);
-    } catch (error) {
-      // Committed rows stay in the outbox; the reconciler delivers them.
-      this.onDispatchError(error);
-    }
+    await this.outbox.deliverAfterCommit(rows, (_, error) => this.onDispatchError(error));
   }
 }
 

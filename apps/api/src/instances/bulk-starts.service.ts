@@ -102,14 +102,7 @@ export class BulkStartsService {
         this.clock.now(),
       ),
     );
-    try {
-      await this.dispatcher.deliver(plan.outbox);
-    } catch (error) {
-      // Committed rows stay in the outbox; the reconciler delivers them
-      this.logger.warn(
-        `enqueue after commit failed; the reconciler will deliver: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    await this.dispatcher.deliverAfterCommit(plan.outbox, (message) => this.logger.warn(message));
     return this.progress(plan.id, caller);
   }
 

@@ -117,14 +117,7 @@ export class BulkStartRunner {
     return added;
   }
 
-  private async deliver(rows: readonly OutboxRow[]): Promise<void> {
-    try {
-      await this.dispatcher.deliver(rows);
-    } catch (error) {
-      // Committed rows stay in the outbox; the reconciler delivers them.
-      this.logger.warn(
-        `enqueue after commit failed; the reconciler will deliver: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+  private deliver(rows: readonly OutboxRow[]): Promise<void> {
+    return this.dispatcher.deliverAfterCommit(rows, (message) => this.logger.warn(message));
   }
 }
