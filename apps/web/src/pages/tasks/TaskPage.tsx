@@ -80,6 +80,16 @@ function withEvidence(
   return copy;
 }
 
+/** Whether the evidence field takes one file (a select, e.g. the birthday's 合影) or a list. */
+function singleEvidence(
+  form: FormSchema | null | undefined,
+  evidenceField: string | null,
+): boolean {
+  if (!form || !evidenceField) return false;
+  const field = allComponents(form).find((component) => component.key === evidenceField);
+  return field?.type === 'select' || field?.type === 'radio';
+}
+
 function useTaskData(id: string) {
   const task = useQuery({
     queryKey: ['task', id],
@@ -214,16 +224,19 @@ export default function TaskPage() {
         : null,
     [task.data?.form, evidenceField, attachments],
   );
+  const single = singleEvidence(task.data?.form, evidenceField);
   const formData = useMemo(() => {
     const variables = { ...(instance.data?.variables ?? {}) } as Record<string, unknown>;
     if (evidenceField && !(evidenceField in variables)) {
       const wanted = attachments.filter(
         (a) => requiresEvidence !== 'image' || a.contentType.startsWith('image/'),
       );
-      if (wanted.length > 0) variables[evidenceField] = wanted.map((a) => a.id);
+      // one file: the latest uploaded; a list: all of them
+      if (wanted.length > 0)
+        variables[evidenceField] = single ? wanted.at(-1)!.id : wanted.map((a) => a.id);
     }
     return variables;
-  }, [instance.data?.variables, evidenceField, requiresEvidence, attachments]);
+  }, [instance.data?.variables, evidenceField, requiresEvidence, attachments, single]);
   const marks = useMemo(
     () => ({
       current: elementId ? [elementId] : [],
@@ -485,14 +498,19 @@ export default function TaskPage() {
               itemId={ledgerItem.data.id}
               onUploaded={(attachment) => {
                 // the new photo is chosen in the evidence field at once
-                if (evidenceField && formRef.current) {
+                if (
+                  evidenceField &&
+                  formRef.current &&
+                  (requiresEvidence !== 'image' || attachment.contentType.startsWith('image/'))
+                ) {
                   const chosen = formRef.current.values()[evidenceField];
                   const ids: unknown[] = Array.isArray(chosen)
                     ? (chosen as unknown[]).filter((v) => v !== attachment.id)
                     : [];
-                  if (requiresEvidence !== 'image' || attachment.contentType.startsWith('image/')) {
-                    formRef.current.setValue(evidenceField, [...ids, attachment.id]);
-                  }
+                  formRef.current.setValue(
+                    evidenceField,
+                    single ? attachment.id : [...ids, attachment.id],
+                  );
                 }
                 void queryClient.invalidateQueries({
                   queryKey: ['ledger', 'item', ledgerItem.data.id],
