@@ -58,9 +58,10 @@ export function useIsAdminOver(path: string | undefined): boolean {
   return !!path && admin.some((id) => path.includes(`/${id}/`));
 }
 
+/** A unit in the tree: its name (a long one wraps inside the panel) and its kind's tag. */
 function UnitTitle({ unit }: { unit: Pick<Unit, 'name' | 'kind'> }) {
   return (
-    <span style={{ whiteSpace: 'nowrap' }}>
+    <span style={{ overflowWrap: 'anywhere' }}>
       <span>{unit.name}</span>{' '}
       <Tag style={{ marginInlineStart: 4, fontSize: 12 }} bordered={false}>
         {KIND_NAMES[unit.kind]}
