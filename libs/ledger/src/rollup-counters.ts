@@ -268,6 +268,14 @@ export async function subtreeCounts(
   const result = new Map<string, Map<string, SubtreeCounts>>();
   if (targets.length === 0 || periods.length === 0) return result;
   const today = Math.floor(now / DAY_MS) * DAY_MS;
+  // The units first (a path range over org_units): their ids are then an index condition on
+  // the counters and the items, for a general branch's fifty units as for a committee's
+  // thousands (where the planner reads the table whole instead)
+  const units = await manager.query<{ id: string; path: string }[]>(
+    `SELECT id, path FROM org_units WHERE path LIKE ANY($1::text[])`,
+    [widest],
+  );
+  if (units.length === 0) return result;
   const rows = await manager.query<
     {
       path: string;
@@ -281,28 +289,37 @@ export async function subtreeCounts(
       overdue: number;
     }[]
   >(
-    `WITH units AS (SELECT id, path FROM org_units WHERE path LIKE ANY($1::text[])),
+    `WITH units AS (SELECT * FROM unnest($1::text[], $10::text[]) AS u (id, path)),
      periods AS (
        SELECT * FROM unnest($3::text[], $4::timestamptz[]) AS p (label, end_at)),
      counters AS (
        SELECT c.org_unit_id, c.kind, c.period, ${COUNTERS.map((x) => `c.${x}`).join(', ')}
-         FROM ledger_rollup_counts c WHERE c.org_unit_id IN (SELECT id FROM units)
+         FROM ledger_rollup_counts c WHERE c.org_unit_id = ANY($1::text[])
           AND ((c.kind = $5::"char" AND c.period <= (SELECT max(label) FROM periods))
             OR (c.kind = 'd' AND c.period < $9))
        UNION ALL
        SELECT d.org_unit_id, d.kind, d.period, ${COUNTERS.map((x) => `d.${x}`).join(', ')}
-         FROM ledger_rollup_deltas d WHERE d.org_unit_id IN (SELECT id FROM units)
+         FROM ledger_rollup_deltas d WHERE d.org_unit_id = ANY($1::text[])
           AND ((d.kind = $5::"char" AND d.period <= (SELECT max(label) FROM periods))
             OR (d.kind = 'd' AND d.period < $9))),
-     -- Items due today (UTC) before now, open: overdue now though their day is not over
-     due_today AS (
-       SELECT l.org_unit_id, count(*)::int AS n FROM ledger_items l
-        WHERE l.org_unit_id IN (SELECT id FROM units)
+     -- Items due today (UTC) before now, open: overdue now though their day is not over. Read
+     -- in two parts, each an index range: due today (by unit and due time), or due before
+     -- today and opened within the grace (by creation time)
+     due_items AS (
+       SELECT l.org_unit_id FROM ledger_items l
+        WHERE l.org_unit_id = ANY($1::text[]) AND l.due_at >= $7
           AND l.state IN ('open', 'in_progress', 'submitted') AND l.settled_at IS NULL
           AND l.due_at < $6 AND (l.due_at >= $7 OR l.created_at >= $7::timestamptz - $8::interval)
           AND GREATEST(l.due_at, l.created_at + $8::interval) >= $7
           AND GREATEST(l.due_at, l.created_at + $8::interval) < $6
-        GROUP BY l.org_unit_id),
+       UNION ALL
+       SELECT l.org_unit_id FROM ledger_items l
+        WHERE l.org_unit_id = ANY($1::text[]) AND l.due_at < $7
+          AND l.state IN ('open', 'in_progress', 'submitted') AND l.settled_at IS NULL
+          AND l.due_at < $6 AND (l.due_at >= $7 OR l.created_at >= $7::timestamptz - $8::interval)
+          AND GREATEST(l.due_at, l.created_at + $8::interval) >= $7
+          AND GREATEST(l.due_at, l.created_at + $8::interval) < $6),
+     due_today AS (SELECT org_unit_id, count(*)::int AS n FROM due_items GROUP BY org_unit_id),
      own AS (
        SELECT x.org_unit_id, p.label,
               COALESCE(sum(x.opened) FILTER (WHERE x.period = p.label AND x.kind <> 'd'), 0) AS opened,
@@ -334,7 +351,7 @@ export async function subtreeCounts(
        JOIN targets t ON t.path = array_to_string((string_to_array(u.path, '/'))[1:g.n], '/') || '/'
       GROUP BY t.path, o.label`,
     [
-      widest,
+      units.map((unit) => unit.id),
       targets,
       periods.map((p) => p.label),
       periods.map((p) => new Date(p.end)),
@@ -343,6 +360,7 @@ export async function subtreeCounts(
       new Date(today),
       grace,
       new Date(today).toISOString().slice(0, 10),
+      units.map((unit) => unit.path),
     ],
   );
   for (const row of rows) {
