@@ -1,5 +1,5 @@
-import type { APIRequestContext, Browser, Page } from '@playwright/test';
-import { expect, loginAs, shot, test } from './support/fixtures.js';
+import type { APIRequestContext } from '@playwright/test';
+import { expect, loggedInPage, shot, test } from './support/fixtures.js';
 
 /**
  * A member's political birthday (政治生日) up to its last step, 8 定格珍贵瞬间: the secretary
@@ -16,14 +16,6 @@ const PHOTO = Buffer.from(
 const BRANCH = 'branch-rd';
 /** The api's CSRF guard: a write sent with the session cookie carries this header. */
 const WRITE = { 'X-Requested-With': 'XMLHttpRequest' };
-
-async function newPage(browser: Browser, loginName: string, width: number): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 860 } });
-  const page = await context.newPage();
-  await page.goto('/login');
-  await loginAs(page, loginName);
-  return page;
-}
 
 async function call(
   request: APIRequestContext,
@@ -51,9 +43,9 @@ async function openStep(request: APIRequestContext, instanceId: string) {
 test('the secretary photographs a political birthday and the photo step takes it by name', async ({
   browser,
 }) => {
-  const member = await newPage(browser, `member.${BRANCH}`, 1440);
+  const member = await loggedInPage(browser, `member.${BRANCH}`, 1440);
   const me = await call(member.request, 'get', '/api/auth/me');
-  const sec = await newPage(browser, `secretary.${BRANCH}`, 375);
+  const sec = await loggedInPage(browser, `secretary.${BRANCH}`, 375);
   const thisMonth = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' })
     .format(new Date())
     .slice(0, 7);

@@ -1,5 +1,5 @@
-import type { APIRequestContext, Browser, Locator, Page } from '@playwright/test';
-import { expect, loginAs, sampleUser, shot, test } from './support/fixtures.js';
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
+import { expect, loggedInPage, sampleUser, shot, test } from './support/fixtures.js';
 
 /**
  * The 组织部 supervisor's 台账 (issue 15): the three lists with search and filters in the URL,
@@ -30,14 +30,6 @@ function shanghaiLocal(days: number): string {
     day: '2-digit',
   }).format(new Date(Date.now() + days * 86_400_000));
   return `${day}T18:00`;
-}
-
-async function newPage(browser: Browser, loginName: string, width = 1440): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  await page.goto('/login');
-  await loginAs(page, loginName);
-  return page;
 }
 
 async function post(request: APIRequestContext, url: string, data: object) {
@@ -80,7 +72,7 @@ test.describe('the supervisor’s ledger', () => {
     const secretaryName = sampleUser(sampleUsers, `secretary.${BRANCH}`).name;
 
     // — the supervisor opens /ledger: the lists as tabs, filters in the URL
-    const sup = await newPage(browser, 'supervisor');
+    const sup = await loggedInPage(browser, 'supervisor');
     await sup.goto('/ledger');
     await expect(sup.getByRole('heading', { name: '挂账销号台账' })).toBeVisible();
     await expect(sup.getByRole('tab', { name: '问题清单' })).toBeVisible();
@@ -152,7 +144,7 @@ test.describe('the supervisor’s ledger', () => {
     ];
 
     // — the branch's secretary submits A with a photo from the page, B–D through the api
-    const sec = await newPage(browser, `secretary.${BRANCH}`);
+    const sec = await loggedInPage(browser, `secretary.${BRANCH}`);
     await sec.goto(`/ledger?q=${encodeURIComponent(tag)}`);
     await expect(sec.getByRole('link', { name: titleA })).toBeVisible();
     await expect(sec.getByRole('button', { name: '新增事项' })).toHaveCount(0);
@@ -285,7 +277,7 @@ test.describe('the supervisor’s ledger', () => {
     expect(csvText.split('\r\n').filter((line) => line.includes(tag))).toHaveLength(4);
 
     // — another branch's secretary: the item's address shows the not-found page
-    const other = await newPage(browser, 'secretary.branch-marketing');
+    const other = await loggedInPage(browser, 'secretary.branch-marketing');
     await other.goto(`/ledger/items/${idA}`);
     await expect(other.getByText('页面不存在或您无权查看')).toBeVisible();
     await expect(other.getByText(titleA)).toHaveCount(0);
@@ -294,7 +286,7 @@ test.describe('the supervisor’s ledger', () => {
     await expect(other.getByText('页面不存在或您无权查看')).toBeVisible();
 
     // — the secretary on a phone: the list and the item fit 375 px
-    const phone = await newPage(browser, `secretary.${BRANCH}`, 375);
+    const phone = await loggedInPage(browser, `secretary.${BRANCH}`, 375);
     await phone.goto(`/ledger?q=${encodeURIComponent(tag)}`);
     await expect(phone.getByRole('link', { name: titleA })).toBeVisible();
     await fitsWidth(phone, 375);

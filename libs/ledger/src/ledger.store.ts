@@ -25,6 +25,7 @@ import {
   prepareCounters,
   rebuildCounters,
   subtreeCounts,
+  unitsUnder,
 } from './rollup-counters.js';
 import { yellowUntil } from './traffic-light.js';
 
@@ -676,7 +677,7 @@ export class LedgerStore {
     );
     const counts = await subtreeCounts(
       this.dataSource.manager,
-      rootPaths.map(likePrefix),
+      units,
       units.map((unit) => unit.path),
       periods,
       now,
@@ -848,7 +849,7 @@ export class LedgerStore {
     await prepareCounters(this.dataSource, this.counterSettings);
     const counts = await subtreeCounts(
       this.dataSource.manager,
-      widest,
+      await unitsUnder(this.dataSource.manager, widest),
       targets,
       [period],
       now,

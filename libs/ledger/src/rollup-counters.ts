@@ -252,14 +252,27 @@ function kindOf(period: Period): 'm' | 'q' {
 const DAY_MS = 86_400_000;
 
 /**
+ * The units under `widest` (LIKE prefixes), by a path range over org_units: what
+ * `subtreeCounts` reads the counters of.
+ */
+export function unitsUnder(
+  manager: EntityManager,
+  widest: readonly string[],
+): Promise<{ id: string; path: string }[]> {
+  return manager.query(`SELECT id, path FROM org_units WHERE path LIKE ANY($1::text[])`, [widest]);
+}
+
+/**
  * The counts of each unit at `targets` (paths) over its whole subtree, for each of `periods`
- * (all of one kind), reading the counters of the units under `widest` (LIKE prefixes that hold
- * every target's subtree). Each unit's own counts are summed into every target above it (its
+ * (all of one kind), reading the counters of `units` (every unit of every target's subtree, as
+ * `unitsUnder` finds them). Their ids are an index condition on the counters and the items, for
+ * a general branch's fifty units as for a committee's thousands (where the planner reads the
+ * table whole instead). Each unit's own counts are summed into every target above it (its
  * path's prefixes, joined by equality).
  */
 export async function subtreeCounts(
   manager: EntityManager,
-  widest: readonly string[],
+  units: readonly { readonly id: string; readonly path: string }[],
   targets: readonly string[],
   periods: readonly Period[],
   now: number,
@@ -268,13 +281,6 @@ export async function subtreeCounts(
   const result = new Map<string, Map<string, SubtreeCounts>>();
   if (targets.length === 0 || periods.length === 0) return result;
   const today = Math.floor(now / DAY_MS) * DAY_MS;
-  // The units first (a path range over org_units): their ids are then an index condition on
-  // the counters and the items, for a general branch's fifty units as for a committee's
-  // thousands (where the planner reads the table whole instead)
-  const units = await manager.query<{ id: string; path: string }[]>(
-    `SELECT id, path FROM org_units WHERE path LIKE ANY($1::text[])`,
-    [widest],
-  );
   if (units.length === 0) return result;
   const rows = await manager.query<
     {

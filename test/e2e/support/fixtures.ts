@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, type Browser, expect, type Page } from '@playwright/test';
 import { e2eValue } from './env.js';
 
 export { expect };
@@ -63,6 +63,19 @@ export async function loginAs(page: Page, loginName: string, password = DEV_PASS
   await page.getByLabel('密码', { exact: true }).fill(password);
   await loginButton(page).click();
   await expect(page).not.toHaveURL(/\/login(\?|$)/);
+}
+
+/** A page of its own (a separate browser context: its own session), logged in as `loginName`. */
+export async function loggedInPage(
+  browser: Browser,
+  loginName: string,
+  width = 1440,
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await loginAs(page, loginName);
+  return page;
 }
 
 /**
