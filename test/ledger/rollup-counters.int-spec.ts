@@ -132,10 +132,14 @@ describe('ledger: roll-up counters against the recount', () => {
           clock.advance(7 * 60_000);
         }
         for (const kind of ['month', 'quarter'] as const) {
-          const periods = periodsBetween(kind, '2025-12', '2026-12', 'Asia/Shanghai');
-          expect(await store.rollup(['/pc/'], periods)).toEqual(
-            await store.recountRollup(['/pc/'], periods),
-          );
+          // From the first month (the counts since then), and from this month (the stocks)
+          const thisMonth = new Date(clock.now() + 8 * HOUR).toISOString().slice(0, 7);
+          for (const from of ['2025-12', thisMonth]) {
+            const periods = periodsBetween(kind, from, '2026-12', 'Asia/Shanghai');
+            expect(await store.rollup(['/pc/'], periods)).toEqual(
+              await store.recountRollup(['/pc/'], periods),
+            );
+          }
           for (const level of [{ rootPaths: ['/pc/'] }, { parentPath: '/pc/' }]) {
             const [period] = periodsBetween(
               kind,
@@ -164,4 +168,60 @@ describe('ledger: roll-up counters against the recount', () => {
       { numRuns: 15 },
     );
   }, 600_000);
+
+  it('agrees with the recount as the stocks follow the clock forward, back and forward', async () => {
+    // A subtree of its own: the random histories' entries lie at the clock's latest reading,
+    // and a clock set back before them would see entries in its future
+    const org = new OrgDirectory(dataSource, clock);
+    await org.createUnit({ id: 'pz', parentId: null, kind: 'committee', name: '另一党委' });
+    await org.createUnit({ id: 'pzb', parentId: 'pz', kind: 'branch', name: '支部丙' });
+    const bounds = async () =>
+      Object.fromEntries(
+        (
+          await dataSource.query<{ kind: string; before: string }[]>(
+            `SELECT kind::text AS kind, before FROM ledger_rollup_stock_bounds`,
+          )
+        ).map((row) => [row.kind, row.before]),
+      );
+    const compare = async () => {
+      const month = new Date(clock.now() + 8 * HOUR).toISOString().slice(0, 7);
+      const periods = periodsBetween('month', month, month, 'Asia/Shanghai');
+      const rollup = await store.rollup(['/pz/'], periods);
+      expect(rollup).toEqual(await store.recountRollup(['/pz/'], periods));
+      return rollup.find((row) => row.orgUnitId === 'pz');
+    };
+    clock.advance(HOUR);
+    const start = clock.now();
+    const item = await store.create(
+      {
+        list: 'problem',
+        title: '逾期事项',
+        standard: '标准',
+        orgUnitId: 'pzb',
+        responsible: '书记',
+        assessingUnitId: 'pz',
+        dueAt: start - 40 * 24 * HOUR,
+      },
+      'tester',
+    );
+    // Overdue once the grace (a day) is over
+    const today = () => new Date(clock.now()).toISOString().slice(0, 10);
+    clock.advance(25 * HOUR);
+    expect(await compare()).toMatchObject({ openAtEnd: 1, overdueAtEnd: 1 });
+    expect((await bounds()).d).toBe(today());
+    clock.set(start + 60 * 24 * HOUR);
+    expect(await compare()).toMatchObject({ openAtEnd: 1, overdueAtEnd: 1 });
+    expect((await bounds()).d).toBe(today());
+    // Set back (after the item's entries): the stocks are recounted at the earlier bounds
+    clock.set(start + 50 * HOUR);
+    expect(await compare()).toMatchObject({ openAtEnd: 1, overdueAtEnd: 1 });
+    expect((await bounds()).d).toBe(today());
+    // Closed the same day: a change of a due day before the bound reaches the stock
+    await store.submit(item.id, { note: '完成' }, 'tester');
+    await store.verify(item.id, null, 'tester');
+    expect(await compare()).toMatchObject({ openAtEnd: 0, overdueAtEnd: 0, closed: 1 });
+    clock.set(start + 60 * 24 * HOUR);
+    expect(await compare()).toMatchObject({ openAtEnd: 0, overdueAtEnd: 0 });
+    expect(await store.recountCounters()).toEqual([]);
+  }, 120_000);
 });

@@ -670,7 +670,7 @@ export class LedgerStore {
   async rollup(rootPaths: readonly string[], periods: readonly Period[]): Promise<RollupRow[]> {
     const now = this.clock.now();
     if (rootPaths.length === 0 || periods.length === 0) return [];
-    await prepareCounters(this.dataSource, this.counterSettings);
+    await prepareCounters(this.dataSource, this.counterSettings, now);
     const units = await this.dataSource.query<{ id: string; name: string; path: string }[]>(
       `SELECT id, name, path FROM org_units WHERE path LIKE ANY($1::text[]) ORDER BY path`,
       [rootPaths.map(likePrefix)],
@@ -846,7 +846,7 @@ export class LedgerStore {
     period: Period,
     now: number,
   ): Promise<Map<string, SubtreeCounts>> {
-    await prepareCounters(this.dataSource, this.counterSettings);
+    await prepareCounters(this.dataSource, this.counterSettings, now);
     const counts = await subtreeCounts(
       this.dataSource.manager,
       await unitsUnder(this.dataSource.manager, widest),

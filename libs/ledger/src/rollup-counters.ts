@@ -58,28 +58,33 @@ const COMPACT_LOCK = 0x6c656467;
 
 /**
  * Makes the counters usable with these settings: rebuilt when they were computed with another
- * time zone or grace, and the deltas written since the last read folded into the counts.
+ * time zone or grace, and the deltas written since the last read folded into the counts and
+ * the stocks as of `now` (LedgerRollupStocks).
  */
 export async function prepareCounters(
   dataSource: DataSource,
   settings: CounterSettings,
+  now: number,
 ): Promise<void> {
   const [row] = await dataSource.query<{ same: boolean }[]>(
     `SELECT time_zone = $1 AND grace = $2::interval AS same FROM ledger_rollup_settings`,
     [settings.timeZone, settings.grace],
   );
-  if (row?.same !== true) {
-    await rebuildCounters(dataSource, settings);
-    return;
-  }
-  await compactCounters(dataSource);
+  if (row?.same !== true) await rebuildCounters(dataSource, settings);
+  await compactCounters(dataSource, now);
 }
 
+/** The flows a stock keeps (the period-local counts are never read before the bound). */
+const STOCKED = ['open_flow', 'overdue_flow', 'open_due'] as const;
+
 /**
- * Folds the deltas into the counts, unless another folder is at it (its rows are summed by
- * readers meanwhile). Rows a writer inserts while this runs stay for the next fold.
+ * Folds the deltas into the counts, and those of periods before their kind's bound into the
+ * stocks, unless another folder is at it (its rows are summed by readers meanwhile). Rows a
+ * writer inserts while this runs stay for the next fold. Then moves each kind's bound to `now`
+ * (this month, this quarter, today in UTC) where it is elsewhere, recounting that kind's stocks
+ * from the counts: once a month, a quarter, a day — or whenever a clock is set back.
  */
-export async function compactCounters(dataSource: DataSource): Promise<void> {
+export async function compactCounters(dataSource: DataSource, now: number): Promise<void> {
   await dataSource.transaction(async (manager) => {
     const [lock] = await manager.query<{ got: boolean }[]>(
       `SELECT pg_try_advisory_xact_lock($1) AS got`,
@@ -87,13 +92,45 @@ export async function compactCounters(dataSource: DataSource): Promise<void> {
     );
     if (lock?.got !== true) return;
     await manager.query(
-      `WITH moved AS (DELETE FROM ledger_rollup_deltas RETURNING *)
-       INSERT INTO ledger_rollup_counts AS c (org_unit_id, kind, period, ${COUNTERS.join(', ')})
-       SELECT org_unit_id, kind, period, ${SUMS} FROM moved
-        GROUP BY org_unit_id, kind, period ORDER BY org_unit_id, kind, period
-       ON CONFLICT (org_unit_id, kind, period) DO UPDATE
-          SET ${COUNTERS.map((c) => `${c} = c.${c} + EXCLUDED.${c}`).join(', ')}`,
+      `WITH moved AS (DELETE FROM ledger_rollup_deltas RETURNING *),
+       counted AS (
+         INSERT INTO ledger_rollup_counts AS c (org_unit_id, kind, period, ${COUNTERS.join(', ')})
+         SELECT org_unit_id, kind, period, ${SUMS} FROM moved
+          GROUP BY org_unit_id, kind, period ORDER BY org_unit_id, kind, period
+         ON CONFLICT (org_unit_id, kind, period) DO UPDATE
+            SET ${COUNTERS.map((c) => `${c} = c.${c} + EXCLUDED.${c}`).join(', ')})
+       INSERT INTO ledger_rollup_stocks AS s (org_unit_id, kind, ${STOCKED.join(', ')})
+       SELECT m.org_unit_id, m.kind, ${STOCKED.map((c) => `sum(m.${c})::int`).join(', ')}
+         FROM moved m JOIN ledger_rollup_stock_bounds b ON b.kind = m.kind AND m.period < b.before
+        GROUP BY m.org_unit_id, m.kind ORDER BY m.org_unit_id, m.kind
+       ON CONFLICT (org_unit_id, kind) DO UPDATE
+          SET ${STOCKED.map((c) => `${c} = s.${c} + EXCLUDED.${c}`).join(', ')}`,
     );
+    const moves = await manager.query<{ kind: string; before: string }[]>(
+      `SELECT w.kind::text AS kind, w.before
+         FROM ledger_rollup_settings s,
+              LATERAL (VALUES ('m'::"char", to_char($1::timestamptz AT TIME ZONE s.time_zone, 'YYYY-MM')),
+                              ('q'::"char", to_char($1::timestamptz AT TIME ZONE s.time_zone, 'YYYY-"Q"Q')),
+                              ('d'::"char", to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD')))
+                AS w (kind, before)
+         LEFT JOIN ledger_rollup_stock_bounds b ON b.kind = w.kind
+        WHERE b.before IS DISTINCT FROM w.before`,
+      [new Date(now)],
+    );
+    for (const { kind, before } of moves) {
+      await manager.query(`DELETE FROM ledger_rollup_stocks WHERE kind = $1`, [kind]);
+      await manager.query(
+        `INSERT INTO ledger_rollup_stocks (org_unit_id, kind, ${STOCKED.join(', ')})
+         SELECT org_unit_id, kind, ${STOCKED.map((c) => `sum(${c})::int`).join(', ')}
+           FROM ledger_rollup_counts WHERE kind = $1 AND period < $2 GROUP BY org_unit_id, kind`,
+        [kind, before],
+      );
+      await manager.query(
+        `INSERT INTO ledger_rollup_stock_bounds (kind, before) VALUES ($1, $2)
+         ON CONFLICT (kind) DO UPDATE SET before = EXCLUDED.before`,
+        [kind, before],
+      );
+    }
   });
 }
 
@@ -188,7 +225,8 @@ export async function rebuildCounters(
 ): Promise<CounterRepair[]> {
   return dataSource.transaction(async (manager) => {
     await manager.query(
-      `LOCK TABLE ledger_rollup_item_facts, ledger_rollup_deltas, ledger_rollup_counts IN EXCLUSIVE MODE`,
+      `LOCK TABLE ledger_rollup_item_facts, ledger_rollup_deltas, ledger_rollup_counts,
+         ledger_rollup_stocks, ledger_rollup_stock_bounds IN EXCLUSIVE MODE`,
     );
     const [same] = await manager.query<{ same: boolean }[]>(
       `SELECT time_zone = $1 AND grace = $2::interval AS same FROM ledger_rollup_settings`,
@@ -220,6 +258,9 @@ export async function rebuildCounters(
     );
     await manager.query(`DELETE FROM ledger_rollup_deltas`);
     await manager.query(`DELETE FROM ledger_rollup_counts`);
+    // No stocks until the next compaction counts them at its bounds: reads sum the counts
+    await manager.query(`DELETE FROM ledger_rollup_stocks`);
+    await manager.query(`DELETE FROM ledger_rollup_stock_bounds`);
     await manager.query(
       `INSERT INTO ledger_rollup_counts (org_unit_id, kind, period, ${COUNTERS.join(', ')})
        SELECT org_unit_id, kind, period, ${SUMS} FROM ledger_rollup_item_facts
@@ -298,11 +339,25 @@ export async function subtreeCounts(
     `WITH units AS (SELECT * FROM unnest($1::text[], $10::text[]) AS u (id, path)),
      periods AS (
        SELECT * FROM unnest($3::text[], $4::timestamptz[]) AS p (label, end_at)),
+     -- The stocks' bounds, where they serve this read: the kind's from its earliest period on
+     -- (else every period's counts are summed from the first), the due days' from today on
+     bound AS (
+       SELECT (SELECT b.before FROM ledger_rollup_stock_bounds b
+                WHERE b.kind = $5::"char" AND b.before <= (SELECT min(label) FROM periods)) AS period,
+              (SELECT b.before FROM ledger_rollup_stock_bounds b
+                WHERE b.kind = 'd' AND b.before <= $9) AS day),
+     -- A stock row has the period '' (before every label): summed into open / overdue at the
+     -- end of every period, never into a period's own counts
      counters AS (
        SELECT c.org_unit_id, c.kind, c.period, ${COUNTERS.map((x) => `c.${x}`).join(', ')}
-         FROM ledger_rollup_counts c WHERE c.org_unit_id = ANY($1::text[])
-          AND ((c.kind = $5::"char" AND c.period <= (SELECT max(label) FROM periods))
-            OR (c.kind = 'd' AND c.period < $9))
+         FROM ledger_rollup_counts c, bound b WHERE c.org_unit_id = ANY($1::text[])
+          AND ((c.kind = $5::"char" AND c.period <= (SELECT max(label) FROM periods)
+                AND c.period >= COALESCE(b.period, ''))
+            OR (c.kind = 'd' AND c.period < $9 AND c.period >= COALESCE(b.day, '')))
+       UNION ALL
+       SELECT s.org_unit_id, s.kind, '', 0, 0, 0, 0, 0, ${STOCKED.map((x) => `s.${x}`).join(', ')}
+         FROM ledger_rollup_stocks s, bound b WHERE s.org_unit_id = ANY($1::text[])
+          AND ((s.kind = $5::"char" AND b.period IS NOT NULL) OR (s.kind = 'd' AND b.day IS NOT NULL))
        UNION ALL
        SELECT d.org_unit_id, d.kind, d.period, ${COUNTERS.map((x) => `d.${x}`).join(', ')}
          FROM ledger_rollup_deltas d WHERE d.org_unit_id = ANY($1::text[])

@@ -23,6 +23,7 @@ import { TasksListKeyset1798100000000 } from '../../../migrations/1798100000000-
 import { LedgerRollupCounters1798000000000 } from '../../../migrations/1798000000000-LedgerRollupCounters.js';
 import { LedgerRollupWithoutJit1798300000000 } from '../../../migrations/1798300000000-LedgerRollupWithoutJit.js';
 import { LedgerOverdueBoard1798400000000 } from '../../../migrations/1798400000000-LedgerOverdueBoard.js';
+import { LedgerRollupStocks1798500000000 } from '../../../migrations/1798500000000-LedgerRollupStocks.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -69,6 +70,7 @@ export const MIGRATIONS = [
   BulkStarts1798200000000,
   LedgerRollupWithoutJit1798300000000,
   LedgerOverdueBoard1798400000000,
+  LedgerRollupStocks1798500000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
