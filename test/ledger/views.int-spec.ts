@@ -230,6 +230,22 @@ describe('ledger: views, roll-ups, exports and access', () => {
         'I6',
         'I5',
       ]);
+      // The same board by cursor, two at a time; a cursor it did not give out is 400
+      const first = await supervisorGeneral.http.get('/api/ledger/overdue?pageSize=2');
+      expect(listOf(first)).toMatchObject({ total: 4, page: 1, totalIsApproximate: false });
+      const { nextCursor: cursor } = first.body as { nextCursor: string };
+      const second = await supervisorGeneral.http.get(
+        `/api/ledger/overdue?pageSize=2&cursor=${cursor}`,
+      );
+      expect([...names(first), ...names(second)]).toEqual(['I3', 'I4', 'I6', 'I5']);
+      expect(listOf(second)).toMatchObject({ page: null, nextCursor: null });
+      for (const bad of ['nonsense', Buffer.from('["d",null]').toString('base64url')]) {
+        const refused = await supervisorGeneral.http.get(`/api/ledger/overdue?cursor=${bad}`);
+        expect(refused.status).toBe(400);
+        expect((refused.body as { details: { field: string }[] }).details).toEqual([
+          expect.objectContaining({ field: 'cursor' }),
+        ]);
+      }
     } finally {
       h.clock.set(at('2026-03-25T09:00:00+08:00'));
     }

@@ -1,3 +1,13 @@
+import {
+  CursorError,
+  SqlParams,
+  decodeCursor,
+  encodeCursor,
+  isCount,
+  isMicroInstant,
+  isUuid,
+  microStamp,
+} from '@app/keyset';
 import { likePrefix } from '@app/org';
 import type { DataSource } from 'typeorm';
 
@@ -25,7 +35,7 @@ import type { DataSource } from 'typeorm';
 export const BOARD_COUNT_CAP = 1000;
 
 /** A cursor that is not one the board gave out. */
-export class BoardCursorError extends Error {}
+export class BoardCursorError extends CursorError {}
 
 export interface BoardScope {
   /** Unit paths whose subtrees the caller reads. */
@@ -68,14 +78,6 @@ interface KeyRow {
   due_key: string | null;
 }
 
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown, type: string): string {
-    this.values.push(value);
-    return `$${this.values.length}::${type}`;
-  }
-}
-
 const ORDER = 'red DESC, escalations DESC, due_at ASC NULLS LAST, id';
 const STREAM_ORDER = 'l.escalations DESC, l.due_at ASC NULLS LAST, l.id';
 
@@ -84,7 +86,7 @@ export async function readOverdueBoard(
   scope: BoardScope,
   request: BoardRequest,
 ): Promise<BoardPage> {
-  const position = request.cursor === undefined ? null : decodeCursor(request.cursor);
+  const position = request.cursor === undefined ? null : boardPosition(request.cursor);
   const units = await scopeUnits(db, scope.paths, request.unitPath);
   // The red rows first; the other stream only when they do not fill the page (or the count)
   const take = request.offset + request.limit + 1;
@@ -108,7 +110,7 @@ export async function readOverdueBoard(
   const n = redN + (restCount[0]?.n ?? 0);
   return {
     ids: keys.map((key) => key.id),
-    nextCursor: more && last ? encodeCursor(last) : null,
+    nextCursor: more && last ? boardCursor(last) : null,
     total: Math.min(n, BOARD_COUNT_CAP),
     capped: n > BOARD_COUNT_CAP,
   };
@@ -121,7 +123,7 @@ async function scopeUnits(
   unitPath: string | null,
 ): Promise<string[]> {
   if (paths.length === 0) return [];
-  const params = new Params();
+  const params = new SqlParams();
   const under = [...new Set(paths)]
     .map((path) => `o.path LIKE ${params.add(likePrefix(path), 'text')}`)
     .join(' OR ');
@@ -146,7 +148,7 @@ function streams(
   units: string[],
   request: BoardRequest,
   red: boolean,
-  params: Params,
+  params: SqlParams,
 ): Stream[] {
   const now = params.add(request.now, 'timestamptz');
   const grace = params.add(request.grace, 'interval');
@@ -189,7 +191,7 @@ function pageQuery(
   position: Position | null,
   take: number,
 ): [string, unknown[]] {
-  const params = new Params();
+  const params = new SqlParams();
   // bigint: a page far past the end is an offset beyond int's range
   const limit = params.add(take, 'bigint');
   const selects = streams(scope, units, request, red, params).flatMap((stream) =>
@@ -197,7 +199,7 @@ function pageQuery(
   );
   if (selects.length === 0) return ['SELECT NULL::uuid AS id WHERE FALSE', []];
   return [
-    `SELECT b.id, b.red, b.escalations, ${stamp('b.due_at')} AS due_key
+    `SELECT b.id, b.red, b.escalations, ${microStamp('b.due_at')} AS due_key
        FROM (${selects.join(' UNION ')}) b
       ORDER BY ${ORDER} LIMIT ${limit}`,
     params.values,
@@ -211,7 +213,7 @@ function countQuery(
   request: BoardRequest,
   red: boolean,
 ): [string, unknown[]] {
-  const params = new Params();
+  const params = new SqlParams();
   // In the board's order, so each stream reads its index as the page does (never the table)
   const cap = params.add(BOARD_COUNT_CAP + 1, 'int');
   const selects = streams(scope, units, request, red, params).map((stream) =>
@@ -229,7 +231,7 @@ function countQuery(
  * those with the same escalations due later (or without a due time), and those escalated less;
  * a red position leaves the whole non-red stream after it, a non-red one none of the red.
  */
-function after(stream: Stream, position: Position | null, params: Params): string[] {
+function after(stream: Stream, position: Position | null, params: SqlParams): string[] {
   if (position === null) return [''];
   if (position.red !== stream.red) return stream.red ? [] : [''];
   const escalations = params.add(position.escalations, 'int');
@@ -246,40 +248,22 @@ function after(stream: Stream, position: Position | null, params: Params): strin
   ];
 }
 
-/** A timestamp as the cursor keeps it: UTC, to the microsecond. */
-function stamp(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+function boardCursor(row: KeyRow): string {
+  return encodeCursor(['o', row.red ? 1 : 0, row.escalations, row.due_key, row.id]);
 }
 
-function encodeCursor(row: KeyRow): string {
-  return Buffer.from(
-    JSON.stringify(['o', row.red ? 1 : 0, row.escalations, row.due_key, row.id]),
-  ).toString('base64url');
-}
-
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function decodeCursor(cursor: string): Position {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new BoardCursorError('not a cursor of the overdue board');
-  }
-  if (Array.isArray(key) && key.length === 5 && key[0] === 'o') {
-    const [, red, escalations, due, id] = key as unknown[];
+function boardPosition(cursor: string): Position {
+  const key = decodeCursor(cursor, 'o', 5);
+  if (key !== null) {
+    const [red, escalations, due, id] = key;
     if (
       (red === 0 || red === 1) &&
-      Number.isInteger(escalations) &&
-      (escalations as number) >= 0 &&
-      (escalations as number) <= 2_147_483_647 &&
-      (due === null || (typeof due === 'string' && ISO.test(due))) &&
-      typeof id === 'string' &&
-      UUID.test(id) &&
+      isCount(escalations) &&
+      (due === null || isMicroInstant(due)) &&
+      isUuid(id) &&
       !(red === 1 && due === null)
     ) {
-      return { red: red === 1, escalations: escalations as number, due, id };
+      return { red: red === 1, escalations, due, id };
     }
   }
   throw new BoardCursorError('not a cursor of the overdue board');

@@ -1,3 +1,12 @@
+import {
+  CursorError,
+  SqlParams,
+  decodeCursor,
+  encodeCursor,
+  isMicroInstant,
+  isUuid,
+  microStamp,
+} from '@app/keyset';
 import { likePrefix } from '@app/org';
 import type { DataSource } from 'typeorm';
 import type { TaskRowState } from './entities/task.entity.js';
@@ -88,7 +97,7 @@ export interface TaskListPage {
 export const TASK_COUNT_CAP = 1000;
 
 /** A cursor that is not one the list gave out (or from another sort). */
-export class TaskCursorError extends Error {}
+export class TaskCursorError extends CursorError {}
 
 interface Position {
   readonly due: string | null;
@@ -101,19 +110,6 @@ interface KeyRow {
   id: string;
   due_key: string | null;
   created_key: string;
-}
-
-/** A timestamp as the cursor keeps it: UTC, to the microsecond. */
-const stamp = (column: string) =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-/** A query under construction: its conditions refer to parameters by position. */
-class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown, type?: string): string {
-    this.values.push(value);
-    return type ? `$${this.values.length}::${type}` : `$${this.values.length}`;
-  }
 }
 
 /**
@@ -147,7 +143,7 @@ export class TasksRepository {
     filter: TaskListFilter,
     page: TaskListPageRequest,
   ): Promise<TaskListPage> {
-    const position = page.cursor === undefined ? null : decodeCursor(page.cursor, page.sort);
+    const position = page.cursor === undefined ? null : taskPosition(page.cursor, page.sort);
     const units = await this.scopeUnits(scope, filter.unitPath);
     // Custom plans (unnamed statements): the number of units decides each stream's plan.
     const [found, counted] = await Promise.all([
@@ -161,7 +157,7 @@ export class TasksRepository {
     const n = counted[0]?.n ?? 0;
     return {
       rows,
-      nextCursor: more && last ? encodeCursor(page.sort, last) : null,
+      nextCursor: more && last ? taskCursor(page.sort, last) : null,
       total: Math.min(n, TASK_COUNT_CAP),
       capped: n > TASK_COUNT_CAP,
     };
@@ -185,7 +181,7 @@ export class TasksRepository {
     scope: TaskScope,
     unitPath: string | undefined,
   ): Promise<{ read: string[]; member: string[]; filter: string[] | null }> {
-    const params = new Params();
+    const params = new SqlParams();
     const under = (paths: readonly string[]) =>
       paths.length === 0
         ? 'FALSE'
@@ -221,7 +217,7 @@ export class TasksRepository {
     scope: TaskScope,
     units: { read: string[]; member: string[]; filter: string[] | null },
     filter: TaskListFilter,
-    params: Params,
+    params: SqlParams,
   ): Stream[] {
     const common = this.filterSql(filter, units.filter, params);
     const parts: { sql: string; few: boolean }[] = [];
@@ -250,7 +246,7 @@ export class TasksRepository {
   }
 
   /** The filters every stream shares. */
-  private filterSql(filter: TaskListFilter, within: string[] | null, params: Params): string[] {
+  private filterSql(filter: TaskListFilter, within: string[] | null, params: SqlParams): string[] {
     const where = [`t.kind = ${params.add(filter.kind, 'task_kind')}`];
     if (within !== null) where.push(`t.org_unit_id = ANY(${params.add(within, 'text[]')})`);
     if (filter.instanceId !== undefined)
@@ -305,7 +301,7 @@ export class TasksRepository {
     page: TaskListPageRequest,
     position: Position | null,
   ): [string, unknown[]] {
-    const params = new Params();
+    const params = new SqlParams();
     const streams = this.streams(scope, units, filter, params);
     if (streams.length === 0) return ['SELECT NULL::uuid AS id WHERE FALSE', []];
     // bigint: a page far past the end (page 2147483647 of 100) is an offset beyond int's range
@@ -317,7 +313,7 @@ export class TasksRepository {
       after.map((key) => select(stream, key, order, limit)),
     );
     return [
-      `SELECT t.id, ${stamp('t.due_at')} AS due_key, ${stamp('t.created_at')} AS created_key
+      `SELECT t.id, ${microStamp('t.due_at')} AS due_key, ${microStamp('t.created_at')} AS created_key
          FROM (${selects.join(' UNION ')}) t
         ORDER BY ${order} LIMIT ${limit} OFFSET ${params.add(page.offset, 'bigint')}`,
       params.values,
@@ -330,7 +326,7 @@ export class TasksRepository {
     filter: TaskListFilter,
     sort: TaskListSort,
   ): [string, unknown[]] {
-    const params = new Params();
+    const params = new SqlParams();
     const streams = this.streams(scope, units, filter, params);
     if (streams.length === 0) return ['SELECT 0 AS n', []];
     // In the list's order, so each stream reads its index as the page does (never the table)
@@ -373,7 +369,7 @@ function orderBy(sort: TaskListSort): string {
  * due order after a task with a due time, those due later (and at the same time, created later)
  * and, apart, those without one; after a task without, those without created later.
  */
-function keyset(sort: TaskListSort, position: Position, params: Params): string[] {
+function keyset(sort: TaskListSort, position: Position, params: SqlParams): string[] {
   const created = params.add(position.created, 'timestamptz');
   const id = params.add(position.id, 'uuid');
   if (sort === 'created') {
@@ -389,36 +385,27 @@ function keyset(sort: TaskListSort, position: Position, params: Params): string[
   ];
 }
 
-function encodeCursor(sort: TaskListSort, row: KeyRow): string {
-  const key =
+function taskCursor(sort: TaskListSort, row: KeyRow): string {
+  return encodeCursor(
     sort === 'created'
       ? ['c', row.created_key, row.id]
-      : ['d', row.due_key, row.created_key, row.id];
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+      : ['d', row.due_key, row.created_key, row.id],
+  );
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function decodeCursor(cursor: string, sort: TaskListSort): Position {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new TaskCursorError('not a cursor of this list');
-  }
-  const instant = (value: unknown) => typeof value === 'string' && ISO.test(value);
-  const uuid = (value: unknown) => typeof value === 'string' && UUID.test(value);
-  if (Array.isArray(key)) {
-    if (sort === 'created' && key.length === 3 && key[0] === 'c') {
-      const [, created, id] = key as unknown[];
-      if (instant(created) && uuid(id))
-        return { due: null, created: created as string, id: id as string };
+function taskPosition(cursor: string, sort: TaskListSort): Position {
+  if (sort === 'created') {
+    const key = decodeCursor(cursor, 'c', 3);
+    if (key !== null) {
+      const [created, id] = key;
+      if (isMicroInstant(created) && isUuid(id)) return { due: null, created, id };
     }
-    if (sort === 'due' && key.length === 4 && key[0] === 'd') {
-      const [, due, created, id] = key as unknown[];
-      if ((due === null || instant(due)) && instant(created) && uuid(id)) {
-        return { due: due as string | null, created: created as string, id: id as string };
+  } else {
+    const key = decodeCursor(cursor, 'd', 4);
+    if (key !== null) {
+      const [due, created, id] = key;
+      if ((due === null || isMicroInstant(due)) && isMicroInstant(created) && isUuid(id)) {
+        return { due, created, id };
       }
     }
   }

@@ -1,6 +1,5 @@
 import type { Env } from '@app/config';
 import {
-  BoardCursorError,
   type ItemDetail,
   type LedgerAttachment,
   type LedgerFilter,
@@ -23,6 +22,7 @@ import { addDuration, parseDateTime } from '@app/time';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
 import { actorOf } from '../auth/principal.decorator.js';
+import { cappedPage, refuseBadCursor } from '../common/pagination.dto.js';
 import { invalidRequest } from '../common/validation.js';
 import type { DataSource } from 'typeorm';
 import { nameAttachment, nameLedgerDetail, nameLedgerItems } from './ledger-names.js';
@@ -108,23 +108,11 @@ export class LedgerService {
     const board = await this.store
       .overdue(scopeOf(principal), unitPath, {
         limit: query.pageSize,
-        offset: query.cursor === undefined ? query.offset : 0,
+        offset: query.keysetOffset,
         cursor: query.cursor,
       })
-      .catch((error: unknown) => {
-        if (error instanceof BoardCursorError) {
-          throw invalidRequest([{ field: 'cursor', message: 'cursor 不是本列表给出的游标' }]);
-        }
-        throw error;
-      });
-    return {
-      items: await this.named(board.items),
-      total: board.total,
-      totalIsApproximate: board.capped,
-      nextCursor: board.nextCursor,
-      page: query.cursor === undefined ? query.page : null,
-      pageSize: query.pageSize,
-    };
+      .catch(refuseBadCursor);
+    return { items: await this.named(board.items), ...cappedPage(query, board) };
   }
 
   async rollup(

@@ -9,7 +9,6 @@ import {
   InstancesRepository,
   RuntimeException,
   RuntimeExceptionCode,
-  TaskCursorError,
   type TaskListFilter,
   type TaskRow,
   type TaskRowState,
@@ -20,7 +19,7 @@ import { AccessService } from '../auth/access.service.js';
 import type { Caller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { taskScope } from '../auth/scope.sql.js';
-import { invalidRequest } from '../common/validation.js';
+import { cappedPage, refuseBadCursor } from '../common/pagination.dto.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { InstanceDto } from '../instances/dto/instance.dto.js';
 import { type InstanceView, InstancesService, WHOLE_VIEW } from '../instances/instances.service.js';
@@ -105,15 +104,10 @@ export class TasksService {
         .list(taskScope(caller.principal), filter, {
           sort: query.sort,
           limit: query.pageSize,
-          offset: query.cursor === undefined ? query.offset : 0,
+          offset: query.keysetOffset,
           cursor: query.cursor,
         })
-        .catch((error: unknown) => {
-          if (error instanceof TaskCursorError) {
-            throw invalidRequest([{ field: 'cursor', message: 'cursor 不是本列表给出的游标' }]);
-          }
-          throw error;
-        }),
+        .catch(refuseBadCursor),
       query.instanceId === undefined ? null : this.instanceRows.orgUnitOf(query.instanceId),
     ]);
     if (owner) {
@@ -127,11 +121,7 @@ export class TasksService {
     const book = await taskNameBook(this.dataSource.manager, found.rows);
     return {
       items: found.rows.map((row) => this.toTask(row, book)),
-      total: found.total,
-      totalIsApproximate: found.capped,
-      nextCursor: found.nextCursor,
-      page: query.cursor === undefined ? query.page : null,
-      pageSize: query.pageSize,
+      ...cappedPage(query, found),
     };
   }
 

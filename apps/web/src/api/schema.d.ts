@@ -1793,16 +1793,16 @@ export interface components {
       endedAt: string | null;
     };
     TaskListDto: {
-      items: components['schemas']['TaskDto'][];
-      /** @description How many tasks match, exact up to 1,000; when more match it says 1,000 and `totalIsApproximate` is true (a lower bound: the list does not count further). */
+      /** @description How many rows match, exact up to 1,000; when more match it says 1,000 and `totalIsApproximate` is true (a lower bound: the list does not count further). */
       total: number;
-      /** @description True when more than 1,000 tasks match: `total` is then 1,000. */
+      /** @description True when more than 1,000 rows match: `total` is then capped. */
       totalIsApproximate: boolean;
       /** @description Pass as `cursor` for the next page; null on the last page. */
       nextCursor: string | null;
       /** @description The page asked; null with a cursor. */
       page: number | null;
       pageSize: number;
+      items: components['schemas']['TaskDto'][];
     };
     TaskDetailDto: {
       id: string;
@@ -2157,16 +2157,16 @@ export interface components {
       templateName: string | null;
     };
     OverdueListDto: {
-      items: components['schemas']['OverdueItemDto'][];
-      /** @description How many items are on the board, exact up to 1,000; when more are, it says 1,000 and `totalIsApproximate` is true (a lower bound: the board does not count further). */
+      /** @description How many rows match, exact up to 1,000; when more match it says 1,000 and `totalIsApproximate` is true (a lower bound: the list does not count further). */
       total: number;
-      /** @description True when more than 1,000 items are on the board. */
+      /** @description True when more than 1,000 rows match: `total` is then capped. */
       totalIsApproximate: boolean;
       /** @description Pass as `cursor` for the next page; null on the last page. */
       nextCursor: string | null;
       /** @description The page asked; null with a cursor. */
       page: number | null;
       pageSize: number;
+      items: components['schemas']['OverdueItemDto'][];
     };
     RollupRowDto: {
       orgUnitId: string;
@@ -4258,6 +4258,8 @@ export interface operations {
       query?: {
         page?: number;
         pageSize?: number;
+        /** @description Continue after the last page: its `nextCursor` (same filters and order). Stable under concurrent writes — a row is never shown twice nor skipped for rows added or removed before it; `page` is then ignored. Without a cursor, `page` counts pages from the start (each page past the first reads the ones before it: prefer the cursor). */
+        cursor?: string;
         /** @description Tasks of instances in this org unit and its subtree (must be in your scope). */
         orgUnitId?: string;
         instanceId?: string;
@@ -4279,8 +4281,6 @@ export interface operations {
         dueBefore?: string;
         /** @description `due`: soonest due first (no due time last); `created`: newest first. */
         sort?: 'due' | 'created';
-        /** @description Continue after the last page: its `nextCursor` (same filters and sort). Stable under concurrent writes — a task is never shown twice nor skipped for tasks added or ended before it; `page` is then ignored. Without a cursor, `page` counts pages from the start (each page past the first reads the ones before it: prefer the cursor). */
-        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -4642,10 +4642,10 @@ export interface operations {
       query?: {
         page?: number;
         pageSize?: number;
+        /** @description Continue after the last page: its `nextCursor` (same filters and order). Stable under concurrent writes — a row is never shown twice nor skipped for rows added or removed before it; `page` is then ignored. Without a cursor, `page` counts pages from the start (each page past the first reads the ones before it: prefer the cursor). */
+        cursor?: string;
         /** @description Limit to this unit’s subtree (403 outside your scope). */
         orgUnitId?: string;
-        /** @description Continue after the last page: its `nextCursor` (same `orgUnitId`). Stable under concurrent writes — an item is never shown twice nor skipped for items added or closed before it; `page` is then ignored. Without a cursor, `page` counts pages from the start (each page past the first reads the ones before it: prefer the cursor). */
-        cursor?: string;
       };
       header?: never;
       path?: never;

@@ -26,7 +26,7 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.dto.js';
+import { CursorPageQueryDto, PageQueryDto } from '../../common/pagination.dto.js';
 import { NotBlank } from '../../common/validation.js';
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -117,24 +117,11 @@ export class LedgerFilterQueryDto {
 /** Page and filters of `GET /ledger/items` (page / pageSize as everywhere, at most 100). */
 export class ListLedgerQueryDto extends IntersectionType(PageQueryDto, LedgerFilterQueryDto) {}
 
-export class OverdueQueryDto extends PageQueryDto {
+export class OverdueQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({ description: 'Limit to this unit’s subtree (403 outside your scope).' })
   @IsOptional()
   @Matches(UNIT_ID, { message: 'orgUnitId 必须是党组织编号（小写字母、数字和 -）' })
   orgUnitId?: string;
-
-  @ApiPropertyOptional({
-    description:
-      'Continue after the last page: its `nextCursor` (same `orgUnitId`). Stable under ' +
-      'concurrent writes — an item is never shown twice nor skipped for items added or closed ' +
-      'before it; `page` is then ignored. Without a cursor, `page` counts pages from the start ' +
-      '(each page past the first reads the ones before it: prefer the cursor).',
-  })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(300)
-  cursor?: string;
 }
 
 export class RollupQueryDto {

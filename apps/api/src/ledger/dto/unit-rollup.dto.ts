@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { PageQueryDto } from '../../common/pagination.dto.js';
+import { CappedPageDto, PageQueryDto } from '../../common/pagination.dto.js';
 import { LedgerItemDto } from './ledger.dto.js';
 
 const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -105,28 +105,6 @@ export class OverdueItemDto extends LedgerItemDto {
   templateName!: string | null;
 }
 
-export class OverdueListDto {
+export class OverdueListDto extends CappedPageDto {
   @ApiProperty({ type: [OverdueItemDto] }) items!: OverdueItemDto[];
-
-  @ApiProperty({
-    description:
-      'How many items are on the board, exact up to 1,000; when more are, it says 1,000 and ' +
-      '`totalIsApproximate` is true (a lower bound: the board does not count further).',
-  })
-  total!: number;
-
-  @ApiProperty({ description: 'True when more than 1,000 items are on the board.' })
-  totalIsApproximate!: boolean;
-
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as `cursor` for the next page; null on the last page.',
-  })
-  nextCursor!: string | null;
-
-  @ApiProperty({ type: Number, nullable: true, description: 'The page asked; null with a cursor.' })
-  page!: number | null;
-
-  @ApiProperty() pageSize!: number;
 }

@@ -12,7 +12,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { OptionalJsonObject } from '../../common/json-object.js';
-import { PageQueryDto } from '../../common/pagination.dto.js';
+import { CappedPageDto, CursorPageQueryDto } from '../../common/pagination.dto.js';
 import type { JsonValue } from '@app/feel';
 
 export const TASK_STATES = ['open', 'completed', 'cancelled'] as const;
@@ -22,7 +22,7 @@ export type TaskLight = (typeof TASK_LIGHTS)[number];
 export const TASK_SORTS = ['due', 'created'] as const;
 export type TaskSort = (typeof TASK_SORTS)[number];
 
-export class ListTasksQueryDto extends PageQueryDto {
+export class ListTasksQueryDto extends CursorPageQueryDto {
   @ApiPropertyOptional({
     description: 'Tasks of instances in this org unit and its subtree (must be in your scope).',
   })
@@ -116,19 +116,6 @@ export class ListTasksQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(TASK_SORTS)
   sort: TaskSort = 'due';
-
-  @ApiPropertyOptional({
-    description:
-      'Continue after the last page: its `nextCursor` (same filters and sort). Stable under ' +
-      'concurrent writes — a task is never shown twice nor skipped for tasks added or ended ' +
-      'before it; `page` is then ignored. Without a cursor, `page` counts pages from the start ' +
-      '(each page past the first reads the ones before it: prefer the cursor).',
-  })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(300)
-  cursor?: string;
 }
 
 export class CompleteTaskDto {
@@ -274,30 +261,7 @@ export class TaskDetailDto extends TaskDto {
   canAct!: boolean;
 }
 
-export class TaskListDto {
+export class TaskListDto extends CappedPageDto {
   @ApiProperty({ type: [TaskDto] })
   items!: TaskDto[];
-
-  @ApiProperty({
-    description:
-      'How many tasks match, exact up to 1,000; when more match it says 1,000 and ' +
-      '`totalIsApproximate` is true (a lower bound: the list does not count further).',
-  })
-  total!: number;
-
-  @ApiProperty({ description: 'True when more than 1,000 tasks match: `total` is then 1,000.' })
-  totalIsApproximate!: boolean;
-
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    description: 'Pass as `cursor` for the next page; null on the last page.',
-  })
-  nextCursor!: string | null;
-
-  @ApiProperty({ type: Number, nullable: true, description: 'The page asked; null with a cursor.' })
-  page!: number | null;
-
-  @ApiProperty()
-  pageSize!: number;
 }
