@@ -7,8 +7,9 @@ import {
   isUuid,
   microStamp,
 } from '@app/keyset';
+import type { JsonValue } from '@app/feel';
 import { likePrefix } from '@app/org';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { TaskRowState } from './entities/task.entity.js';
 import type { TaskScope } from './scope.sql.js';
 
@@ -36,6 +37,60 @@ export interface TaskRow {
   template_name: string | null;
   business_key: string | null;
 }
+
+/** A service task with what its job handler gets (`run-job`). */
+export interface ServiceTaskRow {
+  instance_id: string;
+  org_unit_id: string | null;
+  kind: string;
+  state: string;
+  element_id: string;
+  job_type: string | null;
+  variables: Record<string, JsonValue> | null;
+  /** The task's headers from the engine's state. */
+  headers: Record<string, string> | null;
+}
+
+/** A task as a notice about it (reminder, 督办) reads it. */
+export interface NoticeTaskRow {
+  instance_id: string;
+  element_id: string;
+  name: string | null;
+  state: TaskRowState;
+  assignee: string | null;
+  candidate_users: string[];
+  candidate_groups: string[];
+  due_at: Date | null;
+}
+
+/** A task the escalation sweep has just escalated, with its instance's unit. */
+export interface EscalatedTaskRow extends NoticeTaskRow {
+  org_unit_id: string | null;
+  due_at: Date;
+  escalations: number;
+}
+
+/** When a task is due for 督办 (see `dueForEscalation`). */
+export interface EscalationWindow {
+  readonly now: Date;
+  /** Escalated again once its last escalation is at or before this. */
+  readonly repeatBefore: Date;
+  /** Opened before this (it has had the grace). */
+  readonly openedBefore: Date;
+}
+
+/**
+ * The tasks the task sweep escalates: those whose ledger item the ledger's 督办 does not take
+ * (a task's item with an org unit climbs the org tree there, with its own notices), so an
+ * overdue task is escalated by one sweep, never both.
+ */
+const TASK_SWEEP_OWNS = `NOT EXISTS (SELECT 1 FROM ledger_items l
+              WHERE l.task_id = tasks.id AND l.org_unit_id IS NOT NULL)`;
+
+const ESCALATION_DUE = `state = 'open' AND kind = 'user' AND due_at < $1
+          AND (escalated_at IS NULL OR escalated_at <= $2)
+          AND created_at < $3
+          AND ${TASK_SWEEP_OWNS}`;
 
 const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.element_id, t.name, t.assignee,
   t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
@@ -135,6 +190,127 @@ export class TasksRepository {
       id,
     ]);
     return row ?? null;
+  }
+
+  /** A service task and what its handler gets; null when there is no such task. */
+  async serviceTask(id: string): Promise<ServiceTaskRow | null> {
+    const [row] = await this.db.query<ServiceTaskRow[]>(
+      `SELECT t.instance_id, p.org_unit_id, t.kind, t.state, t.element_id, t.job_type, p.variables,
+              p.engine_state -> 'tasks' -> t.engine_key -> 'headers' AS headers
+         FROM tasks t JOIN process_instances p ON p.id = t.instance_id
+        WHERE t.id = $1`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * The task, share-locked in `manager`'s transaction: a completion waits until a notice about
+   * it is written (or sees it was not).
+   */
+  async lockForNotice(manager: EntityManager, id: string): Promise<NoticeTaskRow | null> {
+    const [row] = await manager.query<NoticeTaskRow[]>(
+      `SELECT instance_id, element_id, name, state, assignee, candidate_users, candidate_groups, due_at
+         FROM tasks WHERE id = $1 FOR SHARE`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  /** Open service tasks created before `before`, oldest first: their jobs may be lost. */
+  staleServiceTasks(before: Date, limit: number): Promise<{ id: string; instance_id: string }[]> {
+    return this.db.query(
+      `SELECT id, instance_id FROM tasks
+        WHERE state = 'open' AND kind = 'service' AND created_at < $1
+        ORDER BY created_at LIMIT $2`,
+      [before, limit],
+    );
+  }
+
+  /**
+   * The default reminders (`offsets`, ISO durations before the due time in `zone`) of open user
+   * tasks that fall at or before `horizon`, after the task opened, and were not sent yet
+   * (no notification of their dedupe key `reminder-<task>-<offset>`); soonest due first.
+   */
+  remindersDue(
+    offsets: readonly string[],
+    zone: string,
+    horizon: Date,
+    limit: number,
+  ): Promise<{ id: string; due_at: Date; offset: string }[]> {
+    return this.db.query(
+      `SELECT t.id, t.due_at, o.off AS offset
+         FROM tasks t CROSS JOIN unnest($1::text[]) AS o (off)
+        WHERE t.state = 'open' AND t.kind = 'user' AND t.due_at IS NOT NULL AND NOT t.reminders_modelled
+          AND ((t.due_at AT TIME ZONE $2) - o.off::interval) AT TIME ZONE $2 <= $3
+          AND ((t.due_at AT TIME ZONE $2) - o.off::interval) AT TIME ZONE $2 > t.created_at
+          AND NOT EXISTS (
+            SELECT 1 FROM notifications n WHERE n.dedupe_key = 'reminder-' || t.id || '-' || o.off)
+        ORDER BY t.due_at LIMIT $4`,
+      [offsets, zone, horizon, limit],
+    );
+  }
+
+  /**
+   * Claims the open, unclaimed task for `user`; null when it is not (then `claimState` tells
+   * why).
+   */
+  async claim(
+    manager: EntityManager,
+    id: string,
+    user: string,
+  ): Promise<{ instance_id: string; element_id: string } | null> {
+    const [rows] = await manager.query<[{ instance_id: string; element_id: string }[], number]>(
+      `UPDATE tasks SET claimed_by = $2 WHERE id = $1 AND state = 'open' AND claimed_by IS NULL
+       RETURNING instance_id, element_id`,
+      [id, user],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The task's state and claimant; null when there is no such task. */
+  async claimState(
+    manager: EntityManager,
+    id: string,
+  ): Promise<{ state: TaskRowState; claimed_by: string | null } | null> {
+    const [row] = await manager.query<{ state: TaskRowState; claimed_by: string | null }[]>(
+      `SELECT state, claimed_by FROM tasks WHERE id = $1`,
+      [id],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * Open user tasks past their due time that the task sweep escalates (TASK_SWEEP_OWNS), not
+   * escalated since `repeatBefore` and opened before `openedBefore`; soonest due first.
+   */
+  async dueForEscalation(window: EscalationWindow, limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE ${ESCALATION_DUE} ORDER BY due_at LIMIT $4`,
+      [window.now, window.repeatBefore, window.openedBefore, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Counts one more escalation of the task at `window.now` if it is still due for one — the
+   * condition re-checked under the row lock, so of two sweeps at once one escalates it —;
+   * null when it is not.
+   */
+  async markEscalated(
+    manager: EntityManager,
+    id: string,
+    window: EscalationWindow,
+  ): Promise<EscalatedTaskRow | null> {
+    const [rows] = await manager.query<[EscalatedTaskRow[], number]>(
+      `UPDATE tasks SET escalations = escalations + 1, escalated_at = $1
+        WHERE id = $4 AND ${ESCALATION_DUE}
+        RETURNING instance_id, element_id, name, state, assignee, candidate_users, candidate_groups,
+          due_at, escalations,
+          (SELECT p.org_unit_id FROM process_instances p WHERE p.id = tasks.instance_id) AS org_unit_id`,
+      [window.now, window.repeatBefore, window.openedBefore, id],
+    );
+    return rows[0] ?? null;
   }
 
   /** A page of the tasks `scope` sees that match `filter`, with a capped count. */

@@ -20,7 +20,7 @@ import type { Caller } from '../auth/caller.decorator.js';
 import { actorOf } from '../auth/principal.decorator.js';
 import { taskScope } from '../auth/scope.sql.js';
 import { cappedPage, refuseBadCursor } from '../common/pagination.dto.js';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { InstanceDto } from '../instances/dto/instance.dto.js';
 import { type InstanceView, InstancesService, WHOLE_VIEW } from '../instances/instances.service.js';
 import type {
@@ -163,12 +163,7 @@ export class TasksService {
     if (task.kind !== 'user') throw taskNotFound(id);
     const user = actorOf(caller.principal);
     await this.dataSource.transaction(async (manager) => {
-      const [claimed] = await updateReturning<{ instance_id: string; element_id: string }>(
-        manager,
-        `UPDATE tasks SET claimed_by = $2 WHERE id = $1 AND state = 'open' AND claimed_by IS NULL
-         RETURNING instance_id, element_id`,
-        [id, user],
-      );
+      const claimed = await this.tasks.claim(manager, id, user);
       if (claimed) {
         await appendAudit(manager, claimed.instance_id, [
           {
@@ -182,10 +177,7 @@ export class TasksService {
         ]);
         return;
       }
-      const [row] = await manager.query<{ state: TaskRowState; claimed_by: string | null }[]>(
-        `SELECT state, claimed_by FROM tasks WHERE id = $1`,
-        [id],
-      );
+      const row = await this.tasks.claimState(manager, id);
       assertCompletable(id, row, user);
     });
     const claimed = await this.load(id);
@@ -349,7 +341,7 @@ function taskNotFound(id: string): RuntimeException {
 /** Refuses a task that is gone, no longer open, or claimed by someone other than `user`. */
 function assertCompletable(
   id: string,
-  row: { state: TaskRowState; claimed_by: string | null } | undefined,
+  row: { state: TaskRowState; claimed_by: string | null } | null,
   user: string,
 ): void {
   if (!row) throw taskNotFound(id);
@@ -367,14 +359,4 @@ function assertCompletable(
       { claimedBy: row.claimed_by },
     );
   }
-}
-
-/** UPDATE … RETURNING through TypeORM, which answers `[rows, count]` for an UPDATE. */
-async function updateReturning<T>(
-  manager: EntityManager,
-  sql: string,
-  params: unknown[],
-): Promise<T[]> {
-  const [rows] = await manager.query<[T[], number]>(sql, params);
-  return rows;
 }

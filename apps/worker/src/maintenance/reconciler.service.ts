@@ -1,7 +1,7 @@
 import type { Env } from '@app/config';
 import { type JobData, type JobName, OutboxDispatcher, QueueName } from '@app/queue';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
-import type { Clock } from '@app/store';
+import { type Clock, TasksRepository } from '@app/store';
 import { parseDuration, subtractDuration } from '@app/time';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
@@ -54,12 +54,16 @@ interface Wanted<N extends JobName> {
  */
 @Injectable()
 export class Reconciler {
+  private readonly tasks: TasksRepository;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(OutboxDispatcher) private readonly dispatcher: OutboxDispatcher,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV) private readonly env: Env,
-  ) {}
+  ) {
+    this.tasks = new TasksRepository(dataSource);
+  }
 
   async sweep(): Promise<ReconcileReport> {
     const now = this.clock.now();
@@ -115,12 +119,7 @@ export class Reconciler {
   }
 
   private async openServiceTasks(now: number): Promise<Wanted<'run-job'>[]> {
-    const rows = await this.dataSource.query<{ id: string; instance_id: string }[]>(
-      `SELECT id, instance_id FROM tasks
-        WHERE state = 'open' AND kind = 'service' AND created_at < $1
-        ORDER BY created_at LIMIT ${BATCH}`,
-      [new Date(now - STALE_AFTER_MS)],
-    );
+    const rows = await this.tasks.staleServiceTasks(new Date(now - STALE_AFTER_MS), BATCH);
     return rows.map((row) => ({
       name: 'run-job',
       jobId: `job-${row.id}`,
@@ -136,17 +135,7 @@ export class Reconciler {
   private async dueReminders(now: number, horizon: number): Promise<Wanted<'task-reminder'>[]> {
     const offsets = this.env.reminderOffsets;
     const zone = this.env.TIME_ZONE;
-    const rows = await this.dataSource.query<{ id: string; due_at: Date; offset: string }[]>(
-      `SELECT t.id, t.due_at, o.off AS offset
-         FROM tasks t CROSS JOIN unnest($1::text[]) AS o (off)
-        WHERE t.state = 'open' AND t.kind = 'user' AND t.due_at IS NOT NULL AND NOT t.reminders_modelled
-          AND ((t.due_at AT TIME ZONE $2) - o.off::interval) AT TIME ZONE $2 <= $3
-          AND ((t.due_at AT TIME ZONE $2) - o.off::interval) AT TIME ZONE $2 > t.created_at
-          AND NOT EXISTS (
-            SELECT 1 FROM notifications n WHERE n.dedupe_key = 'reminder-' || t.id || '-' || o.off)
-        ORDER BY t.due_at LIMIT ${BATCH}`,
-      [offsets, zone, new Date(horizon)],
-    );
+    const rows = await this.tasks.remindersDue(offsets, zone, new Date(horizon), BATCH);
     return rows.map((row) => {
       const at = subtractDuration(row.due_at.getTime(), parseDuration(row.offset), zone);
       return {

@@ -1,7 +1,7 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
-import type { Clock } from '@app/store';
+import { type Clock, TasksRepository } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource } from 'typeorm';
@@ -12,17 +12,6 @@ import {
   reminderRecipients,
   writeNotifications,
 } from '../notify/index.js';
-
-interface TaskRow {
-  instance_id: string;
-  element_id: string;
-  name: string | null;
-  state: string;
-  assignee: string | null;
-  candidate_users: string[];
-  candidate_groups: string[];
-  due_at: Date | null;
-}
 
 export const REMINDER_ACTOR = 'system:reminder';
 
@@ -38,23 +27,22 @@ export function reminderCause(taskId: string, offset: string): string {
  */
 @Injectable()
 export class ReminderProcessor {
+  private readonly tasks: TasksRepository;
+
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV) private readonly env: Env,
     @Inject(Notifier) private readonly notifier: Notifier,
-  ) {}
+  ) {
+    this.tasks = new TasksRepository(dataSource);
+  }
 
   async handle(data: unknown): Promise<'reminded' | 'skipped'> {
     const { taskId, offset } = jobInput.taskReminder(data);
     const now = this.clock.now();
     const outboxIds = await this.dataSource.transaction(async (manager) => {
-      // FOR SHARE: a completion waits until the reminder is written (or sees it was not).
-      const [task] = await manager.query<TaskRow[]>(
-        `SELECT instance_id, element_id, name, state, assignee, candidate_users, candidate_groups, due_at
-           FROM tasks WHERE id = $1 FOR SHARE`,
-        [taskId],
-      );
+      const task = await this.tasks.lockForNotice(manager, taskId);
       if (!task) throw new UnrecoverableError(`task-reminder: no task '${taskId}'`);
       if (task.state !== 'open') return null;
       const recipients = reminderRecipients(task);

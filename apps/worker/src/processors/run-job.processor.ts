@@ -1,22 +1,16 @@
-import type { JsonValue } from '@app/feel';
 import { DATA_SOURCE } from '@app/runtime';
-import { InstanceRuntime, RuntimeException, RuntimeExceptionCode } from '@app/store';
+import {
+  InstanceRuntime,
+  RuntimeException,
+  RuntimeExceptionCode,
+  type ServiceTaskRow,
+  TasksRepository,
+} from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { JobHandlerRegistry } from '../handlers/job-handler.js';
 import { jobInput } from '../jobs/job-input.js';
-
-interface TaskRow {
-  instance_id: string;
-  org_unit_id: string | null;
-  kind: string;
-  state: string;
-  element_id: string;
-  job_type: string | null;
-  variables: Record<string, JsonValue> | null;
-  headers: Record<string, string> | null;
-}
 
 /** The actor of completions reported by service-task handlers. */
 export const WORKER_ACTOR = 'system:worker';
@@ -31,24 +25,22 @@ export const WORKER_ACTOR = 'system:worker';
  */
 @Injectable()
 export class RunJobProcessor {
+  private readonly tasks: TasksRepository;
+
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(DATA_SOURCE) dataSource: DataSource,
     @Inject(InstanceRuntime) private readonly runtime: InstanceRuntime,
     @Inject(JobHandlerRegistry) private readonly handlers: JobHandlerRegistry,
-  ) {}
+  ) {
+    this.tasks = new TasksRepository(dataSource);
+  }
 
   async handle(
     data: unknown,
     attempt: { attemptsMade: number; attempts: number },
   ): Promise<'completed' | 'skipped' | 'failed'> {
     const { instanceId, taskId } = jobInput.runJob(data);
-    const [task] = await this.dataSource.query<TaskRow[]>(
-      `SELECT t.instance_id, p.org_unit_id, t.kind, t.state, t.element_id, t.job_type, p.variables,
-              p.engine_state -> 'tasks' -> t.engine_key -> 'headers' AS headers
-         FROM tasks t JOIN process_instances p ON p.id = t.instance_id
-        WHERE t.id = $1`,
-      [taskId],
-    );
+    const task = await this.tasks.serviceTask(taskId);
     if (!task) throw new UnrecoverableError(`run-job: no task '${taskId}'`);
     if (task.instance_id !== instanceId || task.kind !== 'service') {
       throw new UnrecoverableError(
@@ -83,7 +75,7 @@ export class RunJobProcessor {
   private async run(
     instanceId: string,
     taskId: string,
-    task: TaskRow,
+    task: ServiceTaskRow,
   ): Promise<'completed' | 'skipped'> {
     const jobType = task.job_type ?? '';
     const handler = this.handlers.get(jobType);
