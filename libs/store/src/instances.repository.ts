@@ -175,6 +175,19 @@ export class InstancesRepository {
     return row ? { orgUnitId: row.org_unit_id } : null;
   }
 
+  /** The instance's variables and org unit (what a form's member pickers offer), or null. */
+  async variablesOf(
+    id: string,
+  ): Promise<{
+    readonly variables: Record<string, unknown>;
+    readonly orgUnitId: string | null;
+  } | null> {
+    const [row] = await this.db.query<
+      { variables: Record<string, unknown>; org_unit_id: string | null }[]
+    >(`SELECT variables, org_unit_id FROM process_instances WHERE id = $1`, [id]);
+    return row ? { variables: row.variables, orgUnitId: row.org_unit_id } : null;
+  }
+
   /**
    * The instance's open tasks, oldest first (engine key order within a step);
    * tasks_instance_idx (instance_id).

@@ -272,11 +272,9 @@ export class TasksService {
 
   /** The form as a person reads it: member pickers labelled by name (see formWithMemberNames). */
   private async formFor(form: FormSchema, instanceId: string): Promise<FormSchema> {
-    const [instance] = await this.dataSource.query<
-      { variables: Record<string, unknown>; org_unit_id: string | null }[]
-    >(`SELECT variables, org_unit_id FROM process_instances WHERE id = $1`, [instanceId]);
+    const instance = await this.instanceRows.variablesOf(instanceId);
     return formWithMemberNames(this.dataSource.manager, form, instance?.variables ?? {}, {
-      orgUnitId: instance?.org_unit_id ?? null,
+      orgUnitId: instance?.orgUnitId ?? null,
       maxOptions: this.env.FORM_MEMBER_OPTIONS_MAX,
     });
   }
