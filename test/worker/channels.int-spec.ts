@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChannelsRepository, OrgDirectory } from '@app/org';
 import { QueueName } from '@app/queue';
 import { LedgerStore } from '@app/ledger';
-import { LedgerEscalation, Notifier, WebhookProcessor } from '../../apps/worker/src/index.js';
+import {
+  LedgerEscalation,
+  Notifier,
+  Reconciler,
+  WebhookProcessor,
+  userRecipient,
+  writeNotifications,
+} from '../../apps/worker/src/index.js';
 import { flows } from './support/bpmn.js';
 import { FAST_RETRIES, type Harness, startHarness, waitFor } from './support/harness.js';
 import { HttpRobot, OK, type RobotRequest } from './support/http-robot.js';
@@ -234,6 +241,42 @@ describe('worker channels: group robots per org unit', () => {
       attempts: FAST_RETRIES.attempts,
       answer: expect.stringMatching(/^HTTP 502/),
     });
+  });
+
+  it('a delivery whose job Redis lost is queued again by the reconciler, and sent', async () => {
+    // A notice to branch B's robot, its outbox row delivered to Redis, which then lost the job
+    const written = await h.dataSource.transaction(async (manager) => {
+      const notice = await writeNotifications(
+        manager,
+        {
+          cause: 'lost-delivery',
+          kind: 'notice',
+          recipients: [userRecipient(supervisorId)],
+          title: '支部通知',
+          body: '二支部：投递任务丢失后补发',
+          channelUnits: ['ch-b'],
+          channelName: 'B group',
+        },
+        h.clock.now(),
+      );
+      await manager.query(`UPDATE outbox SET delivered_at = now() WHERE id = ANY($1::bigint[])`, [
+        notice.outboxIds,
+      ]);
+      return notice;
+    });
+    expect(written.deliveryIds).toHaveLength(1);
+    const jobId = `webhook-${written.deliveryIds[0]}`;
+    expect(await h.queue(QueueName.Notifications).getJob(jobId)).toBeUndefined();
+    // A few seconds later the reconciler finds the unfinished delivery in PostgreSQL
+    h.clock.advance(10_000);
+    const report = await h.get(Reconciler).sweep();
+    expect(report.webhooks).toBeGreaterThanOrEqual(1);
+    const delivered = await waitFor('the delivery sent', async () => {
+      const [row] = await channels.deliveriesOf(written.notificationIds);
+      return row?.state === 'sent' ? row : undefined;
+    });
+    expect(delivered).toMatchObject({ channelName: 'B group', attempts: 1 });
+    expect(bodiesTo('/branch-b').some((body) => body.includes('投递任务丢失后补发'))).toBe(true);
   });
 
   it('notify names a channel the unit does not have: an incident naming it, nothing sent', async () => {

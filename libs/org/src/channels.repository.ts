@@ -395,6 +395,21 @@ export class ChannelsRepository {
     );
   }
 
+  /**
+   * Deliveries not yet sent nor given up (pending, or retrying after a failed attempt) of
+   * notices written before `before`, oldest notice first: the reconciler queues their jobs
+   * again when Redis lost them (migration ChannelDeliveriesUnfinished's partial index).
+   */
+  async unfinishedDeliveries(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT d.id FROM channel_deliveries d JOIN notifications n ON n.id = d.notification_id
+        WHERE d.state IN ('pending', 'retrying') AND n.created_at < $1
+        ORDER BY n.created_at, d.id LIMIT $2`,
+      [before, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** The deliveries of notices, by notice, oldest channel first. */
   async deliveriesOf(notificationIds: readonly string[]): Promise<ChannelDelivery[]> {
     if (notificationIds.length === 0) return [];

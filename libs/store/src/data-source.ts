@@ -24,6 +24,7 @@ import { LedgerRollupCounters1798000000000 } from '../../../migrations/179800000
 import { LedgerRollupWithoutJit1798300000000 } from '../../../migrations/1798300000000-LedgerRollupWithoutJit.js';
 import { LedgerOverdueBoard1798400000000 } from '../../../migrations/1798400000000-LedgerOverdueBoard.js';
 import { LedgerRollupStocks1798500000000 } from '../../../migrations/1798500000000-LedgerRollupStocks.js';
+import { ChannelDeliveriesUnfinished1798600000000 } from '../../../migrations/1798600000000-ChannelDeliveriesUnfinished.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -71,6 +72,7 @@ export const MIGRATIONS = [
   LedgerRollupWithoutJit1798300000000,
   LedgerOverdueBoard1798400000000,
   LedgerRollupStocks1798500000000,
+  ChannelDeliveriesUnfinished1798600000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

@@ -1,5 +1,6 @@
 import type { Env } from '@app/config';
 import { type JobData, type JobName, OutboxDispatcher, QueueName } from '@app/queue';
+import { ChannelsRepository } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
 import { type Clock, TasksRepository } from '@app/store';
 import { parseDuration, subtractDuration } from '@app/time';
@@ -48,13 +49,15 @@ interface Wanted<N extends JobName> {
  * Rebuilds what Redis should hold from PostgreSQL, so a Redis flush or a process killed between
  * commit and enqueue loses nothing: (a) `fire-timer` for scheduled timers due within the next
  * interval, (b) outbox rows undelivered for a few seconds, (c) `run-job` for open service tasks,
- * (d) default reminders that are due and not yet written, (e) webhook deliveries still pending.
+ * (d) default reminders that are due and not yet written, (e) channel deliveries neither sent
+ * nor given up (pending, or retrying).
  * Every job has its deterministic id, so an existing job is left alone (or promoted when it is
  * due by the clock but still delayed); running it twice, or on two workers, changes nothing.
  */
 @Injectable()
 export class Reconciler {
   private readonly tasks: TasksRepository;
+  private readonly channels: ChannelsRepository;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
@@ -63,6 +66,7 @@ export class Reconciler {
     @Inject(ENV) private readonly env: Env,
   ) {
     this.tasks = new TasksRepository(dataSource);
+    this.channels = new ChannelsRepository(dataSource);
   }
 
   async sweep(): Promise<ReconcileReport> {
@@ -148,16 +152,11 @@ export class Reconciler {
   }
 
   private async pendingDeliveries(now: number): Promise<Wanted<'deliver-webhook'>[]> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT d.id FROM webhook_deliveries d JOIN notifications n ON n.id = d.notification_id
-        WHERE d.state = 'pending' AND n.created_at < $1
-        ORDER BY n.created_at LIMIT ${BATCH}`,
-      [new Date(now - STALE_AFTER_MS)],
-    );
-    return rows.map((row) => ({
+    const ids = await this.channels.unfinishedDeliveries(new Date(now - STALE_AFTER_MS), BATCH);
+    return ids.map((id) => ({
       name: 'deliver-webhook',
-      jobId: `webhook-${row.id}`,
-      data: { deliveryId: row.id },
+      jobId: `webhook-${id}`,
+      data: { deliveryId: id },
       delay: 0,
     }));
   }
