@@ -364,22 +364,20 @@ export async function subtreeCounts(
           AND ((d.kind = $5::"char" AND d.period <= (SELECT max(label) FROM periods))
             OR (d.kind = 'd' AND d.period < $9))),
      -- Items due today (UTC) before now, open: overdue now though their day is not over. Read
-     -- in two parts, each an index range: due today (by unit and due time), or due before
-     -- today and opened within the grace (by creation time)
+     -- in two parts, each an index range: due today (by due time), or due before today and
+     -- opened within the grace, so due (with it) at their opening plus the grace, today and
+     -- before now (by creation time: migration LedgerRollupDueToday)
      due_items AS (
        SELECT l.org_unit_id FROM ledger_items l
-        WHERE l.org_unit_id = ANY($1::text[]) AND l.due_at >= $7
-          AND l.state IN ('open', 'in_progress', 'submitted') AND l.settled_at IS NULL
-          AND l.due_at < $6 AND (l.due_at >= $7 OR l.created_at >= $7::timestamptz - $8::interval)
-          AND GREATEST(l.due_at, l.created_at + $8::interval) >= $7
+        WHERE l.settled_at IS NULL AND l.due_at >= $7 AND l.due_at < $6
           AND GREATEST(l.due_at, l.created_at + $8::interval) < $6
+          AND l.org_unit_id = ANY($1::text[]) AND l.state IN ('open', 'in_progress', 'submitted')
        UNION ALL
        SELECT l.org_unit_id FROM ledger_items l
-        WHERE l.org_unit_id = ANY($1::text[]) AND l.due_at < $7
-          AND l.state IN ('open', 'in_progress', 'submitted') AND l.settled_at IS NULL
-          AND l.due_at < $6 AND (l.due_at >= $7 OR l.created_at >= $7::timestamptz - $8::interval)
-          AND GREATEST(l.due_at, l.created_at + $8::interval) >= $7
-          AND GREATEST(l.due_at, l.created_at + $8::interval) < $6),
+        WHERE l.settled_at IS NULL AND l.due_at IS NOT NULL AND l.due_at < $7
+          AND l.created_at >= $7::timestamptz - $8::interval
+          AND l.created_at < $6::timestamptz - $8::interval
+          AND l.org_unit_id = ANY($1::text[]) AND l.state IN ('open', 'in_progress', 'submitted')),
      due_today AS (SELECT org_unit_id, count(*)::int AS n FROM due_items GROUP BY org_unit_id),
      own AS (
        SELECT x.org_unit_id, p.label,

@@ -25,6 +25,7 @@ import { LedgerRollupWithoutJit1798300000000 } from '../../../migrations/1798300
 import { LedgerOverdueBoard1798400000000 } from '../../../migrations/1798400000000-LedgerOverdueBoard.js';
 import { LedgerRollupStocks1798500000000 } from '../../../migrations/1798500000000-LedgerRollupStocks.js';
 import { ChannelDeliveriesUnfinished1798600000000 } from '../../../migrations/1798600000000-ChannelDeliveriesUnfinished.js';
+import { LedgerRollupDueToday1798700000000 } from '../../../migrations/1798700000000-LedgerRollupDueToday.js';
 import { AuditEventEntity } from './entities/audit-event.entity.js';
 import { DeploymentEntity } from './entities/deployment.entity.js';
 import { NotificationEntity } from './entities/notification.entity.js';
@@ -73,6 +74,7 @@ export const MIGRATIONS = [
   LedgerOverdueBoard1798400000000,
   LedgerRollupStocks1798500000000,
   ChannelDeliveriesUnfinished1798600000000,
+  LedgerRollupDueToday1798700000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
