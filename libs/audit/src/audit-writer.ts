@@ -38,12 +38,12 @@ export function chainAudit(
   stream: string,
   head: AuditHead,
   events: readonly AuditEventInput[],
-): { insert: AuditStatement; head: AuditHead } {
+): { insert: AuditStatement; head: AuditHead; rows: AuditRow[] } {
   let seq = head.seq;
   let hash = head.hash;
   // All events as one JSON array (two parameters however many events: a huge step stays one
   // statement, and JSON.stringify is the only encoding on the way).
-  const rows: Record<string, unknown>[] = [];
+  const rows: AuditRow[] = [];
   for (const event of events) {
     seq += 1;
     const fields = {
@@ -59,6 +59,7 @@ export function chainAudit(
     const prevHash = hash;
     hash = auditHash(prevHash, fields);
     rows.push({
+      stream,
       seq,
       instanceId: fields.instanceId,
       type: fields.type,
@@ -70,19 +71,40 @@ export function chainAudit(
       hash,
     });
   }
+  return { insert: auditRowsInsert(rows), head: { seq, hash }, rows };
+}
+
+/** One chained event as `audit_events` stores it (see chainAudit). */
+export interface AuditRow {
+  readonly stream: string;
+  readonly seq: number;
+  readonly instanceId: string | null;
+  readonly type: string;
+  readonly actor: string;
+  readonly elementId: string | null;
+  readonly data: Record<string, unknown>;
+  /** ISO-8601. */
+  readonly at: string;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+/**
+ * The `INSERT INTO audit_events` of chained rows, of one stream or of many (a batch of starts
+ * writes every instance's in one statement), in the order given.
+ */
+export function auditRowsInsert(rows: readonly AuditRow[]): AuditStatement {
   return {
-    insert: {
-      // json (parsed once, straight into typed columns), not jsonb: the array itself is never
-      // stored, only each event's data
-      sql: `INSERT INTO audit_events (stream, seq, instance_id, type, actor, element_id, data, at, prev_hash, hash)
-     SELECT $1, e.seq, e."instanceId", e.type, e.actor, e."elementId", e.data, e.at, e."prevHash", e.hash
-       FROM ROWS FROM (json_to_recordset($2::json) AS (seq int, "instanceId" uuid, type text,
-              actor text, "elementId" text, data jsonb, at timestamptz, "prevHash" text, hash text))
-            WITH ORDINALITY AS e (seq, "instanceId", type, actor, "elementId", data, at, "prevHash", hash, n)
+    // json (parsed once, straight into typed columns), not jsonb: the array itself is never
+    // stored, only each event's data
+    sql: `INSERT INTO audit_events (stream, seq, instance_id, type, actor, element_id, data, at, prev_hash, hash)
+     SELECT e.stream, e.seq, e."instanceId", e.type, e.actor, e."elementId", e.data, e.at, e."prevHash", e.hash
+       FROM ROWS FROM (json_to_recordset($1::json) AS (stream text, seq int, "instanceId" uuid,
+              type text, actor text, "elementId" text, data jsonb, at timestamptz, "prevHash" text,
+              hash text))
+            WITH ORDINALITY AS e (stream, seq, "instanceId", type, actor, "elementId", data, at, "prevHash", hash, n)
       ORDER BY e.n`,
-      params: [stream, JSON.stringify(rows)],
-    },
-    head: { seq, hash },
+    params: [JSON.stringify(rows)],
   };
 }
 

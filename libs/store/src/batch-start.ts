@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type AuditEventInput, GENESIS_HASH, chainAudit } from '@app/audit';
+import {
+  type AuditEventInput,
+  type AuditRow,
+  GENESIS_HASH,
+  auditRowsInsert,
+  chainAudit,
+} from '@app/audit';
 import {
   type EngineContext,
   EngineException,
@@ -40,11 +46,16 @@ interface Planned {
   readonly id: string;
   readonly row: Record<string, unknown>;
   readonly parts: Part[];
+  /** Its audit events, written with every instance's in one statement. */
+  readonly audit: AuditRow[];
   readonly jobs: OutboxJob[];
 }
 
 /** Bind parameters per merged statement (PostgreSQL takes 65,535). */
 const MAX_PARAMS = 30_000;
+
+/** Audit events per statement (one JSON parameter). */
+const AUDIT_ROWS_PER_STATEMENT = 5_000;
 
 /**
  * Starts many instances in one transaction, the caller's: the engine's start step runs for each
@@ -137,6 +148,11 @@ export class BatchStarter {
     for (const statement of mergeParts(mine.map((p) => p.parts))) {
       await manager.query(statement.sql, statement.params as unknown[]);
     }
+    const audit = mine.flatMap((p) => p.audit);
+    for (let i = 0; i < audit.length; i += AUDIT_ROWS_PER_STATEMENT) {
+      const insert = auditRowsInsert(audit.slice(i, i + AUDIT_ROWS_PER_STATEMENT));
+      await manager.query(insert.sql, insert.params);
+    }
     const jobs = mine.flatMap((p) => p.jobs);
     let outbox: OutboxRow[] = [];
     for (let i = 0; i < jobs.length; i += 5_000) {
@@ -191,7 +207,6 @@ export class BatchStarter {
     });
     const events = [started, ...projection.audit];
     const chained = chainAudit(id, { seq: 0, hash: GENESIS_HASH }, events);
-    parts.push({ sql: chained.insert.sql, params: chained.insert.params });
     parts.push({
       sql: `INSERT INTO audit_streams (stream, seq, hash) VALUES ($1, $2, $3)`,
       params: [id, chained.head.seq, chained.head.hash],
@@ -208,6 +223,7 @@ export class BatchStarter {
         ended_at: result.state.endedAt === null ? null : new Date(result.state.endedAt),
       },
       parts,
+      audit: chained.rows,
       jobs: projection.jobs,
     };
   }
