@@ -1,7 +1,38 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { extractStyle } from '@ant-design/static-style-extract';
+import { ConfigProvider } from 'antd';
+import { createElement, type ReactElement } from 'react';
+import { defineConfig, type Plugin } from 'vite';
+import { THEME } from './src/app/theme';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+const ANTD_CSS = 'virtual:antd-theme.css';
+/** Not `\0`-prefixed: Vite's CSS pipeline handles it as a stylesheet by its `.css` ending. */
+const ANTD_CSS_RESOLVED = '/@antd-theme.css';
+
+/**
+ * `import 'virtual:antd-theme.css'` (main.tsx): every Ant Design component's styles with the
+ * app's THEME, as one static stylesheet, generated here as antd generates its own antd.css
+ * (@ant-design/static-style-extract renders each component on the server and collects what it
+ * would have inserted). The app's ConfigProvider sets `zeroRuntime`, so the browser generates
+ * none of it; the theme's tokens (the `--ant-*` variables) are still set at run time.
+ */
+function antdThemeStylesheet(): Plugin {
+  let css: string | undefined;
+  return {
+    name: 'branchflow:antd-theme-css',
+    resolveId: (id) => (id === ANTD_CSS ? ANTD_CSS_RESOLVED : undefined),
+    load(id) {
+      if (id !== ANTD_CSS_RESOLVED) return undefined;
+      // (its types name React 18's global JSX namespace, gone in React 19: the node typed here)
+      css ??= extractStyle((node: ReactElement) =>
+        createElement(ConfigProvider, { theme: THEME }, node),
+      );
+      return css;
+    },
+  };
+}
 
 /**
  * The web app: built to apps/web/dist (the api serves it at `/`); `npm run dev:web` serves it
@@ -14,6 +45,7 @@ export default defineConfig({
   root,
   base: '/',
   oxc: { jsx: { runtime: 'automatic' } },
+  plugins: [antdThemeStylesheet()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

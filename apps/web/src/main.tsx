@@ -4,23 +4,19 @@ import zhCN from 'antd/locale/zh_CN';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
+import 'virtual:antd-theme.css';
 import { App } from './app/App';
 import { queryClient } from './app/queryClient';
+import { THEME } from './app/theme';
 
 // No Ant Design <App> here: it brings modal, notification and message to every first page
 // (about 20 KB gzip). A page that shows a message uses `message.useMessage()` and renders its
 // holder.
 
-const theme = {
-  token: {
-    colorPrimary: '#c00000',
-    colorLink: '#b0171f',
-    borderRadius: 6,
-    fontSize: 15,
-    fontFamily:
-      "-apple-system, BlinkMacSystemFont, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', 'Helvetica Neue', Arial, sans-serif",
-  },
-};
+// Ant Design's styles come from a stylesheet the build generates from THEME (vite.config.ts):
+// with zeroRuntime the components do not generate and insert their CSS in the browser, which
+// took about a third of a second of the first page's main thread.
+const theme = { ...THEME, zeroRuntime: true };
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
