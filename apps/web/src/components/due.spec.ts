@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { dueWords } from './due';
-import { calendarDaysBetween, formatDateTime, shanghaiWeek } from './time';
+import { calendarDaysBetween, formatDate, formatDateTime, shanghaiDay, shanghaiWeek } from './time';
 
 // Sunday 6 December 2026, 10:00 in Shanghai (02:00 UTC)
 const NOW = Date.parse('2026-12-06T10:00:00+08:00');
@@ -31,6 +31,27 @@ describe('times for people', () => {
   it('formats in Asia/Shanghai whatever the machine’s zone', () => {
     expect(formatDateTime('2026-12-05T15:59:59Z')).toBe('2026/12/05 23:59');
     expect(formatDateTime(null)).toBe('—');
+  });
+
+  it('agrees with Intl’s Asia/Shanghai, also across the daylight saving time of 1986 to 1991', () => {
+    const intl = new Intl.DateTimeFormat('zh-CN', {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    const from = Date.UTC(1985, 0, 1);
+    const to = Date.UTC(2040, 0, 1);
+    // every 73 hours: through every hour of the day and every day of the week over the years
+    for (let at = from; at < to; at += 73 * 3_600_000) {
+      const expected = intl.format(at);
+      expect(formatDateTime(at)).toBe(expected);
+      expect(formatDate(at)).toBe(expected.slice(0, 10));
+      expect(shanghaiDay(at)).toBe(expected.slice(0, 10).replaceAll('/', '-'));
+    }
   });
 
   it('counts calendar days and weeks (Monday to Monday) in Shanghai', () => {
