@@ -3,9 +3,11 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router'
 import { loginUrl, setUnauthorisedHandler } from '../api/client';
 import { ApiError } from '../api/errors';
 import { AppLayout } from './AppLayout';
-import { AuthProvider, homeOf, meQuery, useMe } from './auth';
+import { AuthProvider, useMe } from './auth';
+import { early } from './early';
 import { ErrorBoundary } from './ErrorBoundary';
 import { lazyPage } from './lazyPage';
+import { homeOf, meQuery } from './me';
 import { queryClient } from './queryClient';
 import { NotFound, PageLoading, RetryResult } from './results';
 import { prefetchInbox } from '../pages/inbox/queries';
@@ -14,21 +16,33 @@ import { prefetchInbox } from '../pages/inbox/queries';
 const LoginPage = lazyPage(() => import('./LoginPage'));
 const PasswordPage = lazyPage(() => import('./PasswordPage'));
 const InboxPage = lazyPage(() => import('../pages/inbox/InboxPage'));
-// The secretary's first page: its chunks load while who-am-I is asked, not after it answered.
-// A first load of the inbox asks for its steps at once, beside who-am-I and the page's chunks,
-// so that the list shows in the page's first render; on / they are asked once who-am-I says
-// the inbox is this person's home.
-if (window.location.pathname === '/inbox' || window.location.pathname === '/') {
-  void InboxPage.preload();
-  const onInbox = window.location.pathname === '/inbox';
-  if (onInbox) prefetchInbox(queryClient, window.location.search);
-  void queryClient
-    .fetchQuery(meQuery)
-    .then((me) => {
-      if (!onInbox && homeOf(me) === '/inbox') prefetchInbox(queryClient, window.location.search);
-    })
-    .catch(() => undefined); // not logged in, or offline: the shell says so
-}
+/** The longest the first render waits for the first page (`firstPage`) before it shows a spinner. */
+const FIRST_RENDER_WAIT_MS = 1_000;
+
+/**
+ * What the app's first render waits for (main.tsx), so that it shows the page rather than a
+ * spinner and then the page: on a first load of the inbox, the secretaries' home, the page's
+ * chunks and who-am-I and the inbox's answers — asked by boot.ts before React had loaded, so
+ * they have usually come by now; on /, who-am-I and, when the inbox is this person's home, the
+ * inbox's answers. At most FIRST_RENDER_WAIT_MS; at once on any other page.
+ */
+export const firstPage: Promise<unknown> = (() => {
+  const path = window.location.pathname;
+  if (path !== '/inbox' && path !== '/') return Promise.resolve();
+  const search = window.location.search;
+  const ready = Promise.all([
+    InboxPage.preload().catch(() => undefined), // a failed chunk: the page's error boundary says so
+    path === '/inbox' ? prefetchInbox(queryClient, search) : undefined,
+    queryClient
+      .fetchQuery(early(meQuery))
+      .then((me) =>
+        path === '/' && homeOf(me) === '/inbox' ? prefetchInbox(queryClient, search) : undefined,
+      )
+      .catch(() => undefined), // not logged in, or offline: the shell says so
+  ]);
+  return Promise.race([ready, new Promise((done) => setTimeout(done, FIRST_RENDER_WAIT_MS))]);
+})();
+
 const TaskPage = lazyPage(() => import('../pages/tasks/TaskPage'));
 const CockpitPage = lazyPage(() => import('../pages/cockpit/CockpitPage'));
 const LedgerPage = lazyPage(() => import('../pages/ledger/LedgerPage'));

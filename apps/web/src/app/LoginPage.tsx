@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../api/client';
 import { APP_TITLE } from './brand';
-import { homeOf, type Me, ME_KEY } from './auth';
+import { homeOf, type Me, ME_KEY } from './me';
 import { showFieldErrors } from './formErrors';
 
 interface LoginValues {

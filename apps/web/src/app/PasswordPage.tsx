@@ -3,7 +3,8 @@ import { Alert, Button, Form, Input, message as antMessage } from 'antd';
 import { useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api, must } from '../api/client';
-import { homeOf, ME_KEY, useMe } from './auth';
+import { useMe } from './auth';
+import { homeOf, ME_KEY } from './me';
 import { showFieldErrors } from './formErrors';
 import { AuthPageFrame, AuthPanel, safeNext } from './LoginPage';
 

@@ -1,9 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, type ReactNode, useCallback, useContext, useMemo } from 'react';
-import { api, must } from '../api/client';
-import type { components } from '../api/schema';
+import { api } from '../api/client';
+import { type Me, meQuery } from './me';
 
-export type Me = components['schemas']['MeDto'];
 export type Role = 'secretary' | 'member' | 'supervisor' | 'integrator' | 'admin';
 
 export const ROLE_NAMES: Record<Role, string> = {
@@ -13,8 +12,6 @@ export const ROLE_NAMES: Record<Role, string> = {
   integrator: '流程管理员',
   admin: '系统管理员',
 };
-
-export const ME_KEY = ['auth', 'me'] as const;
 
 export interface Auth {
   readonly me: Me;
@@ -27,15 +24,7 @@ export interface Auth {
 
 const AuthContext = createContext<Auth | null>(null);
 
-/** Who am I (`GET /api/auth/me`); null when not logged in. */
-/** Who am I: asked by the shell, and at start-up before the first render (App.tsx). */
-export const meQuery = {
-  queryKey: ME_KEY,
-  queryFn: async () => must(await api.GET('/api/auth/me')),
-  staleTime: 60_000,
-  retry: false,
-} as const;
-
+/** Who am I (`GET /api/auth/me`), as the shell and the pages read it. */
 export function useMe() {
   return useQuery(meQuery);
 }
@@ -67,14 +56,4 @@ export function useAuth(): Auth {
   const auth = useContext(AuthContext);
   if (!auth) throw new Error('useAuth outside AuthProvider');
   return auth;
-}
-
-/** Where a person lands after log-in: the page of their main role. */
-export function homeOf(me: Me): string {
-  const roles = new Set(me.grants.map((grant) => grant.role));
-  if (roles.has('secretary') || roles.has('member')) return '/inbox';
-  if (roles.has('supervisor')) return '/cockpit';
-  if (roles.has('integrator')) return '/templates';
-  if (roles.has('admin')) return '/org';
-  return '/inbox';
 }

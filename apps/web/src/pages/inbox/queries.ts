@@ -1,5 +1,6 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { api, must, serverNow } from '../../api/client';
+import { early } from '../../app/early';
 import { shanghaiWeek } from '../../components/time';
 import type { Light } from '../../components/TrafficLight';
 import { pageParam } from '../../components/urlParams';
@@ -65,14 +66,29 @@ export const unreadTaskIdsQuery = {
   },
 };
 
+/** A query as boot.ts and App.tsx hand it on. */
+type AnyQuery = <T>(query: {
+  readonly queryKey: readonly unknown[];
+  readonly queryFn: () => Promise<T>;
+}) => void;
+
+/** Hands `each` the queries of the inbox at `search` (a URL's query string) for its first render. */
+export function eachInboxQuery(search: string, each: AnyQuery): void {
+  each(tasksQuery(filtersOf(new URLSearchParams(search))));
+  each(templatesQuery);
+  each(unreadTaskIdsQuery);
+}
+
 /**
  * Asks for what the inbox shows at `search` before the shell and the page have rendered
- * (App.tsx, on a first load of the inbox): the answers are in the cache by the time the page
- * first renders, so the list shows in that render.
+ * (App.tsx, on a first load of the inbox, taking the answers boot.ts asked for even earlier):
+ * resolves once the answers are in the cache, failed or not, so that the page's first render
+ * shows the list.
  */
-export function prefetchInbox(client: QueryClient, search: string): void {
-  const filters = filtersOf(new URLSearchParams(search));
-  void client.prefetchQuery(tasksQuery(filters));
-  void client.prefetchQuery(templatesQuery);
-  void client.prefetchQuery(unreadTaskIdsQuery);
+export function prefetchInbox(client: QueryClient, search: string): Promise<unknown> {
+  const prefetches: Promise<void>[] = [];
+  eachInboxQuery(search, (query) => {
+    prefetches.push(client.prefetchQuery(early(query)));
+  });
+  return Promise.all(prefetches);
 }
