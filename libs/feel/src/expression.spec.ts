@@ -220,6 +220,28 @@ describe('evaluateExpression', () => {
     expect(run('constructor')).toBeNull();
   });
 
+  it('gives the same results when an evaluation is remembered: by the named variables and the clock', () => {
+    const due = 'string(date(month + "-01") + duration("P1M") - duration("P1D"))';
+    // Variables the expression does not name change nothing; those it names change the result
+    expect(run(due, { month: '2026-02', memberIds: ['a', 'b'] })).toBe('2026-02-28');
+    expect(run(due, { month: '2026-02', other: 1 })).toBe('2026-02-28');
+    expect(run(due, { month: '2026-03' })).toBe('2026-03-31');
+    expect(run(due, { month: '2026-02' })).toBe('2026-02-28');
+    // Names with blanks and operators, spelled as the grammar compares them
+    expect(run('order  total + 1', { 'order total': 10, order: 1 })).toBe(11);
+    expect(run('order  total + 1', { 'order total': 20, order: 1 })).toBe(21);
+    expect(run('a-b * 2', { 'a - b': 3 })).toBe(6);
+    // now() and today() follow the clock (noon in Shanghai on 1 and 2 March 2026)
+    const MARCH_1_NOON = 1_772_337_600_000;
+    const MARCH_2_NOON = MARCH_1_NOON + 86_400_000;
+    const at = (now: number) => evaluateExpression('string(today())', {}, { ...options, now });
+    expect(at(MARCH_1_NOON)).toBe('2026-03-01');
+    expect(at(MARCH_2_NOON)).toBe('2026-03-02');
+    expect(
+      evaluateExpression('string(today())', {}, { now: MARCH_2_NOON, zone: 'America/New_York' }),
+    ).toBe('2026-03-01');
+  });
+
   it('throws a FeelError on syntax errors', () => {
     const error = feelError(() => run('score >= ', { score: 1 }));
     expect(error.message).toBe(

@@ -221,7 +221,7 @@ function run<T>(
       expression,
     );
   }
-  if (!analyse(expression).guarded) return finish(interpret(expression, variables, options));
+  if (!analyse(expression).guarded) return finish(remembered(expression, variables, options));
   const { account } = options;
   const left = account ? account.remainingMs : Infinity;
   if (left < 1) {
@@ -245,9 +245,75 @@ function run<T>(
   }
 }
 
+/**
+ * The variables an expression can read: those whose name occurs in its text, both spelled as
+ * the FEEL grammar compares names (blank runs as one blank, blanks around `. / - ' + *` as
+ * one: `normalized`). FEEL reads a variable only by writing its name (a path `a.b` reads `a`
+ * whole), so the others cannot change the result — but feelin would convert every one of them
+ * and the parser would index every name, on every evaluation (a start's expressions ran over
+ * all its variables: most of the kick-off's time).
+ */
+function referenced(expression: string, variables: Variables): Variables {
+  const text = normalized(expression);
+  const used: Record<string, Variables[string]> = {};
+  for (const name of Object.keys(variables)) {
+    if (text.includes(normalized(name))) used[name] = variables[name];
+  }
+  return used;
+}
+
+const normalizedNames = new Map<string, string>();
+
+/** A name or a text as lezer-feel's normalizeContextKey spells it. */
+function normalized(text: string): string {
+  let spelled = normalizedNames.get(text);
+  if (spelled === undefined) {
+    spelled = text
+      .replace(/\s*([./\-'+]|\*\*?)\s*/g, ' $1 ')
+      .replace(/\s{2,}/g, ' ')
+      .trim();
+    if (normalizedNames.size >= REMEMBERED_OUTCOMES) normalizedNames.clear();
+    normalizedNames.set(text, spelled);
+  }
+  return spelled;
+}
+
+/** Outcomes of linear-time expressions by expression, clock and the variables they can read. */
+const outcomes = new Map<string, Outcome>();
+/** Entries kept at most (the map is emptied when full); keys longer than this are not kept. */
+const REMEMBERED_OUTCOMES = 10_000;
+const REMEMBERED_KEY_LENGTH = 2_000;
+const CLOCK_WORDS = /\b(now|today)\b/;
+
+/**
+ * A linear-time expression's outcome: evaluated, or the same outcome again when the same
+ * expression was evaluated with the same values of the variables it can read (and the same
+ * zone and, if it names now() or today(), the same instant). FEEL is deterministic, and an
+ * outcome is not changed by its users (each converts it afresh). The kick-off evaluates one
+ * month's due times for every branch: one evaluation, then lookups.
+ */
+function remembered(expression: string, variables: Variables, options: EvalOptions): Outcome {
+  const used = referenced(expression, variables);
+  let key: string | null;
+  try {
+    const instant = CLOCK_WORDS.test(expression) ? options.now : '';
+    key = `${options.zone}\u0000${instant}\u0000${expression}\u0000${JSON.stringify(used)}`;
+  } catch {
+    key = null;
+  }
+  if (key === null || key.length > REMEMBERED_KEY_LENGTH)
+    return interpret(expression, used, options);
+  const known = outcomes.get(key);
+  if (known !== undefined) return known;
+  const outcome = interpret(expression, used, options);
+  if (outcomes.size >= REMEMBERED_OUTCOMES) outcomes.clear();
+  outcomes.set(key, outcome);
+  return outcome;
+}
+
 function interpret(expression: string, variables: Variables, options: EvalOptions): Outcome {
   try {
-    return evaluate(expression, { ...clock(options), ...variables });
+    return evaluate(expression, { ...clock(options), ...referenced(expression, variables) });
   } catch (error) {
     if (error instanceof FeelinSyntaxError) {
       const { from, to } = error.position;
