@@ -22,12 +22,15 @@ function noteServerDate(response: Response): void {
   if (Number.isFinite(at)) serverOffsetMs = at - Date.now();
 }
 
-let onUnauthorised: () => void = () => {
-  const here = window.location.pathname + window.location.search;
-  if (!here.startsWith('/login')) window.location.assign(loginUrl(here));
-};
+/**
+ * What a refusal for want of a session (401) does: the shell sets it to go to the log-in page
+ * through the router. Before the shell is there — the first page's early requests (boot.ts),
+ * answered before React has loaded — it does nothing: the shell's who-am-I then finds no session
+ * and goes to the log-in page itself, within the page, rather than loading it anew.
+ */
+let onUnauthorised: () => void = () => undefined;
 
-/** The shell replaces the default (a full navigation to /login) with the router's. */
+/** The shell sets what a 401 does (the router's navigation to /login). */
 export function setUnauthorisedHandler(handler: () => void): void {
   onUnauthorised = handler;
 }
