@@ -25,13 +25,24 @@ function antdThemeStylesheet(): Plugin {
     resolveId: (id) => (id === ANTD_CSS ? ANTD_CSS_RESOLVED : undefined),
     load(id) {
       if (id !== ANTD_CSS_RESOLVED) return undefined;
-      // (its types name React 18's global JSX namespace, gone in React 19: the node typed here)
-      css ??= extractStyle((node: ReactElement) =>
-        createElement(ConfigProvider, { theme: THEME }, node),
+      css ??= quietly(() =>
+        // (its types name React 18's global JSX namespace, gone in React 19: the node typed here)
+        extractStyle((node: ReactElement) => createElement(ConfigProvider, { theme: THEME }, node)),
       );
       return css;
     },
   };
+}
+
+/** Runs `make` without the console: the extraction renders every component, deprecated ones too. */
+function quietly<T>(make: () => T): T {
+  const { error, warn } = console;
+  console.error = console.warn = () => undefined;
+  try {
+    return make();
+  } finally {
+    Object.assign(console, { error, warn });
+  }
 }
 
 /**
