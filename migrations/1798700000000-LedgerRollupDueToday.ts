@@ -9,6 +9,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * reads to find none. This index holds the unsettled items by creation time with their due
  * time, so the read checks the due time in the index and visits only the items it counts.
  * Neither column changes when an item is started, submitted or rejected (HOT updates stay).
+ *
+ * And the counters by kind and period: with the stocks (LedgerRollupStocks) a read of the
+ * current period wants each unit's rows of this month and of today's due days, a few thousand
+ * of a table that keeps every month and due day of the history; by the primary key the
+ * planner took them unit by unit or read the whole table. The compaction changes counter
+ * columns only, never these.
  */
 export class LedgerRollupDueToday1798700000000 implements MigrationInterface {
   name = 'LedgerRollupDueToday1798700000000';
@@ -18,9 +24,13 @@ export class LedgerRollupDueToday1798700000000 implements MigrationInterface {
       `CREATE INDEX ledger_items_open_created_idx ON ledger_items (created_at, due_at)
         WHERE settled_at IS NULL AND due_at IS NOT NULL`,
     );
+    await q.query(
+      `CREATE INDEX ledger_rollup_counts_period_idx ON ledger_rollup_counts (kind, period)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX ledger_rollup_counts_period_idx`);
     await q.query(`DROP INDEX ledger_items_open_created_idx`);
   }
 }
