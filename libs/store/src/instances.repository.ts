@@ -176,9 +176,7 @@ export class InstancesRepository {
   }
 
   /** The instance's variables and org unit (what a form's member pickers offer), or null. */
-  async variablesOf(
-    id: string,
-  ): Promise<{
+  async variablesOf(id: string): Promise<{
     readonly variables: Record<string, unknown>;
     readonly orgUnitId: string | null;
   } | null> {
