@@ -71,7 +71,12 @@ export async function loggedInPage(
   loginName: string,
   width = 1440,
 ): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  // baseURL given here: a context made from `browser` gets the test's options only when the
+  // test has already set up its own page ("Cannot navigate to invalid URL" otherwise)
+  const context = await browser.newContext({
+    baseURL: e2eValue('baseUrl'),
+    viewport: { width, height: 900 },
+  });
   const page = await context.newPage();
   await page.goto('/login');
   await loginAs(page, loginName);
