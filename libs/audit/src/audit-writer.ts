@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { GENESIS_HASH, auditHash } from './hash.js';
+import { GENESIS_HASH, type HashedAuditFields, auditHash } from './hash.js';
 
 export interface AuditEventInput {
   readonly type: string;
@@ -58,31 +58,13 @@ export function chainAudit(
     };
     const prevHash = hash;
     hash = auditHash(prevHash, fields);
-    rows.push({
-      stream,
-      seq,
-      instanceId: fields.instanceId,
-      type: fields.type,
-      actor: fields.actor,
-      elementId: fields.elementId,
-      data: fields.data,
-      at: new Date(fields.at).toISOString(),
-      prevHash,
-      hash,
-    });
+    rows.push({ ...fields, at: new Date(fields.at).toISOString(), prevHash, hash });
   }
   return { insert: auditRowsInsert(rows), head: { seq, hash }, rows };
 }
 
-/** One chained event as `audit_events` stores it (see chainAudit). */
-export interface AuditRow {
-  readonly stream: string;
-  readonly seq: number;
-  readonly instanceId: string | null;
-  readonly type: string;
-  readonly actor: string;
-  readonly elementId: string | null;
-  readonly data: Record<string, unknown>;
+/** One chained event as `audit_events` stores it (see chainAudit): the hashed fields, linked. */
+export interface AuditRow extends Omit<HashedAuditFields, 'at'> {
   /** ISO-8601. */
   readonly at: string;
   readonly prevHash: string;

@@ -233,7 +233,8 @@ function run<T>(
   }
   const budget = Math.min(limits.timeBudgetMs, Math.floor(left));
   try {
-    return withinBudget(() => finish(interpret(expression, variables, options)), budget, account);
+    const used = referenced(expression, variables);
+    return withinBudget(() => finish(interpret(expression, used, options)), budget, account);
   } catch (error) {
     if (!(error instanceof BudgetExceeded)) throw error;
     const which =
@@ -311,9 +312,10 @@ function remembered(expression: string, variables: Variables, options: EvalOptio
   return outcome;
 }
 
+/** Evaluates with feelin; `variables`: those the expression names (see `referenced`). */
 function interpret(expression: string, variables: Variables, options: EvalOptions): Outcome {
   try {
-    return evaluate(expression, { ...clock(options), ...referenced(expression, variables) });
+    return evaluate(expression, { ...clock(options), ...variables });
   } catch (error) {
     if (error instanceof FeelinSyntaxError) {
       const { from, to } = error.position;
