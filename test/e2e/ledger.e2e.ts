@@ -228,7 +228,15 @@ test.describe('the supervisor’s ledger', () => {
     const confirm = sup.getByRole('dialog');
     await expect(confirm).toContainText(`${tag} 支委会会议纪要归档`);
     await confirm.getByLabel('销号意见（选填）').fill('佐证材料齐全');
+    // the answer first, so that a refusal says why (once in CI the toast never came)
+    const answered = sup.waitForResponse(
+      (response) =>
+        response.request().method() === 'POST' &&
+        new URL(response.url()).pathname === '/api/ledger/items/verify',
+    );
     await confirm.getByRole('button', { name: '确认销号 2 项' }).click();
+    const answer = await answered;
+    expect(answer.status(), await answer.text()).toBe(200);
     await expect(sup.getByText('已销号 2 项')).toBeVisible();
     await expect(rows).toHaveCount(0);
     await expect(sup.getByText('没有符合条件的事项')).toBeVisible();
