@@ -8,17 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
-import { OrgDirectory } from '@app/org';
+import { BIRTHDAY_MEMBERS_SQL, OrgDirectory, THEME_DAY_BRANCHES_SQL } from '@app/org';
 import { QueueName } from '@app/queue';
 import { type StartInput, batchJobId } from '@app/store';
 import type { DataSource } from 'typeorm';
 import { seedSampleOrganisation } from '../../apps/cli/src/seed/seed.js';
-import {
-  BIRTHDAY_MEMBERS_SQL,
-  BulkStartRunner,
-  MonthlyKickoff,
-  THEME_DAY_BRANCHES_SQL,
-} from '../../apps/worker/src/index.js';
+import { BulkStartRunner, MonthlyKickoff } from '../../apps/worker/src/index.js';
 import { type Harness, startHarness } from './support/harness.js';
 
 const template = (name: string) =>

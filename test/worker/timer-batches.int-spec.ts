@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
-import { CLAIM_DUE_TIMERS_SQL } from '@app/store';
+import { CLAIM_DUE_TIMERS_SQL, DUE_TIMERS_SQL } from '@app/store';
 import pg from 'pg';
-import {
-  DUE_TIMERS_SQL,
-  TIMER_BATCH_SIZE,
-  TimerProcessor,
-  createWorkerApp,
-} from '../../apps/worker/src/index.js';
+import { TIMER_BATCH_SIZE, TimerProcessor, createWorkerApp } from '../../apps/worker/src/index.js';
 import { flows } from './support/bpmn.js';
 import { type Harness, startHarness, waitFor } from './support/harness.js';
 

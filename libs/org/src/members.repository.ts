@@ -61,6 +61,44 @@ interface MemberRow {
 const SELECT = `SELECT m.id, m.org_unit_id, u.path, u.name AS unit_name, m.name, m.gender, m.status, m.birth_date::text,
        m.admission_date::text, m.full_member_date::text, m.party_number, m.phone, m.version
   FROM members m JOIN org_units u ON u.id = m.org_unit_id`;
+
+/**
+ * Members whose status is one of `$3`, admitted in month `$1` of a year before `$2` (the monthly
+ * kick-off's political birthdays), each with the nearest branch at or above their unit: among
+ * the units its path names (primary-key lookups), where a prefix match compared every member's
+ * unit with every branch. A member of a unit under no branch answers its own unit.
+ */
+export const BIRTHDAY_MEMBERS_SQL = `SELECT m.id, m.name, m.admission_date::text AS admission_date,
+              COALESCE(
+                (SELECT b.id FROM org_units b
+                  WHERE b.id = ANY (string_to_array(trim(BOTH '/' FROM u.path), '/'))
+                    AND b.kind = 'branch'
+                  ORDER BY length(b.path) DESC LIMIT 1),
+                u.id) AS branch_id
+         FROM members m JOIN org_units u ON u.id = m.org_unit_id
+        WHERE m.admission_date IS NOT NULL
+          AND EXTRACT(MONTH FROM m.admission_date) = $1
+          AND EXTRACT(YEAR FROM m.admission_date) < $2
+          AND m.status = ANY($3::member_status[])
+        ORDER BY m.admission_date, m.id`;
+
+/** A member whose admission anniversary falls in a month (BIRTHDAY_MEMBERS_SQL). */
+export interface AdmissionAnniversary {
+  readonly id: string;
+  readonly name: string;
+  /** ISO date (YYYY-MM-DD). */
+  readonly admissionDate: string;
+  /** The nearest branch at or above the member's unit (else the unit). */
+  readonly branchId: string;
+}
+
+interface AnniversaryRow {
+  id: string;
+  name: string;
+  admission_date: string;
+  branch_id: string;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const PHONE = /^\+?[0-9][0-9-]{2,30}$/;
@@ -96,6 +134,28 @@ export class MembersRepository {
     private readonly dataSource: DataSource,
     private readonly clock: { now(): number },
   ) {}
+
+  /**
+   * Members whose status is one of `statuses` admitted in `month` (1–12) of a year before
+   * `year`, by admission date then id, each with their branch (BIRTHDAY_MEMBERS_SQL).
+   */
+  async admissionAnniversaries(
+    month: number,
+    year: number,
+    statuses: readonly MemberStatus[],
+  ): Promise<AdmissionAnniversary[]> {
+    const rows = await this.dataSource.query<AnniversaryRow[]>(BIRTHDAY_MEMBERS_SQL, [
+      month,
+      year,
+      statuses,
+    ]);
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      admissionDate: row.admission_date,
+      branchId: row.branch_id,
+    }));
+  }
 
   async find(id: string, manager: EntityManager = this.dataSource.manager, lock = false) {
     if (!UUID.test(id)) return null;

@@ -1,7 +1,7 @@
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OrgException, OrgExceptionCode } from './org.exception.js';
-import { ORG_UNIT_KINDS, type OrgUnit, type OrgUnitKind } from './org.types.js';
+import { type MemberStatus, ORG_UNIT_KINDS, type OrgUnit, type OrgUnitKind } from './org.types.js';
 import { updated } from './sql.js';
 
 /** An org unit as administration sees it: with its version and when it was closed. */
@@ -22,6 +22,35 @@ interface UnitRow {
 }
 
 const COLUMNS = `id, parent_id, kind, name, path, version, closed_at`;
+
+/**
+ * Every branch with the members of its subtree whose status is one of `$1` (the monthly
+ * kick-off's theme days). The subtree of `b` is the range of paths from `b.path` up to its last
+ * `/` turned into `0` (the character after it; ids are `[a-z0-9-]`): a range scan of
+ * org_units_path_idx (text_pattern_ops) per branch, where `LIKE b.path || '%'` compared every
+ * branch with every unit.
+ */
+export const THEME_DAY_BRANCHES_SQL = `SELECT b.id,
+              COALESCE(array_agg(m.id::text ORDER BY m.name, m.id) FILTER (WHERE m.id IS NOT NULL),
+                       '{}') AS member_ids
+         FROM org_units b
+         JOIN org_units u ON u.path ~>=~ b.path AND u.path ~<~ (left(b.path, -1) || '0')
+         LEFT JOIN members m ON m.org_unit_id = u.id AND m.status = ANY($1::member_status[])
+        WHERE b.kind = 'branch'
+        GROUP BY b.id, b.path
+        ORDER BY b.path`;
+
+/** A branch with the ids of the members of its subtree (THEME_DAY_BRANCHES_SQL). */
+export interface BranchMembers {
+  readonly id: string;
+  /** By name, then id. */
+  readonly memberIds: readonly string[];
+}
+
+interface BranchMembersRow {
+  id: string;
+  member_ids: string[];
+}
 const UNIT_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** C0, DEL, C1 and the bidi controls. */
 // eslint-disable-next-line no-control-regex -- the point is to refuse them
@@ -168,6 +197,17 @@ export class UnitsRepository {
           .filter((id) => id !== '')
           .map((id) => names.get(id) ?? id),
       }));
+  }
+
+  /**
+   * Every branch, by path, with the ids of the members of its subtree whose status is one of
+   * `statuses` (THEME_DAY_BRANCHES_SQL: a range scan of the path index per branch).
+   */
+  async branchesWithMembers(statuses: readonly MemberStatus[]): Promise<BranchMembers[]> {
+    const rows = await this.dataSource.query<BranchMembersRow[]>(THEME_DAY_BRANCHES_SQL, [
+      statuses,
+    ]);
+    return rows.map((row) => ({ id: row.id, memberIds: row.member_ids }));
   }
 
   /** A new unit under an open parent; the same id twice is UNIT_EXISTS (one effect). */

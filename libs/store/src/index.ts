@@ -28,3 +28,4 @@ export * from './templates.repository.js';
 export type { TaskScope, UnitScope } from './scope.sql.js';
 export { taskScopeCondition, unitScopeCondition } from './scope.sql.js';
 export * from './tasks.repository.js';
+export * from './timers.repository.js';

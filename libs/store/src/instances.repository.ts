@@ -175,6 +175,24 @@ export class InstancesRepository {
     return row ? { orgUnitId: row.org_unit_id } : null;
   }
 
+  /**
+   * Which of `slots` (org unit, business key) an instance of `templateKey` holds already, as
+   * the same pairs: business keys are unique per template within a unit.
+   */
+  async takenBusinessKeys(
+    templateKey: string,
+    slots: readonly { readonly orgUnitId: string | null; readonly businessKey: string | null }[],
+  ): Promise<{ orgUnitId: string | null; businessKey: string }[]> {
+    const rows = await this.db.query<{ org_unit_id: string | null; business_key: string }[]>(
+      `SELECT p.org_unit_id, p.business_key FROM process_instances p
+         JOIN unnest($2::text[], $3::text[]) AS w (org_unit_id, business_key)
+           ON p.org_unit_id = w.org_unit_id AND p.business_key = w.business_key
+        WHERE p.template_key = $1`,
+      [templateKey, slots.map((slot) => slot.orgUnitId), slots.map((slot) => slot.businessKey)],
+    );
+    return rows.map((row) => ({ orgUnitId: row.org_unit_id, businessKey: row.business_key }));
+  }
+
   /** The instance's variables and org unit (what a form's member pickers offer), or null. */
   async variablesOf(id: string): Promise<{
     readonly variables: Record<string, unknown>;

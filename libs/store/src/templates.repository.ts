@@ -62,6 +62,15 @@ const COLUMNS = `pd.id, pd.key, pd.version, count(*) OVER (PARTITION BY pd.key):
 export class TemplatesRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** Whether any version of `key` is deployed. */
+  async isDeployed(key: string): Promise<boolean> {
+    const [row] = await this.db.query<{ found: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM process_definitions WHERE key = $1) AS found`,
+      [key],
+    );
+    return row?.found ?? false;
+  }
+
   /**
    * The latest version of every key the caller reads, by key; process_definitions_key_version_uq
    * (key, version).

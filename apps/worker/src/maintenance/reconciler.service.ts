@@ -2,7 +2,7 @@ import type { Env } from '@app/config';
 import { type JobData, type JobName, OutboxDispatcher, QueueName } from '@app/queue';
 import { ChannelsRepository } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
-import { type Clock, TasksRepository } from '@app/store';
+import { type Clock, TasksRepository, TimersRepository } from '@app/store';
 import { parseDuration, subtractDuration } from '@app/time';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
@@ -18,15 +18,6 @@ const BATCH = 1000;
 const OUTBOX_ROUNDS = 10;
 /** Redis round trips in flight at once. */
 const WIDTH = 16;
-
-/**
- * Scheduled timers due by `$1`, earliest first, `$2` of them: a range scan of the partial index
- * of scheduled timers by due time (timers_due_idx) that stops after `$2` rows, however many
- * timers have fired or wait further ahead (timer-batches.int-spec checks the plan). A job
- * re-added for one of them fires every timer due with it in batches (TimerProcessor).
- */
-export const DUE_TIMERS_SQL = `SELECT id, instance_id, due_at FROM timers
-  WHERE state = 'scheduled' AND due_at <= $1 ORDER BY due_at LIMIT $2`;
 
 export interface ReconcileReport {
   /** Outbox rows dispatched. */
@@ -57,15 +48,17 @@ interface Wanted<N extends JobName> {
 @Injectable()
 export class Reconciler {
   private readonly tasks: TasksRepository;
+  private readonly timers: TimersRepository;
   private readonly channels: ChannelsRepository;
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(DATA_SOURCE) dataSource: DataSource,
     @Inject(OutboxDispatcher) private readonly dispatcher: OutboxDispatcher,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV) private readonly env: Env,
   ) {
     this.tasks = new TasksRepository(dataSource);
+    this.timers = new TimersRepository(dataSource);
     this.channels = new ChannelsRepository(dataSource);
   }
 
@@ -110,15 +103,12 @@ export class Reconciler {
   }
 
   private async dueTimers(now: number, horizon: number): Promise<Wanted<'fire-timer'>[]> {
-    const rows = await this.dataSource.query<{ id: string; instance_id: string; due_at: Date }[]>(
-      DUE_TIMERS_SQL,
-      [new Date(horizon), BATCH],
-    );
-    return rows.map((row) => ({
+    const timers = await this.timers.due(new Date(horizon), BATCH);
+    return timers.map((timer) => ({
       name: 'fire-timer',
-      jobId: `timer-${row.id}`,
-      data: { instanceId: row.instance_id, timerId: row.id },
-      delay: row.due_at.getTime() - now,
+      jobId: `timer-${timer.id}`,
+      data: { instanceId: timer.instanceId, timerId: timer.id },
+      delay: timer.dueAt - now,
     }));
   }
 

@@ -1,7 +1,15 @@
 import type { Env } from '@app/config';
 import type { JsonValue } from '@app/feel';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
-import { type Clock, type StartInput, politicalBirthdayKey, themeDayKey } from '@app/store';
+import { MembersRepository, UnitsRepository } from '@app/org';
+import {
+  type Clock,
+  InstancesRepository,
+  type StartInput,
+  TemplatesRepository,
+  politicalBirthdayKey,
+  themeDayKey,
+} from '@app/store';
 import { formatInstant } from '@app/time';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
@@ -45,53 +53,6 @@ export interface KickoffReport {
 }
 
 /**
- * Every branch with the admitted members ($1) of its subtree. The subtree of `b` is the range of
- * paths from `b.path` up to its last `/` turned into `0` (the character after it; ids are
- * `[a-z0-9-]`): a range scan of org_units_path_idx (text_pattern_ops) per branch, where
- * `LIKE b.path || '%'` compared every branch with every unit.
- */
-export const THEME_DAY_BRANCHES_SQL = `SELECT b.id,
-              COALESCE(array_agg(m.id::text ORDER BY m.name, m.id) FILTER (WHERE m.id IS NOT NULL),
-                       '{}') AS member_ids
-         FROM org_units b
-         JOIN org_units u ON u.path ~>=~ b.path AND u.path ~<~ (left(b.path, -1) || '0')
-         LEFT JOIN members m ON m.org_unit_id = u.id AND m.status = ANY($1::member_status[])
-        WHERE b.kind = 'branch'
-        GROUP BY b.id, b.path
-        ORDER BY b.path`;
-
-/**
- * Admitted members ($3) admitted in month $1 of a year before $2, each with the nearest branch at
- * or above their unit: among the units its path names (primary-key lookups), where a prefix
- * match compared every member's unit with every branch.
- */
-export const BIRTHDAY_MEMBERS_SQL = `SELECT m.id, m.name, m.admission_date::text AS admission_date,
-              COALESCE(
-                (SELECT b.id FROM org_units b
-                  WHERE b.id = ANY (string_to_array(trim(BOTH '/' FROM u.path), '/'))
-                    AND b.kind = 'branch'
-                  ORDER BY length(b.path) DESC LIMIT 1),
-                u.id) AS branch_id
-         FROM members m JOIN org_units u ON u.id = m.org_unit_id
-        WHERE m.admission_date IS NOT NULL
-          AND EXTRACT(MONTH FROM m.admission_date) = $1
-          AND EXTRACT(YEAR FROM m.admission_date) < $2
-          AND m.status = ANY($3::member_status[])
-        ORDER BY m.admission_date, m.id`;
-
-interface BranchRow {
-  id: string;
-  member_ids: string[];
-}
-
-interface BirthdayRow {
-  id: string;
-  name: string;
-  admission_date: string;
-  branch_id: string;
-}
-
-/**
  * Opens a month: a `theme-day` for every branch and a `political-birthday` for every admitted
  * member whose admission anniversary falls in it. The month is the one the clock is in, in
  * TIME_ZONE. Each instance has a business key unique per month (theme day) or year (birthday)
@@ -110,13 +71,22 @@ export class MonthlyKickoff {
   private readonly logger = new Logger('MonthlyKickoff');
   /** `template:month` already warned about (one warning per month and process). */
   private readonly warned = new Set<string>();
+  private readonly units: UnitsRepository;
+  private readonly members: MembersRepository;
+  private readonly instances: InstancesRepository;
+  private readonly templates: TemplatesRepository;
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(DATA_SOURCE) dataSource: DataSource,
     @Inject(BulkStartRunner) private readonly bulks: BulkStartRunner,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV) private readonly env: Env,
-  ) {}
+  ) {
+    this.units = new UnitsRepository(dataSource, clock);
+    this.members = new MembersRepository(dataSource, clock);
+    this.instances = new InstancesRepository(dataSource);
+    this.templates = new TemplatesRepository(dataSource);
+  }
 
   async run(options: KickoffOptions = {}): Promise<KickoffReport> {
     const local = formatInstant(this.clock.now(), this.env.TIME_ZONE);
@@ -132,11 +102,12 @@ export class MonthlyKickoff {
     return { month, themeDays, birthdays };
   }
 
-  /** Every branch with the admitted members of its subtree (THEME_DAY_BRANCHES_SQL). */
+  /**
+   * Every branch with the admitted members of its subtree (UnitsRepository.branchesWithMembers:
+   * a range scan of the path index per branch).
+   */
   private async themeDays(month: string): Promise<StartInput[]> {
-    const branches = await this.dataSource.query<BranchRow[]>(THEME_DAY_BRANCHES_SQL, [
-      ADMITTED_STATUSES,
-    ]);
+    const branches = await this.units.branchesWithMembers(ADMITTED_STATUSES);
     return branches.map((branch) => ({
       templateKey: THEME_DAY,
       businessKey: themeDayKey(branch.id, month),
@@ -144,8 +115,8 @@ export class MonthlyKickoff {
       variables: {
         branchId: branch.id,
         month,
-        memberCount: branch.member_ids.length,
-        memberIds: branch.member_ids,
+        memberCount: branch.memberIds.length,
+        memberIds: [...branch.memberIds],
       },
     }));
   }
@@ -154,24 +125,20 @@ export class MonthlyKickoff {
    * Admitted members whose admission month is `month`, admitted in an earlier year (the first
    * anniversary is a year after admission). The instance's unit is the member's branch — the
    * nearest branch at or above the member's unit (a member may sit in a 党小组; see
-   * BIRTHDAY_MEMBERS_SQL).
+   * MembersRepository.admissionAnniversaries).
    */
   private async birthdays(year: number, month: number): Promise<StartInput[]> {
-    const members = await this.dataSource.query<BirthdayRow[]>(BIRTHDAY_MEMBERS_SQL, [
-      month,
-      year,
-      ADMITTED_STATUSES,
-    ]);
+    const members = await this.members.admissionAnniversaries(month, year, ADMITTED_STATUSES);
     return members.map((member) => ({
       templateKey: POLITICAL_BIRTHDAY,
       businessKey: politicalBirthdayKey(member.id, year),
-      orgUnitId: member.branch_id,
+      orgUnitId: member.branchId,
       variables: {
         memberId: member.id,
         memberName: member.name,
-        admissionDate: member.admission_date,
+        admissionDate: member.admissionDate,
         year,
-        branchId: member.branch_id,
+        branchId: member.branchId,
       } satisfies Record<string, JsonValue>,
     }));
   }
@@ -183,7 +150,7 @@ export class MonthlyKickoff {
     options: KickoffOptions,
   ): Promise<StartTally> {
     if (wanted.length === 0) return { started: 0, existing: 0, skipped: false };
-    if (!(await this.deployed(templateKey))) {
+    if (!(await this.templates.isDeployed(templateKey))) {
       const key = `${templateKey}:${month}`;
       if (!this.warned.has(key)) {
         this.warned.add(key);
@@ -198,18 +165,14 @@ export class MonthlyKickoff {
       JSON.stringify([orgUnitId ?? null, businessKey ?? null]);
     const taken = new Set(
       (
-        await this.dataSource.query<{ org_unit_id: string | null; business_key: string }[]>(
-          `SELECT p.org_unit_id, p.business_key FROM process_instances p
-             JOIN unnest($2::text[], $3::text[]) AS w (org_unit_id, business_key)
-               ON p.org_unit_id = w.org_unit_id AND p.business_key = w.business_key
-            WHERE p.template_key = $1`,
-          [
-            templateKey,
-            wanted.map((input) => input.orgUnitId ?? null),
-            wanted.map((input) => input.businessKey ?? null),
-          ],
+        await this.instances.takenBusinessKeys(
+          templateKey,
+          wanted.map((input) => ({
+            orgUnitId: input.orgUnitId ?? null,
+            businessKey: input.businessKey ?? null,
+          })),
         )
-      ).map((row) => slot(row.org_unit_id, row.business_key)),
+      ).map((row) => slot(row.orgUnitId, row.businessKey)),
     );
     const missing = wanted.filter((input) => !taken.has(slot(input.orgUnitId, input.businessKey)));
     if (missing.length === 0) return { started: 0, existing: taken.size, skipped: false };
@@ -233,13 +196,5 @@ export class MonthlyKickoff {
     }
     if (started > 0) this.logger.log(`${templateKey}: started ${started} for ${month}`);
     return { started, existing, skipped: false };
-  }
-
-  private async deployed(templateKey: string): Promise<boolean> {
-    const [row] = await this.dataSource.query<{ found: boolean }[]>(
-      `SELECT EXISTS (SELECT 1 FROM process_definitions WHERE key = $1) AS found`,
-      [templateKey],
-    );
-    return row?.found ?? false;
   }
 }
