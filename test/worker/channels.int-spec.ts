@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ChannelsRepository, OrgDirectory } from '@app/org';
 import { QueueName } from '@app/queue';
 import { LedgerStore } from '@app/ledger';
+import { writeNotifications } from '@app/store';
 import {
   LedgerEscalation,
   Notifier,
   Reconciler,
   WebhookProcessor,
   userRecipient,
-  writeNotifications,
 } from '../../apps/worker/src/index.js';
 import { flows } from './support/bpmn.js';
 import { FAST_RETRIES, type Harness, startHarness, waitFor } from './support/harness.js';

@@ -289,6 +289,18 @@ export class LedgerStore {
     return rebuildCounters(this.dataSource, this.counterSettings);
   }
 
+  /**
+   * The item's org unit: `{ orgUnitId }` (null for an item without a unit), or null when there
+   * is no such item; by primary key.
+   */
+  async orgUnitOf(id: string): Promise<{ readonly orgUnitId: string | null } | null> {
+    const [row] = await this.dataSource.query<{ org_unit_id: string | null }[]>(
+      `SELECT org_unit_id FROM ledger_items WHERE id = $1`,
+      [id],
+    );
+    return row ? { orgUnitId: row.org_unit_id } : null;
+  }
+
   /** The item, or LEDGER_ITEM_NOT_FOUND. */
   async item(id: string, manager: EntityManager = this.dataSource.manager): Promise<LedgerItem> {
     const [row] = await manager.query<ItemRow[]>(

@@ -27,5 +27,6 @@ export * from './instances.repository.js';
 export * from './templates.repository.js';
 export type { TaskScope, UnitScope } from './scope.sql.js';
 export { taskScopeCondition, unitScopeCondition } from './scope.sql.js';
+export * from './notifications.repository.js';
 export * from './tasks.repository.js';
 export * from './timers.repository.js';

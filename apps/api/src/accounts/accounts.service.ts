@@ -3,6 +3,7 @@ import type { Env } from '@app/config';
 import {
   AccountsRepository,
   type MachineToken,
+  MembersRepository,
   type Principal,
   type Role,
   type UserAccount,
@@ -43,7 +44,11 @@ export class AccountsService {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ENV) private readonly env: Env,
-  ) {}
+  ) {
+    this.members = new MembersRepository(dataSource, clock);
+  }
+
+  private readonly members: MembersRepository;
 
   async list(
     caller: Caller,
@@ -324,11 +329,8 @@ export class AccountsService {
   }
 
   private async memberInScope(scope: readonly string[], memberId: string): Promise<boolean> {
-    const [row] = await this.dataSource.query<{ path: string }[]>(
-      `SELECT u.path FROM members m JOIN org_units u ON u.id = m.org_unit_id WHERE m.id = $1`,
-      [memberId],
-    );
-    return row !== undefined && scope.some((p) => row.path.startsWith(p));
+    const member = await this.members.find(memberId);
+    return member !== null && scope.some((p) => member.unitPath.startsWith(p));
   }
 
   /** The user when in the caller's scope; else 404 as for an unknown id (audited). */

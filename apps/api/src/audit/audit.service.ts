@@ -1,6 +1,8 @@
-import { type AuditVerification, SYSTEM_STREAM, verifyAudit } from '@app/audit';
+import { type AuditVerification, SYSTEM_STREAM, auditStreamKnown, verifyAudit } from '@app/audit';
+import { LedgerStore } from '@app/ledger';
 import type { Principal } from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
+import { InstancesRepository } from '@app/store';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AccessService } from '../auth/access.service.js';
@@ -23,8 +25,13 @@ const LEDGER_STREAM = /^ledger:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 export class AuditService {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(LedgerStore) private readonly ledger: LedgerStore,
     private readonly access: AccessService,
-  ) {}
+  ) {
+    this.instances = new InstancesRepository(dataSource);
+  }
+
+  private readonly instances: InstancesRepository;
 
   async verify(caller: Caller, stream?: string): Promise<AuditVerificationDto> {
     const committee = isCommitteeSupervisor(caller.principal);
@@ -47,7 +54,9 @@ export class AuditService {
       );
     } else {
       // The system stream, or one that belongs to no unit: the committee's alone
-      if (owner === undefined && !(await this.exists(stream))) throw absent(stream);
+      if (owner === undefined && !(await auditStreamKnown(this.dataSource.manager, stream))) {
+        throw absent(stream);
+      }
       if (!committee) {
         await this.access.assertCanSee(caller, null, `audit stream '${stream}'`, () =>
           absent(stream),
@@ -65,29 +74,12 @@ export class AuditService {
   private async ownerOf(stream: string): Promise<string | null | undefined> {
     if (stream === SYSTEM_STREAM) return null;
     const ledger = LEDGER_STREAM.exec(stream);
-    const [row] = ledger
-      ? await this.dataSource.query<{ org_unit_id: string | null }[]>(
-          `SELECT org_unit_id FROM ledger_items WHERE id = $1`,
-          [ledger[1]],
-        )
+    const owner = ledger
+      ? await this.ledger.orgUnitOf(ledger[1])
       : UUID.test(stream)
-        ? await this.dataSource.query<{ org_unit_id: string | null }[]>(
-            `SELECT org_unit_id FROM process_instances WHERE id = $1`,
-            [stream],
-          )
-        : [];
-    return row === undefined ? undefined : row.org_unit_id;
-  }
-
-  /** Whether anything of the stream is left: an event, a head or a checkpoint anchor. */
-  private async exists(stream: string): Promise<boolean> {
-    const [row] = await this.dataSource.query<{ found: boolean }[]>(
-      `SELECT EXISTS (SELECT 1 FROM audit_events WHERE stream = $1)
-           OR EXISTS (SELECT 1 FROM audit_streams WHERE stream = $1)
-           OR EXISTS (SELECT 1 FROM audit_anchors WHERE stream = $1) AS found`,
-      [stream],
-    );
-    return row?.found === true;
+        ? await this.instances.orgUnitOf(stream)
+        : null;
+    return owner === null ? undefined : owner.orgUnitId;
   }
 }
 

@@ -26,5 +26,6 @@ import { LedgerService } from './ledger.service.js';
     LedgerService,
     LedgerRollupService,
   ],
+  exports: [LedgerStore],
 })
 export class LedgerModule {}

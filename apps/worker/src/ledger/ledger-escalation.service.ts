@@ -2,17 +2,11 @@ import type { Env } from '@app/config';
 import { type Escalation, LIST_LABELS, LedgerStore } from '@app/ledger';
 import { type NameBook, OrgDirectory, type Role, UNKNOWN_UNIT, lookupNames } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
-import type { Clock } from '@app/store';
+import { type Clock, writeNotifications } from '@app/store';
 import { subtractDuration } from '@app/time';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  Notifier,
-  SUPERVISOR_GROUP,
-  formatMinute,
-  userRecipient,
-  writeNotifications,
-} from '../notify/index.js';
+import { Notifier, SUPERVISOR_GROUP, formatMinute, userRecipient } from '../notify/index.js';
 
 export const LEDGER_ESCALATION_ACTOR = 'system:ledger-escalation';
 

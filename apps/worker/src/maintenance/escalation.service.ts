@@ -2,15 +2,10 @@ import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
 import { OrgDirectory, lookupNames } from '@app/org';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
-import { type Clock, type EscalationWindow, TasksRepository } from '@app/store';
+import { type Clock, type EscalationWindow, TasksRepository, writeNotifications } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import {
-  Notifier,
-  escalationMessage,
-  escalationRecipients,
-  writeNotifications,
-} from '../notify/index.js';
+import { Notifier, escalationMessage, escalationRecipients } from '../notify/index.js';
 
 /** An overdue task is escalated again once its last escalation is this old. */
 export const ESCALATION_REPEAT_MS = 24 * 3600_000;

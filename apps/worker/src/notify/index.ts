@@ -3,7 +3,6 @@
  * Nest so it can move to `libs/notify` (`@app/notify`) unchanged once the alias exists.
  */
 export * from './messages.js';
-export * from './notifications.js';
 export * from './notifier.js';
 export * from './recipients.js';
 export * from './webhook-client.js';

@@ -1,10 +1,10 @@
-import type { Clock } from '@app/store';
-import type { DataSource } from 'typeorm';
 import {
+  type Clock,
   type NotificationInput,
   type WrittenNotifications,
   writeNotifications,
-} from './notifications.js';
+} from '@app/store';
+import type { DataSource } from 'typeorm';
 
 /** Delivers committed outbox rows (the OutboxDispatcher). */
 export interface OutboxKick {

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { UnrecoverableError } from 'bullmq';
 import { memberRecipients } from '../handlers/built-in.handlers.js';
 import { NameBook } from '@app/org';
+import { dedupeKeys } from '@app/store';
 import { fillTemplate, formatMinute, placeholderPeople, reminderMessage } from './messages.js';
-import { dedupeKeys } from './notifications.js';
 import { escalationRecipients, reminderRecipients } from './recipients.js';
 import { webhookPayload } from './webhook-format.js';
 

@@ -1,17 +1,12 @@
 import { appendAudit } from '@app/audit';
 import type { Env } from '@app/config';
 import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
-import { type Clock, TasksRepository } from '@app/store';
+import { type Clock, TasksRepository, writeNotifications } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { jobInput } from '../jobs/job-input.js';
-import {
-  Notifier,
-  reminderMessage,
-  reminderRecipients,
-  writeNotifications,
-} from '../notify/index.js';
+import { Notifier, reminderMessage, reminderRecipients } from '../notify/index.js';
 
 export const REMINDER_ACTOR = 'system:reminder';
 
