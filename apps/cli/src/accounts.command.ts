@@ -64,9 +64,8 @@ async function userDisable(args: readonly string[]): Promise<number> {
       const user = await accounts.user(userId, null, tx, true);
       if (!user) return 'missing';
       if (!(await accounts.disable(tx, userId))) return 'already';
-      await tx.query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1`, [
-        userId,
-      ]);
+      // the row is locked since it was read: its version is still the one read
+      await accounts.bump(tx, userId, user.version);
       await accounts.audit(tx, 'org.user.disabled', OPERATOR_ACTOR, { userId });
       return 'done';
     });

@@ -9,6 +9,7 @@ import {
   OrgExceptionCode,
   ROLES,
   type Role,
+  UnitsRepository,
   hashPassword,
   passwordProblem,
 } from '@app/org';
@@ -143,10 +144,9 @@ export async function userCommand(args: readonly string[]): Promise<number> {
         }
       }
       if (member !== undefined) {
-        const [linked] = await dataSource.query<{ id: string; name: string }[]>(
-          `SELECT id, name FROM users WHERE member_id = $1`,
-          [member],
-        );
+        const accounts = new AccountsRepository(dataSource, systemClock);
+        const linkedId = await accounts.userOfMember(member);
+        const linked = linkedId === null ? null : await accounts.user(linkedId, null);
         if (linked) {
           return refuse(`member '${member}' is already user '${linked.name}' (${linked.id})`);
         }
@@ -256,11 +256,9 @@ export async function tokenCommand(args: readonly string[]): Promise<number> {
     if (!userId) throw new UsageError('missing --user');
     if (!UUID.test(userId)) return refuse(`--user '${userId}' is not a user id (a uuid)`);
     return withDatabase(async ({ dataSource, directory }) => {
+      const accounts = new AccountsRepository(dataSource, systemClock);
       const token = await dataSource.transaction(async (tx) => {
-        const [user] = await tx.query<{ name: string; disabled: boolean }[]>(
-          `SELECT name, disabled_at IS NOT NULL AS disabled FROM users WHERE id = $1 FOR UPDATE`,
-          [userId],
-        );
+        const user = await accounts.user(userId, null, tx, true);
         if (!user) throw new OrgException(OrgExceptionCode.USER_NOT_FOUND, `no user '${userId}'`);
         if (user.disabled) {
           throw new OrgException(OrgExceptionCode.USER_NOT_FOUND, `user '${userId}' is disabled`);
@@ -299,14 +297,7 @@ export async function orgCommand(args: readonly string[]): Promise<number> {
 }
 
 async function orgTree({ dataSource }: Database): Promise<string[]> {
-  const rows = await dataSource.query<
-    { id: string; kind: string; name: string; path: string; members: number }[]
-  >(
-    `SELECT u.id, u.kind, u.name, u.path,
-            (SELECT count(*)::int FROM members m JOIN org_units s ON s.id = m.org_unit_id
-              WHERE s.path LIKE u.path || '%' AND m.status <> 'cancelled') AS members
-       FROM org_units u ORDER BY u.path`,
-  );
+  const rows = await new UnitsRepository(dataSource, systemClock).treeWithMemberCounts();
   if (rows.length === 0) return [];
   const label = (row: (typeof rows)[number]) =>
     `${'  '.repeat(row.path.split('/').length - 3)}${row.id}`;

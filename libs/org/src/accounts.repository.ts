@@ -242,6 +242,24 @@ export class AccountsRepository {
     return row?.id ?? null;
   }
 
+  /**
+   * Makes a seeded user well known (the api refuses NODE_ENV=production while such credentials
+   * are valid): its login name and password hash, and every token it has.
+   */
+  async markWellKnown(
+    tx: EntityManager,
+    userId: string,
+    loginName: string,
+    passwordHash: string,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE users SET login_name = $2, password_hash = $3, password_changed_at = now(),
+                        well_known = true WHERE id = $1`,
+      [userId, loginName, passwordHash],
+    );
+    await tx.query(`UPDATE api_tokens SET well_known = true WHERE user_id = $1`, [userId]);
+  }
+
   /** Raises the version when it is `version`; false when stale (nothing changed). */
   async bump(
     tx: EntityManager,

@@ -199,6 +199,26 @@ export class UnitsRepository {
       }));
   }
 
+  /** How many org units exist (closed ones too). */
+  async count(manager: EntityManager = this.dataSource.manager): Promise<number> {
+    const [row] = await manager.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM org_units`);
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Every unit by path (parents before children), closed ones too, each with how many members
+   * of its subtree are not cancelled (`cli org list`).
+   */
+  async treeWithMemberCounts(): Promise<(OrgUnitRecord & { members: number })[]> {
+    const rows = await this.dataSource.query<(UnitRow & { members: number })[]>(
+      `SELECT ${COLUMNS},
+              (SELECT count(*)::int FROM members m JOIN org_units s ON s.id = m.org_unit_id
+                WHERE s.path LIKE u.path || '%' AND m.status <> 'cancelled') AS members
+         FROM org_units u ORDER BY u.path`,
+    );
+    return rows.map((row) => ({ ...toRecord(row), members: row.members }));
+  }
+
   /**
    * Every branch, by path, with the ids of the members of its subtree whose status is one of
    * `statuses` (THEME_DAY_BRANCHES_SQL: a range scan of the path index per branch).

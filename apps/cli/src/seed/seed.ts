@@ -1,5 +1,12 @@
 import { SYSTEM_STREAM, appendAudit } from '@app/audit';
-import { OPERATOR_ACTOR, type OrgDirectory, type Role, hashPassword } from '@app/org';
+import {
+  AccountsRepository,
+  OPERATOR_ACTOR,
+  type OrgDirectory,
+  type Role,
+  UnitsRepository,
+  hashPassword,
+} from '@app/org';
 import type { Clock } from '@app/store';
 import type { DataSource } from 'typeorm';
 import { DEV_PASSWORD, sampleOrganisation } from './sample-organisation.js';
@@ -37,10 +44,11 @@ export async function seedSampleOrganisation(
   const sample = sampleOrganisation();
   // one salt per user; hashed before the transaction (scrypt is slow on purpose)
   const hashes = await Promise.all(sample.users.map(() => hashPassword(DEV_PASSWORD)));
+  const accounts = new AccountsRepository(dataSource, clock);
   return dataSource.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [SEED_LOCK]);
-    const [existing] = await tx.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM org_units`);
-    if ((existing?.n ?? 0) > 0) return { seeded: false, units: existing.n };
+    const existing = await new UnitsRepository(dataSource, clock).count(tx);
+    if (existing > 0) return { seeded: false, units: existing };
     for (const unit of sample.units) await directory.createUnit(unit, tx);
     const memberIds = new Map<string, string>();
     for (const { ref, ...member } of sample.members) {
@@ -59,12 +67,7 @@ export async function seedSampleOrganisation(
         tx,
       );
       // well known: the api refuses NODE_ENV=production while they are valid
-      await tx.query(
-        `UPDATE users SET login_name = $2, password_hash = $3, password_changed_at = now(),
-                          well_known = true WHERE id = $1`,
-        [userId, user.loginName, hashes[users.length]],
-      );
-      await tx.query(`UPDATE api_tokens SET well_known = true WHERE user_id = $1`, [userId]);
+      await accounts.markWellKnown(tx, userId, user.loginName, hashes[users.length]);
       users.push({
         userId,
         name: user.name,
