@@ -9,7 +9,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { type Job, type RedisOptions, UnrecoverableError, Worker } from 'bullmq';
+import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
 import { maintenanceSchedules, SCHEDULED_JOB_OPTIONS } from './maintenance/schedules.js';
 import { MaintenanceProcessor } from './processors/maintenance.processor.js';
 import { BulkStartRunner } from './schedules/bulk-starts.service.js';
@@ -71,7 +71,7 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(ENV) private readonly env: Env,
-    @Inject(REDIS_CONNECTION) private readonly connection: RedisOptions,
+    @Inject(REDIS_CONNECTION) private readonly connection: ConnectionOptions,
     @Inject(OutboxDispatcher) private readonly dispatcher: OutboxDispatcher,
     @Inject(DeploymentService) private readonly deployments: DeploymentService,
     @Inject(WORKER_OPTIONS) private readonly options: WorkerAppOptions,

@@ -214,4 +214,34 @@ describe('loadEnv', () => {
       /LOGIN_FAILURES_PER_ACCOUNT="x"/,
     );
   });
+
+  it('given a Redis Cluster, when loaded, then BULLMQ_PREFIX must hold a hash tag and the nodes be redis:// URLs', () => {
+    expect(loadEnv({ BULLMQ_PREFIX: '{branchflow}' }).BULLMQ_PREFIX).toBe('{branchflow}');
+    expect(loadEnv({ BULLMQ_PREFIX: 'bf-{eu}-1' }).BULLMQ_PREFIX).toBe('bf-{eu}-1');
+    const cluster = loadEnv({
+      REDIS_CLUSTER_NODES: 'redis://:secret@10.0.0.1:7000,redis://10.0.0.2:7000/',
+      BULLMQ_PREFIX: '{branchflow}',
+    });
+    expect(cluster.REDIS_CLUSTER_NODES).toBe(
+      'redis://:secret@10.0.0.1:7000,redis://10.0.0.2:7000/',
+    );
+    expect(() =>
+      loadEnv({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000', BULLMQ_PREFIX: 'branchflow' }),
+    ).toThrow(
+      /BULLMQ_PREFIX="branchflow": BULLMQ_PREFIX must hold a hash tag such as \{branchflow\} on a Redis Cluster/,
+    );
+    expect(() => loadEnv({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000' })).toThrow(
+      /BULLMQ_PREFIX.*must hold a hash tag/,
+    );
+    for (const prefix of ['{a}{b}', 'a:b', '{}', 'a}']) {
+      expect(() => loadEnv({ BULLMQ_PREFIX: prefix })).toThrow(
+        /BULLMQ_PREFIX may hold letters, digits, - and _ only, and at most one hash tag/,
+      );
+    }
+    for (const nodes of ['10.0.0.1:7000', 'redis://10.0.0.1:7000/1', 'redis://a:1, redis://b:2']) {
+      expect(() => loadEnv({ REDIS_CLUSTER_NODES: nodes, BULLMQ_PREFIX: '{bf}' })).toThrow(
+        /REDIS_CLUSTER_NODES must be redis:\/\/ URLs of cluster nodes/,
+      );
+    }
+  });
 });

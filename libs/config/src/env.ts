@@ -8,6 +8,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 
@@ -37,6 +38,18 @@ export class Env {
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /**
+   * Seed nodes of a Redis Cluster, comma-separated redis:// (or rediss://) URLs without a
+   * database index, e.g. `redis://10.0.0.1:7000,redis://10.0.0.2:7000`; the first one's user,
+   * password and TLS apply to every node. Empty (the default): no cluster, REDIS_URL is used.
+   * When set, REDIS_URL is not, and BULLMQ_PREFIX must hold a hash tag (docs/scale.md).
+   */
+  @Matches(/^(rediss?:\/\/[^\s,/]+\/?(,rediss?:\/\/[^\s,/]+\/?)*)?$/, {
+    message:
+      'REDIS_CLUSTER_NODES must be redis:// URLs of cluster nodes (no database index), comma-separated',
+  })
+  REDIS_CLUSTER_NODES = '';
+
   @IsInt({ message: 'PORT must be a whole number' })
   @Min(1, { message: 'PORT must be between 1 and 65535' })
   @Max(65535, { message: 'PORT must be between 1 and 65535' })
@@ -49,8 +62,28 @@ export class Env {
   })
   TIME_ZONE = 'Asia/Shanghai';
 
-  /** BullMQ key prefix (one per deployment; tests use one per suite). */
-  @Matches(/^[a-z0-9_-]+$/i, { message: 'BULLMQ_PREFIX may hold letters, digits, - and _ only' })
+  /**
+   * BullMQ key prefix (one per deployment; tests use one per suite). It may hold one hash tag,
+   * e.g. `{branchflow}`, and must on a Redis Cluster: BullMQ's scripts touch several keys of a
+   * queue at once, which a cluster allows only within one hash slot.
+   */
+  @Matches(/^(?=.)[a-z0-9_-]*(\{[a-z0-9_-]+\})?[a-z0-9_-]*$/i, {
+    message:
+      'BULLMQ_PREFIX may hold letters, digits, - and _ only, and at most one hash tag in braces such as {branchflow}',
+  })
+  @ValidateBy(
+    {
+      name: 'hashTagOnCluster',
+      validator: {
+        validate: (value: unknown, args) =>
+          (args?.object as Env).REDIS_CLUSTER_NODES === '' || /\{[^{}]+\}/.test(String(value)),
+      },
+    },
+    {
+      message:
+        'BULLMQ_PREFIX must hold a hash tag such as {branchflow} on a Redis Cluster (REDIS_CLUSTER_NODES is set)',
+    },
+  )
   BULLMQ_PREFIX = 'branchflow';
 
   /** Default reminder offsets before a task's due date, comma-separated ISO durations. */

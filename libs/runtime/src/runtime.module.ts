@@ -18,9 +18,9 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import type { DefaultJobOptions, RedisOptions } from 'bullmq';
+import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { redisOptions } from './redis.js';
+import { closeRedisConnection, redisConnection } from './redis.js';
 import { CLOCK, DATA_SOURCE, ENV, REDIS_CONNECTION } from './tokens.js';
 
 export interface RuntimeModuleOptions {
@@ -44,6 +44,7 @@ export class RuntimeModule implements OnApplicationShutdown {
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(OutboxDispatcher) private readonly dispatcher: OutboxDispatcher,
+    @Inject(REDIS_CONNECTION) private readonly redis: ConnectionOptions,
   ) {}
 
   static forRoot(options: RuntimeModuleOptions = {}): DynamicModule {
@@ -53,9 +54,10 @@ export class RuntimeModule implements OnApplicationShutdown {
         { provide: ENV, useFactory: () => options.env ?? loadEnv() },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
         {
+          // ioredis options (one Redis) or the process's one Cluster client (REDIS_CLUSTER_NODES)
           provide: REDIS_CONNECTION,
           inject: [ENV],
-          useFactory: (env: Env): RedisOptions => redisOptions(env.REDIS_URL),
+          useFactory: (env: Env): ConnectionOptions => redisConnection(env),
         },
         {
           provide: DATA_SOURCE,
@@ -102,7 +104,12 @@ export class RuntimeModule implements OnApplicationShutdown {
         {
           provide: OutboxDispatcher,
           inject: [DATA_SOURCE, ENV, REDIS_CONNECTION, CLOCK],
-          useFactory: (dataSource: DataSource, env: Env, connection: RedisOptions, clock: Clock) =>
+          useFactory: (
+            dataSource: DataSource,
+            env: Env,
+            connection: ConnectionOptions,
+            clock: Clock,
+          ) =>
             new OutboxDispatcher(dataSource, {
               connection,
               prefix: env.BULLMQ_PREFIX,
@@ -159,6 +166,7 @@ export class RuntimeModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.dispatcher.close();
+    await closeRedisConnection(this.redis);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     this.logger.log('closed database and queue connections');
   }

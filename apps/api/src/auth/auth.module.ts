@@ -4,7 +4,7 @@ import { CLOCK, DATA_SOURCE, ENV, REDIS_CONNECTION } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { Global, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import type { RedisOptions } from 'bullmq';
+import type { ConnectionOptions } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { AuthThrottle } from '../platform/auth-throttle.js';
 import { AccessService } from './access.service.js';
@@ -31,7 +31,7 @@ import { AuthService } from './auth.service.js';
     {
       provide: AuthThrottle,
       inject: [ENV, REDIS_CONNECTION],
-      useFactory: (env: Env, redis: RedisOptions) => {
+      useFactory: (env: Env, redis: ConnectionOptions) => {
         const logger = new Logger('Auth');
         return new AuthThrottle({
           limit: env.AUTH_FAILURES_PER_MINUTE,

@@ -1,7 +1,7 @@
-import { DATA_SOURCE, REDIS_CONNECTION } from '@app/runtime';
+import { DATA_SOURCE, REDIS_CONNECTION, redisClient } from '@app/runtime';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { ConnectionOptions } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { CheckResultDto } from './dto/health.dto.js';
 
@@ -11,15 +11,14 @@ const TIMEOUT_MS = 2000;
 @Injectable()
 export class HealthService implements OnModuleDestroy {
   private readonly logger = new Logger(HealthService.name);
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private lastRedisError: string | null = null;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(REDIS_CONNECTION) connection: RedisOptions,
+    @Inject(REDIS_CONNECTION) connection: ConnectionOptions,
   ) {
-    this.redis = new Redis({
-      ...connection,
+    this.redis = redisClient(connection, {
       connectionName: 'branchflow-api-health',
       maxRetriesPerRequest: 1,
       connectTimeout: TIMEOUT_MS,

@@ -1,5 +1,6 @@
-import type { RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { redisClient } from '@app/runtime';
+import type { ConnectionOptions } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface AuthThrottleOptions {
   /** Failed authentications an address may make per window before it is locked out. */
@@ -7,10 +8,13 @@ export interface AuthThrottleOptions {
   readonly windowMs: number;
   /** How long an address over the limit is refused. */
   readonly lockoutMs: number;
-  /** Redis key prefix (the deployment's BullMQ prefix), shared by every api process. */
+  /**
+   * Redis key prefix (the deployment's BullMQ prefix), shared by every api process; on a Redis
+   * Cluster its hash tag puts the counters in the queues' slot.
+   */
   readonly prefix: string;
   /** Redis to count in; null: count in this process only. */
-  readonly redis: RedisOptions | null;
+  readonly redis: ConnectionOptions | null;
   /** Wall-clock milliseconds (lockouts follow Redis's expiry, which is real time). */
   readonly now?: () => number;
   /** Told once per outage that the counters fell back to this process. */
@@ -45,7 +49,7 @@ export class AuthThrottle {
   private readonly locked = new Map<string, number>();
   /** Address → failures in its window, when counted here (Redis down). */
   private readonly counts = new Map<string, { count: number; until: number }>();
-  private readonly redis: Redis | null;
+  private readonly redis: Redis | Cluster | null;
   private readonly now: () => number;
   private redisDown = false;
 
@@ -54,8 +58,7 @@ export class AuthThrottle {
     this.redis =
       options.redis === null
         ? null
-        : new Redis({
-            ...options.redis,
+        : redisClient(options.redis, {
             connectionName: 'branchflow-api-auth-throttle',
             lazyConnect: true,
             // fail at once while disconnected (the count falls back to this process)
