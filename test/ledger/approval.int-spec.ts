@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { JsonValue } from '@app/feel';
-import { LedgerEscalation, RunJobProcessor } from '../../apps/worker/src/index.js';
+import { EscalationService, RunJobProcessor } from '../../apps/worker/src/index.js';
 import {
   DAY,
   type LedgerHarness,
@@ -270,7 +270,7 @@ describe('ledger: approval of the file, grace, bulk 销号', () => {
       `SELECT id FROM ledger_items WHERE instance_id = $1`,
       [instance.id],
     );
-    const sweep = h.worker!.get(LedgerEscalation);
+    const sweep = h.worker!.get(EscalationService);
     const get = async () => itemOf(await supervisorGeneral.http.get(`/api/ledger/items/${itemId}`));
     const overdueIds = async () =>
       listOf(await supervisorGeneral.http.get('/api/ledger/overdue')).items.map((i) => i.id);

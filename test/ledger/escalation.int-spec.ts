@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import {
-  EscalationService,
-  LedgerEscalation,
-  MaintenanceProcessor,
-} from '../../apps/worker/src/index.js';
+import { EscalationService, MaintenanceProcessor } from '../../apps/worker/src/index.js';
 import {
   DAY,
   HOUR,
@@ -29,7 +25,7 @@ describe('ledger: overdue escalation up the tree', () => {
   let supervisorGeneral: LedgerUser;
   let secretaryGeneral: LedgerUser;
   let supervisorCommittee: LedgerUser;
-  let sweep: LedgerEscalation;
+  let sweep: EscalationService;
 
   beforeAll(async () => {
     h = await startLedger('esc', { worker: true, env: { LEDGER_ESCALATION_EVERY: 'P1D' } });
@@ -42,7 +38,7 @@ describe('ledger: overdue escalation up the tree', () => {
     supervisorCommittee = await h.user('周组织部', [
       { role: 'supervisor', orgUnitId: h.org.committee },
     ]);
-    sweep = h.worker!.get(LedgerEscalation);
+    sweep = h.worker!.get(EscalationService);
     await h.deploy('theme-esc', monthTaskBpmn('theme-esc'));
   });
 
@@ -216,12 +212,11 @@ describe('ledger: overdue escalation up the tree', () => {
         )
       ).map((row) => row.type);
 
-    // When both are overdue and both sweeps run, each twice (as on two workers)
+    // When both are overdue and the one sweep of tasks and items runs three times (as on
+    // several workers): the first round escalates both, the others nothing
     h.clock.set(Date.parse('2026-05-11T09:00:00+08:00'));
-    const taskSweep = h.worker!.get(EscalationService);
-    expect(await taskSweep.sweep()).toBe(1);
-    expect(await sweep.sweep()).toBe(1);
-    expect(await taskSweep.sweep()).toBe(0);
+    expect(await sweep.sweep()).toBe(2);
+    expect(await sweep.sweep()).toBe(0);
     expect(await sweep.sweep()).toBe(0);
 
     // Then the task in branch B was escalated once, through its ledger item: one level up, to
@@ -250,6 +245,73 @@ describe('ledger: overdue escalation up the tree', () => {
     // Leave both done so that later sweeps have nothing of theirs
     await h.runtime.completeTask(inUnit.task_id, { held: true }, 'test');
     await h.runtime.completeTask(noUnit.task_id, { held: true }, 'test');
+  });
+
+  it('an overdue task with a ledger item, swept twice a day: one escalation and one notice a day', async () => {
+    // Given a theme day of branch B due on 10 June, its task carried by a ledger item
+    h.clock.set(Date.parse('2026-06-01T00:00:00+08:00'));
+    const instance = await h.runtime.start(
+      {
+        templateKey: 'theme-esc',
+        orgUnitId: h.org.branchB,
+        variables: { dueAt: '2026-06-10T18:00:00+08:00' },
+      },
+      'test',
+    );
+    const escalations = async () => {
+      const [row] = await h.dataSource.query<
+        { task_id: string; task: number; item_id: string; item: number }[]
+      >(
+        `SELECT t.id AS task_id, t.escalations AS task, l.id AS item_id, l.escalations AS item
+           FROM tasks t JOIN ledger_items l ON l.task_id = t.id WHERE t.instance_id = $1`,
+        [instance.id],
+      );
+      return row;
+    };
+    const causes = async () =>
+      (
+        await h.dataSource.query<{ cause: string }[]>(
+          `SELECT DISTINCT split_part(dedupe_key, '/', 1) AS cause FROM notifications
+            WHERE instance_id = $1 AND kind = 'escalation' ORDER BY 1`,
+          [instance.id],
+        )
+      ).map((row) => row.cause);
+    const escalatedEvents = async () =>
+      (
+        await h.dataSource.query<{ type: string }[]>(
+          `SELECT type FROM audit_events WHERE instance_id = $1 AND type LIKE '%escalated' ORDER BY seq`,
+          [instance.id],
+        )
+      ).map((row) => row.type);
+
+    // When the sweep runs in the morning and in the evening of the day after, through the
+    // maintenance job as the scheduler runs it
+    const run = async (at: string) => {
+      h.clock.set(Date.parse(at));
+      return h.worker!.get(MaintenanceProcessor).handle('escalate-overdue');
+    };
+    expect(await run('2026-06-11T09:00:00+08:00')).toEqual({ escalated: 1 });
+    expect(await run('2026-06-11T21:00:00+08:00')).toEqual({ escalated: 0 });
+
+    // Then the task was escalated once, through its item: one count, one notice (one cause,
+    // to the general branch's people), one audit event
+    const { task_id: taskId, item_id: itemId, ...counts } = await escalations();
+    expect(counts).toEqual({ task: 0, item: 1 });
+    expect(await causes()).toEqual([`ledger-escalation-${itemId}-1`]);
+    expect(await escalatedEvents()).toEqual(['ledger.escalated']);
+
+    // And the next day's two sweeps escalate it once more, not twice
+    expect(await run('2026-06-12T09:00:00+08:00')).toEqual({ escalated: 1 });
+    expect(await run('2026-06-12T21:00:00+08:00')).toEqual({ escalated: 0 });
+    expect(await escalations()).toMatchObject({ task: 0, item: 2 });
+    expect(await causes()).toEqual([
+      `ledger-escalation-${itemId}-1`,
+      `ledger-escalation-${itemId}-2`,
+    ]);
+    expect(await escalatedEvents()).toEqual(['ledger.escalated', 'ledger.escalated']);
+
+    // Leave it done so that later sweeps have nothing of it
+    await h.runtime.completeTask(taskId, { held: true }, 'test');
   });
 
   it('the real theme-day template: a plan not made by the 5th is escalated to the general branch', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EscalationService, LedgerEscalation } from '../../apps/worker/src/index.js';
+import { EscalationService } from '../../apps/worker/src/index.js';
 import {
   type LedgerHarness,
   type LedgerUser,
@@ -65,10 +65,9 @@ describe('worker: escalations with one PostgreSQL connection per process', () =>
     await h.dataSource.query(`UPDATE ledger_items SET org_unit_id = NULL WHERE id = $1`, [
       unitless,
     ]);
-    // When both sweeps run the morning after
+    // When the sweep runs the morning after: it escalates both, the item and the task
     h.clock.set(Date.parse('2026-04-01T09:00:00+08:00'));
-    expect(await h.worker!.get(LedgerEscalation).sweep()).toBe(1);
-    expect(await h.worker!.get(EscalationService).sweep()).toBe(1);
+    expect(await h.worker!.get(EscalationService).sweep()).toBe(2);
     // Then the item went to the nearest level that has someone (the general branch)
     expect(await recipientsOf(`ledger-escalation-${itemId}-%`)).toEqual([
       `user:${supervisorGeneral.userId}`,

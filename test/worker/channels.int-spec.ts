@@ -5,7 +5,7 @@ import { QueueName } from '@app/queue';
 import { LedgerStore } from '@app/ledger';
 import { writeNotifications } from '@app/store';
 import {
-  LedgerEscalation,
+  EscalationService,
   Notifier,
   Reconciler,
   WebhookProcessor,
@@ -323,7 +323,7 @@ describe('worker channels: group robots per org unit', () => {
     const signedBefore = robot.requestsTo('/committee').length;
     // When it is overdue (past the grace days) and escalated
     h.clock.advance(30 * 86_400_000);
-    expect(await h.get(LedgerEscalation).escalate(item.id, h.clock.now())).toBe(true);
+    expect(await h.get(EscalationService).escalateItem(item.id, h.clock.now())).toBe(true);
     // Then its 督办 is delivered to branch A's and the committee's channels only
     const rows = await waitFor('the 督办 deliveries', async () => {
       const found = await h.dataSource.query<DeliveryRow[]>(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EscalationService } from '../../apps/worker/src/maintenance/escalation.service.js';
+import { EscalationService } from '../../apps/worker/src/index.js';
 import { flows } from './support/bpmn.js';
 import { FAST_RETRIES, type Harness, startHarness } from './support/harness.js';
 

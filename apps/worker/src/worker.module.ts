@@ -6,11 +6,10 @@ import { CLOCK, DATA_SOURCE, ENV, RuntimeModule } from '@app/runtime';
 import type { Clock } from '@app/store';
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { EscalationService } from './escalation/escalation.service.js';
 import { builtInHandlers } from './handlers/built-in.handlers.js';
 import { JobHandlerRegistry } from './handlers/job-handler.js';
-import { LedgerEscalation } from './ledger/ledger-escalation.service.js';
 import { AuditCheckpointService } from './maintenance/audit-checkpoint.service.js';
-import { EscalationService } from './maintenance/escalation.service.js';
 import { Reconciler } from './maintenance/reconciler.service.js';
 import { Notifier } from './notify/index.js';
 import { MaintenanceProcessor } from './processors/maintenance.processor.js';
@@ -85,7 +84,6 @@ export class WorkerModule {
               graceDays: env.LEDGER_GRACE_DAYS,
             }),
         },
-        LedgerEscalation,
         BulkStartRunner,
         MonthlyKickoff,
         WorkerHost,

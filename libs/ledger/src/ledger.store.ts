@@ -239,9 +239,9 @@ interface TransitionSpec {
 /**
  * Which overdue items the ledger escalates (督办): manual ones, and a task's item when it has
  * an org unit to climb from (the condition in `escalate` is the same). A user task whose
- * instance has no org unit is left to the runtime's task escalation (apps/worker
+ * instance has no org unit is left to the task path of the same sweep (apps/worker
  * EscalationService), which skips every task whose item this covers — so an overdue task is
- * escalated by one of the two sweeps, never both.
+ * escalated by one of the two paths, never both.
  */
 export const LEDGER_OWNS_ESCALATION = `(source <> 'task' OR org_unit_id IS NOT NULL)`;
 

@@ -80,9 +80,10 @@ export interface EscalationWindow {
 }
 
 /**
- * The tasks the task sweep escalates: those whose ledger item the ledger's 督办 does not take
- * (a task's item with an org unit climbs the org tree there, with its own notices), so an
- * overdue task is escalated by one sweep, never both.
+ * The tasks escalated in place (the task path of apps/worker's EscalationService): those whose
+ * ledger item the ledger's 督办 does not take (a task's item with an org unit climbs the org tree
+ * there, with its own notices; LEDGER_OWNS_ESCALATION), so an overdue task is escalated by one
+ * path of the sweep, never both.
  */
 const TASK_SWEEP_OWNS = `NOT EXISTS (SELECT 1 FROM ledger_items l
               WHERE l.task_id = tasks.id AND l.org_unit_id IS NOT NULL)`;

@@ -1,8 +1,8 @@
 import type { Env } from '@app/config';
+import { ESCALATION_JOB } from '../escalation/escalation.service.js';
 import { AUDIT_CHECKPOINT_JOB, checkpointEveryMs } from './audit-checkpoint.service.js';
 
-export type MaintenanceJobName =
-  'reconcile' | 'escalate-overdue' | 'ledger-escalate' | typeof AUDIT_CHECKPOINT_JOB;
+export type MaintenanceJobName = 'reconcile' | typeof ESCALATION_JOB | typeof AUDIT_CHECKPOINT_JOB;
 
 export interface Schedule {
   /** Stable job scheduler id: every replica upserts the same one, so it runs once per tick. */
@@ -15,9 +15,9 @@ export interface Schedule {
 export function maintenanceSchedules(env: Env): Schedule[] {
   return [
     { id: 'reconcile', name: 'reconcile', every: env.RECONCILE_INTERVAL_MS },
-    { id: 'escalate-overdue', name: 'escalate-overdue', every: env.ESCALATION_INTERVAL_MS },
-    // Overdue ledger items, one level up the org tree per LEDGER_ESCALATION_EVERY.
-    { id: 'ledger-escalate', name: 'ledger-escalate', every: env.ESCALATION_INTERVAL_MS },
+    // Overdue ledger items (one level up the org tree per LEDGER_ESCALATION_EVERY) and the
+    // tasks the ledger does not take (daily), in one sweep (EscalationService).
+    { id: ESCALATION_JOB, name: ESCALATION_JOB, every: env.ESCALATION_INTERVAL_MS },
     // The audit checkpoint (docs/audit.md); once per period, whichever replica takes the tick.
     { id: AUDIT_CHECKPOINT_JOB, name: AUDIT_CHECKPOINT_JOB, every: checkpointEveryMs(env) },
   ];

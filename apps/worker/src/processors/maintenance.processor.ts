@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { LedgerEscalation } from '../ledger/ledger-escalation.service.js';
+import {
+  ESCALATION_JOB,
+  EscalationService,
+  LEDGER_ESCALATION_JOB,
+} from '../escalation/escalation.service.js';
 import {
   AUDIT_CHECKPOINT_JOB,
   AuditCheckpointService,
 } from '../maintenance/audit-checkpoint.service.js';
-import { EscalationService } from '../maintenance/escalation.service.js';
 import { type ReconcileReport, Reconciler } from '../maintenance/reconciler.service.js';
 import { BulkStartRunner } from '../schedules/bulk-starts.service.js';
 import { type KickoffReport, MonthlyKickoff } from '../schedules/monthly-kickoff.service.js';
@@ -17,7 +20,6 @@ export class MaintenanceProcessor {
   constructor(
     @Inject(Reconciler) private readonly reconciler: Reconciler,
     @Inject(EscalationService) private readonly escalation: EscalationService,
-    @Inject(LedgerEscalation) private readonly ledgerEscalation: LedgerEscalation,
     @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
     @Inject(AuditCheckpointService) private readonly checkpoint: AuditCheckpointService,
     @Inject(BulkStartRunner) private readonly bulkStarts: BulkStartRunner,
@@ -38,10 +40,11 @@ export class MaintenanceProcessor {
           ...(await this.reconciler.sweep()),
           bulkBatches: await this.bulkStarts.reconcile(),
         };
-      case 'escalate-overdue':
+      // Overdue tasks and ledger items, one sweep (EscalationService); the ledger's old job
+      // name, still scheduled by an older worker's scheduler, runs the same sweep
+      case ESCALATION_JOB:
+      case LEDGER_ESCALATION_JOB:
         return { escalated: await this.escalation.sweep() };
-      case 'ledger-escalate':
-        return { escalated: await this.ledgerEscalation.sweep() };
       case MONTHLY_KICKOFF_JOB:
         return this.kickoff.run();
       case AUDIT_CHECKPOINT_JOB:
