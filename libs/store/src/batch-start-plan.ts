@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type OutboxRow, outboxInsert, outboxJob } from '@app/queue';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { BatchStartResult, BatchStarter } from './batch-start.js';
-import type { StartInput } from './instance-runtime.js';
+import type { StartInput } from './instance-runtime.types.js';
 
 /** Starts per batch (one transaction, one job) unless told otherwise. */
 export const DEFAULT_BULK_BATCH_SIZE = 500;

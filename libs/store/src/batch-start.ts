@@ -18,7 +18,7 @@ import type { EntityManager } from 'typeorm';
 import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
 import { projectEffects, rootVariables } from './effects-projection.js';
-import type { RuntimeOptions, StartInput } from './instance-runtime.js';
+import type { RuntimeOptions, StartInput } from './instance-runtime.types.js';
 import { WriteBatch } from './write-batch.js';
 
 /** What one batch of starts did. */

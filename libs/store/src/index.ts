@@ -11,6 +11,8 @@ export * from './definition-cache.js';
 export * from './deployment.service.js';
 export * from './effects-projection.js';
 export * from './instance-runtime.js';
+export * from './instance-runtime.types.js';
+export { CLAIM_DUE_TIMERS_SQL } from './instance-lock.js';
 export * from './runtime.exception.js';
 export * from './entities/audit-event.entity.js';
 export * from './entities/deployment.entity.js';

@@ -30,6 +30,15 @@ interface DueTimerRow {
 export class TimersRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** A timer's instance and state as they are now (read without a lock); null: no such timer. */
+  async find(id: string): Promise<{ readonly instanceId: string; readonly state: string } | null> {
+    const [row] = await this.db.query<{ instance_id: string; state: string }[]>(
+      `SELECT instance_id, state::text AS state FROM timers WHERE id = $1`,
+      [id],
+    );
+    return row ? { instanceId: row.instance_id, state: row.state } : null;
+  }
+
   /** Scheduled timers due by `by`, earliest first, at most `limit` (DUE_TIMERS_SQL). */
   async due(
     by: Date,
