@@ -52,7 +52,7 @@ const USAGE = `usage: npm run bench:scale [-- --scale F | --items N] [--json]
 Environment: BENCH_SCALE_REQUESTS (20), BENCH_SCALE_VIEW_SECONDS (60),
 BENCH_SCALE_KICKOFF_BRANCHES (10000), BENCH_SCALE_KICKOFF_WAIT_SECONDS (900), BENCH_SCALE_TIMERS
 (10000, 0 skips the timers but not the pgbench floor), BENCH_SCALE_PHASES (views,kickoff,timers),
-BENCH_POSTGRES_URL, BENCH_REDIS_URL, BENCH_REDIS_DB (see bench/README.md).`;
+BENCH_POSTGRES_URL, BENCH_REDIS_URL, BENCH_REDIS_DB, BENCH_SCALE_KEEP_DB (see bench/README.md).`;
 
 class BenchError extends Error {
   override name = 'BenchError';
@@ -76,6 +76,8 @@ interface Config {
   readonly postgresUrl: URL;
   readonly redisUrl: URL;
   readonly redisDb: number;
+  /** BENCH_SCALE_KEEP_DB=1: the views' database stays after the run, for profiling by hand. */
+  readonly keepViewsDb: boolean;
 }
 
 function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
@@ -120,6 +122,7 @@ function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | '
     ),
     redisUrl: new URL(env.BENCH_REDIS_URL?.trim() || 'redis://127.0.0.1:6379'),
     redisDb: int(env, 'BENCH_REDIS_DB', 0) ?? 13,
+    keepViewsDb: env.BENCH_SCALE_KEEP_DB?.trim() === '1',
   };
 }
 
@@ -176,7 +179,8 @@ class Resources {
     for (const child of this.commands) child.kill('SIGTERM');
     await Promise.all([...this.children].map((child) => attempt(child.name, () => child.stop())));
     await attempt('redis keys', () => this.deleteRedisKeys());
-    for (const db of [this.viewsDb, this.kickoffDb]) {
+    const kept = this.config.keepViewsDb ? [this.viewsDb] : [];
+    for (const db of [this.viewsDb, this.kickoffDb].filter((db) => !kept.includes(db))) {
       await attempt(`drop database ${db}`, () =>
         adminQuery(this.config.postgresUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`),
       );
@@ -532,7 +536,8 @@ async function viewsPhase(
   }
   await api.stop();
   resources.children.delete(api);
-  await adminQuery(config.postgresUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+  if (config.keepViewsDb) report(`  kept database ${db} (BENCH_SCALE_KEEP_DB=1): drop it by hand`);
+  else await adminQuery(config.postgresUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   return {
     branches: config.branches,
     generationSeconds,
