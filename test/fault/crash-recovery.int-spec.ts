@@ -32,7 +32,7 @@ describe('fault tolerance: 2 apis and 2 workers; kill -9 a worker, flush Redis, 
         BULLMQ_PREFIX: `fault-${process.pid}`,
       },
     });
-  }, 120_000);
+  }, 150_000);
 
   afterAll(async () => {
     await stack?.stop();

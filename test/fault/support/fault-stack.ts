@@ -43,6 +43,18 @@ const XML = `<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 `;
 
+export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits for `promise` at most `ms` milliseconds. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/** How long the processes may take to boot, all together. */
+export const BOOT_TIMEOUT_MS = 75_000;
+
 export interface FaultStackOptions {
   /** Names the database and temporary folder. */
   readonly tag: string;
@@ -98,16 +110,19 @@ export class FaultStack {
         stack.workers.push(new AppProcess('worker', env));
       }
       for (const child of [...stack.apis, ...stack.workers]) child.start();
+      // One deadline for all, inside the callers' hook timeouts, so that a failure says why.
+      const deadline = Date.now() + BOOT_TIMEOUT_MS;
+      const left = () => Math.max(1000, deadline - Date.now());
       for (const base of stack.bases) {
         await waitFor(
           `the api at ${base} to be healthy`,
           async () => (await fetch(`${base}/health`)).ok,
-          60_000,
+          left(),
         );
         await waitFor(
           'the template to be deployed',
           async () => (await fetch(`${base}/templates/${TEMPLATE}`, { headers: stack.auth })).ok,
-          30_000,
+          left(),
         );
       }
       return stack;
@@ -233,12 +248,17 @@ export class FaultStack {
     ].join('\n');
   }
 
+  /** Stops the processes (SIGTERM, SIGKILL after 10 s), drops the database, removes the folder. */
   async stop(): Promise<void> {
-    await Promise.all([...this.apis, ...this.workers].map((child) => child.stop()));
+    await Promise.all(
+      [...this.apis, ...this.workers].map(async (child) => {
+        // A child that already died of a signal never emits 'exit' again: bound the wait.
+        await within(child.stop(10_000), 12_000);
+        child.kill9();
+      }),
+    );
     await this.dataSource.destroy().catch(() => undefined);
     await this.database.drop();
     rmSync(this.templates, { recursive: true, force: true });
   }
 }
-
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FaultStack, pause } from './support/fault-stack.js';
+import { RedisCluster } from './support/redis-cluster.js';
+
+/**
+ * The fault test (crash-recovery.int-spec.ts) on a Redis Cluster: three masters started from
+ * this machine's `redis-server` (`redis-cli --cluster create`), two api and two worker processes
+ * given REDIS_CLUSTER_NODES and a BULLMQ_PREFIX with a hash tag. One worker is killed with
+ * SIGKILL and restarted, every master is flushed (FLUSHALL), the other worker is killed for good;
+ * every instance still reaches its end with no step done twice and the audit chains intact, and
+ * every BullMQ key sits on the master that owns the prefix's hash slot. Fewer instances than the
+ * single-Redis run, to keep the suite short.
+ */
+const INSTANCES = Number(process.env.FAULT_CLUSTER_INSTANCES ?? 150);
+
+describe('fault tolerance on a Redis Cluster: 3 masters, 2 apis and 2 workers, kill -9 and FLUSHALL under load', () => {
+  let cluster: RedisCluster;
+  let stack: FaultStack;
+  const prefix = `{fault-cluster-${process.pid}}`;
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start(3);
+    stack = await FaultStack.start({
+      tag: 'fault_cluster',
+      apis: 2,
+      workers: 2,
+      redisEnv: { REDIS_CLUSTER_NODES: cluster.urls.join(','), BULLMQ_PREFIX: prefix },
+    });
+  }, 150_000);
+
+  afterAll(async () => {
+    try {
+      await stack?.stop();
+    } finally {
+      await cluster?.stop();
+    }
+  }, 60_000);
+
+  it(`brings all ${INSTANCES} instances to their end with no step doubled, the audit intact, and the queues in one slot`, async () => {
+    // Given instances started through both apis
+    const ids = await stack.startInstances(INSTANCES);
+    expect(stack.startedBy).toEqual([Math.ceil(INSTANCES / 2), Math.floor(INSTANCES / 2)]);
+    // When one worker is killed (and restarted), the cluster flushed, and the other worker
+    // killed for good, mid-flight
+    const [first, second] = [stack.worker(0), stack.worker(1)];
+    const doneAtFault: number[] = [];
+    await pause(1000);
+    doneAtFault.push(await stack.completed());
+    first.kill9();
+    await pause(500);
+    first.start();
+    await pause(1500);
+    doneAtFault.push(await stack.completed());
+    await cluster.flushAll();
+    await pause(1000);
+    doneAtFault.push(await stack.completed());
+    second.kill9();
+    expect(doneAtFault[0]).toBeLessThan(INSTANCES);
+
+    // Then every instance completes, on the one worker left
+    await stack.waitForAll(INSTANCES, 120_000, doneAtFault);
+    expect(second.running).toBe(false);
+    // And no step was done twice, the join fired once per instance, and every audit chain verifies
+    await stack.expectEachStepOnce(ids);
+    // And every key the processes wrote under the prefix is on the master owning its hash tag
+    const owner = await cluster.ownerOf(prefix);
+    const keys = await cluster.keysPerNode(`${prefix}:*`);
+    expect(keys.get(owner)).toBeGreaterThan(0);
+    expect([...keys].filter(([port, count]) => port !== owner && count > 0)).toEqual([]);
+  }, 200_000);
+});
