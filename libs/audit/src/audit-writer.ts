@@ -29,20 +29,19 @@ export interface AuditStatement {
 }
 
 /**
- * Chains events onto a stream's head: the `INSERT INTO audit_events` of them (hashes computed
- * here) and the head after them. The caller must hold the stream's head row locked (or have
- * just created it) and write the new head in the same transaction; the primary key (stream, seq)
- * constraint refuses a second writer that read the same head.
+ * Chains events onto a stream's head: their rows (hashes computed here), for `auditRowsInsert`
+ * to write alone or with other streams' rows, and the head after them. The caller must hold the
+ * stream's head row locked (or have just created it) and write the new head in the same
+ * transaction; the primary key (stream, seq) constraint refuses a second writer that read the
+ * same head.
  */
 export function chainAudit(
   stream: string,
   head: AuditHead,
   events: readonly AuditEventInput[],
-): { insert: AuditStatement; head: AuditHead; rows: AuditRow[] } {
+): { head: AuditHead; rows: AuditRow[] } {
   let seq = head.seq;
   let hash = head.hash;
-  // All events as one JSON array (two parameters however many events: a huge step stays one
-  // statement, and JSON.stringify is the only encoding on the way).
   const rows: AuditRow[] = [];
   for (const event of events) {
     seq += 1;
@@ -60,7 +59,7 @@ export function chainAudit(
     hash = auditHash(prevHash, fields);
     rows.push({ ...fields, at: new Date(fields.at).toISOString(), prevHash, hash });
   }
-  return { insert: auditRowsInsert(rows), head: { seq, hash }, rows };
+  return { head: { seq, hash }, rows };
 }
 
 /** One chained event as `audit_events` stores it (see chainAudit): the hashed fields, linked. */
@@ -110,11 +109,12 @@ export async function appendAudit(
     [stream, GENESIS_HASH],
   );
   const chained = chainAudit(stream, head ?? EMPTY_AUDIT_HEAD, events);
-  const n = chained.insert.params.length;
+  const insert = auditRowsInsert(chained.rows);
+  const n = insert.params.length;
   await manager.query(
-    `WITH events AS (${chained.insert.sql})
+    `WITH events AS (${insert.sql})
      UPDATE audit_streams SET seq = $${n + 2}, hash = $${n + 3} WHERE stream = $${n + 1}`,
-    [...chained.insert.params, stream, chained.head.seq, chained.head.hash],
+    [...insert.params, stream, chained.head.seq, chained.head.hash],
   );
   return chained.head;
 }

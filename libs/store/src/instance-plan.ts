@@ -1,4 +1,4 @@
-import { type AuditEventInput, GENESIS_HASH, chainAudit } from '@app/audit';
+import { type AuditEventInput, GENESIS_HASH, auditRowsInsert, chainAudit } from '@app/audit';
 import {
   type Command,
   type EngineContext,
@@ -190,7 +190,8 @@ export function addStepEffects(
   if (events.length > 0) {
     const chained = chainAudit(summary.id, newHead, events);
     newHead = chained.head;
-    batch.add(chained.insert.sql, chained.insert.params);
+    const insert = auditRowsInsert(chained.rows);
+    batch.add(insert.sql, insert.params);
     addAuditHead(
       batch,
       summary.id,
