@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
+import { QueueName } from '@app/queue';
+import { closeRedisConnection, redisConnection } from '@app/runtime';
+import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { isolatedDatabase, testDataSource } from '../../support/database.js';
 import { committeeUser } from '../../support/org.js';
@@ -125,6 +128,9 @@ export class FaultStack {
           left(),
         );
       }
+      // Every worker process takes jobs (a worker that died at boot would leave the test a
+      // one-worker test without saying so)
+      await stack.waitForWorkers(options.redisEnv, options.workers, left());
       return stack;
     } catch (error) {
       const tails = stack.processTails();
@@ -161,6 +167,29 @@ export class FaultStack {
       ids.push(...batch);
     }
     return ids;
+  }
+
+  /** Waits until `count` workers listen on the advance queue (BullMQ's CLIENT LIST names). */
+  private async waitForWorkers(
+    redisEnv: Record<string, string>,
+    count: number,
+    timeoutMs: number,
+  ): Promise<void> {
+    const connection = redisConnection({
+      REDIS_URL: redisEnv.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_CLUSTER_NODES: redisEnv.REDIS_CLUSTER_NODES ?? '',
+    });
+    const queue = new Queue(QueueName.Advance, { connection, prefix: redisEnv.BULLMQ_PREFIX });
+    try {
+      await waitFor(
+        `${count} workers on the ${QueueName.Advance} queue`,
+        async () => (await queue.getWorkersCount()) === count,
+        timeoutMs,
+      );
+    } finally {
+      await queue.close();
+      await closeRedisConnection(connection);
+    }
   }
 
   worker(index: number): AppProcess {
