@@ -64,8 +64,18 @@ describe('fault tolerance on a Redis Cluster: 3 masters, 2 apis and 2 workers, k
     expect(second.running).toBe(false);
     // And no step was done twice, the join fired once per instance, and every audit chain verifies
     await stack.expectEachStepOnce(ids);
-    // And every key the processes wrote under the prefix is on the master owning its hash tag
+    // And a failed authentication is counted in the cluster by both apis (the throttle's own
+    // client: one key per address, next to the queues)
+    for (const base of stack.bases) {
+      const refused = await fetch(`${base}/instances`, {
+        headers: { Authorization: 'Bearer not-a-token' },
+      });
+      expect(refused.status).toBe(401);
+    }
     const owner = await cluster.ownerOf(prefix);
+    expect((await cluster.keysPerNode(`${prefix}:auth-failures:*`)).get(owner)).toBe(1);
+    expect(await cluster.values(`${prefix}:auth-failures:*`)).toEqual(['2']);
+    // And every key the processes wrote under the prefix is on the master owning its hash tag
     const keys = await cluster.keysPerNode(`${prefix}:*`);
     expect(keys.get(owner)).toBeGreaterThan(0);
     expect([...keys].filter(([port, count]) => port !== owner && count > 0)).toEqual([]);

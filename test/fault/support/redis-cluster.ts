@@ -81,21 +81,32 @@ export class RedisCluster {
   async keysPerNode(pattern: string): Promise<Map<number, number>> {
     const counts = new Map<number, number>();
     for (const port of this.ports) {
-      counts.set(
-        port,
-        await this.onNode(port, async (redis) => {
-          let cursor = '0';
-          let count = 0;
-          do {
-            const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-            cursor = next;
-            count += keys.length;
-          } while (cursor !== '0');
-          return count;
-        }),
-      );
+      counts.set(port, (await this.keysOn(port, pattern)).length);
     }
     return counts;
+  }
+
+  /** The string values of the keys matching `pattern`, on every node. */
+  async values(pattern: string): Promise<(string | null)[]> {
+    const values: (string | null)[] = [];
+    for (const port of this.ports) {
+      const keys = await this.keysOn(port, pattern);
+      if (keys.length > 0) values.push(...(await this.onNode(port, (redis) => redis.mget(keys))));
+    }
+    return values;
+  }
+
+  private keysOn(port: number, pattern: string): Promise<string[]> {
+    return this.onNode(port, async (redis) => {
+      let cursor = '0';
+      const found: string[] = [];
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        found.push(...keys);
+      } while (cursor !== '0');
+      return found;
+    });
   }
 
   /** The port of the master that holds `key`'s hash slot. */
