@@ -86,7 +86,13 @@ test.describe('log-in on a phone (375 px)', () => {
     await shot(page, 'login-375');
     await loginAs(page, 'secretary.branch-rd');
     await expect(page.getByRole('button', { name: /退出登录/ })).toBeVisible();
+    // the page itself, not its loading state, in the picture
+    await expect(page.getByText('加载中…')).toHaveCount(0);
     expect(await width()).toBeLessThanOrEqual(375);
+    // the name and the bell do not touch: a gap between them
+    const name = await page.locator('header span[title]').first().boundingBox();
+    const bell = await page.getByRole('link', { name: /消息通知/ }).boundingBox();
+    expect(bell!.x - (name!.x + name!.width)).toBeGreaterThanOrEqual(8);
     await shot(page, 'home-secretary-375');
   });
 });

@@ -102,7 +102,7 @@ export function AppLayout({ children }: { children?: ReactNode }) {
               </Typography.Text>
             )}
           </Space>
-          <Space size={narrow ? 4 : 16} align="center" style={{ minWidth: 0 }}>
+          <Space size={narrow ? 10 : 16} align="center" style={{ minWidth: 0 }}>
             <span
               style={{
                 display: 'inline-block',
