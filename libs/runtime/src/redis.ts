@@ -48,10 +48,8 @@ export function redisConnection(settings: RedisSettings): ConnectionOptions {
       tls: seeds[0].startsWith('rediss:') ? {} : undefined,
       maxRetriesPerRequest: null,
     },
-    // a failover or a resharding in progress: retry instead of failing the command at once
-    retryDelayOnClusterDown: 300,
-    retryDelayOnFailover: 200,
-    retryDelayOnTryAgain: 200,
+    // CLUSTER SLOTS may take longer than ioredis' default 1 s on a loaded node; the retry
+    // delays on failover and CLUSTERDOWN are ioredis' defaults (not tested here: docs/scale.md)
     slotsRefreshTimeout: 2000,
   });
 }
