@@ -18,8 +18,28 @@ export function quote(text: string): string {
   return JSON.stringify(shown);
 }
 
+/**
+ * A bounded memory of a pure function's results by key: `remember(key, compute)` answers what
+ * `compute` answered for that key before, or computes and keeps it (errors are never kept).
+ * Emptied when `size` keys are held. For the Temporal-backed conversions a batch of starts
+ * repeats with the same inputs (every branch's step due at the same month end).
+ */
+export function memory<T>(size = 10_000): (key: string, compute: () => T) => T {
+  const known = new Map<string, T>();
+  return (key, compute) => {
+    if (known.has(key)) return known.get(key) as T;
+    const value = compute();
+    if (known.size >= size) known.clear();
+    known.set(key, value);
+    return value;
+  };
+}
+
+const usableZones = new Set<string>();
+
 /** Throws TimeExpressionError unless `zone` is an IANA zone name or a ±HH:MM offset. */
 export function checkZone(zone: string): void {
+  if (usableZones.has(zone)) return;
   if (typeof zone !== 'string' || zone.trim() === '') {
     throw new TimeExpressionError(`time zone must be a non-empty string, got ${String(zone)}`);
   }
@@ -30,6 +50,8 @@ export function checkZone(zone: string): void {
       `unknown time zone ${quote(zone)} (expected an IANA name such as Asia/Shanghai, or an offset such as +08:00)`,
     );
   }
+  if (usableZones.size >= 1_000) usableZones.clear();
+  usableZones.add(zone);
 }
 
 /** The instant `at` (epoch ms) seen in `zone`. RangeError when `at` is not a usable instant. */

@@ -1,5 +1,12 @@
 import { Temporal } from 'temporal-polyfill';
-import { DEFAULT_TIME_ZONE, TimeExpressionError, checkZone, quote, toZoned } from './common.js';
+import {
+  DEFAULT_TIME_ZONE,
+  TimeExpressionError,
+  checkZone,
+  memory,
+  quote,
+  toZoned,
+} from './common.js';
 
 const EXAMPLES =
   '(expected e.g. 2026-12-01T09:00:00+08:00, 2026-12-01T09:00:00Z, 2026-12-01T09:00:00, 2026-12-01, 2026-12-01T09:00:00@Asia/Shanghai)';
@@ -22,6 +29,12 @@ export function parseDateTime(text: string, zone: string = DEFAULT_TIME_ZONE): n
   if (typeof text !== 'string') {
     throw new TimeExpressionError(`expected an ISO-8601 date-time text, got ${typeof text}`);
   }
+  return parsedDateTimes(`${zone}\u0000${text}`, () => parseDateTimeOnce(text, zone));
+}
+
+const parsedDateTimes = memory<number>();
+
+function parseDateTimeOnce(text: string, zone: string): number {
   checkZone(zone);
   const trimmed = text.trim();
   const match = DATE_TIME.exec(trimmed);

@@ -1,5 +1,5 @@
 import { Temporal } from 'temporal-polyfill';
-import { DEFAULT_TIME_ZONE, TimeExpressionError, quote, toZoned } from './common.js';
+import { DEFAULT_TIME_ZONE, TimeExpressionError, memory, quote, toZoned } from './common.js';
 
 /**
  * An ISO-8601 duration, field by field as written (PT36H stays 36 hours, it is not
@@ -104,13 +104,19 @@ export function subtractDuration(
 ): number {
   const d = typeof duration === 'string' ? parseDuration(duration) : checked(duration);
   try {
-    return toZoned(at, zone).subtract(Temporal.Duration.from(d)).epochMilliseconds;
+    const key = `${zone}\u0000${at}\u0000${FIELDS.map((field) => d[field]).join(' ')}`;
+    return subtracted(
+      key,
+      () => toZoned(at, zone).subtract(Temporal.Duration.from(d)).epochMilliseconds,
+    );
   } catch {
     throw new TimeExpressionError(
       `subtracting ${durationText(d)} from ${toZoned(at, zone).toString({ timeZoneName: 'never' })} goes beyond the supported range of dates`,
     );
   }
 }
+
+const subtracted = memory<number>();
 
 /** addDuration for a checked duration object, but null when the result is out of range. */
 export function addScaled(at: number, d: IsoDuration, zone: string, times: number): number | null {
