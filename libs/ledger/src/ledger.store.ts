@@ -1,8 +1,35 @@
 import { createHash } from 'node:crypto';
-import { type AuditEventInput, appendAudit } from '@app/audit';
+import { appendAudit } from '@app/audit';
 import { likePrefix } from '@app/org';
 import type { DataSource, EntityManager } from 'typeorm';
 import { readOverdueBoard } from './overdue-board.js';
+import { type Escalation, dueForEscalation, escalateItem } from './ledger-escalation.js';
+import {
+  type NewAttachment,
+  attachToEntry,
+  findAttachment,
+  insertAttachment,
+  itemAttachments,
+  pendingAttachments,
+  tooLarge,
+} from './ledger-evidence.js';
+import {
+  type Actor,
+  type ItemRow,
+  ITEM_COLUMNS,
+  ITEM_FROM,
+  auditItem,
+  dueBefore,
+  expectState,
+  findItem,
+  lockItem,
+  lockStreams,
+  notFound,
+  required,
+  toItem,
+  writeEntry,
+} from './ledger-items.js';
+import { type TransitionSpec, applyTransition } from './ledger-transitions.js';
 import { LedgerException, LedgerExceptionCode } from './ledger.exception.js';
 import {
   type LedgerAttachment,
@@ -41,8 +68,10 @@ export interface LedgerOptions {
   readonly timeZone?: string;
 }
 
-/** Who is acting: an audit actor (user id, `system:…`). */
-export type Actor = string;
+export type { Actor } from './ledger-items.js';
+export type { NewAttachment } from './ledger-evidence.js';
+export { ESCALATION_BATCH, type Escalation, LEDGER_OWNS_ESCALATION } from './ledger-escalation.js';
+export { ledgerStream } from './ledger-items.js';
 
 /**
  * What a query may see: items of units under one of `paths` (grant paths of secretaries and
@@ -84,12 +113,6 @@ export interface ItemDetail {
   readonly attachments: LedgerAttachment[];
 }
 
-export interface NewAttachment {
-  readonly fileName: string;
-  readonly contentType: string;
-  readonly content: Buffer;
-}
-
 export interface RollupRow {
   readonly orgUnitId: string;
   readonly orgUnitName: string;
@@ -120,55 +143,6 @@ export interface UnitRollupRow {
   readonly closedOnTime: number;
   readonly onTimeRate: number | null;
 }
-
-export interface Escalation {
-  readonly item: LedgerItem;
-  /** The unit it was escalated to (null when the item has no unit at all). */
-  readonly escalatedTo: string | null;
-  readonly escalations: number;
-}
-
-interface ItemRow {
-  id: string;
-  list: LedgerList;
-  source: LedgerSource;
-  task_id: string | null;
-  instance_id: string | null;
-  title: string;
-  standard: string | null;
-  org_unit_id: string | null;
-  responsible: string | null;
-  assessing_unit_id: string | null;
-  due_at: Date | null;
-  state: LedgerState;
-  escalations: number;
-  escalated_at: Date | null;
-  escalated_to: string | null;
-  submitted_at: Date | null;
-  closed_at: Date | null;
-  closed_by: string | null;
-  reopened: number;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  task_assignee: string | null;
-  task_state: string | null;
-  unit_path: string | null;
-  unit_name: string | null;
-  assessing_path: string | null;
-  assessing_name: string | null;
-}
-
-const ITEM_COLUMNS = `l.id, l.list::text AS list, l.source, l.task_id, l.instance_id, l.title, l.standard,
-  l.org_unit_id, l.responsible, l.assessing_unit_id, l.due_at, l.state::text AS state, l.escalations,
-  l.escalated_at, l.escalated_to, l.submitted_at, l.closed_at, l.closed_by, l.reopened, l.created_by,
-  l.created_at, l.updated_at, t.assignee AS task_assignee, t.state::text AS task_state,
-  o.path AS unit_path, o.name AS unit_name, a.path AS assessing_path, a.name AS assessing_name`;
-
-const ITEM_FROM = `ledger_items l
-  LEFT JOIN tasks t ON t.id = l.task_id
-  LEFT JOIN org_units o ON o.id = l.org_unit_id
-  LEFT JOIN org_units a ON a.id = l.assessing_unit_id`;
 
 /**
  * The roll-up's facts per item and period, after a `units` CTE: parameters $1 the unit paths
@@ -216,34 +190,8 @@ const UNIT_COUNTS = `count(f.id) FILTER (WHERE f.opened OR f.open_at_end OR f.cl
   count(f.id) FILTER (WHERE f.closed)::int AS closed,
   count(f.id) FILTER (WHERE f.closed_on_time)::int AS closed_on_time`;
 
-/** Items escalated per sweep at most (the next sweep takes the rest). */
-export const ESCALATION_BATCH = 500;
-
 /** Rows an export holds at most. */
 export const EXPORT_LIMIT = 50_000;
-
-interface TransitionSpec {
-  readonly from: readonly LedgerState[];
-  readonly to: LedgerState;
-  readonly kind: LedgerEntryKind;
-  readonly note?: string | null;
-  readonly data?: Record<string, unknown>;
-  /** Extra `column = value` assignments. */
-  readonly set?: Record<string, unknown>;
-  /** Runs with the item locked and its state checked, before the update; may refuse. */
-  readonly check?: (manager: EntityManager, item: LedgerItem) => Promise<Record<string, unknown>>;
-  /** Runs after the entry is written (e.g. to link attachments to it). */
-  readonly after?: (manager: EntityManager, item: LedgerItem, entryId: string) => Promise<void>;
-}
-
-/**
- * Which overdue items the ledger escalates (督办): manual ones, and a task's item when it has
- * an org unit to climb from (the condition in `escalate` is the same). A user task whose
- * instance has no org unit is left to the task path of the same sweep (apps/worker
- * EscalationService), which skips every task whose item this covers — so an overdue task is
- * escalated by one of the two paths, never both.
- */
-export const LEDGER_OWNS_ESCALATION = `(source <> 'task' OR org_unit_id IS NOT NULL)`;
 
 /**
  * The 挂账销号 ledger in PostgreSQL. Every change is one transaction: the item row is locked, its
@@ -302,13 +250,8 @@ export class LedgerStore {
   }
 
   /** The item, or LEDGER_ITEM_NOT_FOUND. */
-  async item(id: string, manager: EntityManager = this.dataSource.manager): Promise<LedgerItem> {
-    const [row] = await manager.query<ItemRow[]>(
-      `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE l.id = $1`,
-      [id],
-    );
-    if (!row) throw notFound(id);
-    return toItem(row);
+  item(id: string, manager: EntityManager = this.dataSource.manager): Promise<LedgerItem> {
+    return findItem(manager, id);
   }
 
   async detail(id: string): Promise<ItemDetail> {
@@ -330,27 +273,16 @@ export class LedgerStore {
     return { item, entries, attachments: await this.attachments(id) };
   }
 
-  async attachments(itemId: string): Promise<LedgerAttachment[]> {
-    const rows = await this.dataSource.query<AttachmentRow[]>(
-      `SELECT ${ATTACHMENT_COLUMNS} FROM ledger_attachments WHERE item_id = $1 ORDER BY uploaded_at, id`,
-      [itemId],
-    );
-    return rows.map(toAttachment);
+  attachments(itemId: string): Promise<LedgerAttachment[]> {
+    return itemAttachments(this.dataSource, itemId);
   }
 
   /** One attachment with its bytes, or LEDGER_ATTACHMENT_NOT_FOUND. */
-  async attachment(
+  attachment(
     itemId: string,
     attachmentId: string,
   ): Promise<LedgerAttachment & { content: Buffer }> {
-    const [row] = await this.dataSource.query<(AttachmentRow & { content: Buffer })[]>(
-      `SELECT ${ATTACHMENT_COLUMNS}, content FROM ledger_attachments WHERE item_id = $1 AND id = $2`,
-      [itemId, attachmentId],
-    );
-    if (!row) {
-      throw new LedgerException(LedgerExceptionCode.ATTACHMENT_NOT_FOUND, '未找到该佐证材料');
-    }
-    return { ...toAttachment(row), content: row.content };
+    return findAttachment(this.dataSource, itemId, attachmentId);
   }
 
   /** The path of an org unit, or null when there is none. */
@@ -393,7 +325,7 @@ export class LedgerStore {
         ],
       );
       const id = row.id;
-      await this.entry(manager, id, 'opened', actor, null, { list: input.list }, now);
+      await writeEntry(manager, id, 'opened', actor, null, { list: input.list }, now);
       await appendAudit(manager, `ledger:${id}`, [
         {
           type: 'ledger.opened',
@@ -430,24 +362,10 @@ export class LedgerStore {
     const now = this.clock.now();
     const sha256 = createHash('sha256').update(file.content).digest('hex');
     return this.dataSource.transaction(async (manager) => {
-      const item = await this.locked(manager, itemId);
+      const item = await lockItem(manager, itemId);
       expectState(item, WORKING_STATES, '上传佐证材料');
-      const [row] = await manager.query<AttachmentRow[]>(
-        `INSERT INTO ledger_attachments (item_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${ATTACHMENT_COLUMNS}`,
-        [
-          itemId,
-          file.fileName,
-          file.contentType,
-          file.content.length,
-          sha256,
-          file.content,
-          actor,
-          new Date(now),
-        ],
-      );
-      const attachment = toAttachment(row);
-      await this.audit(manager, item, 'ledger.attachment.added', actor, now, {
+      const attachment = await insertAttachment(manager, itemId, file, sha256, actor, now);
+      await auditItem(manager, item, 'ledger.attachment.added', actor, now, {
         attachmentId: attachment.id,
         fileName: attachment.fileName,
         contentType: attachment.contentType,
@@ -484,13 +402,7 @@ export class LedgerStore {
             { state: item.state, taskState: item.taskState },
           );
         }
-        const rows = await manager.query<{ id: string }[]>(
-          `SELECT id FROM ledger_attachments
-            WHERE item_id = $1 AND entry_id IS NULL AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
-            ORDER BY uploaded_at, id`,
-          [id, evidence.attachmentIds ?? null],
-        );
-        attached = rows.map((row) => row.id);
+        attached = await pendingAttachments(manager, id, evidence.attachmentIds ?? null);
         const missing = (evidence.attachmentIds ?? []).filter((a) => !attached.includes(a));
         if (missing.length > 0) {
           throw new LedgerException(
@@ -513,10 +425,7 @@ export class LedgerStore {
       },
       after: async (manager, _item, entryId) => {
         if (attached.length === 0) return;
-        await manager.query(
-          `UPDATE ledger_attachments SET entry_id = $2 WHERE item_id = $1 AND id = ANY($3::uuid[]) AND entry_id IS NULL`,
-          [id, entryId, attached],
-        );
+        await attachToEntry(manager, id, entryId, attached);
       },
     });
   }
@@ -951,57 +860,24 @@ export class LedgerStore {
 
   /**
    * Items to escalate at `now`: open or in progress, past due, not escalated since
-   * `notSince` (now minus LEDGER_ESCALATION_EVERY). (`settled_at IS NULL` holds for each of
-   * them; said here, it lets PostgreSQL read them from the partial index over unsettled items.)
+   * `notSince` (now minus LEDGER_ESCALATION_EVERY); see ledger-escalation.ts.
    */
-  async dueForEscalation(now: number, notSince: number): Promise<string[]> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM ledger_items
-        WHERE state IN ('open', 'in_progress') AND due_at < $1 AND settled_at IS NULL
-          AND created_at + $3::interval < $1
-          AND (escalated_at IS NULL OR escalated_at <= $2)
-          AND ${LEDGER_OWNS_ESCALATION}
-        ORDER BY due_at, id LIMIT ${ESCALATION_BATCH}`,
-      [new Date(now), new Date(notSince), this.grace],
-    );
-    return rows.map((row) => row.id);
+  dueForEscalation(now: number, notSince: number): Promise<string[]> {
+    return dueForEscalation(this.dataSource, now, notSince, this.grace);
   }
 
   /**
-   * 督办 one level further up the tree, if the item still qualifies (conditional UPDATE: a
-   * second sweep at the same time matches nothing and returns null). The first escalation goes
-   * to the assessing unit (else the parent, else the unit itself), each next one to the parent
-   * of the last, staying at the root once there. Writes the entry and the audit event in the
-   * caller's transaction; notifying is the caller's.
+   * 督办 one level further up the tree, if the item still qualifies (null when it does not),
+   * in the caller's transaction; notifying is the caller's. See ledger-escalation.ts.
    */
-  async escalate(
+  escalate(
     manager: EntityManager,
     itemId: string,
     now: number,
     notSince: number,
     actor: Actor,
   ): Promise<Escalation | null> {
-    await lockStreams(manager, [itemId]);
-    const [rows] = await manager.query<[{ id: string }[], number]>(
-      `UPDATE ledger_items l
-          SET escalations = l.escalations + 1, escalated_at = $2, updated_at = $2,
-              escalated_to = CASE
-                WHEN l.escalated_to IS NULL THEN COALESCE(l.assessing_unit_id,
-                  (SELECT parent_id FROM org_units WHERE id = l.org_unit_id), l.org_unit_id)
-                ELSE COALESCE((SELECT parent_id FROM org_units WHERE id = l.escalated_to), l.escalated_to)
-              END
-        WHERE l.id = $1 AND l.state IN ('open', 'in_progress') AND ${dueBefore('l', '$2', '$4')}
-          AND (l.escalated_at IS NULL OR l.escalated_at <= $3)
-          AND (l.source <> 'task' OR l.org_unit_id IS NOT NULL)
-        RETURNING l.id`,
-      [itemId, new Date(now), new Date(notSince), this.grace],
-    );
-    if (rows.length === 0) return null;
-    const item = await this.item(itemId, manager);
-    const data = { escalatedTo: item.escalatedTo, escalations: item.escalations };
-    await this.entry(manager, itemId, 'escalated', actor, null, data, now);
-    await this.audit(manager, item, 'ledger.escalated', actor, now, data);
-    return { item, escalatedTo: item.escalatedTo, escalations: item.escalations };
+    return escalateItem(manager, itemId, now, notSince, this.grace, actor);
   }
 
   private where(scope: LedgerScope | null, filter: LedgerFilter, params: unknown[]): string {
@@ -1071,8 +947,8 @@ export class LedgerStore {
   private async transition(id: string, actor: Actor, spec: TransitionSpec): Promise<LedgerItem> {
     const now = this.clock.now();
     return this.dataSource.transaction(async (manager) => {
-      const item = await this.locked(manager, id);
-      return this.apply(manager, item, actor, spec, now);
+      const item = await lockItem(manager, id);
+      return applyTransition(manager, item, actor, spec, now);
     });
   }
 
@@ -1111,190 +987,11 @@ export class LedgerStore {
       }
       const closed: LedgerItem[] = [];
       for (const item of items) {
-        closed.push(await this.apply(manager, item, actor, this.verifySpec(note, actor), now));
+        closed.push(await applyTransition(manager, item, actor, this.verifySpec(note, actor), now));
       }
       return closed;
     });
   }
-
-  private async apply(
-    manager: EntityManager,
-    item: LedgerItem,
-    actor: Actor,
-    spec: TransitionSpec,
-    now: number,
-  ): Promise<LedgerItem> {
-    const id = item.id;
-    {
-      expectState(item, spec.from, verbOf(spec.kind));
-      const extra = spec.check ? await spec.check(manager, item) : {};
-      const params: unknown[] = [id, item.state, spec.to, new Date(now)];
-      const assignments = Object.entries(spec.set ?? {}).map(([column, value]) => {
-        if (typeof value === 'object' && value !== null && 'sql' in value) {
-          return `${column} = ${(value as { sql: string }).sql}`;
-        }
-        params.push(value);
-        return `${column} = $${params.length}`;
-      });
-      const [, updated] = await manager.query<[unknown[], number]>(
-        `UPDATE ledger_items SET state = $3::ledger_state, updated_at = $4${assignments.map((a) => `, ${a}`).join('')}
-          WHERE id = $1 AND state = $2::ledger_state`,
-        params,
-      );
-      if (updated !== 1) throw wrongState(item, verbOf(spec.kind));
-      const data = { ...(spec.data ?? {}), ...extra };
-      const entryId = await this.entry(manager, id, spec.kind, actor, spec.note ?? null, data, now);
-      if (spec.after) await spec.after(manager, item, entryId);
-      await this.audit(manager, item, `ledger.${spec.kind}`, actor, now, {
-        from: item.state,
-        to: spec.to,
-        note: spec.note ?? null,
-        ...data,
-      });
-      return this.item(id, manager);
-    }
-  }
-
-  /** The item, locked after its audit chain's head (see lockStreams). */
-  private async locked(manager: EntityManager, id: string): Promise<LedgerItem> {
-    await lockStreams(manager, [id]);
-    const [row] = await manager.query<{ id: string }[]>(
-      `SELECT id FROM ledger_items WHERE id = $1 FOR UPDATE`,
-      [id],
-    );
-    if (!row) throw notFound(id);
-    return this.item(id, manager);
-  }
-
-  private async entry(
-    manager: EntityManager,
-    itemId: string,
-    kind: LedgerEntryKind,
-    actor: Actor,
-    note: string | null,
-    data: Record<string, unknown>,
-    now: number,
-  ): Promise<string> {
-    const [row] = await manager.query<{ id: string }[]>(
-      `INSERT INTO ledger_entries (item_id, kind, actor, note, data, at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [itemId, kind, actor, note, JSON.stringify(data), new Date(now)],
-    );
-    return row.id;
-  }
-
-  private async audit(
-    manager: EntityManager,
-    item: LedgerItem,
-    type: string,
-    actor: Actor,
-    now: number,
-    data: Record<string, unknown>,
-  ): Promise<void> {
-    const event: AuditEventInput = {
-      type,
-      actor,
-      instanceId: item.instanceId,
-      at: now,
-      data: { itemId: item.id, ...data },
-    };
-    await appendAudit(manager, ledgerStream(item), [event]);
-  }
-}
-
-/**
- * SQL: the item `alias` (with `due_at` and `created_at`) is due before `at`, counting the grace
- * (`grace`, an interval): its due time and its opening plus the grace are both before `at`
- * (`effectiveDue` in SQL; the first condition alone lets the partial index over due times
- * serve).
- */
-function dueBefore(alias: string, at: string, grace: string): string {
-  return `(${alias}.due_at < ${at} AND ${alias}.created_at + ${grace}::interval < ${at})`;
-}
-
-/**
- * Locks the heads of the audit chains of these items' streams (their instances', see
- * ledgerStream), in stream order, BEFORE any item row: the order an engine step takes them —
- * the instance's head as the step starts, then the items its batch writes (the approval's 销号
- * of the instance's submitted items, a task's submission). A rejection, a 销号, a bulk 销号 or an
- * escalation that meets a step writing the same items therefore waits for the whole step (or
- * the step for it) instead of the two deadlocking on item → head against head → item, and the
- * step's statements see the item as the other left it: a rejected item stays open, never a
- * closed item with a rejection after it. A head not yet created (an item's own stream before
- * its first event) locks nothing; no step writes such an item.
- */
-async function lockStreams(manager: EntityManager, itemIds: readonly string[]): Promise<void> {
-  await manager.query(
-    `SELECT s.stream FROM audit_streams s
-      WHERE s.stream IN (SELECT COALESCE(l.instance_id::text, 'ledger:' || l.id::text)
-                           FROM ledger_items l WHERE l.id = ANY($1::uuid[]))
-      ORDER BY s.stream FOR UPDATE OF s`,
-    [itemIds],
-  );
-}
-
-/** The audit stream of an item's changes: its instance's for task items, else its own. */
-export function ledgerStream(item: { id: string; instanceId: string | null }): string {
-  return item.instanceId ?? `ledger:${item.id}`;
-}
-
-interface AttachmentRow {
-  id: string;
-  entry_id: string | null;
-  file_name: string;
-  content_type: string;
-  size_bytes: number;
-  sha256: string;
-  uploaded_by: string;
-  uploaded_at: Date;
-}
-
-const ATTACHMENT_COLUMNS =
-  'id, entry_id, file_name, content_type, size_bytes, sha256, uploaded_by, uploaded_at';
-
-function toAttachment(row: AttachmentRow): LedgerAttachment {
-  return {
-    id: row.id,
-    entryId: row.entry_id,
-    fileName: row.file_name,
-    contentType: row.content_type,
-    sizeBytes: row.size_bytes,
-    sha256: row.sha256,
-    uploadedBy: row.uploaded_by,
-    uploadedAt: row.uploaded_at,
-  };
-}
-
-function toItem(row: ItemRow): LedgerItem {
-  return {
-    id: row.id,
-    list: row.list,
-    source: row.source,
-    taskId: row.task_id,
-    instanceId: row.instance_id,
-    title: row.title,
-    standard: row.standard,
-    orgUnitId: row.org_unit_id,
-    responsible: row.responsible,
-    assessingUnitId: row.assessing_unit_id,
-    dueAt: row.due_at,
-    state: row.state,
-    escalations: row.escalations,
-    escalatedAt: row.escalated_at,
-    escalatedTo: row.escalated_to,
-    submittedAt: row.submitted_at,
-    closedAt: row.closed_at,
-    closedBy: row.closed_by,
-    reopened: row.reopened,
-    createdBy: row.created_by,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    taskAssignee: row.task_assignee,
-    taskState: row.task_state,
-    unitPath: row.unit_path,
-    unitName: row.unit_name,
-    assessingPath: row.assessing_path,
-    assessingUnitName: row.assessing_name,
-  };
 }
 
 function orderBy(sort: LedgerFilter['sort']): string {
@@ -1312,75 +1009,8 @@ function orderBy(sort: LedgerFilter['sort']): string {
   }
 }
 
-const VERBS: Record<LedgerEntryKind, string> = {
-  opened: '新建',
-  progress: '报告进展',
-  submitted: '提交',
-  rejected: '退回',
-  closed: '销号',
-  reopened: '重新打开（回头看）',
-  escalated: '督办',
-  cancelled: '取消',
-};
-
-/** A ledger item's state as a person reads it (台账 wording). */
-const STATE_NAMES: Record<LedgerState, string> = {
-  open: '待办',
-  in_progress: '办理中',
-  submitted: '已提交',
-  closed: '已销号',
-  cancelled: '已取消',
-};
-
-function verbOf(kind: LedgerEntryKind): string {
-  return VERBS[kind];
-}
-
-function expectState(item: LedgerItem, from: readonly LedgerState[], verb: string): void {
-  if (!from.includes(item.state)) throw wrongState(item, verb, from);
-}
-
-function wrongState(
-  item: LedgerItem,
-  verb: string,
-  from?: readonly LedgerState[],
-): LedgerException {
-  const expected = from
-    ? `（只有${from.map((state) => `「${STATE_NAMES[state]}」`).join('或')}的事项可以${verb}）`
-    : '';
-  return new LedgerException(
-    LedgerExceptionCode.WRONG_STATE,
-    `该台账事项当前为「${STATE_NAMES[item.state]}」，不能${verb}${expected}`,
-    { state: item.state },
-  );
-}
-
-function notFound(_id: string): LedgerException {
-  return new LedgerException(LedgerExceptionCode.ITEM_NOT_FOUND, '未找到该台账事项');
-}
-
-function tooLarge(maxBytes: number): LedgerException {
-  return new LedgerException(
-    LedgerExceptionCode.ATTACHMENT_TOO_LARGE,
-    `佐证材料文件过大：每份最多 ${maxBytes} 字节（LEDGER_ATTACHMENT_MAX_BYTES）`,
-    { maxBytes },
-  );
-}
-
 /** Exported for the api, which refuses an oversized upload before reading it all. */
 export { tooLarge as attachmentTooLarge };
 
 /** Exported for the api: an item outside the caller's scope gets exactly this (404). */
 export { notFound as ledgerItemNotFound };
-
-function required(text: string | null | undefined, field: string, message: string): string {
-  const value = text?.trim() ?? '';
-  if (value === '') {
-    throw new LedgerException(
-      field === 'reason' ? LedgerExceptionCode.REASON_REQUIRED : LedgerExceptionCode.INVALID_INPUT,
-      `${field} 不能为空：${message}`,
-      [{ field, message: `${field} 不能为空` }],
-    );
-  }
-  return value;
-}
