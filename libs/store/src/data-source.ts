@@ -26,25 +26,6 @@ import { LedgerOverdueBoard1798400000000 } from '../../../migrations/17984000000
 import { LedgerRollupStocks1798500000000 } from '../../../migrations/1798500000000-LedgerRollupStocks.js';
 import { ChannelDeliveriesUnfinished1798600000000 } from '../../../migrations/1798600000000-ChannelDeliveriesUnfinished.js';
 import { LedgerRollupDueToday1798700000000 } from '../../../migrations/1798700000000-LedgerRollupDueToday.js';
-import { AuditEventEntity } from './entities/audit-event.entity.js';
-import { DeploymentEntity } from './entities/deployment.entity.js';
-import { NotificationEntity } from './entities/notification.entity.js';
-import { OutboxEntity } from './entities/outbox.entity.js';
-import { ProcessDefinitionEntity } from './entities/process-definition.entity.js';
-import { ProcessInstanceEntity } from './entities/process-instance.entity.js';
-import { TaskEntity } from './entities/task.entity.js';
-import { TimerEntity } from './entities/timer.entity.js';
-
-export const ENTITIES = [
-  DeploymentEntity,
-  ProcessDefinitionEntity,
-  ProcessInstanceEntity,
-  TaskEntity,
-  TimerEntity,
-  OutboxEntity,
-  NotificationEntity,
-  AuditEventEntity,
-];
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
@@ -82,7 +63,8 @@ export function createDataSource(url: string, options: { poolSize?: number } = {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    // No entities: every table is read and written with SQL by its repository in libs/
+    entities: [],
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,

@@ -1,6 +1,7 @@
 /**
- * @app/store — PostgreSQL persistence: entities, the shared DataSource, deployment, and the
- * transaction that applies an engine step.
+ * @app/store — PostgreSQL persistence: the shared DataSource and migrations, deployment, the
+ * transaction that applies an engine step, and the repositories of instances, tasks, timers,
+ * templates and notifications.
  */
 export * from './batch-start.js';
 export * from './batch-start-plan.js';
@@ -14,14 +15,6 @@ export * from './instance-runtime.js';
 export * from './instance-runtime.types.js';
 export { CLAIM_DUE_TIMERS_SQL } from './instance-lock.js';
 export * from './runtime.exception.js';
-export * from './entities/audit-event.entity.js';
-export * from './entities/deployment.entity.js';
-export * from './entities/notification.entity.js';
-export * from './entities/outbox.entity.js';
-export * from './entities/process-definition.entity.js';
-export * from './entities/process-instance.entity.js';
-export * from './entities/task.entity.js';
-export * from './entities/timer.entity.js';
 export * from './migrate.js';
 export { PREPARED_PER_CONNECTION, type Statement, pipeline, pooledPipeline } from './pipeline.js';
 export { WriteBatch } from './write-batch.js';

@@ -10,8 +10,10 @@ import {
 import type { JsonValue } from '@app/feel';
 import { likePrefix } from '@app/org';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { TaskRowState } from './entities/task.entity.js';
 import type { TaskScope } from './scope.sql.js';
+
+/** The states of a task row (task_state). */
+export type TaskRowState = 'open' | 'completed' | 'cancelled';
 
 /** A task as the api reads it: the row with its instance's unit, template and business key. */
 export interface TaskRow {
