@@ -5,8 +5,14 @@ import { jobInput } from '../jobs/job-input.js';
 
 /** Timers fired per transaction (InstanceRuntime.fireDueTimers). */
 export const TIMER_BATCH_SIZE = 200;
-/** Batches one job fires at most (its timer not among them: then fired on its own). */
-const MAX_BATCHES_PER_JOB = 50;
+/**
+ * How long one job goes on firing batches (its timer not among them: then fired on its own). A
+ * count of batches (it was 50: 10,000 timers) left the rest of a larger wave to wait until every
+ * job of the first 10,000 had been taken and found its timer fired: 100,000 timers due at once
+ * fired with a p99 lateness of 97 s. Time, not a count, bounds the job; the batches are claimed
+ * with SKIP LOCKED, so the jobs that run beside it fire the same wave with it.
+ */
+const FIRING_MS_PER_JOB = 20_000;
 
 /**
  * `timers` / `fire-timer`: fires an engine timer; a timer no longer scheduled is done.
@@ -39,7 +45,8 @@ export class TimerProcessor {
     if (seen?.state !== 'scheduled') return 'skipped';
     const skip: string[] = [];
     let mine = false;
-    for (let round = 0; round < MAX_BATCHES_PER_JOB; round += 1) {
+    const until = performance.now() + FIRING_MS_PER_JOB;
+    while (performance.now() < until) {
       const batch = await this.runtime.fireDueTimers({ limit: TIMER_BATCH_SIZE, skip });
       if (batch.fired.includes(timerId)) mine = true;
       skip.push(...batch.failed);
