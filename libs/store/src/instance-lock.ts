@@ -80,18 +80,28 @@ const LOCK_SQL: Record<LockTarget['kind'], string> = {
 
 /**
  * Claims a batch of due timers with their instances and audit heads (see fireDueTimers): one
- * statement, through the partial index of scheduled timers by due time, locking in one fixed
- * order (instance id, then due time and timer id) and skipping every row another transaction
- * holds — a batch of another worker, a step of one of the instances — so several workers claim
- * disjoint batches and never wait for each other. `$3`: timers this caller already gave up on.
+ * statement, through the partial index of scheduled timers by due time, skipping every row
+ * another transaction holds — a batch of another worker, a step of one of the instances — so
+ * several workers claim disjoint batches and never wait for each other. `$3`: timers this
+ * caller already gave up on.
+ *
+ * The timers are chosen and locked first, on their own narrow rows (instance id, then due time
+ * and timer id), and only those are joined to their instances: sorting the join of every due
+ * timer carried each instance's engine state through the sort, 110–170 ms a claim with 10,000
+ * timers due. A timer whose instance or chain head is held elsewhere stays locked, unfired, until
+ * this transaction ends (nothing here ever waits, so that cannot deadlock).
  */
-export const CLAIM_DUE_TIMERS_SQL = `SELECT ${LOCKED_COLUMNS}, m.id AS timer_id, m.engine_key AS target_key,
+export const CLAIM_DUE_TIMERS_SQL = `WITH due AS MATERIALIZED (
+       SELECT m.id, m.instance_id, m.due_at, m.engine_key, m.state FROM timers m
+        WHERE m.state = 'scheduled' AND m.due_at <= $1 AND m.id <> ALL ($3::uuid[])
+        ORDER BY m.instance_id, m.due_at, m.id LIMIT $2
+        FOR NO KEY UPDATE SKIP LOCKED)
+     SELECT ${LOCKED_COLUMNS}, m.id AS timer_id, m.engine_key AS target_key,
          m.state AS target_state
-      FROM timers m JOIN process_instances p ON p.id = m.instance_id
+      FROM due m JOIN process_instances p ON p.id = m.instance_id
       JOIN audit_streams s ON s.stream = p.id::text
-     WHERE m.state = 'scheduled' AND m.due_at <= $1 AND m.id <> ALL ($3::uuid[])
-     ORDER BY p.id, m.due_at, m.id LIMIT $2
-     FOR NO KEY UPDATE OF p, m, s SKIP LOCKED`;
+     ORDER BY p.id, m.due_at, m.id
+     FOR NO KEY UPDATE OF p, s SKIP LOCKED`;
 
 /** Where a target's instance id is, when the lock finds no row. */
 const INSTANCE_OF_SQL: Record<LockTarget['kind'], string> = {
