@@ -194,6 +194,9 @@ export async function generateWork(
     const result = await timed(client, report, what, sql, params);
     if (!what.startsWith('(')) rows[what] = (rows[what] ?? 0) + (result.rowCount ?? 0);
   };
+  // uuid_generate_v5 for the items' ids, as libs/ledger's taskItemId derives them (the
+  // migrations do not need the extension: TypeORM created it while entities were declared)
+  await client.query(`CREATE EXTENSION IF NOT EXISTS "uuid-ossp"`);
   await client.query(`SELECT setseed(0.42)`);
   await client.query(`SET synchronous_commit = off`);
   await client.query(`SET work_mem = '256MB'`);
