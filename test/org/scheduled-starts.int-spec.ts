@@ -238,8 +238,15 @@ describe('monthly kick-off', () => {
       pattern: '30 * * * *',
       tz: 'Asia/Shanghai',
     });
-    // Upserting again keeps one scheduler of each id
+    // Upserting again keeps one scheduler of each id, and drops the retired ledger sweep's that
+    // an older worker left
+    await queue.upsertJobScheduler(
+      'ledger-escalate',
+      { every: 60_000 },
+      { name: 'ledger-escalate' },
+    );
     await h.get(WorkerHost).ensureSchedules();
+    expect(await queue.getJobScheduler('ledger-escalate')).toBeUndefined();
     const ids = (await queue.getJobSchedulers()).map((s) => s.key).sort();
     expect(ids.filter((id) => id.startsWith('monthly-kickoff'))).toEqual([
       'monthly-kickoff',

@@ -10,7 +10,11 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { type ConnectionOptions, type Job, UnrecoverableError, Worker } from 'bullmq';
-import { maintenanceSchedules, SCHEDULED_JOB_OPTIONS } from './maintenance/schedules.js';
+import {
+  maintenanceSchedules,
+  RETIRED_SCHEDULES,
+  SCHEDULED_JOB_OPTIONS,
+} from './maintenance/schedules.js';
 import { MaintenanceProcessor } from './processors/maintenance.processor.js';
 import { BulkStartRunner } from './schedules/bulk-starts.service.js';
 import { ReminderProcessor } from './processors/reminder.processor.js';
@@ -145,9 +149,15 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
     this.workers.length = 0;
   }
 
-  /** Upserts each maintenance job scheduler that is missing or has another interval. */
+  /**
+   * Upserts each maintenance job scheduler that is missing or has another interval, and removes
+   * the schedulers of retired jobs that an older worker left in Redis.
+   */
   async ensureSchedules(): Promise<void> {
     const queue = this.dispatcher.queue(QueueName.Maintenance);
+    for (const id of RETIRED_SCHEDULES) {
+      if (await queue.getJobScheduler(id)) await queue.removeJobScheduler(id);
+    }
     for (const schedule of maintenanceSchedules(this.env)) {
       const existing = await queue.getJobScheduler(schedule.id);
       if (existing?.every === schedule.every) continue;

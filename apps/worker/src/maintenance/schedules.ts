@@ -1,5 +1,5 @@
 import type { Env } from '@app/config';
-import { ESCALATION_JOB } from '../escalation/escalation.service.js';
+import { ESCALATION_JOB, LEDGER_ESCALATION_JOB } from '../escalation/escalation.service.js';
 import { AUDIT_CHECKPOINT_JOB, checkpointEveryMs } from './audit-checkpoint.service.js';
 
 export type MaintenanceJobName = 'reconcile' | typeof ESCALATION_JOB | typeof AUDIT_CHECKPOINT_JOB;
@@ -22,6 +22,13 @@ export function maintenanceSchedules(env: Env): Schedule[] {
     { id: AUDIT_CHECKPOINT_JOB, name: AUDIT_CHECKPOINT_JOB, every: checkpointEveryMs(env) },
   ];
 }
+
+/**
+ * Schedulers of jobs no longer scheduled, removed where an older worker left them in Redis: the
+ * ledger's own escalation sweep, now part of ESCALATION_JOB (a second sweep changed nothing,
+ * but ran the same work twice).
+ */
+export const RETIRED_SCHEDULES: readonly string[] = [LEDGER_ESCALATION_JOB];
 
 /** Options of the jobs a schedule produces: the next tick is the retry. */
 export const SCHEDULED_JOB_OPTIONS = {
