@@ -207,6 +207,26 @@ export class FaultStack {
     return rows[0]?.n ?? 0;
   }
 
+  /**
+   * Waits until at least `atLeast` instances have completed and answers how many had: the faults
+   * are set off by progress, not after fixed pauses (on a fast machine every instance had ended
+   * before the last fault of a schedule in seconds). Polled often, so a fault lands close to its
+   * mark even when completions come in bursts.
+   */
+  async untilCompleted(atLeast: number, timeoutMs = 90_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const done = await this.completed();
+      if (done >= atLeast) return done;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `${done} instances completed after ${timeoutMs} ms, waiting for ${atLeast}\n${this.processTails()}`,
+        );
+      }
+      await pause(25);
+    }
+  }
+
   /** Waits until all `count` instances have completed; the error says how far they got. */
   async waitForAll(count: number, timeoutMs: number, atFaults: readonly number[]): Promise<void> {
     try {
