@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { FaultStack, pause } from './support/fault-stack.js';
+import { FaultStack } from './support/fault-stack.js';
 
 /**
  * Fault test: several hundred instances, started through two api processes in turn, run on two
@@ -41,24 +41,10 @@ describe('fault tolerance: 2 apis and 2 workers; kill -9 a worker, flush Redis, 
   }, 60_000);
 
   it(`brings all ${INSTANCES} instances to their end with no step doubled and the audit intact`, async () => {
-    // Given several hundred instances being started through both apis (the faults come while
-    // they are: on a fast machine every instance had ended by the time the last was started)
-    const starting = stack.startInstances(INSTANCES);
-    starting.catch(() => undefined); // awaited below; the faults must not wait for it
-    // When one worker is killed (and restarted), Redis flushed, and the other worker killed for
-    // good, mid-flight
-    const [first, second] = [stack.worker(0), stack.worker(1)];
-    const doneAtFault: number[] = [];
-    // (each fault once a share of the instances has ended: 10 %, 30 %, 50 %)
-    doneAtFault.push(await stack.untilCompleted(Math.ceil(INSTANCES * 0.1)));
-    first.kill9();
-    await pause(500);
-    first.start();
-    doneAtFault.push(await stack.untilCompleted(Math.ceil(INSTANCES * 0.3)));
-    await redis.flushdb();
-    doneAtFault.push(await stack.untilCompleted(Math.ceil(INSTANCES * 0.5)));
-    second.kill9();
-    const ids = await starting;
+    // Given instances being started through both apis, when meanwhile one worker is killed
+    // (and restarted), Redis flushed, and the other worker killed for good
+    const { ids, doneAtFault } = await stack.startUnderFaults(INSTANCES, () => redis.flushdb());
+    const second = stack.worker(1);
     expect(stack.startedBy).toEqual([Math.ceil(INSTANCES / 2), Math.floor(INSTANCES / 2)]);
     // (the faults hit work in flight: instances were still running at the first of them, and
     // at the last, so the surviving worker had work to take over)

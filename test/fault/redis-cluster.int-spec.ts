@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FaultStack, pause } from './support/fault-stack.js';
+import { FaultStack } from './support/fault-stack.js';
 import { RedisCluster } from './support/redis-cluster.js';
 
 /**
@@ -37,23 +37,10 @@ describe('fault tolerance on a Redis Cluster: 3 masters, 2 apis and 2 workers, k
   }, 60_000);
 
   it(`brings all ${INSTANCES} instances to their end with no step doubled, the audit intact, and the queues in one slot`, async () => {
-    // Given instances being started through both apis (the faults come while they are)
-    const starting = stack.startInstances(INSTANCES);
-    starting.catch(() => undefined); // awaited below; the faults must not wait for it
-    // When one worker is killed (and restarted), the cluster flushed, and the other worker
-    // killed for good, mid-flight
-    const [first, second] = [stack.worker(0), stack.worker(1)];
-    const doneAtFault: number[] = [];
-    // (each fault once a share of the instances has ended: 10 %, 30 %, 50 %)
-    doneAtFault.push(await stack.untilCompleted(Math.ceil(INSTANCES * 0.1)));
-    first.kill9();
-    await pause(500);
-    first.start();
-    doneAtFault.push(await stack.untilCompleted(Math.ceil(INSTANCES * 0.3)));
-    await cluster.flushAll();
-    doneAtFault.push(await stack.untilCompleted(Math.ceil(INSTANCES * 0.5)));
-    second.kill9();
-    const ids = await starting;
+    // Given instances being started through both apis, when meanwhile one worker is killed
+    // (and restarted), the cluster flushed, and the other worker killed for good
+    const { ids, doneAtFault } = await stack.startUnderFaults(INSTANCES, () => cluster.flushAll());
+    const second = stack.worker(1);
     expect(stack.startedBy).toEqual([Math.ceil(INSTANCES / 2), Math.floor(INSTANCES / 2)]);
     // (instances were still running at the first fault and at the last)
     expect(doneAtFault[0]).toBeLessThan(INSTANCES);

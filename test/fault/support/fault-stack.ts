@@ -46,7 +46,7 @@ const XML = `<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>
 `;
 
-export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits for `promise` at most `ms` milliseconds. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -205,6 +205,32 @@ export class FaultStack {
       [TEMPLATE],
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * The scenario's faults, set off while `count` instances are being started through the apis
+   * in turn (on a fast machine every instance had ended by the time the last was started), each
+   * once a share of them has ended: at 10 % worker 0 is killed with SIGKILL and restarted, at
+   * 30 % `flush` empties Redis, at 50 % worker 1 is killed for good. Answers the instances' ids
+   * and how many had ended at each fault.
+   */
+  async startUnderFaults(
+    count: number,
+    flush: () => Promise<unknown>,
+  ): Promise<{ ids: string[]; doneAtFault: number[] }> {
+    const starting = this.startInstances(count);
+    starting.catch(() => undefined); // awaited below; the faults must not wait for it
+    const [first, second] = [this.worker(0), this.worker(1)];
+    const doneAtFault: number[] = [];
+    doneAtFault.push(await this.untilCompleted(Math.ceil(count * 0.1)));
+    first.kill9();
+    await pause(500);
+    first.start();
+    doneAtFault.push(await this.untilCompleted(Math.ceil(count * 0.3)));
+    await flush();
+    doneAtFault.push(await this.untilCompleted(Math.ceil(count * 0.5)));
+    second.kill9();
+    return { ids: await starting, doneAtFault };
   }
 
   /**
