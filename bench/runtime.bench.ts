@@ -42,6 +42,7 @@ import { loadEnv } from '@app/config';
 import { OutboxDispatcher } from '@app/queue';
 import { OrgDirectory } from '@app/org';
 import { DefinitionCache, InstanceRuntime, createDataSource, systemClock } from '@app/store';
+import { STEP_PROJECTORS } from '@app/runtime';
 import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -1207,7 +1208,7 @@ async function inProcessStarter(resources: Resources): Promise<TimerStarter> {
     dataSource,
     new DefinitionCache(dataSource),
     systemClock,
-    { timeZone: env.TIME_ZONE, reminderOffsets: env.reminderOffsets },
+    { timeZone: env.TIME_ZONE, reminderOffsets: env.reminderOffsets, projectors: STEP_PROJECTORS },
     dispatcher,
     () => errors++,
   );

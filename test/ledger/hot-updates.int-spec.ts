@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ledgerStepWrites, taskItemId } from '@app/ledger';
 import { DefinitionCache, DeploymentService, InstanceRuntime } from '@app/store';
+import { STEP_PROJECTORS } from '@app/runtime';
 import type { DataSource } from 'typeorm';
 import { bpmn } from '../support/bpmn.js';
 import { TestClock, testDataSource } from '../support/database.js';
@@ -23,7 +24,7 @@ describe('ledger items: the usual changes are HOT updates', () => {
       dataSource,
       new DefinitionCache(dataSource, 0),
       clock,
-      { timeZone: 'Asia/Shanghai', reminderOffsets: [] },
+      { timeZone: 'Asia/Shanghai', reminderOffsets: [], projectors: STEP_PROJECTORS },
       null,
     );
     await new DeploymentService(dataSource, new DefinitionCache(dataSource, 0), clock).deploy(

@@ -7,6 +7,7 @@ import {
   RuntimeException,
   RuntimeExceptionCode,
 } from '@app/store';
+import { STEP_PROJECTORS } from '@app/runtime';
 import type { DataSource } from 'typeorm';
 import { TestClock, testDataSource } from '../support/database.js';
 import { bpmn } from '../support/bpmn.js';
@@ -28,7 +29,11 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
       dataSource,
       cache,
       clock,
-      { timeZone: 'Asia/Shanghai', reminderOffsets: ['P3D', 'P1D', 'PT0S'] },
+      {
+        timeZone: 'Asia/Shanghai',
+        reminderOffsets: ['P3D', 'P1D', 'PT0S'],
+        projectors: STEP_PROJECTORS,
+      },
       null,
     );
   });

@@ -7,6 +7,7 @@ import {
   RuntimeException,
   RuntimeExceptionCode,
 } from '@app/store';
+import { STEP_PROJECTORS } from '@app/runtime';
 import type { DataSource } from 'typeorm';
 import { TestClock, testDataSource } from '../support/database.js';
 import { bpmn } from '../support/bpmn.js';
@@ -33,7 +34,12 @@ describe('step cache: completions in one round trip, checked against the locked 
         dataSource,
         new DefinitionCache(dataSource, 0),
         clock,
-        { timeZone: 'Asia/Shanghai', reminderOffsets: [], stepCacheSize },
+        {
+          timeZone: 'Asia/Shanghai',
+          reminderOffsets: [],
+          stepCacheSize,
+          projectors: STEP_PROJECTORS,
+        },
         null,
       );
     a = runtime();

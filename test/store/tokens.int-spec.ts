@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DefinitionCache, DeploymentService, InstanceRuntime } from '@app/store';
+import { STEP_PROJECTORS } from '@app/runtime';
 import type { DataSource } from 'typeorm';
 import { bpmn } from '../support/bpmn.js';
 import { TestClock, testDataSource } from '../support/database.js';
@@ -24,7 +25,7 @@ describe('tokens: where every running instance stands (a view over the engine st
       dataSource,
       cache,
       clock,
-      { timeZone: 'Asia/Shanghai', reminderOffsets: [] },
+      { timeZone: 'Asia/Shanghai', reminderOffsets: [], projectors: STEP_PROJECTORS },
       null,
     );
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueName } from '@app/queue';
 import { DefinitionCache, InstanceRuntime } from '@app/store';
+import { STEP_PROJECTORS } from '@app/runtime';
 import {
   EscalationService,
   JobHandlerRegistry,
@@ -129,7 +130,11 @@ describe('worker maintenance: escalation and reconciliation', () => {
       h.dataSource,
       new DefinitionCache(h.dataSource, 0),
       h.clock,
-      { timeZone: h.env.TIME_ZONE, reminderOffsets: h.env.reminderOffsets },
+      {
+        timeZone: h.env.TIME_ZONE,
+        reminderOffsets: h.env.reminderOffsets,
+        projectors: STEP_PROJECTORS,
+      },
       null,
     );
     const undelivered = await crashed.start({ templateKey: 'wm-now' }, 'test');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { type NewUserTask, ledgerStepWrites, taskItemId } from './ledger-projection.js';
+import type { NewUserTask } from '@app/store';
+import { ledgerProjector, ledgerStepWrites, taskItemId } from './ledger-projection.js';
 
 const ctx = {
   instanceId: '0b0f6a52-5a0e-4f38-9d3e-3c4f0f1b2a10',
@@ -172,5 +173,34 @@ describe('ledger projection', () => {
         data: { itemId: five, taskKey: '5', by: 'task' },
       }),
     ]);
+  });
+
+  it('crosses off the submitted items of the instance when the completion approves by the properties of its element, and only then', () => {
+    const approve = (variables: unknown) =>
+      ledgerProjector.project(
+        [],
+        [
+          {
+            engineKey: '9',
+            elementId: 'Approve',
+            state: 'completed',
+            variables,
+            properties: { 'ledger.verifies': 'instance' },
+          },
+        ],
+        ctx,
+      );
+    const crossesOff = (writes: { sql: string }[]) =>
+      writes.some((write) =>
+        write.sql.includes("WHERE instance_id = $1::uuid AND state = 'submitted'"),
+      );
+
+    expect(crossesOff(approve({ approved: true }).writes)).toBe(true);
+    expect(approve({ approved: true }).audit.map((event) => event.type)).toEqual([
+      'ledger.submitted',
+      'ledger.closed',
+    ]);
+    expect(crossesOff(approve({ approved: false }).writes)).toBe(false);
+    expect(crossesOff(approve({}).writes)).toBe(false);
   });
 });

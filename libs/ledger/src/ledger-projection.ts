@@ -1,11 +1,20 @@
 import { hash as cryptoHash } from 'node:crypto';
 import type { AuditEventInput } from '@app/audit';
+import type {
+  EndedTask,
+  EndedUserTask,
+  NewUserTask,
+  ProjectedStep,
+  ProjectorWrite,
+  StepProjector,
+} from '@app/store';
 
 /**
- * The ledger's part of an engine step (libs/store's effects projection adds these statements
- * to the step's single write batch, so they commit with it): every new user task opens an
- * item (挂账); a completed one is submitted with the completion variables as evidence; a
- * cancelled one is cancelled.
+ * The ledger's part of an engine step: a StepProjector (libs/store runs it on every step and
+ * adds its statements to the step's single write batch, so they commit with it): every new user
+ * task opens an item (挂账); a completed one is submitted with the completion variables as
+ * evidence; a cancelled one is cancelled; an approval (`ledger.verifies`) crosses off the
+ * instance's submitted items.
  *
  * The statements run as parts of one `WITH` chain against the snapshot taken before the step
  * (see WriteBatch in libs/store), and are kept simple to plan (this is on every step's path):
@@ -13,51 +22,7 @@ import type { AuditEventInput } from '@app/audit';
  * are opened, moved and given entries by primary key, with no lookup through the tasks table,
  * and the audit events can be written in the same batch.
  */
-export interface LedgerStepContext {
-  readonly instanceId: string;
-  /** The instance's org unit: the items' responsible unit (its parent assesses them). */
-  readonly orgUnitId: string | null;
-  readonly actor: string;
-  readonly now: number;
-}
-
-/** A user task the step created (and perhaps ended in the same step). */
-export interface NewUserTask {
-  readonly engineKey: string;
-  /** The tasks row id. */
-  readonly taskId: string;
-  readonly elementId: string;
-  /** The task's name (the element id when it has none). */
-  readonly title: string;
-  /**
-   * The member an inner instance of a multi-instance task is for (its loop item, when that is
-   * a member id): the item's title reads 「<title> — <member's name>」 like the task row, the name
-   * read inside the step's statement. Absent or not a member id: the title alone.
-   */
-  readonly forMember?: string | null;
-  /** The 工作标准: the element's documentation (null when it has none). */
-  readonly standard: string | null;
-  /** The assignee, else the candidate users and groups joined. */
-  readonly responsible: string | null;
-  readonly dueAt: number | null;
-  readonly ended: EndedTask | null;
-}
-
-export interface EndedTask {
-  readonly state: 'completed' | 'cancelled';
-  readonly variables: unknown;
-}
-
-/** A user task that was open before the step and ended in it. */
-export interface EndedUserTask extends EndedTask {
-  readonly engineKey: string;
-  readonly elementId: string;
-  /**
-   * The completion approves the instance's file (see `verifiesInstance`): the instance's
-   * submitted items, and this task's own, are crossed off (销号) by the completing user.
-   */
-  readonly verifies?: boolean;
-}
+type LedgerStepContext = ProjectedStep;
 
 /** The `zeebe:properties` entry that marks a user task as the approval of its instance's file. */
 export const LEDGER_VERIFIES = 'ledger.verifies';
@@ -83,11 +48,7 @@ export function verifiesInstance(
   );
 }
 
-/** One statement of the batch: SQL with `$1 … $n` and its values. */
-export interface LedgerWrite {
-  readonly sql: string;
-  readonly params: unknown[];
-}
+type LedgerWrite = ProjectorWrite;
 
 /**
  * The id of the ledger item of an instance's task: a name-based (version 5) uuid of the
@@ -110,6 +71,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The uuid namespace of task ledger items (a fixed random uuid, as bytes). */
 const ITEM_NAMESPACE = Buffer.from('5c1e0b7e4b5a4f0e9d3a2f6b8c7d1e90', 'hex');
+
+/** The ledger as a projector of steps (wired into the store by libs/runtime). */
+export const ledgerProjector: StepProjector = {
+  name: 'ledger',
+  project: (created, ended, step) => ledgerStepWrites(created, ended, step),
+};
 
 /** The statements and audit events of the ledger for one step. */
 export function ledgerStepWrites(
@@ -200,7 +167,7 @@ export function ledgerStepWrites(
     // is left alone by both statements.
     const itemId = taskItemId(ctx.instanceId, task.engineKey);
     const state = itemState(task);
-    if (task.verifies && state === 'submitted') {
+    if (state === 'submitted' && verifiesInstance(task.properties, task.variables)) {
       verifyInstance(itemId, task, ctx, at, own, { entries: verifying, updates }, event);
       continue;
     }

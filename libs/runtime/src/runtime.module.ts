@@ -1,5 +1,6 @@
 import { type Env, loadEnv } from '@app/config';
 import { BUILT_IN_SERVICE_TASK_TYPES } from '@app/bpmn';
+import { ledgerProjector } from '@app/ledger';
 import { OrgDirectory } from '@app/org';
 import { OutboxDispatcher } from '@app/queue';
 import {
@@ -22,6 +23,9 @@ import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { closeRedisConnection, redisConnection } from './redis.js';
 import { CLOCK, DATA_SOURCE, ENV, REDIS_CONNECTION } from './tokens.js';
+
+/** What every step is projected onto besides the store's own tables: the ledger (挂账销号). */
+export const STEP_PROJECTORS = [ledgerProjector] as const;
 
 export interface RuntimeModuleOptions {
   /** Defaults to loadEnv(process.env). */
@@ -135,6 +139,7 @@ export class RuntimeModule implements OnApplicationShutdown {
               {
                 timeZone: env.TIME_ZONE,
                 reminderOffsets: env.reminderOffsets,
+                projectors: STEP_PROJECTORS,
                 stepCacheSize: env.STEP_CACHE_SIZE,
                 callActivityMaxDepth: env.CALL_ACTIVITY_MAX_DEPTH,
                 stepMaxActivations: env.STEP_MAX_ACTIVATIONS,

@@ -203,6 +203,7 @@ export class BatchStarter {
       zone: this.options.timeZone,
       registry: this.definitions,
       reminderOffsets: this.options.reminderOffsets,
+      projectors: this.options.projectors,
       orgUnitId,
     });
     const events = [started, ...projection.audit];

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '@app/audit';
 import { type Effect, type InstanceState, type ProcessRegistry, type Task } from '@app/engine';
-import { ledgerStepWrites, verifiesInstance } from '@app/ledger';
 import { type OutboxJob, outboxJob } from '@app/queue';
 import { parseDuration, subtractDuration } from '@app/time';
+import type { EndedUserTask, NewUserTask, StepProjector } from './step-projector.js';
 import type { WriteBatch } from './write-batch.js';
 
 export interface ProjectionContext {
@@ -16,6 +16,8 @@ export interface ProjectionContext {
   readonly reminderOffsets: readonly string[];
   /** The instance's org unit (the ledger items' responsible unit). */
   readonly orgUnitId: string | null;
+  /** What else each step is projected onto, in order (the ledger: libs/runtime wires it). */
+  readonly projectors: readonly StepProjector[];
   /**
    * A task row the step must find open with this claim: the UPDATE that ends it is expected
    * to change one row (WriteBatch.expectOne), else the statement fails.
@@ -102,7 +104,7 @@ export function projectEffects(
         break;
       case 'task.created': {
         const id = randomUUID();
-        const node = ctx.registry.byRef(effect.task.processRef)?.nodes[effect.task.elementId];
+        const node = elementOf(ctx, effect.task);
         const remindersModelled =
           !!node && 'boundaryEvents' in node && node.boundaryEvents.length > 0;
         newTasks.push({ id, task: effect.task, remindersModelled });
@@ -254,8 +256,8 @@ export function projectEffects(
     );
   }
   const endedTaskKeys = [...endedTasks.keys()];
-  const ledger = ledgerStepWrites(
-    newTasks
+  if (ctx.projectors.length > 0) {
+    const created: NewUserTask[] = newTasks
       .filter(({ task }) => task.kind === 'user')
       .map(({ id, task }) => ({
         engineKey: task.key,
@@ -263,24 +265,29 @@ export function projectEffects(
         elementId: task.elementId,
         title: task.name ?? task.elementId,
         forMember: task.loopItem ?? null,
-        standard: standardOf(ctx, task),
+        standard: elementOf(ctx, task)?.documentation ?? null,
         responsible: responsibleOf(task),
         dueAt: task.dueAt,
         ended: endedNew.get(id) ?? null,
-      })),
-    [...endedTasks]
-      .filter(([, ended]) => ended.kind === 'user')
-      .map(([engineKey, ended]) => ({
-        engineKey,
-        elementId: ended.elementId,
-        state: ended.state,
-        variables: ended.variables,
-        verifies: ended.state === 'completed' && verifies(ctx, ended),
-      })),
-    ctx,
-  );
-  for (const write of ledger.writes) batch.add(write.sql, write.params);
-  audit.push(...ledger.audit);
+      }));
+    const ended: EndedUserTask[] = [...endedTasks]
+      .filter(([, task]) => task.kind === 'user')
+      .map(([engineKey, task]) => {
+        const node = elementOf(ctx, task);
+        return {
+          engineKey,
+          elementId: task.elementId,
+          state: task.state,
+          variables: task.variables,
+          properties: node?.kind === 'userTask' ? node.properties : undefined,
+        };
+      });
+    for (const projector of ctx.projectors) {
+      const out = projector.project(created, ended, ctx);
+      for (const write of out.writes) batch.add(write.sql, write.params);
+      audit.push(...out.audit);
+    }
+  }
   for (const [key, ended] of endedTasks) {
     const update = `UPDATE tasks SET state = $3::task_state, ended_at = $4, variables = $5,
          completed_by = CASE WHEN $3::text = 'completed' THEN $6 ELSE NULL END
@@ -368,22 +375,12 @@ function responsibleOf(task: Task): string | null {
   return candidates.length > 0 ? candidates.join(',') : null;
 }
 
-/** The 工作标准 of a user task's ledger item: its element's `<bpmn:documentation>`. */
-function standardOf(ctx: ProjectionContext, task: Task): string | null {
-  const node = ctx.registry.byRef(task.processRef)?.nodes[task.elementId];
-  return node?.documentation ?? null;
+/** The element of a task or ended task in its deployed process (undefined: not found). */
+function elementOf(ctx: ProjectionContext, task: { processRef: string; elementId: string }) {
+  return ctx.registry.byRef(task.processRef)?.nodes[task.elementId];
 }
 
 /** The root scope's variables, kept in their own column for queries. */
 export function rootVariables(state: InstanceState): InstanceState['variables'][string] {
   return state.variables[state.rootKey] ?? {};
-}
-
-/** Whether the completion approves the instance's file (`ledger.verifies`, docs/ledger.md). */
-function verifies(
-  ctx: ProjectionContext,
-  ended: { processRef: string; elementId: string; variables: unknown },
-): boolean {
-  const node = ctx.registry.byRef(ended.processRef)?.nodes[ended.elementId];
-  return node?.kind === 'userTask' && verifiesInstance(node.properties, ended.variables);
 }

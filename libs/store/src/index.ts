@@ -15,6 +15,7 @@ export * from './instance-runtime.js';
 export * from './instance-runtime.types.js';
 export { CLAIM_DUE_TIMERS_SQL } from './instance-lock.js';
 export * from './runtime.exception.js';
+export type * from './step-projector.js';
 export * from './migrate.js';
 export { PREPARED_PER_CONNECTION, type Statement, pipeline, pooledPipeline } from './pipeline.js';
 export { WriteBatch } from './write-batch.js';

@@ -22,6 +22,7 @@ import { type InstanceRow, OPEN_TASKS_SQL, type TaskListingRow } from './instanc
 import type { InstanceSummary, OpenTaskRow, StepOptions } from './instance-runtime.types.js';
 import { addAuditHead, addInstanceUpdate, addOutbox } from './instance-write.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
+import type { StepProjector } from './step-projector.js';
 import { WriteBatch } from './write-batch.js';
 
 /*
@@ -64,6 +65,7 @@ export interface StepSettings {
   readonly timeZone: string;
   readonly registry: ProcessRegistry;
   readonly reminderOffsets: readonly string[];
+  readonly projectors: readonly StepProjector[];
 }
 
 /** A planned step: no batch when it changed nothing. */
@@ -182,6 +184,7 @@ export function addStepEffects(
     zone: settings.timeZone,
     registry: settings.registry,
     reminderOffsets: settings.reminderOffsets,
+    projectors: settings.projectors,
     orgUnitId: summary.orgUnitId,
     expectedTask: expected?.task,
   });

@@ -109,6 +109,7 @@ export class InstanceRuntime {
       timeZone: this.options.timeZone,
       registry: this.definitions,
       reminderOffsets: this.options.reminderOffsets,
+      projectors: this.options.projectors,
     };
   }
 

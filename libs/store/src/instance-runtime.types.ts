@@ -1,11 +1,17 @@
 import type { EngineContext, InstanceState, Variables, displayState } from '@app/engine';
 import type { OutboxRow } from '@app/queue';
 import type { EntityManager } from 'typeorm';
+import type { StepProjector } from './step-projector.js';
 
 export interface RuntimeOptions {
   readonly timeZone: string;
   /** Default reminder offsets before a task's due date, e.g. ['P3D', 'P1D', 'PT0S']. */
   readonly reminderOffsets: readonly string[];
+  /**
+   * What each step is projected onto besides the store's own tables, in order: in the api and
+   * the worker, the ledger (RuntimeModule wires `ledgerProjector` of @app/ledger).
+   */
+  readonly projectors: readonly StepProjector[];
   /** Instances kept for one-round-trip completions (see StepCache); default 10,000, 0: none. */
   readonly stepCacheSize?: number;
   /** How deep called processes nest (CALL_ACTIVITY_MAX_DEPTH); the engine's default: 10. */

@@ -1,6 +1,6 @@
 import type { Env } from '@app/config';
 import { OutboxDispatcher, type OutboxRow, QueueName } from '@app/queue';
-import { CLOCK, DATA_SOURCE, ENV } from '@app/runtime';
+import { CLOCK, DATA_SOURCE, ENV, STEP_PROJECTORS } from '@app/runtime';
 import {
   BatchStarter,
   type BatchRun,
@@ -45,6 +45,7 @@ export class BulkStartRunner {
       new BatchStarter(definitions, clock, {
         timeZone: env.TIME_ZONE,
         reminderOffsets: env.reminderOffsets,
+        projectors: STEP_PROJECTORS,
         callActivityMaxDepth: env.CALL_ACTIVITY_MAX_DEPTH,
         stepMaxActivations: env.STEP_MAX_ACTIVATIONS,
         feelLimits: env.feelLimits,
