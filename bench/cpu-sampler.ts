@@ -83,6 +83,31 @@ export class CpuSampler {
   }
 }
 
+/** One line: the cores busy in all, and who used them. */
+export function cpuLine(cpu: CpuSplit | null): string {
+  if (!cpu) return '    CPU: n/a (no /proc)';
+  const parts: [string, number][] = [
+    ['postgres', cpu.postgres],
+    ['api', cpu.api],
+    ['worker', cpu.worker],
+    ['redis', cpu.redis],
+    ['bench client', cpu.client],
+    ['pgbench', cpu.pgbench],
+    ['postgres for other dbs', cpu.postgresOtherDbs],
+    ['other', cpu.other],
+  ];
+  const others = cpu.otherTop.map((p) => `${p.name} ${p.cores.toFixed(2)}`).join(', ');
+  return (
+    `    CPU, cores busy of ${cpu.cores}: ${cpu.machine.toFixed(2)} = ` +
+    parts
+      .filter(([, value]) => value >= 0.005)
+      .map(([name, value]) => `${name} ${value.toFixed(2)}`)
+      .join(', ') +
+    (others ? ` (${others})` : '') +
+    (cpu.steal >= 0.01 ? `; stolen by the hypervisor ${cpu.steal.toFixed(2)}` : '')
+  );
+}
+
 /** The sampling itself, in the worker thread. */
 class ProcSampler {
   private static readonly HZ = 100;

@@ -47,7 +47,7 @@ import { Queue, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort } from '../test/support/processes.js';
-import { type CpuLabel, CpuSampler, type CpuSplit } from './cpu-sampler.js';
+import { type CpuLabel, CpuSampler, type CpuSplit, cpuLine } from './cpu-sampler.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEQUENTIAL_FIXTURE = new URL('./fixtures/sequential-10.bpmn', import.meta.url);
@@ -1388,30 +1388,6 @@ const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} ms`
 const seconds = (value: number) =>
   Number.isFinite(value) ? `${(value / 1000).toFixed(2)} s` : 'n/a';
 const times = (value: number) => `${value.toFixed(2)}×`;
-
-function cpuLine(cpu: CpuSplit | null): string {
-  if (!cpu) return '    CPU: n/a (no /proc)';
-  const parts: [string, number][] = [
-    ['postgres', cpu.postgres],
-    ['api', cpu.api],
-    ['worker', cpu.worker],
-    ['redis', cpu.redis],
-    ['bench client', cpu.client],
-    ['pgbench', cpu.pgbench],
-    ['postgres for other dbs', cpu.postgresOtherDbs],
-    ['other', cpu.other],
-  ];
-  const others = cpu.otherTop.map((p) => `${p.name} ${p.cores.toFixed(2)}`).join(', ');
-  return (
-    `    CPU, cores busy of ${cpu.cores}: ${cpu.machine.toFixed(2)} = ` +
-    parts
-      .filter(([, value]) => value >= 0.005)
-      .map(([name, value]) => `${name} ${value.toFixed(2)}`)
-      .join(', ') +
-    (others ? ` (${others})` : '') +
-    (cpu.steal >= 0.01 ? `; stolen by the hypervisor ${cpu.steal.toFixed(2)}` : '')
-  );
-}
 
 function distributionLine(name: string, d: Distribution, unit = ms): string {
   return (

@@ -30,6 +30,7 @@ import { createDataSource, systemClock } from '@app/store';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { AppProcess, freePort } from '../test/support/processes.js';
+import { type CpuLabel, CpuSampler, type CpuSplit, cpuLine } from './cpu-sampler.js';
 import {
   ITEMS_PER_BRANCH,
   census,
@@ -76,8 +77,8 @@ interface Config {
   readonly postgresUrl: URL;
   readonly redisUrl: URL;
   readonly redisDb: number;
-  /** BENCH_SCALE_KEEP_DB=1: the views' database stays after the run, for profiling by hand. */
-  readonly keepViewsDb: boolean;
+  /** BENCH_SCALE_KEEP_DB=1: the databases stay after the run, for profiling by hand. */
+  readonly keepDbs: boolean;
 }
 
 function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | 'help' {
@@ -122,7 +123,7 @@ function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Config | '
     ),
     redisUrl: new URL(env.BENCH_REDIS_URL?.trim() || 'redis://127.0.0.1:6379'),
     redisDb: int(env, 'BENCH_REDIS_DB', 0) ?? 13,
-    keepViewsDb: env.BENCH_SCALE_KEEP_DB?.trim() === '1',
+    keepDbs: env.BENCH_SCALE_KEEP_DB?.trim() === '1',
   };
 }
 
@@ -179,8 +180,7 @@ class Resources {
     for (const child of this.commands) child.kill('SIGTERM');
     await Promise.all([...this.children].map((child) => attempt(child.name, () => child.stop())));
     await attempt('redis keys', () => this.deleteRedisKeys());
-    const kept = this.config.keepViewsDb ? [this.viewsDb] : [];
-    for (const db of [this.viewsDb, this.kickoffDb].filter((db) => !kept.includes(db))) {
+    for (const db of this.config.keepDbs ? [] : [this.viewsDb, this.kickoffDb]) {
       await attempt(`drop database ${db}`, () =>
         adminQuery(this.config.postgresUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`),
       );
@@ -536,7 +536,7 @@ async function viewsPhase(
   }
   await api.stop();
   resources.children.delete(api);
-  if (config.keepViewsDb) report(`  kept database ${db} (BENCH_SCALE_KEEP_DB=1): drop it by hand`);
+  if (config.keepDbs) report(`  kept database ${db} (BENCH_SCALE_KEEP_DB=1): drop it by hand`);
   else await adminQuery(config.postgresUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   return {
     branches: config.branches,
@@ -608,6 +608,8 @@ interface KickoffResult {
   /** Worker spawned → every one committed. */
   readonly workerStartToAllSeenSeconds: number;
   readonly instancesPerSecond: number;
+  /** Who used the cores from the first batch committed to the last (null: no /proc). */
+  readonly cpu: CpuSplit | null;
 }
 
 /**
@@ -659,13 +661,18 @@ async function kickoffPhase(
         `political birthdays for ${month}; starting a worker (it deploys process-templates and ` +
         `opens the month)`,
     );
-    const worker = new AppProcess('worker', {
-      DATABASE_URL: resources.dbUrl(db),
-      REDIS_URL: resources.redisUrl(),
-      BULLMQ_PREFIX: `${resources.prefix}-kickoff`,
-      TEMPLATES_DIR: TEMPLATES,
-      LOG_LEVEL: 'warn',
-    });
+    const worker = new AppProcess(
+      'worker',
+      {
+        DATABASE_URL: resources.dbUrl(db),
+        REDIS_URL: resources.redisUrl(),
+        BULLMQ_PREFIX: `${resources.prefix}-kickoff`,
+        TEMPLATES_DIR: TEMPLATES,
+        LOG_LEVEL: 'warn',
+      },
+      // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=<dir>`): node options of the worker
+      (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    );
     resources.children.add(worker);
     const spawned = Date.now();
     worker.start();
@@ -677,26 +684,43 @@ async function kickoffPhase(
              FROM process_instances`,
         )
       ).rows[0];
-    let last = { theme: 0, birthday: 0 };
+    // Progress as the product shows it: the batches of the kick-off's bulk starts, each marked
+    // done in the transaction that starts its instances — a read of a few dozen rows. (Counting
+    // process_instances every 250 ms took 40 ms a read by the end: a sixth of a core taken from
+    // the run it measures.) Once every instance is there, they are counted exactly below.
+    const progress = async () =>
+      (
+        await pool.query<{ started: number }>(
+          `SELECT COALESCE(sum(started), 0)::int AS started FROM bulk_start_batches WHERE state = 'done'`,
+        )
+      ).rows[0].started;
     let lastReport = Date.now();
+    const sampler = new CpuSampler(
+      () => new Map<number, CpuLabel>(worker.pid === undefined ? [] : [[worker.pid, 'worker']]),
+      [db],
+    );
+    let sampling = false;
     await waitUntil(
       `the kick-off to start ${expected} instances`,
       config.kickoffWaitSeconds * 1000,
       async () => {
         if (!worker.running) throw new BenchError(`worker exited:\n${worker.tail()}`);
-        last = await count();
+        const started = await progress();
+        if (started > 0 && !sampling) {
+          sampling = true;
+          sampler.start();
+        }
         if (Date.now() - lastReport > 15_000) {
           lastReport = Date.now();
-          report(
-            `  … ${integer.format(last.theme + last.birthday)} of ${integer.format(expected)}`,
-          );
+          report(`  … ${integer.format(started)} of ${integer.format(expected)}`);
         }
-        return last.theme + last.birthday >= expected;
+        return started >= expected;
       },
     );
     const seen = Date.now();
+    const cpu = await sampler.stop();
     await sleep(2000); // anything beyond what was wanted (a double start) would show now
-    last = await count();
+    const last = await count();
     const [span] = (
       await pool.query<{ first: Date; last: Date }>(
         `SELECT min(created_at) AS first, max(created_at) AS last FROM process_instances`,
@@ -720,6 +744,7 @@ async function kickoffPhase(
       firstToAllSeenSeconds: firstToAll,
       workerStartToAllSeenSeconds: (seen - spawned) / 1000,
       instancesPerSecond: expected / Math.max(firstToAll, 0.001),
+      cpu,
     };
     report(
       `  ${integer.format(expected)} instances: first → last created ` +
@@ -727,10 +752,12 @@ async function kickoffPhase(
         `${firstToAll.toFixed(1)} s (${integer.format(result.instancesPerSecond)}/s); worker ` +
         `start → all ${result.workerStartToAllSeenSeconds.toFixed(1)} s`,
     );
+    report(cpuLine(cpu));
     return result;
   } finally {
     await pool.end();
-    await adminQuery(config.postgresUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
+    if (config.keepDbs) report(`  kept database ${db} (BENCH_SCALE_KEEP_DB=1): drop it by hand`);
+    else await adminQuery(config.postgresUrl, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
   }
 }
 

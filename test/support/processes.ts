@@ -25,12 +25,19 @@ export class AppProcess {
   constructor(
     readonly name: 'api' | 'worker',
     private readonly env: Record<string, string>,
+    /** Node's own options before the entry (a bench's `--cpu-prof`, say). */
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   start(): void {
     const child = spawn(
       process.execPath,
-      ['--import', '@swc-node/register/esm-register', `apps/${this.name}/src/main.ts`],
+      [
+        ...this.nodeArgs,
+        '--import',
+        '@swc-node/register/esm-register',
+        `apps/${this.name}/src/main.ts`,
+      ],
       { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const keep = (chunk: Buffer) => {
@@ -40,6 +47,11 @@ export class AppProcess {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.child = child;
+  }
+
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** kill -9: no shutdown hooks, no goodbye. */
