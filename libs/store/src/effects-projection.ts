@@ -4,6 +4,7 @@ import { type Effect, type InstanceState, type ProcessRegistry, type Task } from
 import { type OutboxJob, outboxJob } from '@app/queue';
 import { parseDuration, subtractDuration } from '@app/time';
 import type { EndedUserTask, NewUserTask, StepProjector } from './step-projector.js';
+import type { ProjectedTask } from './tasks.repository.js';
 import type { WriteBatch } from './write-batch.js';
 
 export interface ProjectionContext {
@@ -27,22 +28,6 @@ export interface ProjectionContext {
     readonly key: string;
     readonly claimedBy: string | null;
   };
-}
-
-/** A task row this step inserts, as the instance's answer lists open tasks. */
-export interface ProjectedTask {
-  readonly id: string;
-  readonly kind: Task['kind'];
-  readonly engine_key: string;
-  readonly element_id: string;
-  readonly name: string | null;
-  readonly assignee: string | null;
-  readonly candidate_groups: string[];
-  readonly candidate_users: string[];
-  readonly due_at: Date | null;
-  readonly claimed_by: null;
-  readonly state: 'open' | 'completed' | 'cancelled';
-  readonly created_at: Date;
 }
 
 export interface Projection {

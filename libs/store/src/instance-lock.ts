@@ -3,7 +3,7 @@ import type { InstanceState } from '@app/engine';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { rootVariables } from './effects-projection.js';
-import type { CompleteTaskOptions, LockedTask, OpenTaskRow } from './instance-runtime.types.js';
+import type { CompleteTaskOptions, LockedTask } from './instance-runtime.types.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
 import { StepTransaction } from './step-transaction.js';
 
@@ -115,11 +115,6 @@ const INSTANCE_OF_SQL: Record<LockTarget['kind'], string> = {
 export const OPEN_TASKS_SQL = `SELECT id, kind, engine_key, element_id, name, assignee, candidate_groups,
     candidate_users, due_at, claimed_by, created_at
    FROM tasks WHERE instance_id = $1 AND state::text = 'open'`;
-
-export interface TaskListingRow extends OpenTaskRow {
-  engine_key: string;
-  created_at: Date;
-}
 
 /**
  * One step's transaction on a connection of its own, in two round trips: `BEGIN` and the

@@ -12,14 +12,10 @@ import {
   step,
 } from '@app/engine';
 import type { OutboxRow } from '@app/queue';
-import {
-  type ProjectedTask,
-  projectEffects,
-  rootVariables,
-  withTaskNames,
-} from './effects-projection.js';
-import { type InstanceRow, OPEN_TASKS_SQL, type TaskListingRow } from './instance-lock.js';
-import type { InstanceSummary, OpenTaskRow, StepOptions } from './instance-runtime.types.js';
+import { projectEffects, rootVariables, withTaskNames } from './effects-projection.js';
+import { type InstanceRow, OPEN_TASKS_SQL } from './instance-lock.js';
+import type { InstanceSummary, StepOptions } from './instance-runtime.types.js';
+import type { OpenTaskRow, ProjectedTask, TaskListingRow } from './tasks.repository.js';
 import { addAuditHead, addInstanceUpdate, addOutbox } from './instance-write.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
 import type { StepProjector } from './step-projector.js';

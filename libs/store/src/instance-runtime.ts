@@ -14,7 +14,6 @@ import {
   type LockTarget,
   CLAIM_DUE_TIMERS_SQL,
   OPEN_TASKS_SQL,
-  type TaskListingRow,
   checkTask,
   lockedStep,
   taskStateText,
@@ -44,6 +43,7 @@ import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
 import { pooledPipeline } from './pipeline.js';
 import { type CachedInstance, StepCache } from './step-cache.js';
 import { StepTransaction } from './step-transaction.js';
+import type { TaskListingRow } from './tasks.repository.js';
 import { TimersRepository } from './timers.repository.js';
 import { WriteBatch } from './write-batch.js';
 

@@ -2,6 +2,7 @@ import type { EngineContext, InstanceState, Variables, displayState } from '@app
 import type { OutboxRow } from '@app/queue';
 import type { EntityManager } from 'typeorm';
 import type { StepProjector } from './step-projector.js';
+import type { OpenTaskRow } from './tasks.repository.js';
 
 export interface RuntimeOptions {
   readonly timeZone: string;
@@ -37,19 +38,6 @@ export interface StartInput {
   readonly businessKey?: string | null;
   readonly orgUnitId?: string | null;
   readonly variables?: Variables;
-}
-
-/** An open task row of an instance, as the instance's answer lists it. */
-export interface OpenTaskRow {
-  readonly id: string;
-  readonly kind: 'user' | 'service';
-  readonly element_id: string;
-  readonly name: string | null;
-  readonly assignee: string | null;
-  readonly candidate_groups: string[];
-  readonly candidate_users: string[];
-  readonly due_at: Date | null;
-  readonly claimed_by: string | null;
 }
 
 /** The instance as the step committed it. */

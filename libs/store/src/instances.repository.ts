@@ -1,7 +1,7 @@
 import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { OpenTaskRow } from './instance-runtime.types.js';
+import type { OpenTaskRow } from './tasks.repository.js';
 import { type UnitScope, unitScopeCondition } from './scope.sql.js';
 
 /** An instance as the api lists and shows it (no state, no variables). */

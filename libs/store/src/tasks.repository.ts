@@ -15,11 +15,14 @@ import type { TaskScope } from './scope.sql.js';
 /** The states of a task row (task_state). */
 export type TaskRowState = 'open' | 'completed' | 'cancelled';
 
-/** A task as the api reads it: the row with its instance's unit, template and business key. */
-export interface TaskRow {
+/**
+ * A row of `tasks`, every column as PostgreSQL answers it: the table's one row type. The shapes
+ * that read part of a row (below, and the step's OpenTaskRow / TaskListingRow / ProjectedTask)
+ * pick their columns from it, so a column changes in one place.
+ */
+export interface TasksTableRow {
   id: string;
   instance_id: string;
-  template_key: string;
   engine_key: string;
   kind: 'user' | 'service';
   element_id: string;
@@ -29,48 +32,94 @@ export interface TaskRow {
   candidate_users: string[];
   due_at: Date | null;
   follow_up_at: Date | null;
+  form_key: string | null;
+  job_type: string | null;
   state: TaskRowState;
   claimed_by: string | null;
   completed_by: string | null;
-  form_key: string | null;
+  variables: Record<string, JsonValue> | null;
+  reminders_modelled: boolean;
+  escalations: number;
+  escalated_at: Date | null;
   created_at: Date;
   ended_at: Date | null;
+  /** The instance's unit and template, kept on the row by a trigger (tasks_instance_columns). */
   org_unit_id: string | null;
-  template_name: string | null;
-  business_key: string | null;
+  template_key: string;
 }
+
+/** A task as the api reads it: the row with its template's name and its business key. */
+export type TaskRow = Pick<
+  TasksTableRow,
+  | 'id'
+  | 'instance_id'
+  | 'template_key'
+  | 'engine_key'
+  | 'kind'
+  | 'element_id'
+  | 'name'
+  | 'assignee'
+  | 'candidate_groups'
+  | 'candidate_users'
+  | 'due_at'
+  | 'follow_up_at'
+  | 'state'
+  | 'claimed_by'
+  | 'completed_by'
+  | 'form_key'
+  | 'created_at'
+  | 'ended_at'
+  | 'org_unit_id'
+> & { template_name: string | null; business_key: string | null };
+
+/** An open task of an instance, as the instance's answer lists it. */
+export type OpenTaskRow = Readonly<
+  Pick<
+    TasksTableRow,
+    | 'id'
+    | 'kind'
+    | 'element_id'
+    | 'name'
+    | 'assignee'
+    | 'candidate_groups'
+    | 'candidate_users'
+    | 'due_at'
+    | 'claimed_by'
+  >
+>;
+
+/** An open task as a step reads its instance's (OPEN_TASKS_SQL): the listing, keyed. */
+export type TaskListingRow = OpenTaskRow &
+  Readonly<Pick<TasksTableRow, 'engine_key' | 'created_at'>>;
+
+/** A task row a step inserts (effects-projection), as the instance's answer lists it. */
+export type ProjectedTask = TaskListingRow & Readonly<Pick<TasksTableRow, 'state'>>;
 
 /** A service task with what its job handler gets (`run-job`). */
-export interface ServiceTaskRow {
-  instance_id: string;
-  org_unit_id: string | null;
-  kind: string;
-  state: string;
-  element_id: string;
-  job_type: string | null;
-  variables: Record<string, JsonValue> | null;
+export type ServiceTaskRow = Pick<
+  TasksTableRow,
+  'instance_id' | 'org_unit_id' | 'kind' | 'state' | 'element_id' | 'job_type' | 'variables'
+> & {
   /** The task's headers from the engine's state. */
   headers: Record<string, string> | null;
-}
+};
 
 /** A task as a notice about it (reminder, 督办) reads it. */
-export interface NoticeTaskRow {
-  instance_id: string;
-  element_id: string;
-  name: string | null;
-  state: TaskRowState;
-  assignee: string | null;
-  candidate_users: string[];
-  candidate_groups: string[];
-  due_at: Date | null;
-}
+export type NoticeTaskRow = Pick<
+  TasksTableRow,
+  | 'instance_id'
+  | 'element_id'
+  | 'name'
+  | 'state'
+  | 'assignee'
+  | 'candidate_users'
+  | 'candidate_groups'
+  | 'due_at'
+>;
 
 /** A task the escalation sweep has just escalated, with its instance's unit. */
-export interface EscalatedTaskRow extends NoticeTaskRow {
-  org_unit_id: string | null;
-  due_at: Date;
-  escalations: number;
-}
+export type EscalatedTaskRow = Omit<NoticeTaskRow, 'due_at'> &
+  Pick<TasksTableRow, 'org_unit_id' | 'escalations'> & { due_at: Date };
 
 /** When a task is due for 督办 (see `dueForEscalation`). */
 export interface EscalationWindow {
