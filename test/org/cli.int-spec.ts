@@ -402,6 +402,21 @@ describe('cli audit verify, audit checkpoint', () => {
     expect((await cli('audit', 'verify')).code).toBe(0);
   });
 
+  it('given a ledger item whose stream left no trace in the audit tables, when its stream is verified, then it is broken (exit 1), not unknown', async () => {
+    // A hand-opened item written without its events (as if they were all deleted)
+    const [item] = await dataSource.query<{ id: string }[]>(
+      `INSERT INTO ledger_items (list, source, title, state, created_by, created_at, updated_at)
+       VALUES ('task', 'manual', '无痕事项', 'open', 'test', now(), now()) RETURNING id::text AS id`,
+    );
+    try {
+      const run = await cli('audit', 'verify', '--stream', `ledger:${item.id}`);
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 1, stderr: '' });
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false });
+    } finally {
+      await dataSource.query(`DELETE FROM ledger_items WHERE id = $1`, [item.id]);
+    }
+  });
+
   it('refuses bad input with exit 2, one line naming the problem and nothing on stdout', async () => {
     // One after another: each spawns a node process
     const runs: Run[] = [];

@@ -1,15 +1,16 @@
 import { parseArgs } from 'node:util';
 import {
   CheckpointExportError,
-  auditStreamKnown,
+  auditStreamRecorded,
   checkpointEveryMs,
   checkpointExport,
   checkpointRecord,
   takeCheckpoint,
   verifyAudit,
 } from '@app/audit';
+import { LedgerStore } from '@app/ledger';
 import { OPERATOR_ACTOR } from '@app/org';
-import { systemClock } from '@app/store';
+import { InstancesRepository, systemClock } from '@app/store';
 import { withDatabase } from './database.js';
 
 export const AUDIT_USAGE = 'usage: cli audit verify [--stream STREAM] | cli audit checkpoint';
@@ -57,9 +58,19 @@ async function verify(args: readonly string[]): Promise<number> {
       `--stream '${stream}' is not an audit stream: an instance id, ledger:<item id> or system`,
     );
   }
-  return withDatabase(async ({ dataSource }) => {
-    if (stream !== undefined && !(await auditStreamKnown(dataSource.manager, stream))) {
-      return refuse(`no audit stream '${stream}'`);
+  return withDatabase(async ({ dataSource, env }) => {
+    if (stream !== undefined && !(await auditStreamRecorded(dataSource.manager, stream))) {
+      // Every trace deleted: still a stream (broken) while its instance or ledger item exists
+      const [, item] = /^ledger:(.*)$/i.exec(stream) ?? [];
+      const owner =
+        item !== undefined
+          ? await new LedgerStore(dataSource, systemClock, {
+              yellowDays: env.LEDGER_YELLOW_DAYS,
+              graceDays: env.LEDGER_GRACE_DAYS,
+              timeZone: env.TIME_ZONE,
+            }).orgUnitOf(item)
+          : await new InstancesRepository(dataSource).orgUnitOf(stream);
+      if (owner === null) return refuse(`no audit stream '${stream}'`);
     }
     const result = await verifyAudit(dataSource.manager, stream === undefined ? {} : { stream });
     process.stdout.write(`${JSON.stringify(result)}\n`);

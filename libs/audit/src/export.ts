@@ -218,23 +218,21 @@ export async function takeCheckpoint(
 }
 
 /**
- * Whether `stream` names an audit stream: the system stream, one with anything left (an event,
- * a head, an anchor), or the stream of an instance or hand-opened ledger item that exists
- * (whose events may all have been deleted: that verifies as broken, not as unknown).
+ * Whether the audit tables hold anything of `stream` (an event, a head, an anchor), or it is the
+ * system stream. A stream whose every trace was deleted is not recorded here; its instance or
+ * hand-opened ledger item, if it still exists, makes it known (that verifies as broken, not as
+ * unknown) — the callers look that up in the instances' and the ledger's repositories.
  */
-export async function auditStreamKnown(manager: EntityManager, stream: string): Promise<boolean> {
+export async function auditStreamRecorded(
+  manager: EntityManager,
+  stream: string,
+): Promise<boolean> {
   if (stream === SYSTEM_STREAM) return true;
-  const ledger = /^ledger:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(
-    stream,
-  );
-  const instance = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(stream);
   const [row] = await manager.query<{ found: boolean }[]>(
     `SELECT EXISTS (SELECT 1 FROM audit_events WHERE stream = $1)
          OR EXISTS (SELECT 1 FROM audit_streams WHERE stream = $1)
-         OR EXISTS (SELECT 1 FROM audit_anchors WHERE stream = $1)
-         OR ($2::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM process_instances WHERE id = $2::uuid))
-         OR ($3::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM ledger_items WHERE id = $3::uuid)) AS found`,
-    [stream, instance ? stream : null, ledger ? ledger[1] : null],
+         OR EXISTS (SELECT 1 FROM audit_anchors WHERE stream = $1) AS found`,
+    [stream],
   );
   return row?.found === true;
 }

@@ -1,4 +1,9 @@
-import { type AuditVerification, SYSTEM_STREAM, auditStreamKnown, verifyAudit } from '@app/audit';
+import {
+  type AuditVerification,
+  SYSTEM_STREAM,
+  auditStreamRecorded,
+  verifyAudit,
+} from '@app/audit';
 import { LedgerStore } from '@app/ledger';
 import type { Principal } from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
@@ -54,7 +59,7 @@ export class AuditService {
       );
     } else {
       // The system stream, or one that belongs to no unit: the committee's alone
-      if (owner === undefined && !(await auditStreamKnown(this.dataSource.manager, stream))) {
+      if (owner === undefined && !(await auditStreamRecorded(this.dataSource.manager, stream))) {
         throw absent(stream);
       }
       if (!committee) {
