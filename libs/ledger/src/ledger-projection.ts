@@ -134,7 +134,7 @@ export function ledgerStepWrites(
       }
       return `(${id}::uuid, 'task'::ledger_list, 'task', ${taskId}::uuid, $1::uuid, ${title}, ${standard},
         $2::text, ${responsible}, ${due}::timestamptz, ${state}::ledger_state, ${submitted}::timestamptz,
-        ${settled}::timestamptz, (SELECT o.parent_id FROM org_units o WHERE o.id = $2::text), $3,
+        ${settled}::timestamptz, org_unit_parent($2::text), $3,
         $4::timestamptz, $4::timestamptz)`;
     });
     // A plain VALUES list: a batch of starts (mergeParts in @app/store) joins the rows of every

@@ -26,6 +26,7 @@ import { LedgerOverdueBoard1798400000000 } from '../../../migrations/17984000000
 import { LedgerRollupStocks1798500000000 } from '../../../migrations/1798500000000-LedgerRollupStocks.js';
 import { ChannelDeliveriesUnfinished1798600000000 } from '../../../migrations/1798600000000-ChannelDeliveriesUnfinished.js';
 import { LedgerRollupDueToday1798700000000 } from '../../../migrations/1798700000000-LedgerRollupDueToday.js';
+import { OrgUnitParentFunction1798800000000 } from '../../../migrations/1798800000000-OrgUnitParentFunction.js';
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
@@ -56,6 +57,7 @@ export const MIGRATIONS = [
   LedgerRollupStocks1798500000000,
   ChannelDeliveriesUnfinished1798600000000,
   LedgerRollupDueToday1798700000000,
+  OrgUnitParentFunction1798800000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
