@@ -1,5 +1,11 @@
 import type { Env } from '@app/config';
-import { type JobData, OutboxDispatcher, QueueName } from '@app/queue';
+import {
+  type JobData,
+  OutboxDispatcher,
+  QueueName,
+  isRedisCluster,
+  queueLocation,
+} from '@app/queue';
 import { ENV, REDIS_CONNECTION, deployTemplates } from '@app/runtime';
 import { DeploymentService } from '@app/store';
 import {
@@ -135,8 +141,9 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }, this.env.RECONCILE_INTERVAL_MS);
     this.healTimer.unref();
+    const layout = isRedisCluster(this.connection) ? ', a hash tag per queue on the cluster' : '';
     this.logger.log(
-      `processing ${routes.map(([queue]) => queue).join(', ')} (prefix ${this.env.BULLMQ_PREFIX}, concurrency ${this.env.WORKER_CONCURRENCY})`,
+      `processing ${routes.map(([queue]) => queue).join(', ')} (prefix ${this.env.BULLMQ_PREFIX}${layout}, concurrency ${this.env.WORKER_CONCURRENCY})`,
     );
   }
 
@@ -204,9 +211,13 @@ export class WorkerHost implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private startWorker(queue: QueueName, route: Route, concurrency: number): Worker {
-    const worker = new Worker(queue, route, {
-      connection: this.connection,
+    const location = queueLocation(queue, {
       prefix: this.env.BULLMQ_PREFIX,
+      connection: this.connection,
+    });
+    const worker = new Worker(location.name, route, {
+      connection: this.connection,
+      prefix: location.prefix,
       concurrency,
       autorun: true,
       ...WORKER_LOCK_SETTINGS,

@@ -215,23 +215,30 @@ describe('loadEnv', () => {
     );
   });
 
-  it('given a Redis Cluster, when loaded, then BULLMQ_PREFIX must hold a hash tag and the nodes be redis:// URLs', () => {
+  it('given a Redis Cluster, when loaded, then BULLMQ_PREFIX must hold no hash tag (one Redis: it may) and the nodes be redis:// URLs', () => {
+    // One Redis keeps the prefixes deployments have, hash tag or not
     expect(loadEnv({ BULLMQ_PREFIX: '{branchflow}' }).BULLMQ_PREFIX).toBe('{branchflow}');
     expect(loadEnv({ BULLMQ_PREFIX: 'bf-{eu}-1' }).BULLMQ_PREFIX).toBe('bf-{eu}-1');
+    // A cluster gives each queue a tag of its own: the default prefix will do
     const cluster = loadEnv({
       REDIS_CLUSTER_NODES: 'redis://:secret@10.0.0.1:7000,redis://10.0.0.2:7000/',
-      BULLMQ_PREFIX: '{branchflow}',
     });
-    expect(cluster.REDIS_CLUSTER_NODES).toBe(
+    expect([cluster.REDIS_CLUSTER_NODES, cluster.BULLMQ_PREFIX]).toEqual([
       'redis://:secret@10.0.0.1:7000,redis://10.0.0.2:7000/',
+      'branchflow',
+    ]);
+    expect(
+      loadEnv({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000', BULLMQ_PREFIX: 'bf-eu_1' })
+        .BULLMQ_PREFIX,
+    ).toBe('bf-eu_1');
+    // and refuses a tag in the prefix, which would pin every queue to one slot again
+    const onCluster = (prefix: string) => () =>
+      loadEnv({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000', BULLMQ_PREFIX: prefix });
+    expect(onCluster('{branchflow}')).toThrow(
+      /BULLMQ_PREFIX="\{branchflow\}": BULLMQ_PREFIX must not hold a hash tag on a Redis Cluster/,
     );
-    expect(() =>
-      loadEnv({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000', BULLMQ_PREFIX: 'branchflow' }),
-    ).toThrow(
-      /BULLMQ_PREFIX="branchflow": BULLMQ_PREFIX must hold a hash tag such as \{branchflow\} on a Redis Cluster/,
-    );
-    expect(() => loadEnv({ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000' })).toThrow(
-      /BULLMQ_PREFIX.*must hold a hash tag/,
+    expect(onCluster('bf-{eu}-1')).toThrow(
+      /BULLMQ_PREFIX="bf-\{eu\}-1": .*must not hold a hash tag/,
     );
     for (const prefix of ['{a}{b}', 'a:b', '{}', 'a}']) {
       expect(() => loadEnv({ BULLMQ_PREFIX: prefix })).toThrow(
@@ -239,7 +246,7 @@ describe('loadEnv', () => {
       );
     }
     for (const nodes of ['10.0.0.1:7000', 'redis://10.0.0.1:7000/1', 'redis://a:1, redis://b:2']) {
-      expect(() => loadEnv({ REDIS_CLUSTER_NODES: nodes, BULLMQ_PREFIX: '{bf}' })).toThrow(
+      expect(() => loadEnv({ REDIS_CLUSTER_NODES: nodes, BULLMQ_PREFIX: 'bf' })).toThrow(
         /REDIS_CLUSTER_NODES must be redis:\/\/ URLs of cluster nodes/,
       );
     }

@@ -42,7 +42,8 @@ export class Env {
    * Seed nodes of a Redis Cluster, comma-separated redis:// (or rediss://) URLs without a
    * database index, e.g. `redis://10.0.0.1:7000,redis://10.0.0.2:7000`; the first one's user,
    * password and TLS apply to every node. Empty (the default): no cluster, REDIS_URL is used.
-   * When set, REDIS_URL is not, and BULLMQ_PREFIX must hold a hash tag (docs/scale.md).
+   * When set, REDIS_URL is not, each queue gets a hash tag of its own, and BULLMQ_PREFIX must
+   * hold none (docs/scale.md).
    */
   @Matches(/^(rediss?:\/\/[^\s,/]+\/?(,rediss?:\/\/[^\s,/]+\/?)*)?$/, {
     message:
@@ -63,9 +64,11 @@ export class Env {
   TIME_ZONE = 'Asia/Shanghai';
 
   /**
-   * BullMQ key prefix (one per deployment; tests use one per suite). It may hold one hash tag,
-   * e.g. `{branchflow}`, and must on a Redis Cluster: BullMQ's scripts touch several keys of a
-   * queue at once, which a cluster allows only within one hash slot.
+   * BullMQ key prefix (one per deployment; tests use one per suite). On one Redis it may hold one
+   * hash tag, e.g. `{branchflow}` (a cluster once required it: deployments keep their keys). On a
+   * Redis Cluster it must hold none: each queue's keys get a hash tag of the prefix and the queue
+   * (`queueLocation` in @app/queue), so that the queues spread over the masters, and a tag in the
+   * prefix would put them all in one slot again.
    */
   @Matches(/^(?=.)[a-z0-9_-]*(\{[a-z0-9_-]+\})?[a-z0-9_-]*$/i, {
     message:
@@ -73,15 +76,15 @@ export class Env {
   })
   @ValidateBy(
     {
-      name: 'hashTagOnCluster',
+      name: 'noHashTagOnCluster',
       validator: {
         validate: (value: unknown, args) =>
-          (args?.object as Env).REDIS_CLUSTER_NODES === '' || /\{[^{}]+\}/.test(String(value)),
+          (args?.object as Env).REDIS_CLUSTER_NODES === '' || !/[{}]/.test(String(value)),
       },
     },
     {
       message:
-        'BULLMQ_PREFIX must hold a hash tag such as {branchflow} on a Redis Cluster (REDIS_CLUSTER_NODES is set)',
+        'BULLMQ_PREFIX must not hold a hash tag on a Redis Cluster (REDIS_CLUSTER_NODES is set): each queue gets one of its own (docs/scale.md: moving from a prefix such as {branchflow})',
     },
   )
   BULLMQ_PREFIX = 'branchflow';

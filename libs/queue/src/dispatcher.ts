@@ -1,12 +1,11 @@
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { OUTBOX_ROW_COLUMNS, type OutboxRow } from './outbox.js';
+import { queueLocation, type QueueDeployment } from './queue-location.js';
 import { QueueName } from './queues.js';
 
-export interface DispatcherOptions {
-  readonly connection: ConnectionOptions;
-  /** BullMQ key prefix (tests use one per suite). */
-  readonly prefix: string;
+/** The deployment's prefix (tests use one per suite) and Redis; each queue's: `queueLocation`. */
+export interface DispatcherOptions extends QueueDeployment {
   readonly now: () => number;
   /** Options of every job enqueued (default DEFAULT_JOB_OPTIONS; tests shorten the backoff). */
   readonly jobOptions?: DefaultJobOptions;
@@ -37,9 +36,10 @@ export class OutboxDispatcher {
   queue(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, {
+      const location = queueLocation(name, this.options);
+      queue = new Queue(location.name, {
         connection: this.options.connection,
-        prefix: this.options.prefix,
+        prefix: location.prefix,
         defaultJobOptions: this.options.jobOptions ?? DEFAULT_JOB_OPTIONS,
       });
       this.queues.set(name, queue);

@@ -1,6 +1,7 @@
+import { isRedisCluster } from '@app/queue';
 import { describe, expect, it } from '@jest/globals';
 import { Cluster, Redis } from 'ioredis';
-import { closeRedisConnection, isRedisCluster, redisClient, redisConnection } from './redis.js';
+import { closeRedisConnection, redisClient, redisConnection } from './redis.js';
 
 describe('redisConnection', () => {
   it('given no cluster nodes, when made, then it is the options of REDIS_URL, as BullMQ workers need them', () => {

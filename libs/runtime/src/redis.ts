@@ -1,3 +1,4 @@
+import { isRedisCluster } from '@app/queue';
 import type { ConnectionOptions, RedisOptions } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 
@@ -54,11 +55,6 @@ export function redisConnection(settings: RedisSettings): ConnectionOptions {
   });
 }
 
-/** True when the connection is a Redis Cluster client (REDIS_CLUSTER_NODES was set). */
-export function isRedisCluster(connection: ConnectionOptions): connection is Cluster {
-  return connection instanceof Cluster;
-}
-
 /** What a raw client of the process (not BullMQ's) overrides of the shared connection. */
 export interface RedisClientOptions {
   /** CLIENT SETNAME, so that `CLIENT LIST` says which part of which process holds it. */
@@ -75,8 +71,10 @@ export interface RedisClientOptions {
 
 /**
  * A new raw client of the same Redis as `connection` (its own connections, closed by the
- * caller): a `Redis` for one Redis, a `Cluster` for a Redis Cluster. Keys a raw client's
- * commands touch together must share a hash tag (the deployment's BULLMQ_PREFIX has one).
+ * caller): a `Redis` for one Redis, a `Cluster` for a Redis Cluster. On a cluster, keys that one
+ * command or script touches together must share a hash tag of their own: BULLMQ_PREFIX has none
+ * there (each queue has its own, `queueLocation`). Today's raw uses touch one key each (the
+ * health check's PING, the auth throttle's counter script).
  */
 export function redisClient(
   connection: ConnectionOptions,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
-import { QueueName } from '@app/queue';
+import { QueueName, queueLocation } from '@app/queue';
 import { closeRedisConnection, redisConnection } from '@app/runtime';
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
@@ -179,7 +179,11 @@ export class FaultStack {
       REDIS_URL: redisEnv.REDIS_URL ?? 'redis://127.0.0.1:6379',
       REDIS_CLUSTER_NODES: redisEnv.REDIS_CLUSTER_NODES ?? '',
     });
-    const queue = new Queue(QueueName.Advance, { connection, prefix: redisEnv.BULLMQ_PREFIX });
+    const location = queueLocation(QueueName.Advance, {
+      prefix: redisEnv.BULLMQ_PREFIX ?? 'branchflow',
+      connection,
+    });
+    const queue = new Queue(location.name, { connection, prefix: location.prefix });
     try {
       await waitFor(
         `${count} workers on the ${QueueName.Advance} queue`,

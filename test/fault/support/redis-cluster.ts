@@ -78,12 +78,10 @@ export class RedisCluster {
   }
 
   /** Keys matching `pattern` on each node, by port (SCAN: each node answers for its own slots). */
-  async keysPerNode(pattern: string): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
-    for (const port of this.ports) {
-      counts.set(port, (await this.keysOn(port, pattern)).length);
-    }
-    return counts;
+  async keysByNode(pattern: string): Promise<Map<number, string[]>> {
+    const keys = new Map<number, string[]>();
+    for (const port of this.ports) keys.set(port, await this.keysOn(port, pattern));
+    return keys;
   }
 
   /** The string values of the keys matching `pattern`, on every node. */

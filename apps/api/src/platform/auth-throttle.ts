@@ -9,8 +9,8 @@ export interface AuthThrottleOptions {
   /** How long an address over the limit is refused. */
   readonly lockoutMs: number;
   /**
-   * Redis key prefix (the deployment's BullMQ prefix), shared by every api process; on a Redis
-   * Cluster its hash tag puts the counters in the queues' slot.
+   * Redis key prefix (the deployment's BullMQ prefix), shared by every api process. The count
+   * script touches one key, so on a Redis Cluster each address's counter may sit in any slot.
    */
   readonly prefix: string;
   /** Redis to count in; null: count in this process only. */
