@@ -39,7 +39,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 import { loadEnv } from '@app/config';
-import { OutboxDispatcher } from '@app/queue';
+import { OutboxDispatcher, QueueName, queueLocation } from '@app/queue';
 import { OrgDirectory } from '@app/org';
 import { DefinitionCache, InstanceRuntime, createDataSource, systemClock } from '@app/store';
 import { STEP_PROJECTORS } from '@app/runtime';
@@ -226,10 +226,12 @@ class Resources {
 
   /** A BullMQ queue handle under the bench's prefix (read-only use: counts, workers). */
   timersQueue(): Queue {
-    this.queue ??= new Queue('timers', {
+    const connection = this.redisConnection();
+    const { name, prefix } = queueLocation(QueueName.Timers, {
       prefix: this.owned.prefix,
-      connection: this.redisConnection(),
+      connection,
     });
+    this.queue ??= new Queue(name, { prefix, connection });
     return this.queue;
   }
 
