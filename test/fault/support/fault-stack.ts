@@ -139,6 +139,15 @@ export class FaultStack {
     }
   }
 
+  /** A request to api `index` as the committee supervisor the stack made (path after `/api`). */
+  request(index: number, path: string, init: { method?: string; body?: unknown } = {}) {
+    return fetch(`${this.bases[index]}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { 'content-type': 'application/json', ...this.auth },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+  }
+
   /**
    * Starts `count` instances through the apis, 25 requests at a time, each request to the next
    * api in turn (as a round-robin load balancer would). Returns their ids.
