@@ -27,6 +27,7 @@ import { LedgerRollupStocks1798500000000 } from '../../../migrations/17985000000
 import { ChannelDeliveriesUnfinished1798600000000 } from '../../../migrations/1798600000000-ChannelDeliveriesUnfinished.js';
 import { LedgerRollupDueToday1798700000000 } from '../../../migrations/1798700000000-LedgerRollupDueToday.js';
 import { OrgUnitParentFunction1798800000000 } from '../../../migrations/1798800000000-OrgUnitParentFunction.js';
+import { LedgerRollupRefreshCached1798900000000 } from '../../../migrations/1798900000000-LedgerRollupRefreshCached.js';
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
@@ -58,6 +59,7 @@ export const MIGRATIONS = [
   ChannelDeliveriesUnfinished1798600000000,
   LedgerRollupDueToday1798700000000,
   OrgUnitParentFunction1798800000000,
+  LedgerRollupRefreshCached1798900000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
