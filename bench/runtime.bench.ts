@@ -226,12 +226,14 @@ class Resources {
 
   /** A BullMQ queue handle under the bench's prefix (read-only use: counts, workers). */
   timersQueue(): Queue {
-    const connection = this.redisConnection();
-    const { name, prefix } = queueLocation(QueueName.Timers, {
-      prefix: this.owned.prefix,
-      connection,
-    });
-    this.queue ??= new Queue(name, { prefix, connection });
+    if (!this.queue) {
+      const connection = this.redisConnection();
+      const { name, prefix } = queueLocation(QueueName.Timers, {
+        prefix: this.owned.prefix,
+        connection,
+      });
+      this.queue = new Queue(name, { prefix, connection });
+    }
     return this.queue;
   }
 

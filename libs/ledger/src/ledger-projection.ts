@@ -75,7 +75,7 @@ const ITEM_NAMESPACE = Buffer.from('5c1e0b7e4b5a4f0e9d3a2f6b8c7d1e90', 'hex');
 /** The ledger as a projector of steps (wired into the store by libs/runtime). */
 export const ledgerProjector: StepProjector = {
   name: 'ledger',
-  project: (created, ended, step) => ledgerStepWrites(created, ended, step),
+  project: ledgerStepWrites,
 };
 
 /** The statements and audit events of the ledger for one step. */
