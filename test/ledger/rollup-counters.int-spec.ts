@@ -227,4 +227,75 @@ describe('ledger: roll-up counters against the recount', () => {
     expect(await compare()).toMatchObject({ openAtEnd: 0, overdueAtEnd: 0 });
     expect(await store.recountCounters()).toEqual([]);
   }, 120_000);
+
+  it('notes a change in its transaction and counts it at the next refresh or read, with refreshers and writers at once', async () => {
+    const org = new OrgDirectory(dataSource, clock);
+    await org.createUnit({ id: 'py', parentId: null, kind: 'committee', name: '第三党委' });
+    await org.createUnit({ id: 'pyb', parentId: 'py', kind: 'branch', name: '支部丁' });
+    await store.refreshCounters();
+    const notes = async () =>
+      Number(
+        (
+          await dataSource.query<{ n: string }[]>(`SELECT count(*) AS n FROM ledger_rollup_dirty`)
+        )[0].n,
+      );
+    const factsOf = async (id: string) =>
+      Number(
+        (
+          await dataSource.query<{ n: string }[]>(
+            `SELECT count(*) AS n FROM ledger_rollup_item_facts WHERE item_id = $1`,
+            [id],
+          )
+        )[0].n,
+      );
+    const month = () => {
+      const label = new Date(clock.now() + 8 * HOUR).toISOString().slice(0, 7);
+      return periodsBetween('month', label, label, 'Asia/Shanghai');
+    };
+    const open = () =>
+      store.create(
+        {
+          list: 'problem',
+          title: '整改事项',
+          standard: '标准',
+          orgUnitId: 'pyb',
+          responsible: '书记',
+          assessingUnitId: 'py',
+          dueAt: clock.now() + 24 * HOUR,
+        },
+        'tester',
+      );
+    // Given an item opened: noted, its facts not yet there
+    const first = await open();
+    expect(await notes()).toBe(1);
+    expect(await factsOf(first.id)).toBe(0);
+    // When the roll-up is read, it counts it (the read refreshes first)
+    expect((await store.rollup(['/py/'], month())).find((r) => r.orgUnitId === 'py')).toMatchObject(
+      { opened: 1, openAtEnd: 1 },
+    );
+    expect(await notes()).toBe(0);
+    expect(await factsOf(first.id)).toBeGreaterThan(0);
+    // And when items are opened, submitted and closed while refreshers run (the worker's job,
+    // readers), every change lands once
+    const items = await Promise.all(Array.from({ length: 12 }, () => open()));
+    await Promise.all([
+      ...items.map(async (item, i) => {
+        await store.submit(item.id, { note: '完成' }, 'tester');
+        if (i % 2 === 0) await store.verify(item.id, null, 'tester');
+      }),
+      store.refreshCounters(),
+      store.refreshCounters(),
+      store.rollup(['/py/'], month()),
+    ]);
+    await store.refreshCounters();
+    expect(await notes()).toBe(0);
+    const rollup = await store.rollup(['/py/'], month());
+    expect(rollup).toEqual(await store.recountRollup(['/py/'], month()));
+    expect(rollup.find((r) => r.orgUnitId === 'py')).toMatchObject({
+      opened: 13,
+      openAtEnd: 7,
+      closed: 6,
+    });
+    expect(await store.recountCounters()).toEqual([]);
+  }, 120_000);
 });

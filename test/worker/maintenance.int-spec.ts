@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { LedgerStore } from '@app/ledger';
+import { OrgDirectory } from '@app/org';
 import { QueueName } from '@app/queue';
 import { DefinitionCache, InstanceRuntime } from '@app/store';
 import { STEP_PROJECTORS } from '@app/runtime';
@@ -29,6 +31,7 @@ describe('worker maintenance: escalation and reconciliation', () => {
         SERVICE_TASK_TYPES: 'late-handler',
         // Escalation counted from the due time alone (the grace is escalation-grace.int-spec's)
         LEDGER_GRACE_DAYS: '0',
+        LEDGER_ROLLUP_INTERVAL_MS: '1000',
       },
     });
   });
@@ -207,5 +210,44 @@ describe('worker maintenance: escalation and reconciliation', () => {
         waiting.id,
       ]),
     ).toBe(1);
+  });
+
+  it('brings the roll-up counters up to date on its schedule, with no one reading them', async () => {
+    await new OrgDirectory(h.dataSource, h.clock).createUnit({
+      id: 'wm-rollup',
+      parentId: null,
+      kind: 'committee',
+      name: '党委',
+    });
+    const item = await h.get(LedgerStore).create(
+      {
+        list: 'problem',
+        title: '整改事项',
+        standard: '标准',
+        orgUnitId: 'wm-rollup',
+        responsible: '书记',
+        assessingUnitId: 'wm-rollup',
+        dueAt: h.clock.now() + DAY,
+      },
+      'tester',
+    );
+    expect(await h.queue(QueueName.Maintenance).getJobScheduler('ledger-rollup')).toEqual(
+      expect.objectContaining({ every: 1000 }),
+    );
+    // The item's change was noted; the job refreshes its facts and folds the deltas
+    await waitFor(
+      'the refresh',
+      async () =>
+        (await count(`SELECT 1 FROM ledger_rollup_item_facts WHERE item_id = $1`, [item.id])) > 0,
+    );
+    await waitFor(
+      'the fold',
+      async () =>
+        (await count(
+          `SELECT 1 FROM ledger_rollup_counts WHERE org_unit_id = 'wm-rollup' AND opened = 1`,
+          [],
+        )) > 0,
+    );
+    expect(await count(`SELECT 1 FROM ledger_rollup_dirty WHERE item_id = $1`, [item.id])).toBe(0);
   });
 });

@@ -116,6 +116,15 @@ export class Env {
   @Min(1000, { message: 'ESCALATION_INTERVAL_MS must be at least 1000' })
   ESCALATION_INTERVAL_MS = 60_000;
 
+  /**
+   * How often the worker brings the roll-up counters up to date (the ledger items changed since
+   * the last refresh; a roll-up read does the same first, so this only keeps the reads' share
+   * small).
+   */
+  @IsInt({ message: 'LEDGER_ROLLUP_INTERVAL_MS must be a whole number' })
+  @Min(1000, { message: 'LEDGER_ROLLUP_INTERVAL_MS must be at least 1000' })
+  LEDGER_ROLLUP_INTERVAL_MS = 5000;
+
   /** Concurrency of each BullMQ worker. */
   @IsInt({ message: 'WORKER_CONCURRENCY must be a whole number' })
   @Min(1, { message: 'WORKER_CONCURRENCY must be at least 1' })
@@ -498,6 +507,7 @@ const NUMERIC: readonly (keyof Env)[] = [
   'PORT',
   'RECONCILE_INTERVAL_MS',
   'ESCALATION_INTERVAL_MS',
+  'LEDGER_ROLLUP_INTERVAL_MS',
   'AUDIT_CHECKPOINT_WEBHOOK_TIMEOUT_MS',
   'WORKER_CONCURRENCY',
   'STEP_CACHE_SIZE',

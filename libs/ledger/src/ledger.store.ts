@@ -230,6 +230,14 @@ export class LedgerStore {
   }
 
   /**
+   * The roll-up counters brought up to date: the items changed since the last refresh
+   * refreshed, the deltas folded (the worker's `ledger-rollup` job; reads do the same first).
+   */
+  refreshCounters(): Promise<void> {
+    return prepareCounters(this.dataSource, this.counterSettings, this.clock.now());
+  }
+
+  /**
    * `cli ledger recount`: every item's roll-up facts and the counters recounted from the items,
    * answering the counters that had drifted (now mended).
    */

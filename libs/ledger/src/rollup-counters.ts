@@ -58,25 +58,53 @@ const COMPACT_LOCK = 0x6c656467;
 
 /**
  * Makes the counters usable with these settings: rebuilt when they were computed with another
- * time zone or grace, and the deltas written since the last read folded into the counts and
- * the stocks as of `now` (LedgerRollupStocks).
+ * time zone or grace, the items changed since the last refresh refreshed (their facts and the
+ * deltas, LedgerRollupDeferredRefresh), and the deltas folded into the counts and the stocks
+ * as of `now` (LedgerRollupStocks). A read after this sees every change committed before it.
+ * The worker's `ledger-rollup` job runs it every few seconds, so reads find little to do.
  */
 export async function prepareCounters(
   dataSource: DataSource,
   settings: CounterSettings,
   now: number,
 ): Promise<void> {
-  // One read decides: most reads find nothing to fold and every bound in place, and then
-  // skip the fold's transaction (five round trips and a DELETE over the deltas' heap)
-  const [row] = await dataSource.query<{ same: boolean; work: boolean }[]>(
+  // One read decides: most reads find nothing to refresh or fold and every bound in place, and
+  // then skip the fold's transaction (five round trips and a DELETE over the deltas' heap)
+  const [row] = await dataSource.query<{ same: boolean; dirty: boolean; work: boolean }[]>(
     `SELECT time_zone = $1 AND grace = $2::interval AS same,
+            EXISTS (SELECT 1 FROM ledger_rollup_dirty) AS dirty,
             EXISTS (SELECT 1 FROM ledger_rollup_deltas)
               OR EXISTS (SELECT 1 FROM (${MOVED_BOUNDS('$3')}) moved) AS work
        FROM ledger_rollup_settings`,
     [settings.timeZone, settings.grace, new Date(now)],
   );
   if (row?.same !== true) await rebuildCounters(dataSource, settings);
-  if (row?.same !== true || row.work) await compactCounters(dataSource, now);
+  else if (row.dirty) await refreshDirty(dataSource);
+  if (row?.same !== true || row.dirty || row.work) await compactCounters(dataSource, now);
+}
+
+/** Items refreshed per transaction by `refreshDirty`. */
+const REFRESH_BATCH = 2_000;
+
+/** The advisory lock key of the refreshers (as in LedgerRollupDeferredRefresh). */
+const REFRESH_LOCK = 0x6c656472;
+
+/**
+ * Refreshes the facts of the items noted as changed (`ledger_rollup_dirty`), a batch per
+ * transaction, until a batch finds fewer than it could take: every change committed before the
+ * last batch began is in the deltas. Refreshers wait for each other.
+ */
+export async function refreshDirty(dataSource: DataSource): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const [row] = await dataSource.query<{ taken: number }[]>(
+      `SELECT ledger_rollup_refresh_dirty($1) AS taken`,
+      [REFRESH_BATCH],
+    );
+    const taken = Number(row?.taken ?? 0);
+    total += taken;
+    if (taken < REFRESH_BATCH) return total;
+  }
 }
 
 /**
@@ -235,10 +263,15 @@ export async function rebuildCounters(
   settings: CounterSettings,
 ): Promise<CounterRepair[]> {
   return dataSource.transaction(async (manager) => {
+    // The refreshers' lock first (a refresher waits for the rebuild, never the reverse), the
+    // writers held off, then the items changed before them refreshed: what differs from the
+    // recount after that is drift
+    await manager.query(`SELECT pg_advisory_xact_lock($1)`, [REFRESH_LOCK]);
     await manager.query(
       `LOCK TABLE ledger_rollup_item_facts, ledger_rollup_deltas, ledger_rollup_counts,
-         ledger_rollup_stocks, ledger_rollup_stock_bounds IN EXCLUSIVE MODE`,
+         ledger_rollup_stocks, ledger_rollup_stock_bounds, ledger_rollup_dirty IN EXCLUSIVE MODE`,
     );
+    await manager.query(`SELECT ledger_rollup_refresh_dirty(NULL)`);
     const [same] = await manager.query<{ same: boolean }[]>(
       `SELECT time_zone = $1 AND grace = $2::interval AS same FROM ledger_rollup_settings`,
       [settings.timeZone, settings.grace],

@@ -28,6 +28,7 @@ import { ChannelDeliveriesUnfinished1798600000000 } from '../../../migrations/17
 import { LedgerRollupDueToday1798700000000 } from '../../../migrations/1798700000000-LedgerRollupDueToday.js';
 import { OrgUnitParentFunction1798800000000 } from '../../../migrations/1798800000000-OrgUnitParentFunction.js';
 import { LedgerRollupRefreshCached1798900000000 } from '../../../migrations/1798900000000-LedgerRollupRefreshCached.js';
+import { LedgerRollupDeferredRefresh1799000000000 } from '../../../migrations/1799000000000-LedgerRollupDeferredRefresh.js';
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
@@ -60,6 +61,7 @@ export const MIGRATIONS = [
   LedgerRollupDueToday1798700000000,
   OrgUnitParentFunction1798800000000,
   LedgerRollupRefreshCached1798900000000,
+  LedgerRollupDeferredRefresh1799000000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

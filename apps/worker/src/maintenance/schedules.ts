@@ -2,7 +2,11 @@ import type { Env } from '@app/config';
 import { ESCALATION_JOB, LEDGER_ESCALATION_JOB } from '../escalation/escalation.service.js';
 import { AUDIT_CHECKPOINT_JOB, checkpointEveryMs } from './audit-checkpoint.service.js';
 
-export type MaintenanceJobName = 'reconcile' | typeof ESCALATION_JOB | typeof AUDIT_CHECKPOINT_JOB;
+/** The maintenance job (and its scheduler id) that brings the roll-up counters up to date. */
+export const LEDGER_ROLLUP_JOB = 'ledger-rollup';
+
+export type MaintenanceJobName =
+  'reconcile' | typeof ESCALATION_JOB | typeof AUDIT_CHECKPOINT_JOB | typeof LEDGER_ROLLUP_JOB;
 
 export interface Schedule {
   /** Stable job scheduler id: every replica upserts the same one, so it runs once per tick. */
@@ -18,6 +22,9 @@ export function maintenanceSchedules(env: Env): Schedule[] {
     // Overdue ledger items (one level up the org tree per LEDGER_ESCALATION_EVERY) and the
     // tasks the ledger does not take (daily), in one sweep (EscalationService).
     { id: ESCALATION_JOB, name: ESCALATION_JOB, every: env.ESCALATION_INTERVAL_MS },
+    // The ledger items changed since the last refresh, refreshed into the roll-up counters
+    // (LedgerStore.refreshCounters; a roll-up read refreshes what is left first)
+    { id: LEDGER_ROLLUP_JOB, name: LEDGER_ROLLUP_JOB, every: env.LEDGER_ROLLUP_INTERVAL_MS },
     // The audit checkpoint (docs/audit.md); once per period, whichever replica takes the tick.
     { id: AUDIT_CHECKPOINT_JOB, name: AUDIT_CHECKPOINT_JOB, every: checkpointEveryMs(env) },
   ];

@@ -1,3 +1,4 @@
+import { LedgerStore } from '@app/ledger';
 import { Inject, Injectable } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import {
@@ -10,6 +11,7 @@ import {
   AuditCheckpointService,
 } from '../maintenance/audit-checkpoint.service.js';
 import { type ReconcileReport, Reconciler } from '../maintenance/reconciler.service.js';
+import { LEDGER_ROLLUP_JOB } from '../maintenance/schedules.js';
 import { BulkStartRunner } from '../schedules/bulk-starts.service.js';
 import { type KickoffReport, MonthlyKickoff } from '../schedules/monthly-kickoff.service.js';
 import { MONTHLY_KICKOFF_JOB } from '../schedules/scheduled-starts.js';
@@ -23,6 +25,7 @@ export class MaintenanceProcessor {
     @Inject(MonthlyKickoff) private readonly kickoff: MonthlyKickoff,
     @Inject(AuditCheckpointService) private readonly checkpoint: AuditCheckpointService,
     @Inject(BulkStartRunner) private readonly bulkStarts: BulkStartRunner,
+    @Inject(LedgerStore) private readonly ledger: LedgerStore,
   ) {}
 
   async handle(
@@ -32,6 +35,7 @@ export class MaintenanceProcessor {
     | { escalated: number }
     | KickoffReport
     | { checkpoint: unknown }
+    | { rollup: 'refreshed' }
   > {
     switch (name) {
       case 'reconcile':
@@ -49,6 +53,9 @@ export class MaintenanceProcessor {
         return this.kickoff.run();
       case AUDIT_CHECKPOINT_JOB:
         return this.checkpoint.run();
+      case LEDGER_ROLLUP_JOB:
+        await this.ledger.refreshCounters();
+        return { rollup: 'refreshed' };
       default:
         throw new UnrecoverableError(`maintenance: unknown job '${name}'`);
     }
