@@ -17,7 +17,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   before it, exactly as before (LedgerStore's `prepareCounters`);
  * - every few seconds in the worker (`ledger-rollup` maintenance job), so the reads find little
  *   to do;
- * - in `cli ledger recount`, before the counters are compared with the recount.
+ * - not in `cli ledger recount`, which recounts every item anyway: it compares the counters
+ *   as a refresh of the noted items would leave them with its recount, and clears the notes.
  *
  * Refreshers take one advisory lock (waiting for each other): an item's facts are replaced by
  * one refresher at a time, and a refresh reads the items as of a snapshot that holds every

@@ -263,15 +263,21 @@ export async function rebuildCounters(
   settings: CounterSettings,
 ): Promise<CounterRepair[]> {
   return dataSource.transaction(async (manager) => {
-    // The refreshers' lock first (a refresher waits for the rebuild, never the reverse), the
-    // writers held off, then the items changed before them refreshed: what differs from the
-    // recount after that is drift
+    // The refreshers' lock first (a refresher waits for the rebuild, never the reverse), then
+    // the writers held off
     await manager.query(`SELECT pg_advisory_xact_lock($1)`, [REFRESH_LOCK]);
     await manager.query(
       `LOCK TABLE ledger_rollup_item_facts, ledger_rollup_deltas, ledger_rollup_counts,
          ledger_rollup_stocks, ledger_rollup_stock_bounds, ledger_rollup_dirty IN EXCLUSIVE MODE`,
     );
-    await manager.query(`SELECT ledger_rollup_refresh_dirty(NULL)`);
+    // The items changed and not yet refreshed (a bulk load's million, say): the counters as a
+    // refresh would leave them are the counts without their stored facts and with their
+    // recounted ones; what differs from the recount after that is drift
+    await manager.query(
+      `CREATE TEMPORARY TABLE rollup_noted_facts ON COMMIT DROP AS
+       SELECT f.* FROM ledger_rollup_item_facts f
+        WHERE f.item_id IN (SELECT d.item_id FROM ledger_rollup_dirty d)`,
+    );
     const [same] = await manager.query<{ same: boolean }[]>(
       `SELECT time_zone = $1 AND grace = $2::interval AS same FROM ledger_rollup_settings`,
       [settings.timeZone, settings.grace],
@@ -288,7 +294,13 @@ export async function rebuildCounters(
       `WITH was AS (
          SELECT org_unit_id, kind::text AS kind, period, ${SUMS}
            FROM (SELECT * FROM ledger_rollup_counts UNION ALL
-                 SELECT org_unit_id, kind, period, ${COUNTERS.join(', ')} FROM ledger_rollup_deltas) x
+                 SELECT org_unit_id, kind, period, ${COUNTERS.join(', ')} FROM ledger_rollup_deltas
+                 UNION ALL
+                 SELECT org_unit_id, kind, period, ${COUNTERS.map((c) => `-${c}`).join(', ')}
+                   FROM rollup_noted_facts
+                 UNION ALL
+                 SELECT org_unit_id, kind, period, ${COUNTERS.join(', ')} FROM ledger_rollup_item_facts
+                  WHERE item_id IN (SELECT d.item_id FROM ledger_rollup_dirty d)) x
           GROUP BY org_unit_id, kind, period),
        now AS (
          SELECT org_unit_id, kind::text AS kind, period, ${SUMS}
@@ -300,6 +312,7 @@ export async function rebuildCounters(
         WHERE ${COUNTERS.map((c) => `COALESCE(w.${c}, 0) <> COALESCE(n.${c}, 0)`).join(' OR ')}
         ORDER BY 1, 2, 3`,
     );
+    await manager.query(`DELETE FROM ledger_rollup_dirty`);
     await manager.query(`DELETE FROM ledger_rollup_deltas`);
     await manager.query(`DELETE FROM ledger_rollup_counts`);
     // No stocks until the next compaction counts them at its bounds: reads sum the counts
