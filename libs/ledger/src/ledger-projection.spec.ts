@@ -150,7 +150,9 @@ describe('ledger projection', () => {
       "SET state = 'cancelled', updated_at = $2::timestamptz, settled_at",
     );
     // Entries only for items that were open or in progress, as the updates
-    expect(writes[0].sql).toContain('JOIN ledger_items');
+    expect(writes[0].sql).toContain(
+      'FROM ledger_items i WHERE v.existing AND i.id = v.item_id LIMIT 1',
+    );
     expect(writes[0].params).toEqual([
       'alice',
       AT,

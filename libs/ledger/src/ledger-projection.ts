@@ -269,7 +269,10 @@ interface Entry {
 /**
  * The step's entries, in order, in one statement. Those of `existing` items only for items
  * that were open or in progress before the step (the snapshot the statement sees), as the item
- * update is, with the task id added from the item.
+ * update is, with the task id added from the item. The item is looked up per entry (LATERAL,
+ * by its key; the LIMIT keeps the planner from making it a join again): as a join, the statement's generic plan — made once per connection, on the
+ * tables as they were then — hashed a sequential scan of every item, a cost that grew with
+ * the ledger at every completion.
  */
 function entryInsert(entries: readonly Entry[], ctx: LedgerStepContext, at: Date): LedgerWrite {
   const params: unknown[] = [ctx.actor, at];
@@ -298,7 +301,9 @@ function entryInsert(entries: readonly Entry[], ctx: LedgerStepContext, at: Date
                 CASE WHEN v.existing THEN jsonb_build_object('taskId', l.task_id) || v.data ELSE v.data END,
                 $2::timestamptz
            FROM ${values}
-           LEFT JOIN ledger_items l ON v.existing AND l.id = v.item_id
+           LEFT JOIN LATERAL (
+             SELECT i.task_id, i.state FROM ledger_items i WHERE v.existing AND i.id = v.item_id LIMIT 1) l
+             ON TRUE
           WHERE NOT v.existing OR l.state IN ('open', 'in_progress')
           ORDER BY v.n`,
     params,
