@@ -10,10 +10,16 @@ interface PlanNode {
 }
 
 /** A parameter as an SQL literal (EXECUTE takes no bound parameters). */
-const literal = (value: unknown): string =>
-  value === null || value === undefined
-    ? 'NULL'
-    : `'${(value instanceof Date ? value.toISOString() : String(value)).replaceAll("'", "''")}'`;
+const literal = (value: unknown): string => {
+  if (value === null || value === undefined) return 'NULL';
+  const text =
+    value instanceof Date
+      ? value.toISOString()
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value);
+  return `'${text.replaceAll("'", "''")}'`;
+};
 
 const nodes = (plan: PlanNode): PlanNode[] => [
   plan,
@@ -80,9 +86,9 @@ describe('ledger: the step writes’ generic plans', () => {
       for (const [n, write] of writes.entries()) {
         const name = `step_write_${n}`;
         await runner.query(`PREPARE ${name} AS ${write.sql}`);
-        const [row] = await runner.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(
+        const [row] = (await runner.query(
           `EXPLAIN (FORMAT JSON) EXECUTE ${name}(${write.params.map(literal).join(', ')})`,
-        );
+        )) as { 'QUERY PLAN': [{ Plan: PlanNode }] }[];
         const scans = nodes(row['QUERY PLAN'][0].Plan)
           .filter((node) => node['Node Type'] === 'Seq Scan')
           .map((node) => node['Relation Name']);
