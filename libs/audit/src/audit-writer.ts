@@ -73,19 +73,35 @@ export interface AuditRow extends Omit<HashedAuditFields, 'at'> {
 /**
  * The `INSERT INTO audit_events` of chained rows, of one stream or of many (a batch of starts
  * writes every instance's in one statement), in the order given.
+ *
+ * The rows go as one JSON array of arrays (each row's fields by position), split by
+ * `jsonb_array_elements`: `json_to_recordset` over objects took twice as long for the same
+ * rows (90–100 ms against 40–53 ms for a batch start's 4,500 events, 2.4 MB), and the keys
+ * were most of the text to send.
  */
 export function auditRowsInsert(rows: readonly AuditRow[]): AuditStatement {
   return {
-    // json (parsed once, straight into typed columns), not jsonb: the array itself is never
-    // stored, only each event's data
     sql: `INSERT INTO audit_events (stream, seq, instance_id, type, actor, element_id, data, at, prev_hash, hash)
-     SELECT e.stream, e.seq, e."instanceId", e.type, e.actor, e."elementId", e.data, e.at, e."prevHash", e.hash
-       FROM ROWS FROM (json_to_recordset($1::json) AS (stream text, seq int, "instanceId" uuid,
-              type text, actor text, "elementId" text, data jsonb, at timestamptz, "prevHash" text,
-              hash text))
-            WITH ORDINALITY AS e (stream, seq, "instanceId", type, actor, "elementId", data, at, "prevHash", hash, n)
+     SELECT e.r->>0, (e.r->>1)::int, (e.r->>2)::uuid, e.r->>3, e.r->>4, e.r->>5, e.r->6,
+            (e.r->>7)::timestamptz, e.r->>8, e.r->>9
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e (r, n)
       ORDER BY e.n`,
-    params: [JSON.stringify(rows)],
+    params: [
+      JSON.stringify(
+        rows.map((row) => [
+          row.stream,
+          row.seq,
+          row.instanceId,
+          row.type,
+          row.actor,
+          row.elementId,
+          row.data,
+          row.at,
+          row.prevHash,
+          row.hash,
+        ]),
+      ),
+    ],
   };
 }
 

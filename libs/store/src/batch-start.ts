@@ -44,7 +44,11 @@ interface Part {
 /** One start planned in memory: the instance row and every other row its first step implies. */
 interface Planned {
   readonly id: string;
-  readonly row: Record<string, unknown>;
+  /**
+   * Its process_instances row by position: id, business key, org unit, state, engine state,
+   * variables, ended at (see the insert in `start`).
+   */
+  readonly row: readonly unknown[];
   readonly parts: Part[];
   /** Its audit events, written with every instance's in one statement. */
   readonly audit: AuditRow[];
@@ -132,11 +136,9 @@ export class BatchStarter {
     const inserted = await manager.query<{ id: string }[]>(
       `INSERT INTO process_instances (id, definition_id, template_key, version, business_key, org_unit_id, state,
          engine_state, variables, started_by, created_at, updated_at, ended_at)
-       SELECT r.id, d.id, d.key, d.version, r.business_key, r.org_unit_id, r.state::instance_state,
-              r.engine_state, r.variables, $3, $4, $4, r.ended_at
-         FROM ROWS FROM (json_to_recordset($5::json) AS (id uuid, business_key text, org_unit_id text,
-                state text, engine_state jsonb, variables jsonb, ended_at timestamptz))
-              WITH ORDINALITY AS r (id, business_key, org_unit_id, state, engine_state, variables, ended_at, n)
+       SELECT (r.x->>0)::uuid, d.id, d.key, d.version, r.x->>1, r.x->>2, (r.x->>3)::instance_state,
+              r.x->4, r.x->5, $3, $4, $4, (r.x->>6)::timestamptz
+         FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS r (x, n)
          JOIN process_definitions d ON d.key = $1 AND d.version = $2
         ORDER BY r.n
        ON CONFLICT (template_key, org_unit_id, business_key) WHERE business_key IS NOT NULL DO NOTHING
@@ -214,15 +216,17 @@ export class BatchStarter {
     });
     return {
       id,
-      row: {
+      // by position, as the audit rows (auditRowsInsert): half the time to split in PostgreSQL
+      // of json_to_recordset over objects
+      row: [
         id,
-        business_key: businessKey,
-        org_unit_id: orgUnitId,
-        state: displayState(result.state),
-        engine_state: result.state,
-        variables: rootVariables(result.state),
-        ended_at: result.state.endedAt === null ? null : new Date(result.state.endedAt),
-      },
+        businessKey,
+        orgUnitId,
+        displayState(result.state),
+        result.state,
+        rootVariables(result.state),
+        result.state.endedAt === null ? null : new Date(result.state.endedAt),
+      ],
       parts,
       audit: chained.rows,
       jobs: projection.jobs,
