@@ -349,6 +349,22 @@ describe('api: tasks', () => {
     expect(
       (await list(`instanceId=${instance.id}&state=completed`)).items.map((t) => t.id),
     ).toEqual([id]);
+    // One instance's list counts its tasks from its page when the page holds them all, and
+    // counts them apart when it does not (full pages, pages past the end, cursors)
+    const counts = async (query: string) => {
+      const page = await list(`instanceId=${instance.id}&${query}`);
+      return { n: page.items.length, total: page.total, more: page.nextCursor !== null };
+    };
+    expect(await counts('pageSize=20')).toEqual({ n: 2, total: 2, more: false });
+    expect(await counts('pageSize=1')).toEqual({ n: 1, total: 2, more: true });
+    expect(await counts('pageSize=1&page=2')).toEqual({ n: 1, total: 2, more: false });
+    expect(await counts('pageSize=1&page=3')).toEqual({ n: 0, total: 2, more: false });
+    const first = await list(`instanceId=${instance.id}&pageSize=1`);
+    expect(await counts(`pageSize=1&cursor=${first.nextCursor}`)).toEqual({
+      n: 1,
+      total: 2,
+      more: false,
+    });
     // A completed task can no longer be claimed
     expectError(await wang.http.post(`/api/tasks/${id}/claim`), 409, 'TASK_NOT_OPEN');
   });

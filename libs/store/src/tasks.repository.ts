@@ -374,15 +374,27 @@ export class TasksRepository {
     const position = page.cursor === undefined ? null : taskPosition(page.cursor, page.sort);
     const units = await this.scopeUnits(scope, filter.unitPath);
     // Custom plans (unnamed statements): the number of units decides each stream's plan.
-    const [found, counted] = await Promise.all([
-      this.db.query<KeyRow[]>(...this.pageQuery(scope, units, filter, page, position)),
-      this.db.query<{ n: number }[]>(...this.countQuery(scope, units, filter, page.sort)),
-    ]);
+    const count = () =>
+      this.db
+        .query<{ n: number }[]>(...this.countQuery(scope, units, filter, page.sort))
+        .then((counted) => counted[0]?.n ?? 0);
+    // One instance's tasks are few: the page comes first, and holds the count when it is not
+    // full (one statement less for the list polled after every step); other lists count at once
+    const early = filter.instanceId === undefined ? count() : null;
+    // (its failure is answered below, or not at all when the page fails first)
+    void early?.catch(() => undefined);
+    const found = await this.db.query<KeyRow[]>(
+      ...this.pageQuery(scope, units, filter, page, position),
+    );
     const more = found.length > page.limit;
     const keys = found.slice(0, page.limit);
-    const rows = keys.length === 0 ? [] : await this.rowsOf(keys.map((key) => key.id));
+    // From the start (no cursor), a page that is not full ends the list: offset + its rows
+    const whole = position === null && !more && (keys.length > 0 || page.offset === 0);
+    const [rows, n] = await Promise.all([
+      keys.length === 0 ? [] : this.rowsOf(keys.map((key) => key.id)),
+      early ?? (whole ? page.offset + keys.length : count()),
+    ]);
     const last = keys.at(-1);
-    const n = counted[0]?.n ?? 0;
     return {
       rows,
       nextCursor: more && last ? taskCursor(page.sort, last) : null,
