@@ -42,6 +42,15 @@ export function parseDuration(text: string): IsoDuration {
   if (typeof text !== 'string') {
     throw new TimeExpressionError(`expected an ISO-8601 duration text, got ${typeof text}`);
   }
+  // A model's few durations (reminder offsets, due times) come again at every start: the
+  // frozen result of a short text is kept (errors are not: they are thrown afresh)
+  if (text.length > 64) return parseDurationText(text);
+  return parsedDurations(text, () => parseDurationText(text));
+}
+
+const parsedDurations = memory<IsoDuration>();
+
+function parseDurationText(text: string): IsoDuration {
   const trimmed = text.trim();
   const match = DURATION.exec(trimmed.toUpperCase());
   if (!match) {
