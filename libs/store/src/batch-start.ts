@@ -261,6 +261,68 @@ const VALUES_INSERT =
   /^\s*(INSERT INTO \w+ \([^)]*\)\s*VALUES)\s+([\s\S]*?)(\s+RETURNING\s[\s\S]*)?$/;
 const SELECT_INSERT = /^\s*(INSERT INTO \w+ \([^)]*\))\s+(SELECT\b[\s\S]*)$/;
 
+/** How a part's statement merges with others of its shape (see `mergeParts`). */
+interface Shape {
+  /** The group it merges into; null when it runs on its own. */
+  readonly key: string | null;
+  readonly head: string;
+  readonly tail: string;
+  readonly union: boolean;
+  /** Its rows' text split at the parameters: pieces[0] $numbers[0] pieces[1] … */
+  readonly pieces: readonly string[];
+  readonly numbers: readonly number[];
+}
+
+/** Shapes by statement text: a batch's hundreds of starts repeat a handful of statements. */
+const shapes = new Map<string, Shape>();
+const SHAPES_KEPT = 1_000;
+
+function shapeOf(sql: string): Shape {
+  const known = shapes.get(sql);
+  if (known !== undefined) return known;
+  const values = VALUES_INSERT.exec(sql);
+  const select = values ? null : SELECT_INSERT.exec(sql);
+  const mergeable =
+    values !== null || (select !== null && !/\b(RETURNING|ON CONFLICT)\b/.test(select[2]));
+  let shape: Shape;
+  if (!mergeable) {
+    shape = { key: null, head: '', tail: '', union: false, pieces: [], numbers: [] };
+  } else {
+    const head = values ? values[1] : select![1];
+    const tail = values ? (values[3] ?? '') : '';
+    const body = values ? values[2] : select![2];
+    const pieces: string[] = [];
+    const numbers: number[] = [];
+    let last = 0;
+    for (const match of body.matchAll(/\$(\d+)/g)) {
+      pieces.push(body.slice(last, match.index));
+      numbers.push(Number(match[1]));
+      last = match.index + match[0].length;
+    }
+    pieces.push(body.slice(last));
+    shape = {
+      key: `${values ? 'v' : 's'}|${head}|${tail}`,
+      head,
+      tail,
+      union: !values,
+      pieces,
+      numbers,
+    };
+  }
+  if (shapes.size >= SHAPES_KEPT) shapes.clear();
+  shapes.set(sql, shape);
+  return shape;
+}
+
+/** A shape's rows with its parameters numbered from `offset` + 1. */
+function rowsText(shape: Shape, offset: number): string {
+  let text = shape.pieces[0];
+  for (let i = 0; i < shape.numbers.length; i++) {
+    text += `$${shape.numbers[i] + offset}${shape.pieces[i + 1]}`;
+  }
+  return shape.union ? `(${text})` : text;
+}
+
 /**
  * The statements that write every instance's parts: parts of the same shape become one
  * statement per table — `INSERT … VALUES` rows concatenated, `INSERT … SELECT` queries joined
@@ -271,49 +333,37 @@ const SELECT_INSERT = /^\s*(INSERT INTO \w+ \([^)]*\))\s+(SELECT\b[\s\S]*)$/;
  */
 export function mergeParts(instances: readonly (readonly Part[])[]): Part[] {
   interface Group {
-    readonly head: string;
-    readonly tail: string;
-    readonly union: boolean;
+    readonly shape: Shape;
     chunks: { bodies: string[]; params: unknown[] }[];
   }
   const groups = new Map<string, Group>();
   const singles: Part[] = [];
   for (const parts of instances) {
     for (const part of parts) {
-      const values = VALUES_INSERT.exec(part.sql);
-      const select = values ? null : SELECT_INSERT.exec(part.sql);
-      const mergeable = select !== null && !/\b(RETURNING|ON CONFLICT)\b/.test(select[2]);
-      if (!values && !mergeable) {
+      const shape = shapeOf(part.sql);
+      if (shape.key === null) {
         singles.push(part);
         continue;
       }
-      const head = values ? values[1] : select![1];
-      const tail = values ? (values[3] ?? '') : '';
-      const key = `${values ? 'v' : 's'}|${head}|${tail}`;
-      let group = groups.get(key);
+      let group = groups.get(shape.key);
       if (!group) {
-        group = { head, tail, union: !values, chunks: [] };
-        groups.set(key, group);
+        group = { shape, chunks: [] };
+        groups.set(shape.key, group);
       }
       let chunk = group.chunks.at(-1);
       if (!chunk || chunk.params.length + part.params.length > MAX_PARAMS) {
         chunk = { bodies: [], params: [] };
         group.chunks.push(chunk);
       }
-      const offset = chunk.params.length;
-      const body = (values ? values[2] : select![2]).replace(
-        /\$(\d+)/g,
-        (_, n: string) => `$${Number(n) + offset}`,
-      );
-      chunk.bodies.push(values ? body : `(${body})`);
-      chunk.params.push(...part.params);
+      chunk.bodies.push(rowsText(shape, chunk.params.length));
+      for (const param of part.params) chunk.params.push(param);
     }
   }
   const merged: Part[] = [];
-  for (const group of groups.values()) {
-    for (const chunk of group.chunks) {
-      const body = chunk.bodies.join(group.union ? '\nUNION ALL\n' : ',\n');
-      merged.push({ sql: `${group.head} ${body}${group.tail}`, params: chunk.params });
+  for (const { shape, chunks } of groups.values()) {
+    for (const chunk of chunks) {
+      const body = chunk.bodies.join(shape.union ? '\nUNION ALL\n' : ',\n');
+      merged.push({ sql: `${shape.head} ${body}${shape.tail}`, params: chunk.params });
     }
   }
   return [...merged, ...singles];
