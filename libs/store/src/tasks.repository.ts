@@ -148,8 +148,11 @@ const COLUMNS = `t.id, t.instance_id, i.template_key, t.engine_key, t.kind, t.el
   t.candidate_groups, t.candidate_users, t.due_at, t.follow_up_at, t.state, t.claimed_by, t.completed_by,
   t.form_key, t.created_at, t.ended_at, i.org_unit_id, d.name AS template_name, i.business_key`;
 
-const FROM = `tasks t JOIN process_instances i ON i.id = t.instance_id
+/** A task's instance and definition, for COLUMNS. */
+const INSTANCE_JOINS = `JOIN process_instances i ON i.id = t.instance_id
   JOIN process_definitions d ON d.id = i.definition_id`;
+
+const FROM = `tasks t ${INSTANCE_JOINS}`;
 
 const TASK_STATES: readonly TaskRowState[] = ['open', 'completed', 'cancelled'];
 
@@ -230,8 +233,10 @@ interface KeyRow {
  *   the list's order (keyset: after the cursor's position), limited to the page; the page is
  *   the first rows of their union. The planner picks per stream between walking the order's
  *   index and filtering by unit (a wide scope) or reading the scope's units and sorting (a
- *   narrow one), from the number of units in the scope;
- * - the count reads at most TASK_COUNT_CAP + 1 matches per stream.
+ *   narrow one), from the number of units in the scope; the page's rows (with their instance)
+ *   are read by primary key in the same statement;
+ * - the count reads at most TASK_COUNT_CAP + 1 matches per stream, and is not read when the
+ *   page from the start holds the whole list (one instance's tasks).
  */
 export class TasksRepository {
   constructor(private readonly db: DataSource) {}
@@ -383,17 +388,15 @@ export class TasksRepository {
     const early = filter.instanceId === undefined ? count() : null;
     // (its failure is answered below, or not at all when the page fails first)
     void early?.catch(() => undefined);
-    const found = await this.db.query<KeyRow[]>(
+    const found = await this.db.query<(KeyRow & TaskRow)[]>(
       ...this.pageQuery(scope, units, filter, page, position),
     );
     const more = found.length > page.limit;
     const keys = found.slice(0, page.limit);
+    const rows = keys.map(({ due_key: _due, created_key: _created, ...row }) => row);
     // From the start (no cursor), a page that is not full ends the list: offset + its rows
     const whole = position === null && !more && (keys.length > 0 || page.offset === 0);
-    const [rows, n] = await Promise.all([
-      keys.length === 0 ? [] : this.rowsOf(keys.map((key) => key.id)),
-      early ?? (whole ? page.offset + keys.length : count()),
-    ]);
+    const n = await (early ?? (whole ? page.offset + keys.length : count()));
     const last = keys.at(-1);
     return {
       rows,
@@ -401,16 +404,6 @@ export class TasksRepository {
       total: Math.min(n, TASK_COUNT_CAP),
       capped: n > TASK_COUNT_CAP,
     };
-  }
-
-  /** The tasks of these ids, in the order given. */
-  private async rowsOf(ids: string[]): Promise<TaskRow[]> {
-    const rows = await this.db.query<TaskRow[]>(
-      `SELECT ${COLUMNS} FROM ${FROM} WHERE t.id = ANY($1::uuid[])`,
-      [ids],
-    );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /**
@@ -543,7 +536,7 @@ export class TasksRepository {
   ): [string, unknown[]] {
     const params = new SqlParams();
     const streams = this.streams(scope, units, filter, params);
-    if (streams.length === 0) return ['SELECT NULL::uuid AS id WHERE FALSE', []];
+    if (streams.length === 0) return [`SELECT ${COLUMNS} FROM ${FROM} WHERE FALSE`, []];
     // bigint: a page far past the end (page 2147483647 of 100) is an offset beyond int's range
     const take = page.offset + page.limit + 1;
     const limit = params.add(take, 'bigint');
@@ -552,10 +545,14 @@ export class TasksRepository {
     const selects = streams.flatMap((stream) =>
       after.map((key) => select(stream, key, order, limit)),
     );
+    // The page's keys in index order, then its rows by primary key, in one statement
     return [
-      `SELECT t.id, ${microStamp('t.due_at')} AS due_key, ${microStamp('t.created_at')} AS created_key
-         FROM (${selects.join(' UNION ')}) t
-        ORDER BY ${order} LIMIT ${limit} OFFSET ${params.add(page.offset, 'bigint')}`,
+      `SELECT ${microStamp('p.due_at')} AS due_key, ${microStamp('p.created_at')} AS created_key,
+              ${COLUMNS}
+         FROM (SELECT t.id, t.due_at, t.created_at FROM (${selects.join(' UNION ')}) t
+                ORDER BY ${order} LIMIT ${limit} OFFSET ${params.add(page.offset, 'bigint')}) p
+         JOIN tasks t ON t.id = p.id ${INSTANCE_JOINS}
+        ORDER BY ${order.replaceAll('t.', 'p.')}`,
       params.values,
     ];
   }
