@@ -270,9 +270,9 @@ interface Entry {
  * The step's entries, in order, in one statement. Those of `existing` items only for items
  * that were open or in progress before the step (the snapshot the statement sees), as the item
  * update is, with the task id added from the item. The item is looked up per entry (LATERAL,
- * by its key; the LIMIT keeps the planner from making it a join again): as a join, the statement's generic plan — made once per connection, on the
- * tables as they were then — hashed a sequential scan of every item, a cost that grew with
- * the ledger at every completion.
+ * by its key; the LIMIT keeps the planner from making it a join again): as a join, the
+ * statement's generic plan — made once per connection, on the tables as they were then —
+ * hashed a sequential scan of every item, a cost that grew with the ledger at every completion.
  */
 function entryInsert(entries: readonly Entry[], ctx: LedgerStepContext, at: Date): LedgerWrite {
   const params: unknown[] = [ctx.actor, at];
