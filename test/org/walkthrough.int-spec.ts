@@ -15,6 +15,7 @@ import pg from 'pg';
 import { HttpRobot, OK } from '../worker/support/http-robot.js';
 import { isolatedDatabase } from '../support/database.js';
 import { AppProcess, freePort, waitFor } from '../support/processes.js';
+import { deletePrefixKeys } from '../support/redis-keys.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -142,6 +143,7 @@ describe('README walk-through: from an empty database to a working organisation'
   afterAll(async () => {
     await Promise.all([api?.stop(), worker?.stop()]);
     await robot.stop();
+    if (env !== undefined) await deletePrefixKeys(env.REDIS_URL, env.BULLMQ_PREFIX);
     await database?.drop();
   }, 60_000);
 

@@ -8,7 +8,7 @@ import { type Member, OrgDirectory } from '@app/org';
 import { loadEnv } from '@app/config';
 import { InstanceRuntime } from '@app/store';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { deletePrefixKeys } from '../../support/redis-keys.js';
 import { createWorkerApp, type WorkerAppOptions } from '../../../apps/worker/src/index.js';
 import { type ApiHarness, type SuiteUser, startApi } from '../../api/api-harness.js';
 import { isolatedDatabase } from '../../support/database.js';
@@ -123,24 +123,10 @@ export async function startStack(tag: string, options: StackOptions = {}): Promi
     async close() {
       await worker.close();
       await api.close();
-      await deleteKeys(env.REDIS_URL, prefix);
+      await deletePrefixKeys(env.REDIS_URL, prefix);
       await database.drop();
     },
   };
-}
-
-async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 const HEAD = `<?xml version="1.0" encoding="UTF-8"?>
