@@ -2,29 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ledgerStepWrites } from '@app/ledger';
 import type { DataSource } from 'typeorm';
 import { isolatedDatabase, testDataSource } from '../support/database.js';
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  Plans?: PlanNode[];
-}
-
-/** A parameter as an SQL literal (EXECUTE takes no bound parameters). */
-const literal = (value: unknown): string => {
-  if (value === null || value === undefined) return 'NULL';
-  const text =
-    value instanceof Date
-      ? value.toISOString()
-      : typeof value === 'string'
-        ? value
-        : JSON.stringify(value);
-  return `'${text.replaceAll("'", "''")}'`;
-};
-
-const nodes = (plan: PlanNode): PlanNode[] => [
-  plan,
-  ...(plan.Plans ?? []).flatMap((child) => nodes(child)),
-];
+import { genericPlanSeqScans } from '../support/generic-plan.js';
 
 /**
  * A step's ledger writes go as prepared statements, whose generic plan is made once per
@@ -80,23 +58,9 @@ describe('ledger: the step writes’ generic plans', () => {
          FROM generate_series(1, 300) g`,
     );
     await dataSource.query(`ANALYZE ledger_items`);
-    const runner = dataSource.createQueryRunner();
-    try {
-      await runner.query(`SET plan_cache_mode = force_generic_plan`);
-      for (const [n, write] of writes.entries()) {
-        const name = `step_write_${n}`;
-        await runner.query(`PREPARE ${name} AS ${write.sql}`);
-        const [row] = (await runner.query(
-          `EXPLAIN (FORMAT JSON) EXECUTE ${name}(${write.params.map(literal).join(', ')})`,
-        )) as { 'QUERY PLAN': [{ Plan: PlanNode }] }[];
-        const scans = nodes(row['QUERY PLAN'][0].Plan)
-          .filter((node) => node['Node Type'] === 'Seq Scan')
-          .map((node) => node['Relation Name']);
-        expect({ sql: write.sql, scans }).toEqual({ sql: write.sql, scans: [] });
-      }
-    } finally {
-      await runner.query(`DEALLOCATE ALL`).catch(() => undefined);
-      await runner.release();
+    for (const write of writes) {
+      const scans = await genericPlanSeqScans(dataSource, write.sql, write.params);
+      expect({ sql: write.sql, scans }).toEqual({ sql: write.sql, scans: [] });
     }
   });
 });

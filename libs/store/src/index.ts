@@ -17,7 +17,13 @@ export { CLAIM_DUE_TIMERS_SQL } from './instance-lock.js';
 export * from './runtime.exception.js';
 export type * from './step-projector.js';
 export * from './migrate.js';
-export { PREPARED_PER_CONNECTION, type Statement, pipeline, pooledPipeline } from './pipeline.js';
+export {
+  PREPARED_PER_CONNECTION,
+  type Statement,
+  pipeline,
+  pooledPipeline,
+  preparedQuery,
+} from './pipeline.js';
 export { WriteBatch } from './write-batch.js';
 export * from './instances.repository.js';
 export * from './templates.repository.js';

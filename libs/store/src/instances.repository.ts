@@ -2,6 +2,7 @@ import type { DisplayState, Incident } from '@app/engine';
 import type { JsonValue } from '@app/feel';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OpenTaskRow } from './tasks.repository.js';
+import { preparedQuery } from './pipeline.js';
 import { type UnitScope, unitScopeCondition } from './scope.sql.js';
 
 /** An instance as the api lists and shows it (no state, no variables). */
@@ -168,7 +169,9 @@ export class InstancesRepository {
    * there is no such instance; by primary key.
    */
   async orgUnitOf(id: string): Promise<{ readonly orgUnitId: string | null } | null> {
-    const [row] = await this.db.query<{ org_unit_id: string | null }[]>(
+    // prepared: asked with every task list of an instance (polled after each step)
+    const [row] = await preparedQuery<{ org_unit_id: string | null }>(
+      this.db,
       `SELECT org_unit_id FROM process_instances WHERE id = $1`,
       [id],
     );

@@ -210,3 +210,16 @@ export async function pooledPipeline(
     client.release(broken);
   }
 }
+
+/**
+ * One statement kept prepared on its connection (see pooledPipeline): parsed and planned once
+ * per connection, not per call, for the small reads that recur with every request. Its rows.
+ */
+export async function preparedQuery<T>(
+  dataSource: DataSource,
+  text: string,
+  values: readonly unknown[],
+): Promise<T[]> {
+  const [result] = await pooledPipeline(dataSource, [{ text, values }]);
+  return result.rows as T[];
+}
