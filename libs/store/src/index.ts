@@ -23,6 +23,8 @@ export {
   pipeline,
   pooledPipeline,
   preparedQuery,
+  type PreparedRunner,
+  preparedRunner,
 } from './pipeline.js';
 export { WriteBatch } from './write-batch.js';
 export * from './instances.repository.js';

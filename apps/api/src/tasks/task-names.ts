@@ -2,6 +2,7 @@ import {
   MEMBER_STATUSES,
   type MemberOption,
   type NameBook,
+  type NamesQuery,
   lookupNames,
   memberOptions,
 } from '@app/org';
@@ -21,7 +22,7 @@ export interface NamedTaskRow {
 
 /** The names of every person and unit a page of tasks names: one statement for the page. */
 export function taskNameBook(
-  manager: EntityManager,
+  manager: NamesQuery,
   rows: readonly NamedTaskRow[],
 ): Promise<NameBook> {
   return lookupNames(manager, {
