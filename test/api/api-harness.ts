@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { loadEnv } from '@app/config';
 import { OrgDirectory } from '@app/org';
 import { DATA_SOURCE } from '@app/runtime';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApiApp } from '../../apps/api/src/app.factory.js';
 import { TestClock } from '../support/database.js';
+import { deletePrefixKeys } from '../support/redis-keys.js';
 
 export const T0 = Date.parse('2026-03-02T09:00:00+08:00');
 
@@ -156,25 +156,10 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
 }
 
 async function removeQueueKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    disconnectTimeout: 200,
-  });
-  redis.on('error', () => undefined);
   try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deletePrefixKeys(url, prefix);
   } catch {
     // Redis may be the service a test made unreachable; nothing was enqueued then.
-  } finally {
-    redis.disconnect();
   }
 }
 

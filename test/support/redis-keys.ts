@@ -1,9 +1,26 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
-/** Deletes a suite's BullMQ keys (`<prefix>:*`) on one Redis; answers how many went. */
-export async function deletePrefixKeys(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+/**
+ * Deletes a suite's BullMQ keys (`<prefix>:*`) on one Redis (its URL, or its connection
+ * options); answers how many went. It does not wait for a Redis that is down: it fails at once.
+ */
+export async function deletePrefixKeys(
+  redisAt: string | RedisOptions,
+  prefix: string,
+): Promise<number> {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    disconnectTimeout: 200,
+  };
+  const redis =
+    typeof redisAt === 'string'
+      ? new Redis(redisAt, options)
+      : new Redis({ ...redisAt, ...options });
+  redis.on('error', () => undefined);
   try {
+    await redis.connect();
     let deleted = 0;
     let cursor = '0';
     do {

@@ -7,10 +7,10 @@ import { DATA_SOURCE, REDIS_CONNECTION } from '@app/runtime';
 import { DeploymentService, InstanceRuntime } from '@app/store';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Queue, RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { type WorkerAppOptions, createWorkerApp } from '../../../apps/worker/src/index.js';
 import { TestClock, isolatedDatabase } from '../../support/database.js';
+import { deletePrefixKeys } from '../../support/redis-keys.js';
 import { templateForms } from '../../support/template-forms.js';
 
 /** Short retries for tests: 4 attempts, 100 ms apart. */
@@ -94,21 +94,7 @@ export async function startHarness(tag: string, options: HarnessOptions = {}): P
     await app.close();
   };
   const redisOptions = app.get<RedisOptions>(REDIS_CONNECTION);
-  const deleteQueueKeys = async (): Promise<number> => {
-    const redis = new Redis({ ...redisOptions, maxRetriesPerRequest: 3 });
-    try {
-      let deleted = 0;
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) deleted += await redis.del(...keys);
-      } while (cursor !== '0');
-      return deleted;
-    } finally {
-      redis.disconnect();
-    }
-  };
+  const deleteQueueKeys = () => deletePrefixKeys(redisOptions, prefix);
   const harness: Harness = {
     app,
     env,
