@@ -87,16 +87,11 @@ export class NameBook {
   }
 }
 
-/** Where a names lookup runs its statement: an EntityManager, or one that keeps it prepared. */
-export interface NamesQuery {
-  query<T>(text: string, values?: unknown[]): Promise<T>;
-}
-
 /**
  * Looks up the names of the people and units `request` holds in one statement (users, members
  * and units each by `= ANY`, so the cost follows the page). Text that is no id is skipped.
  */
-export async function lookupNames(manager: NamesQuery, request: NameRequest): Promise<NameBook> {
+export async function lookupNames(manager: EntityManager, request: NameRequest): Promise<NameBook> {
   const people = new Set<string>();
   for (const id of request.people ?? []) {
     const key = id?.replace(/^user:/, '');

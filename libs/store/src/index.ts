@@ -23,8 +23,6 @@ export {
   pipeline,
   pooledPipeline,
   preparedQuery,
-  type PreparedRunner,
-  preparedRunner,
 } from './pipeline.js';
 export { WriteBatch } from './write-batch.js';
 export * from './instances.repository.js';

@@ -223,16 +223,3 @@ export async function preparedQuery<T>(
   const [result] = await pooledPipeline(dataSource, [{ text, values }]);
   return result.rows as T[];
 }
-
-/** What an EntityManager's `query` does, with every statement kept prepared (preparedQuery). */
-export interface PreparedRunner {
-  query<T>(text: string, values?: readonly unknown[]): Promise<T>;
-}
-
-/** An EntityManager's `query` for the reads that recur with every request (preparedQuery). */
-export function preparedRunner(dataSource: DataSource): PreparedRunner {
-  return {
-    query: async <T>(text: string, values: readonly unknown[] = []) =>
-      (await preparedQuery<unknown>(dataSource, text, values)) as T,
-  };
-}

@@ -2,7 +2,6 @@ import {
   MEMBER_STATUSES,
   type MemberOption,
   type NameBook,
-  type NamesQuery,
   lookupNames,
   memberOptions,
 } from '@app/org';
@@ -22,7 +21,7 @@ export interface NamedTaskRow {
 
 /** The names of every person and unit a page of tasks names: one statement for the page. */
 export function taskNameBook(
-  manager: NamesQuery,
+  manager: EntityManager,
   rows: readonly NamedTaskRow[],
 ): Promise<NameBook> {
   return lookupNames(manager, {

@@ -7,14 +7,12 @@ import {
   type Clock,
   InstanceRuntime,
   InstancesRepository,
-  type PreparedRunner,
   RuntimeException,
   RuntimeExceptionCode,
   type TaskListFilter,
   type TaskRow,
   type TaskRowState,
   TasksRepository,
-  preparedRunner,
 } from '@app/store';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccessService } from '../auth/access.service.js';
@@ -41,8 +39,6 @@ import { formWithMemberNames, taskNameBook, taskNames } from './task-names.js';
 export class TasksService {
   private readonly tasks: TasksRepository;
   private readonly instanceRows: InstancesRepository;
-  /** The names of a task's people and unit, read with every task answered: kept prepared. */
-  private readonly names: PreparedRunner;
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
@@ -55,7 +51,6 @@ export class TasksService {
   ) {
     this.tasks = new TasksRepository(dataSource);
     this.instanceRows = new InstancesRepository(dataSource);
-    this.names = preparedRunner(dataSource);
   }
 
   /** LEDGER_GRACE_DAYS in ms: how long a task is open at least before it counts as overdue. */
@@ -123,7 +118,7 @@ export class TasksService {
       );
     }
     // Names of the page's people and units: one statement for the page
-    const book = await taskNameBook(this.names, found.rows);
+    const book = await taskNameBook(this.dataSource.manager, found.rows);
     return {
       items: found.rows.map((row) => this.toTask(row, book)),
       ...cappedPage(query, found),
@@ -149,7 +144,7 @@ export class TasksService {
         ? ((await this.forms.forTask(row.instance_id, row.form_key)) ?? null)
         : null;
     const [book, form] = await Promise.all([
-      taskNameBook(this.names, [row]),
+      taskNameBook(this.dataSource.manager, [row]),
       schema === null ? null : this.formFor(schema, row.instance_id),
     ]);
     return { ...this.toTask(row, book), form, canAct };
@@ -186,7 +181,7 @@ export class TasksService {
       assertCompletable(id, row, user);
     });
     const claimed = await this.load(id);
-    return this.toTask(claimed, await taskNameBook(this.names, [claimed]));
+    return this.toTask(claimed, await taskNameBook(this.dataSource.manager, [claimed]));
   }
 
   /**
