@@ -36,6 +36,26 @@ if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 if n == tonumber(ARGV[2]) + 1 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return {n, redis.call('PTTL', KEYS[1])}`;
 
+/** The client with COUNT_SCRIPT defined on it (ioredis sends it by its SHA1, EVALSHA). */
+type CountingClient = (Redis | Cluster) & {
+  countAuthFailure(
+    key: string,
+    windowMs: number,
+    limit: number,
+    lockoutMs: number,
+  ): Promise<[number, number]>;
+};
+
+/**
+ * Defines COUNT_SCRIPT on the client, once: each count then sends the script's SHA1, not the
+ * script (ioredis loads it again by itself when the server answers NOSCRIPT, after a restart or
+ * a SCRIPT FLUSH).
+ */
+function withCount(client: Redis | Cluster): CountingClient {
+  client.defineCommand('countAuthFailure', { numberOfKeys: 1, lua: COUNT_SCRIPT });
+  return client as CountingClient;
+}
+
 /**
  * Failed-authentication throttle per client address. `retryAfter` is answered from this
  * process's memory (no I/O, so a locked-out flood costs neither Redis nor PostgreSQL);
@@ -49,7 +69,7 @@ export class AuthThrottle {
   private readonly locked = new Map<string, number>();
   /** Address → failures in its window, when counted here (Redis down). */
   private readonly counts = new Map<string, { count: number; until: number }>();
-  private readonly redis: Redis | Cluster | null;
+  private readonly redis: CountingClient | null;
   private readonly now: () => number;
   private redisDown = false;
 
@@ -58,16 +78,18 @@ export class AuthThrottle {
     this.redis =
       options.redis === null
         ? null
-        : redisClient(options.redis, {
-            connectionName: 'branchflow-api-auth-throttle',
-            lazyConnect: true,
-            // fail at once while disconnected (the count falls back to this process)
-            enableOfflineQueue: false,
-            maxRetriesPerRequest: 0,
-            connectTimeout: 1000,
-            disconnectTimeout: 200,
-            retryStrategy: (times) => Math.min(times * 250, 2000),
-          });
+        : withCount(
+            redisClient(options.redis, {
+              connectionName: 'branchflow-api-auth-throttle',
+              lazyConnect: true,
+              // fail at once while disconnected (the count falls back to this process)
+              enableOfflineQueue: false,
+              maxRetriesPerRequest: 0,
+              connectTimeout: 1000,
+              disconnectTimeout: 200,
+              retryStrategy: (times) => Math.min(times * 250, 2000),
+            }),
+          );
     this.redis?.on('error', () => undefined);
     this.redis?.connect().catch(() => undefined);
   }
@@ -103,10 +125,8 @@ export class AuthThrottle {
     if (this.redis === null) return null;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = (await Promise.race([
-        this.redis.eval(
-          COUNT_SCRIPT,
-          1,
+      const answer = await Promise.race([
+        this.redis.countAuthFailure(
           `${this.options.prefix}:auth-failures:${address}`,
           this.options.windowMs,
           this.options.limit,
@@ -115,7 +135,7 @@ export class AuthThrottle {
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('no answer')), REDIS_TIMEOUT_MS);
         }),
-      ])) as [number, number];
+      ]);
       this.redisDown = false;
       return { count: Number(answer[0]), ttlMs: Number(answer[1]) };
     } catch (error) {
