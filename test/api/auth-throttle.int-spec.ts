@@ -38,16 +38,18 @@ describe('AuthThrottle (real Redis)', () => {
       warn: (message) => warnings.push(message),
     });
     opened.push(made);
-    for (let tries = 0; tries < 100; tries++) {
-      const probe = `probe-${(probes += 1)}`;
-      await made.failed(probe);
-      if ((await redis.exists(`${prefix}:auth-failures:${probe}`)) === 1) {
-        warnings.length = 0;
-        return made;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    throw new Error('the throttle never reached Redis');
+    await waitFor(
+      'the throttle to count in Redis',
+      async () => {
+        const probe = `probe-${(probes += 1)}`;
+        await made.failed(probe);
+        return (await redis.exists(`${prefix}:auth-failures:${probe}`)) === 1;
+      },
+      2_000,
+      20,
+    );
+    warnings.length = 0;
+    return made;
   };
 
   beforeAll(() => {
