@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  type ListStatements,
   type TaskListFilter,
   type TaskListPageRequest,
   type TaskScope,
   TasksRepository,
 } from '@app/store';
-import type { DataSource } from 'typeorm';
 import { type ApiHarness, startApi } from './api-harness.js';
 import { bpmn } from '../support/bpmn.js';
 import { genericPlanSeqScans } from '../support/generic-plan.js';
@@ -80,27 +80,33 @@ describe('api: task list plans', () => {
       paths[name] = row.path;
     }
     explained = [];
-    // The repository's statements, each EXPLAINed before it runs
-    const explaining = {
-      query: async (text: string, values: unknown[]): Promise<unknown> => {
-        const [row] = await db.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
-          `EXPLAIN (FORMAT JSON) ${text}`,
-          values,
-        );
-        const scans = nodes(row['QUERY PLAN'][0].Plan)
-          .filter((node) => node['Node Type'] === 'Seq Scan')
-          .map((node) => node['Relation Name'] ?? '?');
-        // One instance's page is kept prepared (TasksRepository.prepared): its generic plan too
-        if (text.includes('t.instance_id =')) {
-          scans.push(...(await genericPlanSeqScans(db, text, values)));
-          instancePlans += 1;
-        }
-        explained.push({ text, scans });
-        const result: unknown = await db.query(text, values);
-        return result;
+    // The list's statements, each EXPLAINed before it runs; the one kept prepared (one
+    // instance's page) by its generic plan too
+    const explain = async (text: string, values: unknown[], prepared: boolean) => {
+      const [row] = await db.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
+        `EXPLAIN (FORMAT JSON) ${text}`,
+        values,
+      );
+      const scans = nodes(row['QUERY PLAN'][0].Plan)
+        .filter((node) => node['Node Type'] === 'Seq Scan')
+        .map((node) => node['Relation Name'] ?? '?');
+      if (prepared) {
+        scans.push(...(await genericPlanSeqScans(db, text, values)));
+        instancePlans += 1;
+      }
+      explained.push({ text, scans });
+    };
+    const explaining: ListStatements = {
+      query: async <T>(text: string, values: unknown[]) => {
+        await explain(text, values, false);
+        return db.query<T[]>(text, values);
+      },
+      prepared: async <T>(text: string, values: unknown[]) => {
+        await explain(text, values, true);
+        return db.query<T[]>(text, values);
       },
     };
-    repository = new TasksRepository(explaining as unknown as DataSource);
+    repository = new TasksRepository(db, explaining);
   });
 
   afterAll(async () => {

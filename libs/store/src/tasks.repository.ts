@@ -243,7 +243,14 @@ interface KeyRow {
  *   statement is kept prepared, its generic plan checked in tasks-explain.int-spec.
  */
 export class TasksRepository {
-  constructor(private readonly db: DataSource) {}
+  /**
+   * `list` runs its statements through `listStatements` (by default on the data source, one
+   * instance's page kept prepared); a spec passes its own to EXPLAIN each statement.
+   */
+  constructor(
+    private readonly db: DataSource,
+    private readonly listStatements: ListStatements = pooledListStatements(db),
+  ) {}
 
   /** One task with its instance's unit, template and business key. */
   async find(id: string): Promise<TaskRow | null> {
@@ -394,8 +401,8 @@ export class TasksRepository {
           };
     // Custom plans (unnamed statements): the number of units decides each stream's plan.
     const count = () =>
-      this.db
-        .query<{ n: number }[]>(...this.countQuery(scope, units, filter, page.sort))
+      this.listStatements
+        .query<{ n: number }>(...this.countQuery(scope, units, filter, page.sort))
         .then((counted) => counted[0]?.n ?? 0);
     // One instance's tasks are few: the page comes first, and holds the count when it is not
     // full (one statement less for the list polled after every step); other lists count at once
@@ -405,8 +412,8 @@ export class TasksRepository {
     const [text, values] = this.pageQuery(scope, units, filter, page, position);
     const found =
       filter.instanceId === undefined
-        ? await this.db.query<(KeyRow & TaskRow)[]>(text, values)
-        : await this.prepared<KeyRow & TaskRow>(text, values);
+        ? await this.listStatements.query<KeyRow & TaskRow>(text, values)
+        : await this.listStatements.prepared<KeyRow & TaskRow>(text, values);
     const more = found.length > page.limit;
     const keys = found.slice(0, page.limit);
     const rows = keys.map(({ due_key: _due, created_key: _created, ...row }) => row);
@@ -423,18 +430,6 @@ export class TasksRepository {
   }
 
   /**
-   * A statement kept prepared on its connection (preparedQuery): one instance's page, the
-   * list polled after every step, is parsed and planned once per connection instead of once per
-   * request — as an unnamed statement its planning alone took 0.7 ms, more than running it.
-   * Whatever the units, the instance's key decides its plan (its index, a few rows to sort).
-   * A data source without a pool (a spec's stand-in) runs it as any other statement.
-   */
-  private prepared<T>(text: string, values: unknown[]): Promise<T[]> {
-    if (!(this.db as Partial<DataSource>).driver) return this.db.query<T[]>(text, values);
-    return preparedQuery<T>(this.db, text, values);
-  }
-
-  /**
    * The ids of the units under the scope's read paths and member paths (and under the unit
    * filter's path, when there is one): index range scans of org_units' path.
    */
@@ -447,9 +442,11 @@ export class TasksRepository {
     const read = under(scope.readPaths);
     const member = under(scope.memberPaths);
     const within = unitPath === undefined ? null : under([unitPath]);
-    const [row] = await this.db.query<
-      { read: string[] | null; member: string[] | null; within: string[] | null }[]
-    >(
+    const [row] = await this.listStatements.query<{
+      read: string[] | null;
+      member: string[] | null;
+      within: string[] | null;
+    }>(
       `SELECT array_agg(o.id) FILTER (WHERE ${read}) AS read,
               array_agg(o.id) FILTER (WHERE ${member}) AS member,
               ${within === null ? 'NULL' : `array_agg(o.id) FILTER (WHERE ${within})`} AS within
@@ -623,6 +620,27 @@ function inUnits(
   if (set.length === 0) return 'FALSE';
   const paths = [...new Set(set)].map((path) => `o.path LIKE ${params.add(likePrefix(path))}`);
   return `EXISTS (SELECT 1 FROM org_units o WHERE o.id = t.org_unit_id AND (${paths.join(' OR ')}))`;
+}
+
+/** How the task list's statements are run (see TasksRepository's constructor). */
+export interface ListStatements {
+  /** A statement planned for its values (an unnamed statement: custom plans). */
+  query<T>(text: string, values: unknown[]): Promise<T[]>;
+  /**
+   * A statement kept prepared on its connection: one instance's page, the list polled after
+   * every step, parsed and planned once per connection instead of once per request (as an
+   * unnamed statement its planning alone took 0.7 ms, more than running it). Whatever the
+   * units, the instance's key decides its plan (its index, a few rows to sort).
+   */
+  prepared<T>(text: string, values: unknown[]): Promise<T[]>;
+}
+
+/** The list's statements on the data source's pool (preparedQuery for the prepared one). */
+function pooledListStatements(db: DataSource): ListStatements {
+  return {
+    query: <T>(text: string, values: unknown[]) => db.query<T[]>(text, values),
+    prepared: <T>(text: string, values: unknown[]) => preparedQuery<T>(db, text, values),
+  };
 }
 
 /** One part of the scope in one state: its conditions, and whether it holds few tasks. */
