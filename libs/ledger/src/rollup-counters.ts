@@ -273,10 +273,15 @@ export async function rebuildCounters(
     // The items changed and not yet refreshed (a bulk load's million, say): the counters as a
     // refresh would leave them are the counts without their stored facts and with their
     // recounted ones; what differs from the recount after that is drift
+    // (the noted ids read once, for the stored facts here and the recounted ones below)
+    await manager.query(
+      `CREATE TEMPORARY TABLE rollup_noted_items ON COMMIT DROP AS
+       SELECT DISTINCT d.item_id FROM ledger_rollup_dirty d`,
+    );
     await manager.query(
       `CREATE TEMPORARY TABLE rollup_noted_facts ON COMMIT DROP AS
        SELECT f.* FROM ledger_rollup_item_facts f
-        WHERE f.item_id IN (SELECT d.item_id FROM ledger_rollup_dirty d)`,
+        WHERE f.item_id IN (SELECT n.item_id FROM rollup_noted_items n)`,
     );
     const [same] = await manager.query<{ same: boolean }[]>(
       `SELECT time_zone = $1 AND grace = $2::interval AS same FROM ledger_rollup_settings`,
@@ -300,7 +305,7 @@ export async function rebuildCounters(
                    FROM rollup_noted_facts
                  UNION ALL
                  SELECT org_unit_id, kind, period, ${COUNTERS.join(', ')} FROM ledger_rollup_item_facts
-                  WHERE item_id IN (SELECT d.item_id FROM ledger_rollup_dirty d)) x
+                  WHERE item_id IN (SELECT n.item_id FROM rollup_noted_items n)) x
           GROUP BY org_unit_id, kind, period),
        now AS (
          SELECT org_unit_id, kind::text AS kind, period, ${SUMS}
