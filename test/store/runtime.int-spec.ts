@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
 import {
+  BatchStarter,
   DefinitionCache,
   DeploymentService,
   InstanceRuntime,
@@ -19,11 +20,12 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
   let clock: TestClock;
   let deployments: DeploymentService;
   let runtime: InstanceRuntime;
+  let cache: DefinitionCache;
 
   beforeAll(async () => {
     dataSource = await testDataSource(8);
     clock = new TestClock(T0);
-    const cache = new DefinitionCache(dataSource, 0);
+    cache = new DefinitionCache(dataSource, 0);
     deployments = new DeploymentService(dataSource, cache, clock);
     runtime = new InstanceRuntime(
       dataSource,
@@ -152,6 +154,74 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
     );
     expect(events[0]).toEqual({ type: 'instance.started', actor: 'secretary-1' });
     expect((await verifyAudit(dataSource.manager, { stream: instance.id })).ok).toBe(true);
+  });
+
+  it('gives each task its instance’s unit and template as the step writes it, and the trigger fills them for another writer', async () => {
+    await deployments.deploy(
+      'unit-tasks.bpmn',
+      bpmn.sequence('unit-tasks', ['A', 'B']),
+      'integrator',
+    );
+    await dataSource.query(
+      `INSERT INTO org_units (id, parent_id, kind, name, path)
+       VALUES ('rt-committee', NULL, 'committee', '运行时测试党委', '/rt-committee/'),
+              ('rt-branch', 'rt-committee', 'branch', '运行时测试支部', '/rt-committee/rt-branch/')`,
+    );
+    const columns = () =>
+      dataSource.query<{ element_id: string; org_unit_id: string | null; template_key: string }[]>(
+        `SELECT t.element_id, t.org_unit_id, t.template_key FROM tasks t
+           JOIN process_instances i ON i.id = t.instance_id
+          WHERE i.template_key = 'unit-tasks' ORDER BY i.business_key, t.element_id`,
+      );
+    // Given the trigger that reads them from the instance switched off
+    await dataSource.query(`ALTER TABLE tasks DISABLE TRIGGER tasks_instance_columns`);
+    let one: Awaited<ReturnType<InstanceRuntime['start']>>;
+    try {
+      // When an instance is started and stepped, and two more are started in one batch
+      one = await runtime.start(
+        { templateKey: 'unit-tasks', businessKey: 'a', orgUnitId: 'rt-branch' },
+        'secretary-1',
+      );
+      const [first] = await tasksOf(one.id);
+      await runtime.completeTask(first.id, {}, 'secretary-1');
+      const starter = new BatchStarter(cache, clock, {
+        timeZone: 'Asia/Shanghai',
+        reminderOffsets: [],
+        projectors: STEP_PROJECTORS,
+      });
+      const batch = await dataSource.transaction((manager) =>
+        starter.start(
+          manager,
+          'unit-tasks',
+          [
+            { templateKey: 'unit-tasks', businessKey: 'b', orgUnitId: 'rt-branch' },
+            { templateKey: 'unit-tasks', businessKey: 'c' },
+          ],
+          'system',
+        ),
+      );
+      expect(batch.started).toBe(2);
+    } finally {
+      await dataSource.query(`ALTER TABLE tasks ENABLE TRIGGER tasks_instance_columns`);
+    }
+    // Then every task row holds its instance's unit and template, as the writers wrote them
+    expect(await columns()).toEqual([
+      { element_id: 'A', org_unit_id: 'rt-branch', template_key: 'unit-tasks' },
+      { element_id: 'B', org_unit_id: 'rt-branch', template_key: 'unit-tasks' },
+      { element_id: 'A', org_unit_id: 'rt-branch', template_key: 'unit-tasks' },
+      { element_id: 'A', org_unit_id: null, template_key: 'unit-tasks' },
+    ]);
+    // And a writer that leaves them out gets the instance's from the trigger
+    await dataSource.query(
+      `INSERT INTO tasks (instance_id, engine_key, kind, element_id, state, created_at)
+       VALUES ($1, 'by-hand', 'user', 'Z', 'cancelled', now())`,
+      [one.id],
+    );
+    const [byHand] = await dataSource.query<{ org_unit_id: string; template_key: string }[]>(
+      `SELECT org_unit_id, template_key FROM tasks WHERE instance_id = $1 AND engine_key = 'by-hand'`,
+      [one.id],
+    );
+    expect(byHand).toEqual({ org_unit_id: 'rt-branch', template_key: 'unit-tasks' });
   });
 
   it('refuses a second instance with the same business key', async () => {

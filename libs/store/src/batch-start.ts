@@ -207,6 +207,7 @@ export class BatchStarter {
       reminderOffsets: this.options.reminderOffsets,
       projectors: this.options.projectors,
       orgUnitId,
+      templateKey: input.templateKey,
     });
     const events = [started, ...projection.audit];
     const chained = chainAudit(id, { seq: 0, hash: GENESIS_HASH }, events);

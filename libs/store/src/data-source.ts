@@ -29,6 +29,7 @@ import { LedgerRollupDueToday1798700000000 } from '../../../migrations/179870000
 import { OrgUnitParentFunction1798800000000 } from '../../../migrations/1798800000000-OrgUnitParentFunction.js';
 import { LedgerRollupRefreshCached1798900000000 } from '../../../migrations/1798900000000-LedgerRollupRefreshCached.js';
 import { LedgerRollupDeferredRefresh1799000000000 } from '../../../migrations/1799000000000-LedgerRollupDeferredRefresh.js';
+import { TasksColumnsFromWriter1799100000000 } from '../../../migrations/1799100000000-TasksColumnsFromWriter.js';
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
@@ -62,6 +63,7 @@ export const MIGRATIONS = [
   OrgUnitParentFunction1798800000000,
   LedgerRollupRefreshCached1798900000000,
   LedgerRollupDeferredRefresh1799000000000,
+  TasksColumnsFromWriter1799100000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */

@@ -79,6 +79,7 @@ const context = (projectors: readonly StepProjector[]): ProjectionContext => ({
   registry,
   reminderOffsets: [],
   orgUnitId: 'branch-rd',
+  templateKey: 'theme-day',
   projectors,
 });
 

@@ -15,8 +15,10 @@ export interface ProjectionContext {
   readonly registry: ProcessRegistry;
   /** Offsets before a task's due date at which default reminders fire (ISO durations). */
   readonly reminderOffsets: readonly string[];
-  /** The instance's org unit (the ledger items' responsible unit). */
+  /** The instance's org unit (the ledger items' responsible unit; its tasks' too). */
   readonly orgUnitId: string | null;
+  /** The instance's template key (its tasks', for the task list). */
+  readonly templateKey: string;
   /** What else each step is projected onto, in order (the ledger: libs/runtime wires it). */
   readonly projectors: readonly StepProjector[];
   /**
@@ -221,9 +223,11 @@ export function projectEffects(
         remindersModelled,
         new Date(task.createdAt),
         ended ? new Date(ctx.now) : null,
+        ctx.orgUnitId,
+        ctx.templateKey,
       );
-      const b = values.length - 17;
-      const cells = Array.from({ length: 17 }, (_, k) => `$${b + k + 1}`);
+      const b = values.length - 19;
+      const cells = Array.from({ length: 19 }, (_, k) => `$${b + k + 1}`);
       if (task.name !== null && task.loopItem !== undefined && UUID.test(task.loopItem)) {
         // An inner instance for a member: 「党员撰写感悟 — 张三」, the name read in this statement
         values.push(task.loopItem);
@@ -234,7 +238,8 @@ export function projectEffects(
     });
     batch.add(
       `INSERT INTO tasks (id, instance_id, engine_key, kind, element_id, name, assignee, candidate_groups,
-         candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at)
+         candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at,
+         org_unit_id, template_key)
        VALUES ${rows.join(', ')}${named ? ' RETURNING id::text AS id, name' : ''}`,
       values,
       named ? TASK_NAMES_OUTPUT : undefined,

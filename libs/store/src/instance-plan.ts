@@ -182,6 +182,7 @@ export function addStepEffects(
     reminderOffsets: settings.reminderOffsets,
     projectors: settings.projectors,
     orgUnitId: summary.orgUnitId,
+    templateKey: summary.templateKey,
     expectedTask: expected?.task,
   });
   const events = [...leading, ...projection.audit];
