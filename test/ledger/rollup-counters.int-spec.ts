@@ -228,6 +228,44 @@ describe('ledger: roll-up counters against the recount', () => {
     expect(await store.recountCounters()).toEqual([]);
   }, 120_000);
 
+  it('counts a 督办 of an overdue item in the month it was made, as the recount does', async () => {
+    const org = new OrgDirectory(dataSource, clock);
+    await org.createUnit({ id: 'px', parentId: null, kind: 'committee', name: '第四党委' });
+    await org.createUnit({ id: 'pxb', parentId: 'px', kind: 'branch', name: '支部戊' });
+    const item = await store.create(
+      {
+        list: 'problem',
+        title: '督办事项',
+        standard: '标准',
+        orgUnitId: 'pxb',
+        responsible: '书记',
+        assessingUnitId: 'px',
+        dueAt: clock.now() - 10 * 24 * HOUR,
+      },
+      'tester',
+    );
+    // Overdue once the grace (a day) is over; read once, so the item's facts are refreshed
+    clock.advance(25 * HOUR);
+    const label = new Date(clock.now() + 8 * HOUR).toISOString().slice(0, 7);
+    const [month] = periodsBetween('month', label, label, 'Asia/Shanghai');
+    const level = { rootPaths: ['/px/'] };
+    const page = { limit: 50, offset: 0 };
+    const committee = async () => {
+      const read = await store.unitRollup(level, month, page);
+      expect(read).toEqual(await store.unitRollup(level, month, page, { recount: true }));
+      return read.rows.find((row) => row.orgUnitId === 'px');
+    };
+    expect(await committee()).toMatchObject({ overdueAtEnd: 1, escalated: 0 });
+    // When it is escalated (an entry only: its state, unit and due time stay as they were)
+    const escalation = await dataSource.transaction((manager) =>
+      store.escalate(manager, item.id, clock.now(), clock.now(), 'system:test'),
+    );
+    expect(escalation).not.toBeNull();
+    // Then the roll-up counts it, as the recount does
+    expect(await committee()).toMatchObject({ overdueAtEnd: 1, escalated: 1 });
+    expect(await store.recountCounters()).toEqual([]);
+  });
+
   it('notes a change in its transaction and counts it at the next refresh or read, with refreshers and writers at once', async () => {
     const org = new OrgDirectory(dataSource, clock);
     await org.createUnit({ id: 'py', parentId: null, kind: 'committee', name: '第三党委' });

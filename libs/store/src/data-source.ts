@@ -30,6 +30,7 @@ import { OrgUnitParentFunction1798800000000 } from '../../../migrations/17988000
 import { LedgerRollupRefreshCached1798900000000 } from '../../../migrations/1798900000000-LedgerRollupRefreshCached.js';
 import { LedgerRollupDeferredRefresh1799000000000 } from '../../../migrations/1799000000000-LedgerRollupDeferredRefresh.js';
 import { TasksColumnsFromWriter1799100000000 } from '../../../migrations/1799100000000-TasksColumnsFromWriter.js';
+import { LedgerEntriesNotedPerRow1799200000000 } from '../../../migrations/1799200000000-LedgerEntriesNotedPerRow.js';
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
@@ -64,6 +65,7 @@ export const MIGRATIONS = [
   LedgerRollupRefreshCached1798900000000,
   LedgerRollupDeferredRefresh1799000000000,
   TasksColumnsFromWriter1799100000000,
+  LedgerEntriesNotedPerRow1799200000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
