@@ -266,6 +266,62 @@ describe('ledger: roll-up counters against the recount', () => {
     expect(await store.recountCounters()).toEqual([]);
   });
 
+  it('notes an item when its facts can move (cancelled, moved, due again), not when it is only submitted', async () => {
+    const org = new OrgDirectory(dataSource, clock);
+    await org.createUnit({ id: 'pw', parentId: null, kind: 'committee', name: '第五党委' });
+    await org.createUnit({ id: 'pwa', parentId: 'pw', kind: 'branch', name: '支部己' });
+    await org.createUnit({ id: 'pwb', parentId: 'pw', kind: 'branch', name: '支部庚' });
+    const item = await store.create(
+      {
+        list: 'problem',
+        title: '整改事项',
+        standard: '标准',
+        orgUnitId: 'pwa',
+        responsible: '书记',
+        assessingUnitId: 'pw',
+        dueAt: clock.now() + 5 * 24 * HOUR,
+      },
+      'tester',
+    );
+    const label = new Date(clock.now() + 8 * HOUR).toISOString().slice(0, 7);
+    const month = periodsBetween('month', label, label, 'Asia/Shanghai');
+    const noted = async () => {
+      const [row] = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM ledger_rollup_dirty WHERE item_id = $1`,
+        [item.id],
+      );
+      return row.n;
+    };
+    const read = async () => {
+      const rows = await store.rollup(['/pw/'], month);
+      expect(rows).toEqual(await store.recountRollup(['/pw/'], month));
+      return Object.fromEntries(rows.map((row) => [row.orgUnitId, row.openAtEnd]));
+    };
+    expect(await read()).toEqual({ pw: 1, pwa: 1, pwb: 0 });
+    // Submitted (a change of state that no fact is made of): not noted
+    await store.submit(item.id, { note: '完成' }, 'tester');
+    expect(await noted()).toBe(0);
+    expect(await read()).toEqual({ pw: 1, pwa: 1, pwb: 0 });
+    // Moved to another unit, or given another due time: noted, and counted there
+    await dataSource.query(`UPDATE ledger_items SET org_unit_id = 'pwb' WHERE id = $1`, [item.id]);
+    expect(await noted()).toBe(1);
+    expect(await read()).toEqual({ pw: 1, pwa: 0, pwb: 1 });
+    await dataSource.query(
+      `UPDATE ledger_items SET due_at = due_at + interval '1 day' WHERE id = $1`,
+      [item.id],
+    );
+    expect(await noted()).toBe(1);
+    expect(await read()).toEqual({ pw: 1, pwa: 0, pwb: 1 });
+    // Cancelled (as a cancelled task's item is): noted, and no longer counted
+    await dataSource.query(
+      `UPDATE ledger_items SET state = 'cancelled', settled_at = now() WHERE id = $1`,
+      [item.id],
+    );
+    expect(await noted()).toBe(1);
+    expect(await read()).toEqual({ pw: 0, pwa: 0, pwb: 0 });
+    expect(await store.recountCounters()).toEqual([]);
+  });
+
   it('notes a change in its transaction and counts it at the next refresh or read, with refreshers and writers at once', async () => {
     const org = new OrgDirectory(dataSource, clock);
     await org.createUnit({ id: 'py', parentId: null, kind: 'committee', name: '第三党委' });

@@ -31,6 +31,7 @@ import { LedgerRollupRefreshCached1798900000000 } from '../../../migrations/1798
 import { LedgerRollupDeferredRefresh1799000000000 } from '../../../migrations/1799000000000-LedgerRollupDeferredRefresh.js';
 import { TasksColumnsFromWriter1799100000000 } from '../../../migrations/1799100000000-TasksColumnsFromWriter.js';
 import { LedgerEntriesNotedPerRow1799200000000 } from '../../../migrations/1799200000000-LedgerEntriesNotedPerRow.js';
+import { LedgerItemsNotedWhenFactsMove1799300000000 } from '../../../migrations/1799300000000-LedgerItemsNotedWhenFactsMove.js';
 
 /** Every migration, in order (listed, not globbed: the same list for the app, CLI and tests). */
 export const MIGRATIONS = [
@@ -66,6 +67,7 @@ export const MIGRATIONS = [
   LedgerRollupDeferredRefresh1799000000000,
   TasksColumnsFromWriter1799100000000,
   LedgerEntriesNotedPerRow1799200000000,
+  LedgerItemsNotedWhenFactsMove1799300000000,
 ];
 
 /** The one DataSource definition shared by the apps, `npm run db:migrate` and the tests. */
