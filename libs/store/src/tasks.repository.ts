@@ -44,7 +44,10 @@ export interface TasksTableRow {
   escalated_at: Date | null;
   created_at: Date;
   ended_at: Date | null;
-  /** The instance's unit and template, kept on the row by a trigger (tasks_instance_columns). */
+  /**
+   * The instance's unit and template: written by the step (effects-projection), or by the
+   * trigger tasks_instance_columns for a writer that leaves them out.
+   */
   org_unit_id: string | null;
   template_key: string;
 }
