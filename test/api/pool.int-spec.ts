@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InstanceRuntime } from '@app/store';
 import { type ApiHarness, startApi } from './api-harness.js';
@@ -62,4 +63,20 @@ describe('api: one PostgreSQL connection per process', () => {
     );
     expect(row.state).toBe('open');
   });
+
+  it('completes a task whose template this process last read more than the cache’s age ago', async () => {
+    // Given an open task, and the definitions this process keeps older than their age (1 s):
+    // the completion's check reads them again (the step's properties), inside the step
+    const runtime = api.app.get(InstanceRuntime);
+    const started = await runtime.start({ templateKey: key, orgUnitId: api.org.branchB }, 'tester');
+    const [task] = await api.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE instance_id = $1 AND state = 'open'`,
+      [started.id],
+    );
+    await sleep(1_200);
+    // When it is completed, then it answers: the read took the step's own connection
+    const completed = await api.http.post(`/api/tasks/${task.id}/complete`).send({});
+    expect(completed.status).toBe(200);
+    expect((completed.body as Instance).openTasks.map((open) => open.elementId)).toEqual(['B']);
+  }, 20_000);
 });

@@ -3,7 +3,7 @@ import type { AuditEventInput } from '@app/audit';
 import { type EngineContext, type Variables, displayState, step } from '@app/engine';
 import type { OutboxRow } from '@app/queue';
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from './clock.js';
 import type { DefinitionCache } from './definition-cache.js';
 import { rootVariables } from './effects-projection.js';
@@ -115,13 +115,16 @@ export class InstanceRuntime {
 
   /**
    * The `zeebe:properties` of an element of a deployed process version (from the definitions
-   * this process keeps in memory; loaded once per version).
+   * this process keeps in memory; loaded once per version, and read again when they are older
+   * than the cache's age). Inside a transaction (a step's check), pass its manager: a refresh
+   * then reads on the transaction's connection instead of waiting for a second one.
    */
   async elementProperties(
     processRef: string,
     elementId: string,
+    manager?: EntityManager,
   ): Promise<Readonly<Record<string, string>> | undefined> {
-    await this.definitions.ensure([processRef]);
+    await this.definitions.ensure([processRef], manager);
     const node = this.definitions.byRef(processRef)?.nodes[elementId];
     return node?.kind === 'userTask' ? node.properties : undefined;
   }

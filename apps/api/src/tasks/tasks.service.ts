@@ -240,7 +240,7 @@ export class TasksService {
         const properties =
           task.processRef === null || task.elementId === null
             ? undefined
-            : await this.runtime.elementProperties(task.processRef, task.elementId);
+            : await this.runtime.elementProperties(task.processRef, task.elementId, manager);
         const missing = await missingEvidence(manager, id, properties);
         if (missing.length > 0) {
           throw new RuntimeException(
