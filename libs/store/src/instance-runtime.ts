@@ -114,17 +114,18 @@ export class InstanceRuntime {
   }
 
   /**
-   * The `zeebe:properties` of an element of a deployed process version (from the definitions
-   * this process keeps in memory; loaded once per version, and read again when they are older
-   * than the cache's age). Inside a transaction (a step's check), pass its manager: a refresh
-   * then reads on the transaction's connection instead of waiting for a second one.
+   * The `zeebe:properties` of an element of a deployed process version, from the definitions
+   * this process keeps in memory: a version never changes once deployed, so one this process
+   * knows is not read again (however old the cache), and one it does not is loaded. Inside a
+   * transaction (a step's check), pass its manager: that load then reads on the transaction's
+   * connection instead of waiting for a second one.
    */
   async elementProperties(
     processRef: string,
     elementId: string,
     manager?: EntityManager,
   ): Promise<Readonly<Record<string, string>> | undefined> {
-    await this.definitions.ensure([processRef], manager);
+    if (!this.definitions.byRef(processRef)) await this.definitions.ensure([processRef], manager);
     const node = this.definitions.byRef(processRef)?.nodes[elementId];
     return node?.kind === 'userTask' ? node.properties : undefined;
   }
