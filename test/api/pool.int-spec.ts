@@ -65,8 +65,8 @@ describe('api: one PostgreSQL connection per process', () => {
   });
 
   it('completes a task whose template this process last read more than the cache’s age ago', async () => {
-    // Given an open task, and the definitions this process keeps older than their age (1 s):
-    // the completion's check reads them again (the step's properties), inside the step
+    // Given an open task, and the definitions this process keeps older than their age (1 s),
+    // when the completion's check once refreshed them on a second connection, inside the step
     const runtime = api.app.get(InstanceRuntime);
     const started = await runtime.start({ templateKey: key, orgUnitId: api.org.branchB }, 'tester');
     const [task] = await api.dataSource.query<{ id: string }[]>(
@@ -74,7 +74,7 @@ describe('api: one PostgreSQL connection per process', () => {
       [started.id],
     );
     await sleep(1_200);
-    // When it is completed, then it answers: the read took the step's own connection
+    // When it is completed, then it answers: the check waits for no second connection
     const completed = await api.http.post(`/api/tasks/${task.id}/complete`).send({});
     expect(completed.status).toBe(200);
     expect((completed.body as Instance).openTasks.map((open) => open.elementId)).toEqual(['B']);
