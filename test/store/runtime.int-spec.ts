@@ -5,6 +5,7 @@ import {
   DefinitionCache,
   DeploymentService,
   InstanceRuntime,
+  JOBS_AHEAD_MS,
   RuntimeException,
   RuntimeExceptionCode,
 } from '@app/store';
@@ -269,8 +270,23 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
     expect(joins).toEqual([{ n: 1 }]);
   });
 
-  it('keeps timers in PostgreSQL with an outbox job, and firing one twice has one effect', async () => {
-    await deployments.deploy('wait.bpmn', bpmn.timerThenTask('wait', 'PT1H'), 'integrator');
+  it('keeps timers in PostgreSQL, with an outbox job when due within JOBS_AHEAD_MS, and firing one twice has one effect', async () => {
+    // Given a timer due an hour after its start: no job yet (the reconciler enqueues it later)
+    expect(JOBS_AHEAD_MS).toBeLessThan(3600_000);
+    await deployments.deploy('later.bpmn', bpmn.timerThenTask('later', 'PT1H'), 'integrator');
+    const later = await runtime.start({ templateKey: 'later' }, 'someone');
+    const [laterTimer] = await dataSource.query<{ id: string; due_at: Date }[]>(
+      `SELECT id, due_at FROM timers WHERE instance_id = $1 AND state = 'scheduled'`,
+      [later.id],
+    );
+    expect(laterTimer.due_at).toEqual(new Date(T0 + 3600_000));
+    expect(
+      await dataSource.query(`SELECT 1 FROM outbox WHERE payload->>'timerId' = $1`, [
+        laterTimer.id,
+      ]),
+    ).toEqual([]);
+    // And one due within JOBS_AHEAD_MS: its job is written with it
+    await deployments.deploy('wait.bpmn', bpmn.timerThenTask('wait', 'PT5M'), 'integrator');
     const instance = await runtime.start({ templateKey: 'wait' }, 'someone');
     const [timer] = await dataSource.query<
       {
@@ -282,17 +298,17 @@ describe('durable runtime: deployment and steps against PostgreSQL', () => {
     expect(timer).toEqual({
       id: expect.any(String),
       state: 'scheduled',
-      due_at: new Date(T0 + 3600_000),
+      due_at: new Date(T0 + 300_000),
     });
     const outbox = await dataSource.query<{ job_name: string; job_id: string; not_before: Date }[]>(
       `SELECT job_name, job_id, not_before FROM outbox WHERE payload->>'timerId' = $1`,
       [timer.id],
     );
     expect(outbox).toEqual([
-      { job_name: 'fire-timer', job_id: `timer-${timer.id}`, not_before: new Date(T0 + 3600_000) },
+      { job_name: 'fire-timer', job_id: `timer-${timer.id}`, not_before: new Date(T0 + 300_000) },
     ]);
     // When the timer is delivered twice
-    clock.advance(3600_000);
+    clock.advance(300_000);
     expect(await runtime.fireTimer(timer.id)).toBe(true);
     expect(await runtime.fireTimer(timer.id)).toBe(false);
     clock.set(T0);

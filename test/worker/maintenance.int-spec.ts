@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { LedgerStore } from '@app/ledger';
 import { OrgDirectory } from '@app/org';
 import { QueueName } from '@app/queue';
-import { DefinitionCache, InstanceRuntime } from '@app/store';
+import { DefinitionCache, InstanceRuntime, JOBS_AHEAD_MS } from '@app/store';
 import { STEP_PROJECTORS } from '@app/runtime';
 import {
   EscalationService,
@@ -220,6 +220,57 @@ describe('worker maintenance: escalation and reconciliation', () => {
         waiting.id,
       ]),
     ).toBe(1);
+  });
+
+  it('enqueues a timer and a reminder written further ahead than JOBS_AHEAD_MS only when they come within its horizon', async () => {
+    await h.deploy('far.bpmn', flows.timerThenService('wm-far', 'PT1H', 'noop'));
+    await h.deploy(
+      'far-due.bpmn',
+      flows.userTask('wm-far-due', { assignee: 'qian', dueDate: 'PT2H' }),
+    );
+    // Given a timer due in an hour and a reminder in 90 minutes (30 min before a task's due)
+    expect(JOBS_AHEAD_MS).toBeLessThan(HOUR);
+    const waiting = await h.runtime.start({ templateKey: 'wm-far' }, 'test');
+    const due = await h.runtime.start({ templateKey: 'wm-far-due' }, 'test');
+    const [timer] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM timers WHERE instance_id = $1`,
+      [waiting.id],
+    );
+    const [task] = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM tasks WHERE instance_id = $1`,
+      [due.id],
+    );
+    // Then neither has an outbox row nor a job, sweep after sweep (every 250 ms here)
+    const sweeps = async (n: number) => {
+      const reconciler = h.get(Reconciler);
+      for (let i = 0; i < n; i += 1) await reconciler.sweep();
+    };
+    await sweeps(3);
+    expect(
+      await count(
+        `SELECT 1 FROM outbox WHERE payload->>'timerId' = $1 OR payload->>'taskId' = $2`,
+        [timer.id, task.id],
+      ),
+    ).toBe(0);
+    const timers = h.queue(QueueName.Timers);
+    const reminders = h.queue(QueueName.Reminders);
+    expect(await timers.getJobState(`timer-${timer.id}`)).toBe('unknown');
+    expect(await reminders.getJobState(`reminder-${task.id}-PT30M`)).toBe('unknown');
+    // When the clock comes within a sweep's horizon of the timer (250 ms)
+    h.clock.advance(HOUR - 100);
+    // Then a sweep enqueues it and it fires; the reminder, an hour and a half ahead, still waits
+    await waitFor('the timer', async () => (await instanceState(waiting.id)) === 'completed');
+    expect(await reminders.getJobState(`reminder-${task.id}-PT30M`)).toBe('unknown');
+    // And so does the reminder when its time comes near
+    h.clock.advance(HOUR / 2);
+    await waitFor(
+      'the reminder',
+      async () =>
+        (await count(`SELECT 1 FROM notifications WHERE instance_id = $1 AND kind = 'reminder'`, [
+          due.id,
+        ])) === 1,
+    );
+    h.clock.advance(-(HOUR + HOUR / 2 - 100));
   });
 
   it('brings the roll-up counters up to date on its schedule, with no one reading them', async () => {

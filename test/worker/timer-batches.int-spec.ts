@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
 import { CLAIM_DUE_TIMERS_SQL, DUE_TIMERS_SQL } from '@app/store';
 import pg from 'pg';
-import { TIMER_BATCH_SIZE, TimerProcessor, createWorkerApp } from '../../apps/worker/src/index.js';
+import {
+  Reconciler,
+  TIMER_BATCH_SIZE,
+  TimerProcessor,
+  createWorkerApp,
+} from '../../apps/worker/src/index.js';
+import { QueueName } from '@app/queue';
 import { flows } from './support/bpmn.js';
 import { type Harness, startHarness, waitFor } from './support/harness.js';
 
@@ -211,6 +217,33 @@ describe('worker timers: fired in batches', () => {
     }
   });
 
+  it('the reconciler enqueues every timer due within its horizon, page after page', async () => {
+    // Given more than two pages (1,000 each) of timers due at distinct instants within the
+    // horizon: timers written too far ahead for a job (JOBS_AHEAD_MS) get theirs this way
+    const [job] = await startWaiting('tb-pages', 1);
+    const n = 2_500;
+    await h.dataSource.query(
+      `INSERT INTO timers (instance_id, engine_key, element_id, purpose, due_at, state)
+       SELECT $1, 'page-' || g, 'Wait', 'timer', $2::timestamptz + g * interval '1 millisecond',
+              'scheduled'::timer_state
+         FROM generate_series(1, $3::int) g`,
+      [job.instanceId, new Date(h.clock.now() - n), n],
+    );
+    try {
+      // When the reconciler sweeps once
+      const report = await h.get(Reconciler).sweep();
+      // Then each of them (and the instance's own timer, an hour ahead, not) has its job
+      expect(report.timers).toBe(n);
+      const ids = await h.dataSource.query<{ id: string }[]>(
+        `SELECT id FROM timers WHERE engine_key LIKE 'page-%' ORDER BY due_at DESC LIMIT 1`,
+      );
+      expect(await h.queue(QueueName.Timers).getJobState(`timer-${ids[0].id}`)).toBe('waiting');
+    } finally {
+      await h.dataSource.query(`DELETE FROM timers WHERE engine_key LIKE 'page-%'`);
+      await h.queue(QueueName.Timers).obliterate({ force: true });
+    }
+  });
+
   it('finds and claims due timers through the index of scheduled timers, not by reading them all', async () => {
     // Given many timers that fired or wait further ahead
     const [job] = await startWaiting('tb-plan', 1);
@@ -225,7 +258,11 @@ describe('worker timers: fired in batches', () => {
     await h.dataSource.query('ANALYZE timers');
     try {
       const plans = {
-        reconciler: await explain(DUE_TIMERS_SQL, [new Date(h.clock.now() + HOUR), 1000]),
+        reconciler: await explain(DUE_TIMERS_SQL, [
+          new Date(h.clock.now() + HOUR),
+          1000,
+          '-infinity',
+        ]),
         claim: await explain(CLAIM_DUE_TIMERS_SQL, [new Date(h.clock.now() + HOUR), 200, []]),
       };
       for (const plan of Object.values(plans)) {

@@ -7,6 +7,16 @@ import type { EndedUserTask, NewUserTask, StepProjector } from './step-projector
 import type { ProjectedTask } from './tasks.repository.js';
 import type { WriteBatch } from './write-batch.js';
 
+/**
+ * How far ahead a timer's or a default reminder's job is enqueued when the step writes it: work
+ * due later gets no outbox row and no delayed job; the reconciler enqueues it when it comes
+ * within the sweep's horizon (timers and reminders are found in PostgreSQL, whose rows are the
+ * truth). A month's kick-off thus puts no job in Redis for its month-end timers and its
+ * reminders days ahead (three or four per instance: 5 million delayed jobs at a million
+ * instances), and writes and delivers no outbox row for them.
+ */
+export const JOBS_AHEAD_MS = 10 * 60_000;
+
 export interface ProjectionContext {
   readonly instanceId: string;
   readonly actor: string;
@@ -110,7 +120,7 @@ export function projectEffects(
         } else if (effect.task.dueAt !== null && !remindersModelled) {
           for (const offset of ctx.reminderOffsets) {
             const at = subtractDuration(effect.task.dueAt, parseDuration(offset), ctx.zone);
-            if (at > ctx.now) {
+            if (at > ctx.now && at <= ctx.now + JOBS_AHEAD_MS) {
               jobs.push(
                 outboxJob('task-reminder', `reminder-${id}-${offset}`, { taskId: id, offset }, at),
               );
@@ -145,14 +155,16 @@ export function projectEffects(
       case 'timer.scheduled': {
         const id = randomUUID();
         newTimers.push({ id, effect });
-        jobs.push(
-          outboxJob(
-            'fire-timer',
-            `timer-${id}`,
-            { instanceId: ctx.instanceId, timerId: id },
-            effect.timer.dueAt,
-          ),
-        );
+        if (effect.timer.dueAt <= ctx.now + JOBS_AHEAD_MS) {
+          jobs.push(
+            outboxJob(
+              'fire-timer',
+              `timer-${id}`,
+              { instanceId: ctx.instanceId, timerId: id },
+              effect.timer.dueAt,
+            ),
+          );
+        }
         break;
       }
       case 'timer.fired':

@@ -1,13 +1,14 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
- * Scheduled timers due by `$1`, earliest first, `$2` of them: a range scan of the partial index
- * of scheduled timers by due time (timers_due_idx) that stops after `$2` rows, however many
- * timers have fired or wait further ahead (timer-batches.int-spec checks the plan). A job
- * re-added for one of them fires every timer due with it in batches (TimerProcessor).
+ * Scheduled timers due by `$1` and after `$3` ('-infinity': from the first), earliest first, `$2`
+ * of them: a range scan of the partial index of scheduled timers by due time (timers_due_idx)
+ * that stops after `$2` rows, however many timers have fired or wait further ahead
+ * (timer-batches.int-spec checks the plan). A job re-added for one of them fires every timer
+ * due with it in batches (TimerProcessor).
  */
 export const DUE_TIMERS_SQL = `SELECT id, instance_id, due_at FROM timers
-  WHERE state = 'scheduled' AND due_at <= $1 ORDER BY due_at LIMIT $2`;
+  WHERE state = 'scheduled' AND due_at <= $1 AND due_at > $3 ORDER BY due_at LIMIT $2`;
 
 /** A scheduled timer as the reconciler needs it. */
 export interface DueTimer {
@@ -39,13 +40,17 @@ export class TimersRepository {
     return row ? { instanceId: row.instance_id, state: row.state } : null;
   }
 
-  /** Scheduled timers due by `by`, earliest first, at most `limit` (DUE_TIMERS_SQL). */
+  /**
+   * Scheduled timers due by `by` (and after `after`, when given), earliest first, at most
+   * `limit` (DUE_TIMERS_SQL).
+   */
   async due(
     by: Date,
     limit: number,
     db: DataSource | EntityManager = this.db,
+    after: Date | null = null,
   ): Promise<DueTimer[]> {
-    const rows = await db.query<DueTimerRow[]>(DUE_TIMERS_SQL, [by, limit]);
+    const rows = await db.query<DueTimerRow[]>(DUE_TIMERS_SQL, [by, limit, after ?? '-infinity']);
     return rows.map(toDueTimer);
   }
 }

@@ -16,6 +16,8 @@ export const STALE_AFTER_MS = 5_000;
 const BATCH = 1000;
 /** Outbox batches per sweep. */
 const OUTBOX_ROUNDS = 10;
+/** Pages of due timers per sweep (each after the last due time of the one before). */
+const TIMER_ROUNDS = 10;
 /** Redis round trips in flight at once. */
 const WIDTH = 16;
 
@@ -38,10 +40,11 @@ interface Wanted<N extends JobName> {
 
 /**
  * Rebuilds what Redis should hold from PostgreSQL, so a Redis flush or a process killed between
- * commit and enqueue loses nothing: (a) `fire-timer` for scheduled timers due within the next
- * interval, (b) outbox rows undelivered for a few seconds, (c) `run-job` for open service tasks,
- * (d) default reminders that are due and not yet written, (e) channel deliveries neither sent
- * nor given up (pending, or retrying).
+ * commit and enqueue loses nothing, and work due too far ahead to be enqueued when it was
+ * written (JOBS_AHEAD_MS) is enqueued as it comes near: (a) `fire-timer` for scheduled timers
+ * due within the next interval, (b) outbox rows undelivered for a few seconds, (c) `run-job`
+ * for open service tasks, (d) default reminders that are due and not yet written, (e) channel
+ * deliveries neither sent nor given up (pending, or retrying).
  * Every job has its deterministic id, so an existing job is left alone (or promoted when it is
  * due by the clock but still delayed); running it twice, or on two workers, changes nothing.
  */
@@ -102,8 +105,22 @@ export class Reconciler {
     return total;
   }
 
+  /**
+   * Scheduled timers due by `horizon`: those whose job was not enqueued when they were written
+   * (due more than JOBS_AHEAD_MS later) come within it here, and a flushed Redis loses nothing.
+   * Page by page, each after the last due time of the one before: the timers of that last
+   * instant left out of a full page are fired by the batches of its jobs (TimerProcessor fires
+   * every timer due, not only its own).
+   */
   private async dueTimers(now: number, horizon: number): Promise<Wanted<'fire-timer'>[]> {
-    const timers = await this.timers.due(new Date(horizon), BATCH);
+    const timers = [];
+    let after: Date | null = null;
+    for (let round = 0; round < TIMER_ROUNDS; round += 1) {
+      const page = await this.timers.due(new Date(horizon), BATCH, undefined, after);
+      timers.push(...page);
+      if (page.length < BATCH) break;
+      after = new Date(page[page.length - 1].dueAt);
+    }
     return timers.map((timer) => ({
       name: 'fire-timer',
       jobId: `timer-${timer.id}`,
