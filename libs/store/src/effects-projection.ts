@@ -12,8 +12,8 @@ import type { WriteBatch } from './write-batch.js';
  * due later gets no outbox row and no delayed job; the reconciler enqueues it when it comes
  * within the sweep's horizon (timers and reminders are found in PostgreSQL, whose rows are the
  * truth). A month's kick-off thus puts no job in Redis for its month-end timers and its
- * reminders days ahead (three or four per instance: 5 million delayed jobs at a million
- * instances), and writes and delivers no outbox row for them.
+ * reminders days ahead (three or four per instance, for weeks), and writes and delivers no
+ * outbox row for them.
  */
 export const JOBS_AHEAD_MS = 10 * 60_000;
 
