@@ -167,6 +167,12 @@ export class FaultStack {
               businessKey: `fault-${i + k}`,
               variables: { n: i + k },
             }),
+          }).catch((error: unknown) => {
+            // A start the api never answered: say what the processes said at the time
+            throw new Error(
+              `starting instance ${i + k} through api ${api}: ${(error as Error).message} ` +
+                `(${String((error as Error).cause)})\n${this.processTails()}`,
+            );
           });
           expect(response.status).toBe(201);
           this.startedBy[api] = (this.startedBy[api] ?? 0) + 1;
