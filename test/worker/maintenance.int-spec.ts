@@ -49,6 +49,8 @@ describe('worker maintenance: escalation and reconciliation', () => {
     );
     return row.n;
   };
+  const reminded = (instanceId: string) =>
+    count(`SELECT 1 FROM notifications WHERE instance_id = $1 AND kind = 'reminder'`, [instanceId]);
   const instanceState = async (id: string) =>
     (
       await h.dataSource.query<{ state: string }[]>(
@@ -191,13 +193,7 @@ describe('worker maintenance: escalation and reconciliation', () => {
       'the service task',
       async () => (await instanceState(pending.id)) === 'completed',
     );
-    await waitFor(
-      'the reminder',
-      async () =>
-        (await count(`SELECT 1 FROM notifications WHERE instance_id = $1 AND kind = 'reminder'`, [
-          due.id,
-        ])) === 1,
-    );
+    await waitFor('the reminder', async () => (await reminded(due.id)) === 1);
     expect(
       await count(
         `SELECT 1 FROM outbox WHERE delivered_at IS NULL AND payload->>'instanceId' = $1`,
@@ -241,11 +237,7 @@ describe('worker maintenance: escalation and reconciliation', () => {
       [due.id],
     );
     // Then neither has an outbox row nor a job, sweep after sweep (every 250 ms here)
-    const sweeps = async (n: number) => {
-      const reconciler = h.get(Reconciler);
-      for (let i = 0; i < n; i += 1) await reconciler.sweep();
-    };
-    await sweeps(3);
+    for (let i = 0; i < 3; i += 1) await h.get(Reconciler).sweep();
     expect(
       await count(
         `SELECT 1 FROM outbox WHERE payload->>'timerId' = $1 OR payload->>'taskId' = $2`,
@@ -263,13 +255,7 @@ describe('worker maintenance: escalation and reconciliation', () => {
     expect(await reminders.getJobState(`reminder-${task.id}-PT30M`)).toBe('unknown');
     // And so does the reminder when its time comes near
     h.clock.advance(HOUR / 2);
-    await waitFor(
-      'the reminder',
-      async () =>
-        (await count(`SELECT 1 FROM notifications WHERE instance_id = $1 AND kind = 'reminder'`, [
-          due.id,
-        ])) === 1,
-    );
+    await waitFor('the reminder', async () => (await reminded(due.id)) === 1);
     h.clock.advance(-(HOUR + HOUR / 2 - 100));
   });
 

@@ -47,8 +47,8 @@ export class TimersRepository {
   async due(
     by: Date,
     limit: number,
-    db: DataSource | EntityManager = this.db,
     after: Date | null = null,
+    db: DataSource | EntityManager = this.db,
   ): Promise<DueTimer[]> {
     const rows = await db.query<DueTimerRow[]>(DUE_TIMERS_SQL, [by, limit, after ?? '-infinity']);
     return rows.map(toDueTimer);

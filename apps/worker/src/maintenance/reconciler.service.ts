@@ -116,7 +116,7 @@ export class Reconciler {
     const timers = [];
     let after: Date | null = null;
     for (let round = 0; round < TIMER_ROUNDS; round += 1) {
-      const page = await this.timers.due(new Date(horizon), BATCH, undefined, after);
+      const page = await this.timers.due(new Date(horizon), BATCH, after);
       timers.push(...page);
       if (page.length < BATCH) break;
       after = new Date(page[page.length - 1].dueAt);
