@@ -847,6 +847,8 @@ function userTaskSequence(xml: string): string[] {
 
 interface Distribution {
   readonly count: number;
+  readonly min: number;
+  readonly p10: number;
   readonly p50: number;
   readonly p90: number;
   readonly p99: number;
@@ -855,11 +857,15 @@ interface Distribution {
 }
 
 function distribution(values: readonly number[]): Distribution {
-  if (values.length === 0) return { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  if (values.length === 0) {
+    return { count: 0, min: NaN, p10: NaN, p50: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  }
   const sorted = Float64Array.from(values).sort();
   const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
   return {
     count: sorted.length,
+    min: sorted[0],
+    p10: rank(0.1),
     p50: rank(0.5),
     p90: rank(0.9),
     p99: rank(0.99),
@@ -1706,6 +1712,9 @@ async function main(resources: Resources, config: Config): Promise<void> {
         `${integer.format(t.firedWithin1s)}, within 5 s: ${integer.format(t.firedWithin5s)}`,
     );
     out(distributionLine('lateness (timers.fired_at − due_at)', t.latenessMs, seconds));
+    out(
+      `    first fired ${seconds(t.latenessMs.min)} after due, a tenth by ${seconds(t.latenessMs.p10)}`,
+    );
     out(cpuLine(t.cpu));
   }
   out('');

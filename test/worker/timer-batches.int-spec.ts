@@ -115,6 +115,70 @@ describe('worker timers: fired in batches', () => {
     }
   });
 
+  it('timers whose steps have only multi-row writes are written a statement per table, and the rows are those of a timer fired alone', async () => {
+    // Given instances waiting on a timer and then ending: half fired alone, half in a batch
+    await h.deploy('tb-merge.bpmn', flows.timer('tb-merge', 'PT1H'));
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++)
+      ids.push((await h.runtime.start({ templateKey: 'tb-merge' }, 'test')).id);
+    const timers = await h.dataSource.query<{ id: string; instance_id: string }[]>(
+      `SELECT id, instance_id FROM timers WHERE instance_id = ANY($1::uuid[]) ORDER BY instance_id`,
+      [ids],
+    );
+    const alone = timers.slice(0, 20);
+    const together = timers.slice(20);
+    h.clock.advance(HOUR);
+    try {
+      for (const timer of alone) expect(await h.runtime.fireTimer(timer.id)).toBe(true);
+      const batch = await h.runtime.fireDueTimers({ limit: TIMER_BATCH_SIZE });
+      expect(batch.fired.sort()).toEqual(together.map((timer) => timer.id).sort());
+      expect(batch.failed).toEqual([]);
+
+      // Then every row is as a step alone writes it (the ids aside)
+      const rows = (of: readonly { instance_id: string }[]) =>
+        h.dataSource.query<Record<string, unknown>[]>(
+          `SELECT p.state::text AS state, p.engine_state - 'id' AS engine_state, p.variables,
+                  p.revision, p.updated_at, p.ended_at, m.state::text AS timer_state, m.fired_at,
+                  s.seq, (SELECT array_agg(e.type ORDER BY e.seq) FROM audit_events e
+                           WHERE e.stream = p.id::text) AS events
+             FROM process_instances p JOIN timers m ON m.instance_id = p.id
+             JOIN audit_streams s ON s.stream = p.id::text
+            WHERE p.id = ANY($1::uuid[])`,
+          [of.map((timer) => timer.instance_id)],
+        );
+      const first = (await rows(alone))[0];
+      expect(first).toMatchObject({
+        state: 'completed',
+        timer_state: 'fired',
+        fired_at: new Date(h.clock.now()),
+        ended_at: new Date(h.clock.now()),
+      });
+      expect(await rows(together)).toEqual(together.map(() => first));
+      expect(await rows(alone)).toEqual(alone.map(() => first));
+      const verified = await verifyAudit(h.dataSource.manager, { streams: ids });
+      expect(verified).toMatchObject({ ok: true, streams: ids.length });
+
+      // And the batch wrote each table in one statement: one command id for all its rows (a
+      // statement per step would have given each step's rows its own)
+      const commands = (table: string, of: readonly { instance_id: string }[]) =>
+        count(
+          `SELECT DISTINCT cmin::text FROM ${table} WHERE ${table === 'process_instances' ? 'id' : 'instance_id'} = ANY($1::uuid[])`,
+          [of.map((timer) => timer.instance_id)],
+        );
+      for (const table of ['process_instances', 'timers']) {
+        expect(await commands(table, together)).toBe(1);
+      }
+      expect(
+        await count(
+          `SELECT DISTINCT xmin::text FROM process_instances WHERE id = ANY($1::uuid[])`,
+          [together.map((timer) => timer.instance_id)],
+        ),
+      ).toBe(1);
+    } finally {
+      h.clock.advance(-HOUR);
+    }
+  });
+
   it('a timer not due yet is not taken by a batch; its own job fires it alone', async () => {
     const [early] = await startWaiting('tb-early', 1);
     h.clock.advance(HOUR / 2);

@@ -5,7 +5,7 @@ import { type OutboxJob, outboxJob } from '@app/queue';
 import { parseDuration, subtractDuration } from '@app/time';
 import type { EndedUserTask, NewUserTask, StepProjector } from './step-projector.js';
 import type { ProjectedTask } from './tasks.repository.js';
-import type { WriteBatch } from './write-batch.js';
+import { type RowsForm, type WriteBatch, jsonValue } from './write-batch.js';
 
 /**
  * How far ahead a timer's or a default reminder's job is enqueued when the step writes it: work
@@ -344,10 +344,21 @@ export function projectEffects(
       `UPDATE timers SET state = $3::timer_state, fired_at = CASE WHEN $3::text = 'fired' THEN $4::timestamptz ELSE NULL END
         WHERE instance_id = $1 AND engine_key = $2 AND state = 'scheduled'`,
       [ctx.instanceId, key, state, new Date(ctx.now)],
+      undefined,
+      TIMER_END_ROWS,
     );
   }
   return { audit, jobs, createdTasks, endedTaskKeys };
 }
+
+/** The update of ended timers, for the timers of a batch of steps (see RowsForm). */
+const TIMER_END_ROWS: RowsForm = {
+  sql: `UPDATE timers m SET state = (r.x->>2)::timer_state,
+          fired_at = CASE WHEN r.x->>2 = 'fired' THEN (r.x->>3)::timestamptz ELSE NULL END
+         FROM jsonb_array_elements($1::jsonb) AS r (x)
+        WHERE m.instance_id = (r.x->>0)::uuid AND m.engine_key = r.x->>1 AND m.state = 'scheduled'`,
+  rows: (p) => `[${jsonValue(p[0])},${jsonValue(p[1])},${jsonValue(p[2])},${jsonValue(p[3])}]`,
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -16,7 +16,7 @@ import { projectEffects, rootVariables, withTaskNames } from './effects-projecti
 import { type InstanceRow, OPEN_TASKS_SQL } from './instance-lock.js';
 import type { InstanceSummary, StepOptions } from './instance-runtime.types.js';
 import type { OpenTaskRow, ProjectedTask, TaskListingRow } from './tasks.repository.js';
-import { addAuditHead, addInstanceUpdate, addOutbox } from './instance-write.js';
+import { AUDIT_EVENT_ROWS, addAuditHead, addInstanceUpdate, addOutbox } from './instance-write.js';
 import { RuntimeException, RuntimeExceptionCode } from './runtime.exception.js';
 import type { StepProjector } from './step-projector.js';
 import { WriteBatch } from './write-batch.js';
@@ -191,7 +191,7 @@ export function addStepEffects(
     const chained = chainAudit(summary.id, newHead, events);
     newHead = chained.head;
     const insert = auditRowsInsert(chained.rows);
-    batch.add(insert.sql, insert.params);
+    batch.add(insert.sql, insert.params, undefined, AUDIT_EVENT_ROWS);
     addAuditHead(
       batch,
       summary.id,

@@ -1,10 +1,11 @@
 import type { InstanceState } from '@app/engine';
+import { auditRowsInsert } from '@app/audit';
 import { displayState } from '@app/engine';
 import { type OutboxJob, outboxInsert } from '@app/queue';
 import type { DataSource } from 'typeorm';
 import { rootVariables } from './effects-projection.js';
 import { pooledPipeline } from './pipeline.js';
-import type { WriteBatch } from './write-batch.js';
+import { type RowsForm, type WriteBatch, jsonValue } from './write-batch.js';
 
 /*
  * Write: the statements a step adds to its batch for the instance row, the head of its audit
@@ -54,6 +55,19 @@ export function addInstanceInsert(batch: WriteBatch, instance: NewInstance): voi
   );
 }
 
+/** addInstanceUpdate's statement for the instances of a batch of steps (see RowsForm). */
+const INSTANCE_UPDATE_ROWS: RowsForm = {
+  sql: `UPDATE process_instances p
+          SET engine_state = r.x->1, state = (r.x->>2)::instance_state, variables = r.x->3,
+              revision = p.revision + 1, updated_at = (r.x->>4)::timestamptz,
+              ended_at = (r.x->>5)::timestamptz
+         FROM jsonb_array_elements($1::jsonb) AS r (x)
+        WHERE p.id = (r.x->>0)::uuid`,
+  // the state and the variables are JSON text already
+  rows: (p) =>
+    `[${jsonValue(p[0])},${p[1] as string},${jsonValue(p[2])},${p[3] as string},${jsonValue(p[4])},${jsonValue(p[5])}]`,
+};
+
 /**
  * Writes the instance's state after a step and raises its revision; with `expectedRevision`,
  * only at that revision (the batch fails unless the row changed: WriteBatch.expectOne).
@@ -83,9 +97,23 @@ export function addInstanceUpdate(
       `instance ${id}`,
     );
   } else {
-    batch.add(update, values);
+    batch.add(update, values, undefined, INSTANCE_UPDATE_ROWS);
   }
 }
+
+/** The audit events of a batch of steps, in one statement (its rows are a JSON array already). */
+export const AUDIT_EVENT_ROWS: RowsForm = {
+  sql: auditRowsInsert([]).sql,
+  rows: (p) => (p[0] as string).slice(1, -1),
+};
+
+/** addAuditHead's update for the chains of a batch of steps (see RowsForm). */
+const AUDIT_HEAD_ROWS: RowsForm = {
+  sql: `UPDATE audit_streams s SET seq = (r.x->>1)::int, hash = r.x->>2
+         FROM jsonb_array_elements($1::jsonb) AS r (x)
+        WHERE s.stream = r.x->>0`,
+  rows: (p) => `[${jsonValue(p[0])},${jsonValue(p[1])},${jsonValue(p[2])}]`,
+};
 
 /**
  * Moves the head of the instance's audit chain to `head`: a new head when the chain had none
@@ -109,7 +137,12 @@ export function addAuditHead(
       `audit head of ${instanceId}`,
     );
   } else {
-    batch.add(`UPDATE audit_streams SET seq = $2, hash = $3 WHERE stream = $1`, values);
+    batch.add(
+      `UPDATE audit_streams SET seq = $2, hash = $3 WHERE stream = $1`,
+      values,
+      undefined,
+      AUDIT_HEAD_ROWS,
+    );
   }
 }
 

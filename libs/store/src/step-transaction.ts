@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import { pipeline } from './pipeline.js';
-import type { WriteBatch } from './write-batch.js';
+import { type WriteBatch, mergeBatches } from './write-batch.js';
 
 /**
  * A step's transaction on one pooled connection, with its first and last statements sent
@@ -44,20 +44,19 @@ export class StepTransaction {
   /**
    * Runs several batches (one per instance of a batch of steps, each touching rows of its own
    * instance only) and commits, all in one round trip; returns each batch's outputs, in order.
-   * A failing statement aborts the whole transaction (nothing of any batch is written).
+   * Batches whose parts all have multi-row forms are written together, a statement per form
+   * (mergeBatches). A failing statement aborts the whole transaction (nothing of any batch is
+   * written).
    */
   async commitWithAll(batches: readonly WriteBatch[]): Promise<Record<string, unknown[]>[]> {
-    const groups = batches.map((batch) => batch.statements());
-    const results = await pipeline(this.client, [...groups.flat(), COMMIT]);
+    const merged = mergeBatches(batches);
+    const results = await pipeline(this.client, [...merged.statements, COMMIT]);
     this.state = 'committed';
-    let at = 0;
-    return batches.map((batch, i) => {
-      const answers = results
-        .slice(at, at + groups[i].length)
-        .map((result) => result.rows[0] as Record<string, unknown> | undefined);
-      at += groups[i].length;
-      return batch.collect(answers);
-    });
+    return merged.collect(
+      results
+        .slice(0, merged.statements.length)
+        .map((result) => result.rows[0] as Record<string, unknown> | undefined),
+    );
   }
 
   /** Commits, unless `commitWith` already did. */

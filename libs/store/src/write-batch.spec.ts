@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { WriteBatch } from './write-batch.js';
+import { type RowsForm, WriteBatch, jsonValue, mergeBatches } from './write-batch.js';
 
 describe('WriteBatch', () => {
   it('given parts and an output, when turned into statements, then one WITH chain renumbers the parameters and reads the output', () => {
@@ -72,5 +72,80 @@ describe('WriteBatch', () => {
     // 65,535 parameters and the check's message: one too many
     expect(batch.oneStatement).toBe(false);
     expect(() => batch.statements()).toThrow('expectOne needs a batch that goes as one statement');
+  });
+});
+
+describe('mergeBatches', () => {
+  const pairs: RowsForm = {
+    sql: 'UPDATE a SET x = (r.x->>1)::int FROM jsonb_array_elements($1::jsonb) AS r (x) WHERE a.id = r.x->>0',
+    rows: (params) => `[${jsonValue(params[0])},${jsonValue(params[1])}]`,
+  };
+  const events: RowsForm = {
+    sql: 'INSERT INTO e (v) SELECT r->>0 FROM jsonb_array_elements($1::jsonb) AS r',
+    rows: (params) => (params[0] as string).slice(1, -1),
+  };
+  const step = (id: string, x: number, evs: string[]) => {
+    const batch = new WriteBatch();
+    batch.add('UPDATE a SET x = $2 WHERE id = $1', [id, x], undefined, pairs);
+    batch.add(
+      'INSERT INTO e (v) SELECT …',
+      [JSON.stringify(evs.map((v) => [v]))],
+      undefined,
+      events,
+    );
+    return batch;
+  };
+
+  it('given steps whose parts all have multi-row forms, when merged, then each form is one statement over every step’s rows, in the order the forms first appear', () => {
+    const merged = mergeBatches([
+      step('a"1', 1, ['x', 'y']),
+      step('a2', 2, []),
+      step('a3', 3, ['z']),
+    ]);
+
+    expect(merged.statements).toEqual([
+      { text: pairs.sql, values: ['[["a\\"1",1],["a2",2],["a3",3]]'] },
+      { text: events.sql, values: ['[["x"],["y"],["z"]]'] },
+    ]);
+    // every value survives the trip through JSON
+    expect(JSON.parse(merged.statements[0].values[0] as string)).toEqual([
+      ['a"1', 1],
+      ['a2', 2],
+      ['a3', 3],
+    ]);
+    expect(merged.collect([undefined, undefined])).toEqual([{}, {}, {}]);
+  });
+
+  it('given a step with an output, a part without a form or an expectation, when merged, then that step goes as its own statement after the merged ones and gets its outputs back', () => {
+    const plain = new WriteBatch();
+    plain.add('UPDATE a SET x = $2 WHERE id = $1', ['b1', 5], undefined, pairs);
+    plain.add('INSERT INTO o (id) VALUES ($1) RETURNING id', ['o1'], 'outbox');
+    const formless = new WriteBatch();
+    formless.add('UPDATE c SET y = 1 WHERE id = $1', ['c1']);
+
+    const merged = mergeBatches([step('a1', 1, ['x']), plain, formless]);
+
+    expect(merged.statements.map((statement) => statement.text)).toEqual([
+      pairs.sql,
+      events.sql,
+      ...plain.statements().map((statement) => statement.text),
+      ...formless.statements().map((statement) => statement.text),
+    ]);
+    expect(merged.statements[0].values).toEqual(['[["a1",1]]']);
+    expect(merged.collect([undefined, undefined, { outbox: [{ id: 'o1' }] }, undefined])).toEqual([
+      {},
+      { outbox: [{ id: 'o1' }] },
+      {},
+    ]);
+  });
+
+  it('given dates, nulls and text needing escapes, when written as a row, then they come out as JSON with ISO-8601 instants', () => {
+    expect(jsonValue(new Date(Date.UTC(2026, 11, 8, 4, 5, 6, 7)))).toBe(
+      '"2026-12-08T04:05:06.007Z"',
+    );
+    expect(jsonValue(null)).toBe('null');
+    expect(jsonValue(undefined)).toBe('null');
+    expect(jsonValue('第一支部 "书记"\n')).toBe('"第一支部 \\"书记\\"\\n"');
+    expect(jsonValue(3)).toBe('3');
   });
 });

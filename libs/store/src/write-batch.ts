@@ -8,7 +8,22 @@ interface Part {
   readonly read: boolean;
   readonly sql: string;
   readonly params: readonly unknown[];
+  readonly rows?: RowsForm;
 }
+
+/**
+ * The multi-row form of a part's statement, for a batch of steps (see mergeBatches): `sql`
+ * writes the rows of many steps' parts at once from `$1`, a JSON array of rows (each row's
+ * values by position), and `rows` gives a part's rows as elements of that array — the text
+ * between its brackets, '' for none. A form is a constant beside its single-row statement.
+ */
+export interface RowsForm {
+  readonly sql: string;
+  rows(params: readonly unknown[]): string;
+}
+
+/** Rows of one merged statement at most (a batch of steps writes a few hundred). */
+const MERGED_ROWS = 1_000;
 
 /**
  * Statements of one step sent to PostgreSQL as a single `WITH` chain: one round trip for all
@@ -25,9 +40,12 @@ export class WriteBatch {
   private readonly outputs = new Set<string>();
   private readonly expected: { readonly name: string; readonly what: string }[] = [];
 
-  /** Adds a part; answers its name (for expectOne). */
-  add(sql: string, params: readonly unknown[], output?: string): string {
-    return this.push(sql, params, output, false);
+  /**
+   * Adds a part; answers its name (for expectOne). `rows`: the part's multi-row form, when a
+   * batch of steps may write it together with other steps' (see mergeBatches).
+   */
+  add(sql: string, params: readonly unknown[], output?: string, rows?: RowsForm): string {
+    return this.push(sql, params, output, false, rows);
   }
 
   /**
@@ -68,12 +86,13 @@ export class WriteBatch {
     params: readonly unknown[],
     output: string | undefined,
     read: boolean,
+    rows?: RowsForm,
   ): string {
     const name = output ?? `w${this.parts.length}`;
     if (this.parts.some((part) => part.name === name)) {
       throw new Error(`write batch: two parts named '${name}'`);
     }
-    this.parts.push({ name, read, sql, params });
+    this.parts.push({ name, read, sql, params, rows });
     if (output !== undefined) this.outputs.add(output);
     return name;
   }
@@ -117,6 +136,20 @@ export class WriteBatch {
     });
   }
 
+  /**
+   * The parts in their multi-row forms, in order; null unless every part has one and the
+   * batch neither reads, nor answers outputs, nor expects rows (those need its own statement).
+   */
+  mergeable(): readonly { readonly form: RowsForm; readonly params: readonly unknown[] }[] | null {
+    if (this.outputs.size > 0 || this.expected.length > 0) return null;
+    const forms: { form: RowsForm; params: readonly unknown[] }[] = [];
+    for (const part of this.parts) {
+      if (part.read || part.rows === undefined) return null;
+      forms.push({ form: part.rows, params: part.params });
+    }
+    return forms;
+  }
+
   /** The outputs, from the one row each of `statements()` answered. */
   collect(answers: readonly (Record<string, unknown> | undefined)[]): Record<string, unknown[]> {
     const result: Record<string, unknown[]> = {};
@@ -145,4 +178,68 @@ function renumber(sql: string, offset: number): string {
     if (byOffset.size < 64) byOffset.set(offset, text);
   }
   return text;
+}
+
+/**
+ * The statements of several steps' batches (each touching rows of its own instance only), for
+ * one transaction: the parts of every mergeable batch (see WriteBatch.mergeable) as one
+ * multi-row statement per form — in the order the forms first appear, so a table's parent rows
+ * go before its own — then each other batch's own statements. Parts of one step ran as CTEs of
+ * one statement, none reading another's rows or writing the same row, so written one after
+ * another they write the same. `collect` takes the statements' answers, in order, and gives
+ * each batch's outputs (none for a merged one).
+ */
+export function mergeBatches(batches: readonly WriteBatch[]): {
+  readonly statements: Statement[];
+  collect(answers: readonly (Record<string, unknown> | undefined)[]): Record<string, unknown[]>[];
+} {
+  const groups = new Map<string, string[][]>();
+  const own: { readonly at: number; readonly batch: WriteBatch; readonly count: number }[] = [];
+  const alone: Statement[] = [];
+  for (const batch of batches) {
+    const parts = batch.mergeable();
+    if (parts === null) {
+      const statements = batch.statements();
+      own.push({ at: alone.length, batch, count: statements.length });
+      alone.push(...statements);
+      continue;
+    }
+    for (const { form, params } of parts) {
+      const rows = form.rows(params);
+      if (rows === '') continue;
+      let chunks = groups.get(form.sql);
+      if (!chunks) {
+        chunks = [[]];
+        groups.set(form.sql, chunks);
+      }
+      let chunk = chunks[chunks.length - 1];
+      if (chunk.length >= MERGED_ROWS) {
+        chunk = [];
+        chunks.push(chunk);
+      }
+      chunk.push(rows);
+    }
+  }
+  const merged: Statement[] = [];
+  for (const [sql, chunks] of groups) {
+    for (const chunk of chunks) merged.push({ text: sql, values: [`[${chunk.join(',')}]`] });
+  }
+  return {
+    statements: [...merged, ...alone],
+    collect: (answers) => {
+      const outputs = new Map<WriteBatch, Record<string, unknown[]>>();
+      for (const { at, batch, count } of own) {
+        const start = merged.length + at;
+        outputs.set(batch, batch.collect(answers.slice(start, start + count)));
+      }
+      return batches.map((batch) => outputs.get(batch) ?? {});
+    },
+  };
+}
+
+/** A value as JSON text, dates as ISO-8601 (the multi-row forms' rows, see RowsForm). */
+export function jsonValue(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date) return `"${value.toISOString()}"`;
+  return JSON.stringify(value);
 }
