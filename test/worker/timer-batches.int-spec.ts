@@ -119,8 +119,10 @@ describe('worker timers: fired in batches', () => {
     // Given instances waiting on a timer and then ending: half fired alone, half in a batch
     await h.deploy('tb-merge.bpmn', flows.timer('tb-merge', 'PT1H'));
     const ids: string[] = [];
-    for (let i = 0; i < 40; i++)
-      ids.push((await h.runtime.start({ templateKey: 'tb-merge' }, 'test')).id);
+    const variables = { 议题: '学习"党章"' };
+    for (let i = 0; i < 40; i++) {
+      ids.push((await h.runtime.start({ templateKey: 'tb-merge', variables }, 'test')).id);
+    }
     const timers = await h.dataSource.query<{ id: string; instance_id: string }[]>(
       `SELECT id, instance_id FROM timers WHERE instance_id = ANY($1::uuid[]) ORDER BY instance_id`,
       [ids],
@@ -149,6 +151,7 @@ describe('worker timers: fired in batches', () => {
       const first = (await rows(alone))[0];
       expect(first).toMatchObject({
         state: 'completed',
+        variables: { 议题: '学习"党章"' },
         timer_state: 'fired',
         fired_at: new Date(h.clock.now()),
         ended_at: new Date(h.clock.now()),
