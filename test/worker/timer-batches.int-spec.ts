@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
-import { CLAIM_DUE_TIMERS_SQL, DUE_TIMERS_SQL } from '@app/store';
+import {
+  AUDIT_HEAD_ROWS,
+  CLAIM_DUE_TIMERS_SQL,
+  DUE_TIMERS_SQL,
+  INSTANCE_UPDATE_ROWS,
+  TIMER_END_ROWS,
+} from '@app/store';
 import pg from 'pg';
 import {
   Reconciler,
@@ -343,6 +349,41 @@ describe('worker timers: fired in batches', () => {
       }
     } finally {
       await h.dataSource.query(`DELETE FROM timers WHERE engine_key LIKE 'plan-%'`);
+    }
+  });
+
+  it('writes a batch of steps through each table’s index, not by reading the tables', async () => {
+    // Given large tables of instances, timers and chain heads
+    const [job] = await startWaiting('tb-rows', 1);
+    await h.dataSource.query(
+      `INSERT INTO process_instances (id, definition_id, template_key, version, state, engine_state, started_by)
+       SELECT gen_random_uuid(), definition_id, 'tb-rows-bulk', version, 'active', '{}', 'test'
+         FROM process_instances, generate_series(1, 20000) WHERE id = $1`,
+      [job.instanceId],
+    );
+    await h.dataSource.query(
+      `INSERT INTO timers (instance_id, engine_key, element_id, purpose, due_at)
+       SELECT id, 'rows', 'Wait', 'timer', now() FROM process_instances WHERE template_key = 'tb-rows-bulk'`,
+    );
+    await h.dataSource.query(
+      `INSERT INTO audit_streams (stream, seq, hash)
+       SELECT id::text, 0, '' FROM process_instances WHERE template_key = 'tb-rows-bulk'`,
+    );
+    await h.dataSource.query('ANALYZE process_instances; ANALYZE timers; ANALYZE audit_streams');
+    try {
+      for (const form of [INSTANCE_UPDATE_ROWS, TIMER_END_ROWS, AUDIT_HEAD_ROWS]) {
+        const all = nodes(await explain(form.sql, ['[]']));
+        expect(all.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+        expect(all.some((node) => /Index Scan/.test(String(node['Node Type'])))).toBe(true);
+      }
+    } finally {
+      await h.dataSource.query(
+        `DELETE FROM audit_streams WHERE stream IN (SELECT id::text FROM process_instances WHERE template_key = 'tb-rows-bulk')`,
+      );
+      await h.dataSource.query(
+        `DELETE FROM timers WHERE instance_id IN (SELECT id FROM process_instances WHERE template_key = 'tb-rows-bulk')`,
+      );
+      await h.dataSource.query(`DELETE FROM process_instances WHERE template_key = 'tb-rows-bulk'`);
     }
   });
 

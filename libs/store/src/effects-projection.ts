@@ -352,11 +352,12 @@ export function projectEffects(
 }
 
 /** The update of ended timers, for the timers of a batch of steps (see RowsForm). */
-const TIMER_END_ROWS: RowsForm = {
+export const TIMER_END_ROWS: RowsForm = {
   sql: `UPDATE timers m SET state = (r.x->>2)::timer_state,
           fired_at = CASE WHEN r.x->>2 = 'fired' THEN (r.x->>3)::timestamptz ELSE NULL END
          FROM jsonb_array_elements($1::jsonb) AS r (x)
-        WHERE m.instance_id = (r.x->>0)::uuid AND m.engine_key = r.x->>1 AND m.state = 'scheduled'`,
+        WHERE m.instance_id = (r.x->>0)::uuid AND m.engine_key = r.x->>1 AND m.state = 'scheduled'
+          AND m.instance_id = ANY (ARRAY(SELECT (e->>0)::uuid FROM jsonb_array_elements($1::jsonb) e))`,
   rows: (p) => `[${jsonValue(p[0])},${jsonValue(p[1])},${jsonValue(p[2])},${jsonValue(p[3])}]`,
 };
 

@@ -24,7 +24,8 @@ export {
   pooledPipeline,
   preparedQuery,
 } from './pipeline.js';
-export { WriteBatch } from './write-batch.js';
+export { type RowsForm, WriteBatch } from './write-batch.js';
+export { AUDIT_EVENT_ROWS, AUDIT_HEAD_ROWS, INSTANCE_UPDATE_ROWS } from './instance-write.js';
 export * from './instances.repository.js';
 export * from './templates.repository.js';
 export type { TaskScope, UnitScope } from './scope.sql.js';

@@ -56,13 +56,14 @@ export function addInstanceInsert(batch: WriteBatch, instance: NewInstance): voi
 }
 
 /** addInstanceUpdate's statement for the instances of a batch of steps (see RowsForm). */
-const INSTANCE_UPDATE_ROWS: RowsForm = {
+export const INSTANCE_UPDATE_ROWS: RowsForm = {
   sql: `UPDATE process_instances p
           SET engine_state = r.x->1, state = (r.x->>2)::instance_state, variables = r.x->3,
               revision = p.revision + 1, updated_at = (r.x->>4)::timestamptz,
               ended_at = (r.x->>5)::timestamptz
          FROM jsonb_array_elements($1::jsonb) AS r (x)
-        WHERE p.id = (r.x->>0)::uuid`,
+        WHERE p.id = (r.x->>0)::uuid
+          AND p.id = ANY (ARRAY(SELECT (e->>0)::uuid FROM jsonb_array_elements($1::jsonb) e))`,
   // the state and the variables are JSON text already
   rows: (p) =>
     `[${jsonValue(p[0])},${p[1] as string},${jsonValue(p[2])},${p[3] as string},${jsonValue(p[4])},${jsonValue(p[5])}]`,
@@ -108,10 +109,11 @@ export const AUDIT_EVENT_ROWS: RowsForm = {
 };
 
 /** addAuditHead's update for the chains of a batch of steps (see RowsForm). */
-const AUDIT_HEAD_ROWS: RowsForm = {
+export const AUDIT_HEAD_ROWS: RowsForm = {
   sql: `UPDATE audit_streams s SET seq = (r.x->>1)::int, hash = r.x->>2
          FROM jsonb_array_elements($1::jsonb) AS r (x)
-        WHERE s.stream = r.x->>0`,
+        WHERE s.stream = r.x->>0
+          AND s.stream = ANY (ARRAY(SELECT e->>0 FROM jsonb_array_elements($1::jsonb) e))`,
   rows: (p) => `[${jsonValue(p[0])},${jsonValue(p[1])},${jsonValue(p[2])}]`,
 };
 

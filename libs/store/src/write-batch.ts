@@ -16,6 +16,9 @@ interface Part {
  * writes the rows of many steps' parts at once from `$1`, a jsonb array of rows (each row's
  * values by position), and `rows` gives a part's rows as elements of that array — JSON text
  * without the brackets, '' for none. A form is a constant beside its single-row statement.
+ * An UPDATE's form also names its keys as `= ANY (ARRAY(SELECT … FROM jsonb_array_elements($1)))`:
+ * the planner, which guesses 100 rows from the function, otherwise read a table of 20,000
+ * chain heads whole for a hash join instead of looking each row up.
  */
 export interface RowsForm {
   readonly sql: string;
