@@ -121,72 +121,110 @@ describe('worker timers: fired in batches', () => {
     }
   });
 
-  it('timers whose steps have only multi-row writes are written a statement per table, and the rows are those of a timer fired alone', async () => {
-    // Given instances waiting on a timer and then ending: half fired alone, half in a batch
-    await h.deploy('tb-merge.bpmn', flows.timer('tb-merge', 'PT1H'));
-    const ids: string[] = [];
-    const variables = { 议题: '学习"党章"' };
-    for (let i = 0; i < 40; i++) {
-      ids.push((await h.runtime.start({ templateKey: 'tb-merge', variables }, 'test')).id);
-    }
-    const timers = await h.dataSource.query<{ id: string; instance_id: string }[]>(
-      `SELECT id, instance_id FROM timers WHERE instance_id = ANY($1::uuid[]) ORDER BY instance_id`,
-      [ids],
-    );
-    const alone = timers.slice(0, 20);
-    const together = timers.slice(20);
-    h.clock.advance(HOUR);
-    try {
-      for (const timer of alone) expect(await h.runtime.fireTimer(timer.id)).toBe(true);
-      const batch = await h.runtime.fireDueTimers({ limit: TIMER_BATCH_SIZE });
-      expect(batch.fired.sort()).toEqual(together.map((timer) => timer.id).sort());
-      expect(batch.failed).toEqual([]);
-
-      // Then every row is as a step alone writes it (the ids aside)
-      const rows = (of: readonly { instance_id: string }[]) =>
-        h.dataSource.query<Record<string, unknown>[]>(
-          `SELECT p.state::text AS state, p.engine_state - 'id' AS engine_state, p.variables,
-                  p.revision, p.updated_at, p.ended_at, m.state::text AS timer_state, m.fired_at,
-                  s.seq, (SELECT array_agg(e.type ORDER BY e.seq) FROM audit_events e
-                           WHERE e.stream = p.id::text) AS events
-             FROM process_instances p JOIN timers m ON m.instance_id = p.id
-             JOIN audit_streams s ON s.stream = p.id::text
-            WHERE p.id = ANY($1::uuid[])`,
-          [of.map((timer) => timer.instance_id)],
-        );
-      const first = (await rows(alone))[0];
-      expect(first).toMatchObject({
-        state: 'completed',
-        variables: { 议题: '学习"党章"' },
-        timer_state: 'fired',
-        fired_at: new Date(h.clock.now()),
-        ended_at: new Date(h.clock.now()),
-      });
-      expect(await rows(together)).toEqual(together.map(() => first));
-      expect(await rows(alone)).toEqual(alone.map(() => first));
-      const verified = await verifyAudit(h.dataSource.manager, { streams: ids });
-      expect(verified).toMatchObject({ ok: true, streams: ids.length });
-
-      // And the batch wrote each table in one statement: one command id for all its rows (a
-      // statement per step would have given each step's rows its own)
-      const commands = (table: string, of: readonly { instance_id: string }[]) =>
-        count(
-          `SELECT DISTINCT cmin::text FROM ${table} WHERE ${table === 'process_instances' ? 'id' : 'instance_id'} = ANY($1::uuid[])`,
-          [of.map((timer) => timer.instance_id)],
-        );
-      for (const table of ['process_instances', 'timers']) {
-        expect(await commands(table, together)).toBe(1);
+  it.each([
+    {
+      then: 'ends the instance',
+      flow: (key: string) => flows.timer(key, 'PT1H'),
+      after: { state: 'completed', ended: true, tasks: null },
+    },
+    {
+      then: 'opens a service task, whose job goes through the outbox',
+      flow: (key: string) => flows.timerThenService(key, 'PT1H', 'tb-work'),
+      after: { state: 'active', ended: false, tasks: 1 },
+    },
+  ])(
+    'timers whose step $then are written a statement per table, and the rows are those of a timer fired alone',
+    async ({ flow, after }) => {
+      // Given instances waiting on a timer: half fired alone, half in a batch
+      const key = `tb-merge-${after.state}`;
+      await h.deploy(`${key}.bpmn`, flow(key));
+      const ids: string[] = [];
+      const variables = { 议题: '学习"党章"' };
+      for (let i = 0; i < 40; i++) {
+        ids.push((await h.runtime.start({ templateKey: key, variables }, 'test')).id);
       }
-      expect(
-        await count(
-          `SELECT DISTINCT xmin::text FROM process_instances WHERE id = ANY($1::uuid[])`,
-          [together.map((timer) => timer.instance_id)],
-        ),
-      ).toBe(1);
-    } finally {
-      h.clock.advance(-HOUR);
-    }
-  });
+      const timers = await h.dataSource.query<{ id: string; instance_id: string }[]>(
+        `SELECT id, instance_id FROM timers WHERE instance_id = ANY($1::uuid[]) ORDER BY instance_id`,
+        [ids],
+      );
+      const alone = timers.slice(0, 20);
+      const together = timers.slice(20);
+      h.clock.advance(HOUR);
+      try {
+        for (const timer of alone) expect(await h.runtime.fireTimer(timer.id)).toBe(true);
+        const batch = await h.runtime.fireDueTimers({ limit: TIMER_BATCH_SIZE });
+        expect(batch.fired.sort()).toEqual(together.map((timer) => timer.id).sort());
+        expect(batch.failed).toEqual([]);
+
+        // Then every row is as a step alone writes it (the ids aside), its jobs delivered
+        const rows = (of: readonly { instance_id: string }[]) =>
+          h.dataSource.query<Record<string, unknown>[]>(
+            `SELECT p.state::text AS state, p.engine_state - 'id' AS engine_state, p.variables,
+                    p.revision, p.updated_at, p.ended_at, m.state::text AS timer_state, m.fired_at,
+                    s.seq, (SELECT array_agg(e.type ORDER BY e.seq) FROM audit_events e
+                             WHERE e.stream = p.id::text) AS events,
+                    (SELECT json_agg(json_build_object('kind', t.kind, 'key', t.engine_key,
+                              'element', t.element_id, 'name', t.name, 'state', t.state,
+                              'job', t.job_type, 'groups', t.candidate_groups,
+                              'users', t.candidate_users, 'due', t.due_at,
+                              'reminders', t.reminders_modelled, 'created', t.created_at,
+                              'ended', t.ended_at, 'unit', t.org_unit_id,
+                              'template', t.template_key,
+                              'jobs', (SELECT json_agg(json_build_object('queue', o.queue,
+                                         'name', o.job_name, 'notBefore', o.not_before,
+                                         'payload', o.payload ->> 'taskId' = t.id::text,
+                                         'delivered', o.delivered_at IS NOT NULL))
+                                         FROM outbox o WHERE o.job_id = 'job-' || t.id)))
+                       FROM tasks t WHERE t.instance_id = p.id) AS tasks
+               FROM process_instances p JOIN timers m ON m.instance_id = p.id
+               JOIN audit_streams s ON s.stream = p.id::text
+              WHERE p.id = ANY($1::uuid[])`,
+            [of.map((timer) => timer.instance_id)],
+          );
+        const first = (await rows(alone))[0];
+        expect(first).toMatchObject({
+          state: after.state,
+          variables: { 议题: '学习"党章"' },
+          timer_state: 'fired',
+          fired_at: new Date(h.clock.now()),
+          ended_at: after.ended ? new Date(h.clock.now()) : null,
+        });
+        expect((first.tasks as unknown[] | null)?.length ?? null).toBe(after.tasks);
+        if (after.tasks !== null) {
+          expect(first.tasks).toMatchObject([
+            {
+              kind: 'service',
+              state: 'open',
+              job: 'tb-work',
+              jobs: [{ payload: true, delivered: true }],
+            },
+          ]);
+        }
+        expect(await rows(together)).toEqual(together.map(() => first));
+        expect(await rows(alone)).toEqual(alone.map(() => first));
+        const verified = await verifyAudit(h.dataSource.manager, { streams: ids });
+        expect(verified).toMatchObject({ ok: true, streams: ids.length });
+
+        // And the batch wrote each table in one statement: one command id for all its rows (a
+        // statement per step would have given each step's rows its own)
+        const commands = (table: string, of: readonly { instance_id: string }[]) =>
+          count(
+            `SELECT DISTINCT cmin::text FROM ${table} WHERE ${table === 'process_instances' ? 'id' : 'instance_id'} = ANY($1::uuid[])`,
+            [of.map((timer) => timer.instance_id)],
+          );
+        const tables = ['process_instances', 'timers', ...(after.tasks ? ['tasks'] : [])];
+        for (const table of tables) expect(await commands(table, together)).toBe(1);
+        expect(
+          await count(
+            `SELECT DISTINCT xmin::text FROM process_instances WHERE id = ANY($1::uuid[])`,
+            [together.map((timer) => timer.instance_id)],
+          ),
+        ).toBe(1);
+      } finally {
+        h.clock.advance(-HOUR);
+      }
+    },
+  );
 
   it('a timer not due yet is not taken by a batch; its own job fires it alone', async () => {
     const [early] = await startWaiting('tb-early', 1);

@@ -255,6 +255,7 @@ export function projectEffects(
        VALUES ${rows.join(', ')}${named ? ' RETURNING id::text AS id, name' : ''}`,
       values,
       named ? TASK_NAMES_OUTPUT : undefined,
+      named ? undefined : TASK_INSERT_ROWS,
     );
   }
   const endedTaskKeys = [...endedTasks.keys()];
@@ -350,6 +351,33 @@ export function projectEffects(
   }
   return { audit, jobs, createdTasks, endedTaskKeys };
 }
+
+/** The insert of tasks (not named after a member), for the tasks of a batch of steps (see RowsForm). */
+export const TASK_INSERT_ROWS: RowsForm = {
+  sql: `INSERT INTO tasks (id, instance_id, engine_key, kind, element_id, name, assignee, candidate_groups,
+         candidate_users, due_at, follow_up_at, form_key, job_type, state, reminders_modelled, created_at, ended_at,
+         org_unit_id, template_key)
+       SELECT (r.x->>0)::uuid, (r.x->>1)::uuid, r.x->>2, (r.x->>3)::task_kind, r.x->>4, r.x->>5, r.x->>6,
+              ARRAY(SELECT g FROM jsonb_array_elements_text(r.x->7) WITH ORDINALITY AS a (g, i) ORDER BY a.i),
+              ARRAY(SELECT u FROM jsonb_array_elements_text(r.x->8) WITH ORDINALITY AS a (u, i) ORDER BY a.i),
+              (r.x->>9)::timestamptz, (r.x->>10)::timestamptz, r.x->>11, r.x->>12, (r.x->>13)::task_state,
+              (r.x->>14)::boolean, (r.x->>15)::timestamptz, (r.x->>16)::timestamptz, r.x->>17, r.x->>18
+         FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r (x, n)
+        ORDER BY r.n`,
+  // the insert's parameters, 19 a task
+  rows: (p) => {
+    const rows: string[] = [];
+    for (let i = 0; i < p.length; i += 19) {
+      rows.push(
+        `[${p
+          .slice(i, i + 19)
+          .map(jsonValue)
+          .join(',')}]`,
+      );
+    }
+    return rows.join(',');
+  },
+};
 
 /** The update of ended timers, for the timers of a batch of steps (see RowsForm). */
 export const TIMER_END_ROWS: RowsForm = {

@@ -1,7 +1,7 @@
 import type { InstanceState } from '@app/engine';
 import { auditRowsInsert } from '@app/audit';
 import { displayState } from '@app/engine';
-import { type OutboxJob, outboxInsert } from '@app/queue';
+import { OUTBOX_ROWS, type OutboxJob, outboxInsert } from '@app/queue';
 import type { DataSource } from 'typeorm';
 import { rootVariables } from './effects-projection.js';
 import { pooledPipeline } from './pipeline.js';
@@ -152,7 +152,7 @@ export function addAuditHead(
 export function addOutbox(batch: WriteBatch, jobs: readonly OutboxJob[]): void {
   if (jobs.length === 0) return;
   const insert = outboxInsert(jobs);
-  batch.add(insert.sql, insert.params, 'outbox');
+  batch.add(insert.sql, insert.params, 'outbox', OUTBOX_ROWS);
 }
 
 /**

@@ -148,6 +148,42 @@ describe('mergeBatches', () => {
     ]);
   });
 
+  it('given steps whose output parts say which returned rows are theirs, when merged, then one statement returns every row and each step gets its own', () => {
+    const jobs: RowsForm = {
+      sql: 'INSERT INTO o (job_id) SELECT r.x->>0 FROM jsonb_array_elements($1::jsonb) AS r (x) RETURNING job_id',
+      rows: (params) => params.map((id) => `[${jsonValue(id)}]`).join(','),
+      returns: { key: (row) => String(row.job_id), keys: (params) => params.map(String) },
+    };
+    const withJobs = (id: string, jobIds: string[]) => {
+      const batch = step(id, 1, []);
+      batch.add('INSERT INTO o (job_id) VALUES … RETURNING job_id', jobIds, 'outbox', jobs);
+      return batch;
+    };
+
+    const merged = mergeBatches([
+      withJobs('a1', ['j1', 'j2']),
+      withJobs('a2', []),
+      withJobs('a3', ['j3']),
+    ]);
+
+    expect(merged.statements.map((statement) => statement.text)).toEqual([
+      pairs.sql,
+      `WITH m AS (${jobs.sql}) SELECT coalesce(json_agg(m), '[]'::json) AS rows FROM m`,
+    ]);
+    expect(jsonb(merged.statements[1].values[0])).toBe('[["j1"],["j2"],["j3"]]');
+    expect(
+      merged.collect([undefined, { rows: [{ job_id: 'j3' }, { job_id: 'j1' }, { job_id: 'j2' }] }]),
+    ).toEqual([
+      { outbox: [{ job_id: 'j1' }, { job_id: 'j2' }] },
+      { outbox: [] },
+      { outbox: [{ job_id: 'j3' }] },
+    ]);
+    // a row no step wrote is a fault, not a row given to anyone
+    expect(() => merged.collect([undefined, { rows: [{ job_id: 'j9' }] }])).toThrow(
+      'a merged statement returned a row no part wrote',
+    );
+  });
+
   it('given dates, nulls and text needing escapes, when written as a row, then they come out as JSON with ISO-8601 instants', () => {
     expect(jsonValue(new Date(Date.UTC(2026, 11, 8, 4, 5, 6, 7)))).toBe(
       '"2026-12-08T04:05:06.007Z"',

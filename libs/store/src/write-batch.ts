@@ -23,9 +23,26 @@ interface Part {
 export interface RowsForm {
   readonly sql: string;
   rows(params: readonly unknown[]): string;
+  /**
+   * For a form whose statement ends in `RETURNING`: how its rows find the part that wrote them —
+   * a returned row's key, and the keys of a part's rows (from its parameters). A part registered
+   * with an output merges only if its form has this.
+   */
+  readonly returns?: {
+    key(row: Record<string, unknown>): string;
+    keys(params: readonly unknown[]): readonly string[];
+  };
 }
 
-/** Rows of one merged statement at most (a batch of steps writes a few hundred). */
+/** A part in its multi-row form (see WriteBatch.mergeable). */
+interface MergeablePart {
+  readonly form: RowsForm;
+  readonly params: readonly unknown[];
+  /** The output its returned rows go to. */
+  readonly output: string | undefined;
+}
+
+/** Parts merged into one statement at most (a batch of steps writes a few hundred). */
 const MERGED_ROWS = 1_000;
 
 /**
@@ -140,15 +157,18 @@ export class WriteBatch {
   }
 
   /**
-   * The parts in their multi-row forms, in order; null unless every part has one and the
-   * batch neither reads, nor answers outputs, nor expects rows (those need its own statement).
+   * The parts in their multi-row forms, in order; null unless every part has one (an output
+   * part, one that says which returned rows are its), and the batch neither reads nor expects
+   * rows (those need its own statement).
    */
-  mergeable(): readonly { readonly form: RowsForm; readonly params: readonly unknown[] }[] | null {
-    if (this.outputs.size > 0 || this.expected.length > 0) return null;
-    const forms: { form: RowsForm; params: readonly unknown[] }[] = [];
+  mergeable(): readonly MergeablePart[] | null {
+    if (this.expected.length > 0) return null;
+    const forms: MergeablePart[] = [];
     for (const part of this.parts) {
       if (part.read || part.rows === undefined) return null;
-      forms.push({ form: part.rows, params: part.params });
+      const output = this.outputs.has(part.name) ? part.name : undefined;
+      if (output !== undefined && part.rows.returns === undefined) return null;
+      forms.push({ form: part.rows, params: part.params, output });
     }
     return forms;
   }
@@ -190,54 +210,99 @@ function renumber(sql: string, offset: number): string {
  * go before its own — then each other batch's own statements. Parts of one step ran as CTEs of
  * one statement, none reading another's rows or writing the same row, so written one after
  * another they write the same. `collect` takes the statements' answers, in order, and gives
- * each batch's outputs (none for a merged one).
+ * each batch its outputs (a merged part's returned rows by their keys, see RowsForm.returns).
  */
 export function mergeBatches(batches: readonly WriteBatch[]): {
   readonly statements: Statement[];
   collect(answers: readonly (Record<string, unknown> | undefined)[]): Record<string, unknown[]>[];
 } {
-  const groups = new Map<string, Buffer[][]>();
-  const own: { readonly at: number; readonly batch: WriteBatch; readonly count: number }[] = [];
+  interface Chunk {
+    readonly rows: Buffer[];
+    /** Where the returned rows go, by their key: the batches' indexes and outputs, in order. */
+    readonly owners: Map<string, { readonly batch: number; readonly output: string }[]>;
+  }
+  const groups = new Map<string, { readonly form: RowsForm; readonly chunks: Chunk[] }>();
+  const own: {
+    readonly at: number;
+    readonly index: number;
+    readonly batch: WriteBatch;
+    readonly count: number;
+  }[] = [];
   const alone: Statement[] = [];
-  for (const batch of batches) {
+  const outputs: Record<string, unknown[]>[] = batches.map(() => ({}));
+  batches.forEach((batch, index) => {
     const parts = batch.mergeable();
     if (parts === null) {
       const statements = batch.statements();
-      own.push({ at: alone.length, batch, count: statements.length });
+      own.push({ at: alone.length, index, batch, count: statements.length });
       alone.push(...statements);
-      continue;
+      return;
     }
-    for (const { form, params } of parts) {
+    for (const { form, params, output } of parts) {
+      if (output !== undefined) outputs[index][output] = [];
       const rows = form.rows(params);
       if (rows === '') continue;
-      let chunks = groups.get(form.sql);
-      if (!chunks) {
-        chunks = [[]];
-        groups.set(form.sql, chunks);
+      let group = groups.get(form.sql);
+      if (!group) {
+        group = { form, chunks: [] };
+        groups.set(form.sql, group);
       }
-      let chunk = chunks[chunks.length - 1];
-      if (chunk.length >= MERGED_ROWS) {
-        chunk = [];
-        chunks.push(chunk);
+      let chunk = group.chunks.at(-1);
+      if (!chunk || chunk.rows.length >= MERGED_ROWS) {
+        chunk = { rows: [], owners: new Map() };
+        group.chunks.push(chunk);
       }
-      chunk.push(Buffer.from(rows));
+      chunk.rows.push(Buffer.from(rows));
+      if (output !== undefined && form.returns) {
+        for (const key of form.returns.keys(params)) {
+          const owners = chunk.owners.get(key);
+          if (owners) owners.push({ batch: index, output });
+          else chunk.owners.set(key, [{ batch: index, output }]);
+        }
+      }
+    }
+  });
+  const merged: {
+    readonly statement: Statement;
+    readonly form: RowsForm;
+    readonly chunk: Chunk;
+  }[] = [];
+  for (const { form, chunks } of groups.values()) {
+    for (const chunk of chunks) {
+      const text = form.returns ? returning(form.sql) : form.sql;
+      merged.push({ statement: { text, values: [jsonbArray(chunk.rows)] }, form, chunk });
     }
   }
-  const merged: Statement[] = [];
-  for (const [sql, chunks] of groups) {
-    for (const chunk of chunks) merged.push({ text: sql, values: [jsonbArray(chunk)] });
-  }
   return {
-    statements: [...merged, ...alone],
+    statements: [...merged.map((m) => m.statement), ...alone],
     collect: (answers) => {
-      const outputs = new Map<WriteBatch, Record<string, unknown[]>>();
-      for (const { at, batch, count } of own) {
+      merged.forEach(({ form, chunk }, i) => {
+        if (!form.returns) return;
+        for (const row of (answers[i]?.rows ?? []) as Record<string, unknown>[]) {
+          const owner = chunk.owners.get(form.returns.key(row))?.shift();
+          if (owner === undefined)
+            throw new Error('a merged statement returned a row no part wrote');
+          outputs[owner.batch][owner.output].push(row);
+        }
+      });
+      for (const { at, index, batch, count } of own) {
         const start = merged.length + at;
-        outputs.set(batch, batch.collect(answers.slice(start, start + count)));
+        outputs[index] = batch.collect(answers.slice(start, start + count));
       }
-      return batches.map((batch) => outputs.get(batch) ?? {});
+      return outputs;
     },
   };
+}
+
+/** A RETURNING statement's rows as one JSON array (as WriteBatch reads its outputs). */
+const returningTexts = new Map<string, string>();
+function returning(sql: string): string {
+  let text = returningTexts.get(sql);
+  if (text === undefined) {
+    text = `WITH m AS (${sql}) SELECT coalesce(json_agg(m), '[]'::json) AS rows FROM m`;
+    returningTexts.set(sql, text);
+  }
+  return text;
 }
 
 const JSONB_ARRAY_OPEN = Buffer.from([1, 0x5b]); // jsonb's binary format version, then '['
