@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAudit } from '@app/audit';
 import {
@@ -225,6 +226,50 @@ describe('worker timers: fired in batches', () => {
       }
     },
   );
+
+  it('the month-end wave of theme days (月底未完成 → 标记本月逾期) is written a statement per table', async () => {
+    // Given this month's theme days of five branches, none finished
+    await h.deploy(
+      'theme-day.bpmn',
+      readFileSync(new URL('../../process-templates/theme-day.bpmn', import.meta.url), 'utf8'),
+    );
+    const month = new Date(h.clock.now()).toISOString().slice(0, 7);
+    const ids: string[] = [];
+    for (const branch of ['b1', 'b2', 'b3', 'b4', 'b5']) {
+      const variables = { branchId: branch, month, memberCount: 3, memberIds: ['m1', 'm2', 'm3'] };
+      ids.push((await h.runtime.start({ templateKey: 'theme-day', variables }, 'test')).id);
+    }
+    const timers = await h.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM timers WHERE instance_id = ANY($1::uuid[]) AND state = 'scheduled'`,
+      [ids],
+    );
+    expect(timers).toHaveLength(5);
+    h.clock.advance(40 * 24 * HOUR);
+    try {
+      // When the month is over and a batch fires their boundary timers
+      const batch = await h.runtime.fireDueTimers({ limit: TIMER_BATCH_SIZE });
+      expect(batch.fired).toEqual(expect.arrayContaining(timers.map((timer) => timer.id)));
+      // Then each opened its 标记本月逾期 service task, and the batch wrote each table once
+      const written = (table: string, where: string) =>
+        count(`SELECT DISTINCT cmin::text FROM ${table} WHERE ${where} = ANY($1::uuid[])`, [ids]);
+      expect(
+        await count(
+          `SELECT 1 FROM tasks WHERE instance_id = ANY($1::uuid[]) AND element_id = 'Task_FlagOverdue'`,
+          [ids],
+        ),
+      ).toBe(5);
+      expect(await written('process_instances', 'id')).toBe(1);
+      expect(await written('timers', 'instance_id')).toBe(1);
+      expect(
+        await count(
+          `SELECT DISTINCT cmin::text FROM tasks WHERE instance_id = ANY($1::uuid[]) AND kind = 'service'`,
+          [ids],
+        ),
+      ).toBe(1);
+    } finally {
+      h.clock.advance(-40 * 24 * HOUR);
+    }
+  });
 
   it('a timer not due yet is not taken by a batch; its own job fires it alone', async () => {
     const [early] = await startWaiting('tb-early', 1);
